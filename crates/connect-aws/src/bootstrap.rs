@@ -1,0 +1,102 @@
+//! What every function's `main` does before serving: logs, SDK configuration with timeouts
+//! that fit the caller's budget, and a clear report when configuration is invalid.
+
+use std::error::Error;
+use std::time::Duration;
+
+use aws_config::retry::RetryConfig;
+use aws_config::timeout::TimeoutConfig;
+use aws_config::{BehaviorVersion, SdkConfig};
+use connect_core::ports::error_chain;
+use tracing_subscriber::EnvFilter;
+
+/// How long an AWS call may take, by who is waiting for it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CallProfile {
+    /// A caller is on the line and Connect waits at most 8 s (3 s in our flows): two attempts
+    /// of at most 600 ms each, so one AWS call never takes more than 1.2 s.
+    ContactFlow,
+    /// Scheduled work with a Lambda timeout of a minute or more.
+    Background,
+}
+
+impl CallProfile {
+    pub fn timeouts(self) -> TimeoutConfig {
+        let (connect, attempt, operation) = match self {
+            CallProfile::ContactFlow => (500, 600, 1_200),
+            CallProfile::Background => (3_000, 10_000, 30_000),
+        };
+        TimeoutConfig::builder()
+            .connect_timeout(Duration::from_millis(connect))
+            .operation_attempt_timeout(Duration::from_millis(attempt))
+            .operation_timeout(Duration::from_millis(operation))
+            .build()
+    }
+
+    pub fn retries(self) -> RetryConfig {
+        match self {
+            CallProfile::ContactFlow => {
+                RetryConfig::standard().with_max_attempts(2).with_initial_backoff(Duration::from_millis(50))
+            }
+            CallProfile::Background => {
+                RetryConfig::standard().with_max_attempts(3).with_initial_backoff(Duration::from_millis(200))
+            }
+        }
+    }
+}
+
+/// Loads region, credentials and endpoint overrides (`AWS_ENDPOINT_URL`,
+/// `AWS_ENDPOINT_URL_<SERVICE>`) from the environment, with the profile's timeouts and retries.
+pub async fn load_aws_config(profile: CallProfile) -> SdkConfig {
+    aws_config::defaults(BehaviorVersion::latest())
+        .timeout_config(profile.timeouts())
+        .retry_config(profile.retries())
+        .load()
+        .await
+}
+
+/// Structured JSON logs on stdout; level from `AWS_LAMBDA_LOG_LEVEL`, then `RUST_LOG`, else info.
+pub fn init_tracing() {
+    let level = std::env::var("AWS_LAMBDA_LOG_LEVEL")
+        .or_else(|_| std::env::var("RUST_LOG"))
+        .unwrap_or_else(|_| "info".to_owned());
+    let _ = tracing_subscriber::fmt()
+        .json()
+        .flatten_event(true)
+        .with_current_span(false)
+        .with_span_list(false)
+        .with_target(false)
+        .with_ansi(false)
+        .with_env_filter(EnvFilter::try_new(level.to_ascii_lowercase()).unwrap_or_else(|_| EnvFilter::new("info")))
+        .try_init();
+}
+
+/// Passes a value through, or logs the init error, reports it to the Lambda Runtime API's
+/// `/init/error` (so the console and the invoke show the reason, not a bare exit code) and
+/// returns it for `main` to end with.
+pub async fn or_init_error<T, E>(result: Result<T, E>) -> Result<T, lambda_runtime::Error>
+where
+    E: Error + Send + Sync + 'static,
+{
+    let error = match result {
+        Ok(value) => return Ok(value),
+        Err(error) => error,
+    };
+    let message = error_chain(&error);
+    tracing::error!(error = %message, "init failed");
+    if let Ok(api) = std::env::var("AWS_LAMBDA_RUNTIME_API") {
+        let body = serde_json::json!({ "errorType": "InvalidConfiguration", "errorMessage": message });
+        let posted = reqwest::Client::new()
+            .post(format!("http://{api}/2018-06-01/runtime/init/error"))
+            .header("Lambda-Runtime-Function-Error-Type", "InvalidConfiguration")
+            .timeout(Duration::from_secs(2))
+            .header("Content-Type", "application/json")
+            .body(body.to_string())
+            .send()
+            .await;
+        if let Err(e) = posted {
+            tracing::warn!(error = %e, "could not report the init error to the Runtime API");
+        }
+    }
+    Err(Box::new(error))
+}

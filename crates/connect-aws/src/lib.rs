@@ -1,0 +1,16 @@
+//! Adapters from `connect-core`'s ports to AWS (S3, SNS, DynamoDB, Connect) and HTTP, typed
+//! configuration, and the bootstrap every function's `main` uses.
+
+pub mod bootstrap;
+pub mod clock;
+pub mod config;
+pub mod http_calendar;
+pub mod s3;
+pub mod sns;
+
+pub use bootstrap::{CallProfile, init_tracing, load_aws_config, or_init_error};
+pub use clock::SystemClock;
+pub use config::{ConfigError, Env};
+
+#[cfg(test)]
+mod test_support;

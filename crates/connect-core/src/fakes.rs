@@ -1,0 +1,144 @@
+//! In-memory implementations of the ports for handler tests (feature `fakes`).
+
+#![allow(clippy::unwrap_used)]
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use chrono::{DateTime, Duration, Utc};
+
+use crate::ports::{CalendarSource, Clock, HolidayStore, Notifier, Stored};
+
+#[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
+#[error("{0}")]
+pub struct FakeError(pub String);
+
+/// A clock the test moves by hand.
+#[derive(Debug)]
+pub struct FakeClock(Mutex<DateTime<Utc>>);
+
+impl FakeClock {
+    pub fn at(rfc3339: &str) -> Self {
+        FakeClock(Mutex::new(rfc3339.parse().unwrap()))
+    }
+    pub fn advance(&self, by: Duration) {
+        *self.0.lock().unwrap() += by;
+    }
+}
+
+impl Clock for FakeClock {
+    fn now(&self) -> DateTime<Utc> {
+        *self.0.lock().unwrap()
+    }
+}
+
+/// Calendar bodies by URL; a URL without a body fails like a broken download.
+#[derive(Debug, Default)]
+pub struct FakeCalendars(pub HashMap<String, Vec<u8>>);
+
+impl FakeCalendars {
+    pub fn with(mut self, url: &str, body: impl Into<Vec<u8>>) -> Self {
+        self.0.insert(url.to_owned(), body.into());
+        self
+    }
+}
+
+impl CalendarSource for FakeCalendars {
+    type Error = FakeError;
+    async fn fetch(&self, url: &str) -> Result<Vec<u8>, FakeError> {
+        self.0.get(url).cloned().ok_or_else(|| FakeError(format!("GET {url} answered HTTP 503")))
+    }
+}
+
+/// One object with an entity tag that changes on every save; reads and writes are counted and
+/// can be made to fail.
+#[derive(Debug, Default)]
+pub struct FakeStore {
+    state: Mutex<FakeStoreState>,
+}
+
+#[derive(Debug, Default)]
+struct FakeStoreState {
+    body: Option<Vec<u8>>,
+    version: u32,
+    loads: usize,
+    saves: usize,
+    failing: Option<String>,
+}
+
+impl FakeStore {
+    pub fn holding(body: impl Into<Vec<u8>>) -> Self {
+        let store = FakeStore::default();
+        store.put(body);
+        store
+    }
+    /// Replaces the object as another writer would.
+    pub fn put(&self, body: impl Into<Vec<u8>>) {
+        let mut s = self.state.lock().unwrap();
+        s.body = Some(body.into());
+        s.version += 1;
+    }
+    pub fn delete(&self) {
+        self.state.lock().unwrap().body = None;
+    }
+    pub fn body(&self) -> Option<Vec<u8>> {
+        self.state.lock().unwrap().body.clone()
+    }
+    pub fn loads(&self) -> usize {
+        self.state.lock().unwrap().loads
+    }
+    pub fn saves(&self) -> usize {
+        self.state.lock().unwrap().saves
+    }
+    /// Every call fails with this message until `None`.
+    pub fn fail_with(&self, message: Option<&str>) {
+        self.state.lock().unwrap().failing = message.map(str::to_owned);
+    }
+}
+
+impl HolidayStore for FakeStore {
+    type Error = FakeError;
+
+    async fn load(&self, if_none_match: Option<&str>) -> Result<Stored, FakeError> {
+        let mut s = self.state.lock().unwrap();
+        s.loads += 1;
+        if let Some(message) = &s.failing {
+            return Err(FakeError(message.clone()));
+        }
+        let etag = format!("\"v{}\"", s.version);
+        Ok(match &s.body {
+            None => Stored::Missing,
+            Some(_) if if_none_match == Some(etag.as_str()) => Stored::NotModified,
+            Some(body) => Stored::Current { body: body.clone(), etag: Some(etag) },
+        })
+    }
+
+    async fn save(&self, body: Vec<u8>) -> Result<(), FakeError> {
+        let mut s = self.state.lock().unwrap();
+        s.saves += 1;
+        if let Some(message) = &s.failing {
+            return Err(FakeError(message.clone()));
+        }
+        s.body = Some(body);
+        s.version += 1;
+        Ok(())
+    }
+}
+
+/// Records every notice.
+#[derive(Debug, Default)]
+pub struct FakeNotifier(Mutex<Vec<(String, String)>>);
+
+impl FakeNotifier {
+    pub fn notices(&self) -> Vec<(String, String)> {
+        self.0.lock().unwrap().clone()
+    }
+}
+
+impl Notifier for FakeNotifier {
+    type Error = FakeError;
+    async fn notify(&self, subject: &str, message: &str) -> Result<(), FakeError> {
+        self.0.lock().unwrap().push((subject.to_owned(), message.to_owned()));
+        Ok(())
+    }
+}

@@ -1,0 +1,14 @@
+//! Pure domain of the connect-lambdas suite.
+//!
+//! Nothing here performs I/O, reads the environment or the clock: time comes in as values
+//! (or through [`ports::Clock`]), and every outside service is reached through a narrow trait
+//! in [`ports`] that `connect-aws` implements.
+
+pub mod calendar;
+pub mod closures;
+pub mod connect;
+pub mod dates;
+#[cfg(any(test, feature = "fakes"))]
+pub mod fakes;
+pub mod holidays;
+pub mod ports;

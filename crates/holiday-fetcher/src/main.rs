@@ -1,0 +1,29 @@
+//! holiday-fetcher: keeps the validated holiday list in S3 up to date (EventBridge schedule).
+
+mod config;
+mod handler;
+
+use std::time::Duration;
+
+use connect_aws::http_calendar::HttpCalendarSource;
+use connect_aws::s3::S3HolidayStore;
+use connect_aws::sns::SnsNotifier;
+use connect_aws::{CallProfile, Env, SystemClock, init_tracing, load_aws_config, or_init_error};
+use lambda_runtime::{LambdaEvent, service_fn};
+
+/// Google's calendars are about 50 KB; 5 MB leaves room for any real feed and caps a bad one.
+const MAX_CALENDAR_BYTES: usize = 5 * 1024 * 1024;
+const DOWNLOAD_TIMEOUT: Duration = Duration::from_secs(15);
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> Result<(), lambda_runtime::Error> {
+    init_tracing();
+    let env = Env::from_process();
+    let config = or_init_error(config::Config::from_env(&env)).await?;
+    let calendars = or_init_error(HttpCalendarSource::new(DOWNLOAD_TIMEOUT, MAX_CALENDAR_BYTES)).await?;
+    let aws = load_aws_config(CallProfile::Background).await;
+    let store = S3HolidayStore::from_conf(&aws, env.has_endpoint_override("S3"), &config.bucket, &config.key);
+    let notifier = SnsNotifier::from_conf(&aws, config.alert_topic_arn.clone());
+    let fetcher = handler::HolidayFetcher::new(config, calendars, store, notifier, SystemClock);
+    lambda_runtime::run(service_fn(|event: LambdaEvent<serde_json::Value>| fetcher.handle(event.payload))).await
+}
