@@ -1,0 +1,84 @@
+//! The holiday pipeline on emulated AWS: moto with a bucket, an alert topic and an inbox
+//! reading it, a calendar server, and the two function binaries. Shared by the demo and the
+//! integration tests.
+
+use std::time::Duration;
+
+use aws_config::SdkConfig;
+use aws_sdk_s3::types::{BucketLocationConstraint, CreateBucketConfiguration};
+
+use crate::aws::{NoticeInbox, REGION, emulator_env, s3, sdk_config};
+use crate::runtime_api::{FunctionOptions, LambdaProcess};
+use crate::stub::{StubResponse, StubServer};
+use crate::{Moto, function_binary, workspace_root};
+
+pub const BUCKET: &str = "connect-lambdas-holidays";
+pub const KEY: &str = "holidays.json";
+pub const CALENDAR_PATH: &str = "/calendars/ja.ics";
+
+pub struct HolidayRig {
+    pub moto: Moto,
+    pub calendars: StubServer,
+    pub conf: SdkConfig,
+    pub topic_arn: String,
+    pub inbox: NoticeInbox,
+}
+
+/// The sample calendar shipped in `events/holiday-fetcher/`.
+pub fn sample_calendar() -> anyhow::Result<Vec<u8>> {
+    Ok(std::fs::read(workspace_root().join("events/holiday-fetcher/calendar-ja.ics"))?)
+}
+
+impl HolidayRig {
+    pub async fn start() -> anyhow::Result<Self> {
+        let moto = Moto::start().await?;
+        let conf = sdk_config(moto.endpoint()).await;
+        s3(&conf)
+            .create_bucket()
+            .bucket(BUCKET)
+            .create_bucket_configuration(
+                CreateBucketConfiguration::builder()
+                    .location_constraint(BucketLocationConstraint::from(REGION))
+                    .build(),
+            )
+            .send()
+            .await?;
+        let topic = aws_sdk_sns::Client::new(&conf).create_topic().name("connect-lambdas-alerts").send().await?;
+        let topic_arn = topic.topic_arn.unwrap_or_default();
+        let inbox = NoticeInbox::subscribe(&conf, &topic_arn, "alerts-inbox").await?;
+        let calendars = StubServer::start().await?;
+        calendars.set(CALENDAR_PATH, StubResponse::ok(sample_calendar()?));
+        Ok(HolidayRig { moto, calendars, conf, topic_arn, inbox })
+    }
+
+    fn env(&self, own: &[(&str, &str)]) -> Vec<(String, String)> {
+        let mut env = emulator_env(self.moto.endpoint());
+        env.push(("HOLIDAY_BUCKET".into(), BUCKET.into()));
+        env.push(("ALERT_TOPIC_ARN".into(), self.topic_arn.clone()));
+        env.extend(own.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+        env
+    }
+
+    pub async fn spawn_fetcher(&self, extra: &[(&str, &str)]) -> anyhow::Result<LambdaProcess> {
+        let url = self.calendars.url(CALENDAR_PATH);
+        let mut own = vec![("CALENDAR_URLS", url.as_str())];
+        own.extend_from_slice(extra);
+        let mut options = FunctionOptions::new("holiday-fetcher", self.env(&own));
+        options.timeout = Duration::from_secs(60);
+        LambdaProcess::spawn(&function_binary("holiday-fetcher")?, options).await
+    }
+
+    pub async fn spawn_check(&self, extra: &[(&str, &str)]) -> anyhow::Result<LambdaProcess> {
+        let options = FunctionOptions::new("holiday-check", self.env(extra));
+        LambdaProcess::spawn(&function_binary("holiday-check")?, options).await
+    }
+
+    /// The stored list's bytes, `None` when there is no object.
+    pub async fn stored_list(&self) -> anyhow::Result<Option<Vec<u8>>> {
+        match s3(&self.conf).get_object().bucket(BUCKET).key(KEY).send().await {
+            Ok(object) => Ok(Some(object.body.collect().await?.to_vec())),
+            Err(e) if e.as_service_error().is_some_and(|e| e.is_no_such_key()) => Ok(None),
+            Err(e) => Err(e.into()),
+        }
+    }
+}

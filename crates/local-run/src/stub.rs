@@ -1,0 +1,76 @@
+//! A programmable HTTP server: canned responses by path, and a count of requests per path.
+//! Serves calendar files to holiday-fetcher, and their broken variants.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use bytes::Bytes;
+
+use crate::server::{LoopbackServer, response};
+
+#[derive(Debug, Clone)]
+pub struct StubResponse {
+    pub status: u16,
+    pub body: Bytes,
+    pub delay: Duration,
+}
+
+impl StubResponse {
+    pub fn ok(body: impl Into<Bytes>) -> Self {
+        StubResponse { status: 200, body: body.into(), delay: Duration::ZERO }
+    }
+    pub fn status(status: u16, body: impl Into<Bytes>) -> Self {
+        StubResponse { status, body: body.into(), delay: Duration::ZERO }
+    }
+}
+
+#[derive(Default)]
+struct Routes {
+    responses: HashMap<String, StubResponse>,
+    hits: HashMap<String, usize>,
+}
+
+pub struct StubServer {
+    server: LoopbackServer,
+    routes: Arc<Mutex<Routes>>,
+}
+
+impl StubServer {
+    pub async fn start() -> std::io::Result<Self> {
+        let routes = Arc::new(Mutex::new(Routes::default()));
+        let shared = routes.clone();
+        let server = LoopbackServer::start(move |request| {
+            let path = request.uri().path().to_owned();
+            let found = shared.lock().ok().and_then(|mut r| {
+                *r.hits.entry(path.clone()).or_default() += 1;
+                r.responses.get(&path).cloned()
+            });
+            async move {
+                match found {
+                    Some(stub) => {
+                        tokio::time::sleep(stub.delay).await;
+                        response(stub.status, stub.body)
+                    }
+                    None => response(404, "no stub for this path"),
+                }
+            }
+        })
+        .await?;
+        Ok(StubServer { server, routes })
+    }
+
+    pub fn set(&self, path: &str, stub: StubResponse) {
+        if let Ok(mut routes) = self.routes.lock() {
+            routes.responses.insert(path.to_owned(), stub);
+        }
+    }
+
+    pub fn hits(&self, path: &str) -> usize {
+        self.routes.lock().map(|r| r.hits.get(path).copied().unwrap_or(0)).unwrap_or(0)
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.server.url())
+    }
+}
