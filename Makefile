@@ -1,0 +1,53 @@
+# connect-lambdas: `make demo` runs the holiday pipeline on emulated AWS; `make test` runs every test.
+# Everything the project needs beyond Rust, Python 3 and Node is installed here, into the project.
+
+CARGO   ?= cargo
+PYTHON  ?= python3
+VENV    := .venv
+# One build of the whole workspace with every target: building crate by crate (or `cargo run -p`)
+# would resolve other feature sets and compile the AWS SDK crates again.
+BUILD   := $(CARGO) build --workspace --all-targets --locked
+
+export MOTO_SERVER := $(CURDIR)/$(VENV)/bin/moto_server
+export RUST_BACKTRACE ?= 0
+
+.PHONY: demo test build venv lint fmt lambda clean
+
+demo: venv build
+	./target/debug/demo
+
+test: venv build
+	$(CARGO) fmt --all -- --check
+	$(CARGO) test --workspace --locked
+
+build:
+	$(BUILD)
+
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+# Clippy re-checks every dependency, so it is kept out of `make test` (CI time); run before pushing.
+lint:
+	$(CARGO) clippy --workspace --all-targets --locked -- -D warnings
+
+fmt:
+	$(CARGO) fmt --all
+
+# Release binaries for Lambda (arm64, provided.al2023) into target/lambda/<function>/bootstrap.
+# cargo-lambda (and the zig linker it brings, about 400 MB) goes into its own venv.
+lambda: .venv-lambda/.installed
+	PATH="$(CURDIR)/.venv-lambda/bin:$$PATH" cargo lambda build --release --arm64 --locked \
+		--bin holiday-fetcher --bin holiday-check
+
+.venv-lambda/.installed: requirements-lambda.txt
+	$(PYTHON) -m venv .venv-lambda
+	.venv-lambda/bin/pip install --quiet --disable-pip-version-check -r requirements-lambda.txt
+	touch $@
+
+clean:
+	$(CARGO) clean
+	rm -rf $(VENV) .venv-lambda

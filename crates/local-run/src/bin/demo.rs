@@ -1,0 +1,99 @@
+//! `make demo`: the holiday pipeline on emulated AWS, with a readable transcript.
+//!
+//! moto plays S3, SNS and SQS; a loopback server plays the calendar site; the real function
+//! binaries run through the project's Lambda Runtime API driver. Everything started here stops
+//! when the demo ends, on success, failure or Ctrl-C.
+
+use local_run::holidays::{CALENDAR_PATH, HolidayRig};
+use local_run::{LambdaProcess, Outcome, StubResponse};
+use serde_json::{Value, json};
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    tokio::select! {
+        result = run() => result,
+        _ = tokio::signal::ctrl_c() => {
+            println!("\ninterrupted: stopping emulators and functions");
+            Ok(())
+        }
+    }
+}
+
+async fn run() -> anyhow::Result<()> {
+    println!("== connect-lambdas demo: the holiday pipeline on emulated AWS ==\n");
+    let rig = HolidayRig::start().await?;
+    println!(
+        "moto (S3, SNS, SQS) on {}; sample calendar served at {}",
+        rig.moto.endpoint(),
+        rig.calendars.url(CALENDAR_PATH)
+    );
+    println!("bucket s3://{}, alert topic {}\n", local_run::holidays::BUCKET, rig.topic_arn);
+
+    println!("-- holiday-fetcher (the daily EventBridge schedule) --");
+    println!("   CLOSED_DATES=12-29..01-03 adds the center's year-end closure");
+    let mut fetcher = rig.spawn_fetcher(&[("CLOSED_DATES", "12-29..01-03")]).await?;
+    fetch(&mut fetcher, &rig, "first run").await?;
+    fetch(&mut fetcher, &rig, "second run, same calendar").await?;
+    rig.calendars.set(CALENDAR_PATH, StubResponse::ok("<!DOCTYPE html><html><body>Service Unavailable</body></html>"));
+    let before = rig.stored_list().await?;
+    fetch(&mut fetcher, &rig, "the calendar site answers an HTML error page").await?;
+    let kept = rig.stored_list().await? == before;
+    println!("   stored list byte-for-byte unchanged: {kept}\n");
+
+    println!("-- holiday-check (a contact flow asks; TIME_ZONE=Asia/Tokyo) --");
+    let mut check = rig.spawn_check(&[]).await?;
+    let questions = [
+        (json!({"date": "2026-11-23"}), "a public holiday"),
+        (json!({"date": "2026-11-24"}), "an ordinary Tuesday"),
+        (json!({"date": "2026-12-25"}), "Christmas: an observance, a working day"),
+        (json!({"date": "2026-12-30"}), "the center's own year-end closure"),
+        (json!({"at": "2026-11-22T14:59:00Z"}), "23:59 on Sunday 11-22 in Tokyo"),
+        (json!({"at": "2026-11-22T15:01:00Z"}), "00:01 on Monday 11-23 in Tokyo"),
+        (json!({"date": "2027-01-01"}), "New Year's Day"),
+        (json!({"date": "31/12/2026"}), "a malformed parameter"),
+    ];
+    for (params, what) in questions {
+        let answer = ask(&mut check, params.clone()).await?;
+        println!(
+            "   {:<34} {:<42} -> isHoliday={:<5} {:<14} status={}{}",
+            params.to_string(),
+            what,
+            answer["isHoliday"].as_str().unwrap_or_default(),
+            answer["holidayName"].as_str().unwrap_or_default(),
+            answer["status"].as_str().unwrap_or_default(),
+            answer["error"].as_str().map(|e| format!(" ({e})")).unwrap_or_default(),
+        );
+    }
+    println!("\n== demo complete; stopping moto, the calendar server and the functions ==");
+    Ok(())
+}
+
+async fn fetch(fetcher: &mut LambdaProcess, rig: &HolidayRig, what: &str) -> anyhow::Result<()> {
+    match fetcher.invoke(&json!({"source": "aws.events", "detail-type": "Scheduled Event"})).await? {
+        Outcome::Response(summary) => println!(
+            "   {what}: {} ({} holidays; added {}, removed {})",
+            summary["status"].as_str().unwrap_or_default(),
+            summary["holidayCount"],
+            summary["added"].as_array().map(Vec::len).unwrap_or_default(),
+            summary["removed"].as_array().map(Vec::len).unwrap_or_default(),
+        ),
+        Outcome::Error { error_type, error_message } => {
+            println!("   {what}: function error {error_type}: {error_message}")
+        }
+    }
+    for notice in rig.inbox.drain().await? {
+        println!("      SNS notice: {}", notice.subject);
+    }
+    Ok(())
+}
+
+async fn ask(check: &mut LambdaProcess, params: Value) -> anyhow::Result<Value> {
+    let event = json!({
+        "Name": "ContactFlowEvent",
+        "Details": {
+            "ContactData": {"ContactId": "demo-contact", "Channel": "VOICE", "InitiationMethod": "INBOUND"},
+            "Parameters": params
+        }
+    });
+    check.invoke(&event).await?.response()
+}
