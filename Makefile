@@ -8,6 +8,7 @@ VENV    := .venv
 # would resolve other feature sets and compile the AWS SDK crates again.
 BUILD   := $(CARGO) build --workspace --all-targets --locked
 
+SHELL   := bash
 export MOTO_SERVER := $(CURDIR)/$(VENV)/bin/moto_server
 export RUST_BACKTRACE ?= 0
 
@@ -18,7 +19,8 @@ demo: venv build
 
 test: venv build
 	$(CARGO) fmt --all -- --check
-	$(CARGO) test --workspace --locked
+	set -o pipefail; $(CARGO) test --workspace --locked 2>&1 | tee target/test-output.log
+	@awk '/^test result:/ {p += $$4; f += $$6} END {printf "tests: %d passed, %d failed\n", p, f}' target/test-output.log
 
 build:
 	$(BUILD)

@@ -1,13 +1,16 @@
 //! In-memory implementations of the ports for handler tests (feature `fakes`).
 
-#![allow(clippy::unwrap_used)]
-
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use chrono::{DateTime, Duration, Utc};
 
 use crate::ports::{CalendarSource, Clock, HolidayStore, Notifier, Stored};
+
+/// A panicking test poisons nothing here: the data stays usable.
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
 
 #[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
 #[error("{0}")]
@@ -18,17 +21,18 @@ pub struct FakeError(pub String);
 pub struct FakeClock(Mutex<DateTime<Utc>>);
 
 impl FakeClock {
+    /// An unparsable time starts the clock at the epoch, which the test's dates then expose.
     pub fn at(rfc3339: &str) -> Self {
-        FakeClock(Mutex::new(rfc3339.parse().unwrap()))
+        FakeClock(Mutex::new(rfc3339.parse().unwrap_or(DateTime::UNIX_EPOCH)))
     }
     pub fn advance(&self, by: Duration) {
-        *self.0.lock().unwrap() += by;
+        *lock(&self.0) += by;
     }
 }
 
 impl Clock for FakeClock {
     fn now(&self) -> DateTime<Utc> {
-        *self.0.lock().unwrap()
+        *lock(&self.0)
     }
 }
 
@@ -74,25 +78,25 @@ impl FakeStore {
     }
     /// Replaces the object as another writer would.
     pub fn put(&self, body: impl Into<Vec<u8>>) {
-        let mut s = self.state.lock().unwrap();
+        let mut s = lock(&self.state);
         s.body = Some(body.into());
         s.version += 1;
     }
     pub fn delete(&self) {
-        self.state.lock().unwrap().body = None;
+        lock(&self.state).body = None;
     }
     pub fn body(&self) -> Option<Vec<u8>> {
-        self.state.lock().unwrap().body.clone()
+        lock(&self.state).body.clone()
     }
     pub fn loads(&self) -> usize {
-        self.state.lock().unwrap().loads
+        lock(&self.state).loads
     }
     pub fn saves(&self) -> usize {
-        self.state.lock().unwrap().saves
+        lock(&self.state).saves
     }
     /// Every call fails with this message until `None`.
     pub fn fail_with(&self, message: Option<&str>) {
-        self.state.lock().unwrap().failing = message.map(str::to_owned);
+        lock(&self.state).failing = message.map(str::to_owned);
     }
 }
 
@@ -100,7 +104,7 @@ impl HolidayStore for FakeStore {
     type Error = FakeError;
 
     async fn load(&self, if_none_match: Option<&str>) -> Result<Stored, FakeError> {
-        let mut s = self.state.lock().unwrap();
+        let mut s = lock(&self.state);
         s.loads += 1;
         if let Some(message) = &s.failing {
             return Err(FakeError(message.clone()));
@@ -114,7 +118,7 @@ impl HolidayStore for FakeStore {
     }
 
     async fn save(&self, body: Vec<u8>) -> Result<(), FakeError> {
-        let mut s = self.state.lock().unwrap();
+        let mut s = lock(&self.state);
         s.saves += 1;
         if let Some(message) = &s.failing {
             return Err(FakeError(message.clone()));
@@ -131,14 +135,14 @@ pub struct FakeNotifier(Mutex<Vec<(String, String)>>);
 
 impl FakeNotifier {
     pub fn notices(&self) -> Vec<(String, String)> {
-        self.0.lock().unwrap().clone()
+        lock(&self.0).clone()
     }
 }
 
 impl Notifier for FakeNotifier {
     type Error = FakeError;
     async fn notify(&self, subject: &str, message: &str) -> Result<(), FakeError> {
-        self.0.lock().unwrap().push((subject.to_owned(), message.to_owned()));
+        lock(&self.0).push((subject.to_owned(), message.to_owned()));
         Ok(())
     }
 }

@@ -4,6 +4,7 @@
 //! (or through [`ports::Clock`]), and every outside service is reached through a narrow trait
 //! in [`ports`] that `connect-aws` implements.
 
+pub mod agents;
 pub mod calendar;
 pub mod closures;
 pub mod connect;
@@ -11,4 +12,5 @@ pub mod dates;
 #[cfg(any(test, feature = "fakes"))]
 pub mod fakes;
 pub mod holidays;
+pub mod phone;
 pub mod ports;
