@@ -19,6 +19,7 @@ demo: venv build
 
 test: venv build
 	$(CARGO) fmt --all -- --check
+	$(CARGO) clippy --workspace --all-targets --locked -- -D warnings
 	set -o pipefail; $(CARGO) test --workspace --locked 2>&1 | tee target/test-output.log
 	@awk '/^test result:/ {p += $$4; f += $$6} END {printf "tests: %d passed, %d failed\n", p, f}' target/test-output.log
 
@@ -32,7 +33,6 @@ $(VENV)/.installed: requirements-dev.txt
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	touch $@
 
-# Clippy re-checks every dependency, so it is kept out of `make test` (CI time); run before pushing.
 lint:
 	$(CARGO) clippy --workspace --all-targets --locked -- -D warnings
 
