@@ -109,7 +109,7 @@ async fn check_answers_from_the_published_list_and_caches_it() -> anyhow::Result
     }
 
     // within the cache window the list is not read again: deleting it changes nothing
-    local_run::aws::s3(&rig.conf).delete_object().bucket(BUCKET).key(KEY).send().await?;
+    connect_aws::s3::s3_client(&rig.conf, true).delete_object().bucket(BUCKET).key(KEY).send().await?;
     let answer = check.invoke(&event("holiday-check", "chat-no-endpoint")?).await?.response()?;
     assert_eq!(answer["status"], "ok", "chat contact without endpoint, answered from the cache");
 

@@ -34,10 +34,6 @@ pub async fn sdk_config(endpoint: &str) -> SdkConfig {
         .await
 }
 
-pub fn s3(conf: &SdkConfig) -> aws_sdk_s3::Client {
-    aws_sdk_s3::Client::from_conf(aws_sdk_s3::config::Builder::from(conf).force_path_style(true).build())
-}
-
 /// An SQS queue subscribed to an SNS topic (raw delivery), to read what a function published.
 pub struct NoticeInbox {
     sqs: aws_sdk_sqs::Client,

@@ -6,8 +6,10 @@ use std::time::Duration;
 
 use aws_config::SdkConfig;
 use aws_sdk_s3::types::{BucketLocationConstraint, CreateBucketConfiguration};
+use connect_aws::s3::{S3HolidayStore, s3_client};
+use connect_core::ports::{HolidayStore, Stored};
 
-use crate::aws::{NoticeInbox, REGION, emulator_env, s3, sdk_config};
+use crate::aws::{NoticeInbox, REGION, emulator_env, sdk_config};
 use crate::runtime_api::{FunctionOptions, LambdaProcess};
 use crate::stub::{StubResponse, StubServer};
 use crate::{Moto, function_binary, workspace_root};
@@ -33,7 +35,7 @@ impl HolidayRig {
     pub async fn start() -> anyhow::Result<Self> {
         let moto = Moto::start().await?;
         let conf = sdk_config(moto.endpoint()).await;
-        s3(&conf)
+        s3_client(&conf, true)
             .create_bucket()
             .bucket(BUCKET)
             .create_bucket_configuration(
@@ -73,12 +75,12 @@ impl HolidayRig {
         LambdaProcess::spawn(&function_binary("holiday-check")?, options).await
     }
 
-    /// The stored list's bytes, `None` when there is no object.
+    /// The stored list's bytes, `None` when there is no object (read through the S3 adapter,
+    /// which is itself tested against moto).
     pub async fn stored_list(&self) -> anyhow::Result<Option<Vec<u8>>> {
-        match s3(&self.conf).get_object().bucket(BUCKET).key(KEY).send().await {
-            Ok(object) => Ok(Some(object.body.collect().await?.to_vec())),
-            Err(e) if e.as_service_error().is_some_and(|e| e.is_no_such_key()) => Ok(None),
-            Err(e) => Err(e.into()),
+        match S3HolidayStore::from_conf(&self.conf, true, BUCKET, KEY).load(None).await? {
+            Stored::Current { body, .. } => Ok(Some(body)),
+            Stored::Missing | Stored::NotModified => Ok(None),
         }
     }
 }
