@@ -10,6 +10,15 @@ use aws_config::{BehaviorVersion, SdkConfig};
 use connect_core::ports::error_chain;
 use tracing_subscriber::EnvFilter;
 
+/// Connect waits at most 8 s for a function (our flows set 3 s): a contact-flow handler answers
+/// within this budget, whatever its AWS calls are doing, with a fallback answer if it must.
+pub const ANSWER_WITHIN: Duration = Duration::from_millis(2_500);
+
+/// A uniformly random index below `n` (`n > 0`), for `PICK_ORDER=random`.
+pub fn random_index(n: usize) -> usize {
+    fastrand::usize(..n.max(1))
+}
+
 /// How long an AWS call may take, by who is waiting for it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CallProfile {

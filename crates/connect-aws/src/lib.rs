@@ -4,11 +4,14 @@
 pub mod bootstrap;
 pub mod clock;
 pub mod config;
+pub mod connect;
+pub mod dynamodb;
 pub mod http_calendar;
 pub mod s3;
+pub mod settings;
 pub mod sns;
 
-pub use bootstrap::{CallProfile, init_tracing, load_aws_config, or_init_error};
+pub use bootstrap::{ANSWER_WITHIN, CallProfile, init_tracing, load_aws_config, or_init_error, random_index};
 pub use clock::SystemClock;
 pub use config::{ConfigError, Env};
 

@@ -2,6 +2,9 @@
 //! agents a flow has already tried, availability, and the choice of the next agent to try.
 
 use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use crate::ports::AgentDirectory;
 
 /// The agent ID from an ID or an agent ARN
 /// (`arn:aws:connect:<region>:<account>:instance/<instance>/agent/<id>`); `None` when blank
@@ -16,6 +19,21 @@ pub fn agent_id(reference: &str) -> Option<String> {
     }
     let (_, resource) = reference.rsplit_once("/agent/")?;
     (!resource.is_empty() && !resource.contains('/')).then(|| resource.to_owned())
+}
+
+/// The instance ID from an ID or an instance ARN (`arn:aws:connect:<region>:<account>:instance/<id>`).
+pub fn instance_id(reference: &str) -> Option<String> {
+    let reference = reference.trim();
+    let id = match reference.strip_prefix("arn:") {
+        None => reference,
+        Some(arn) => arn.split_once(":instance/")?.1,
+    };
+    (!id.is_empty() && !id.contains('/') && !id.contains(':')).then(|| id.to_owned())
+}
+
+/// An agent's ARN from its instance's ARN.
+pub fn agent_arn(instance_arn: &str, agent_id: &str) -> String {
+    format!("{}/agent/{agent_id}", instance_arn.trim_end_matches('/'))
 }
 
 /// A `;`-separated list of IDs or ARNs, as a flow accumulates it: spaces, empty entries and
@@ -102,6 +120,97 @@ pub fn pick<'a>(
     }
 }
 
+/// Which agents may be offered a caller, and in which order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Routing {
+    /// The agent status name that means "ready for a call" (`Available` unless renamed).
+    pub available_status: String,
+    pub order: PickOrder,
+}
+
+impl Routing {
+    /// The next agent to try among the directory's candidates; `None` when nobody untried is
+    /// available. One directory read, so a flow needs one call, not a loop.
+    pub async fn next_agent<D: AgentDirectory>(
+        &self,
+        directory: &D,
+        tried: &[String],
+        random: impl FnOnce(usize) -> usize,
+    ) -> Result<Option<AgentState>, D::Error> {
+        let agents = directory.candidates().await?;
+        Ok(pick(&agents, tried, &self.available_status, self.order, random).cloned())
+    }
+
+    /// [`Routing::next_agent`] as the flow's answer: the agent, or nobody.
+    pub async fn next_answer<D: AgentDirectory>(
+        &self,
+        directory: &D,
+        tried: &[String],
+        random: impl FnOnce(usize) -> usize,
+    ) -> Result<AgentAnswer, D::Error> {
+        Ok(match self.next_agent(directory, tried, random).await? {
+            Some(agent) => AgentAnswer::agent(&agent, true, tried),
+            None => AgentAnswer::nobody(tried),
+        })
+    }
+}
+
+pub const AVAILABLE: &str = "available";
+pub const UNAVAILABLE: &str = "unavailable";
+/// The function could not decide (a store or Connect failed); the flow falls back as for
+/// `unavailable`, and `error` says why.
+pub const ERROR: &str = "error";
+
+/// What agent-picker (and last-agent-lookup, with `found`) answer: flat strings, every key
+/// always present (empty when unknown) so a flow can read any of them without a missing-key branch.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AgentAnswer {
+    pub status: String,
+    pub agent_id: String,
+    pub agent_arn: String,
+    pub agent_username: String,
+    /// The agents tried so far (IDs, `;`-separated), including the one answered.
+    pub tried: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+impl AgentAnswer {
+    /// `agent` to try next (available or not, per `available`); it joins `tried`.
+    pub fn agent(agent: &AgentState, available: bool, tried: &[String]) -> Self {
+        let mut tried = tried.to_vec();
+        if !tried.contains(&agent.id) {
+            tried.push(agent.id.clone());
+        }
+        AgentAnswer {
+            status: if available { AVAILABLE } else { UNAVAILABLE }.to_owned(),
+            agent_id: agent.id.clone(),
+            agent_arn: agent.arn.clone(),
+            agent_username: agent.username.clone().unwrap_or_default(),
+            tried: join_tried(&tried),
+            error: None,
+        }
+    }
+
+    /// Nobody to try: the flow falls back to a queue or a message.
+    pub fn nobody(tried: &[String]) -> Self {
+        AgentAnswer {
+            status: UNAVAILABLE.to_owned(),
+            agent_id: String::new(),
+            agent_arn: String::new(),
+            agent_username: String::new(),
+            tried: join_tried(tried),
+            error: None,
+        }
+    }
+
+    /// Could not decide; `reason` is short and safe to show in a flow log.
+    pub fn failed(tried: &[String], reason: &str) -> Self {
+        AgentAnswer { status: ERROR.to_owned(), error: Some(reason.to_owned()), ..AgentAnswer::nobody(tried) }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -132,6 +241,35 @@ mod tests {
         for (reference, expected) in cases {
             assert_eq!(agent_id(reference).as_deref(), expected, "{reference}");
         }
+    }
+
+    #[test]
+    fn instance_ids_from_ids_and_arns() {
+        let cases = [
+            ("inst-1", Some("inst-1")),
+            ("arn:aws:connect:ap-northeast-1:123456789012:instance/inst-1", Some("inst-1")),
+            ("arn:aws:connect:ap-northeast-1:123456789012:instance/inst-1/agent/a", None),
+            ("arn:aws:s3:::bucket", None),
+            (" ", None),
+        ];
+        for (reference, expected) in cases {
+            assert_eq!(instance_id(reference).as_deref(), expected, "{reference}");
+        }
+        assert_eq!(agent_arn("arn:aws:connect:r:1:instance/i", "a-1"), "arn:aws:connect:r:1:instance/i/agent/a-1");
+    }
+
+    #[test]
+    fn answers_add_the_agent_to_tried_once_and_keep_every_key() {
+        let a = agent("a", Some("Available"), None, None);
+        let answer = AgentAnswer::agent(&a, true, &["x".to_owned()]);
+        assert_eq!((answer.status.as_str(), answer.tried.as_str()), ("available", "x;a"));
+        assert_eq!(AgentAnswer::agent(&a, false, &["a".to_owned()]).tried, "a");
+        let json = serde_json::to_value(AgentAnswer::nobody(&[])).unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({"status": "unavailable", "agentId": "", "agentArn": "", "agentUsername": "", "tried": ""})
+        );
+        assert_eq!(AgentAnswer::failed(&[], "agents unavailable").error.as_deref(), Some("agents unavailable"));
     }
 
     #[test]

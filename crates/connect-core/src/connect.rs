@@ -9,6 +9,8 @@ use std::collections::HashMap;
 use serde::{Deserialize, Deserializer};
 use serde_json::Value;
 
+use crate::phone::CallerNumber;
+
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(rename_all = "PascalCase", default)]
 pub struct ContactFlowEvent {
@@ -35,6 +37,7 @@ pub struct ContactData {
     pub previous_contact_id: Option<String>,
     pub channel: Option<String>,
     pub initiation_method: Option<String>,
+    #[serde(rename = "InstanceARN")]
     pub instance_arn: Option<String>,
     pub customer_endpoint: Option<Endpoint>,
     pub system_endpoint: Option<Endpoint>,
@@ -74,12 +77,27 @@ pub struct MalformedEvent(#[from] serde_json::Error);
 
 impl ContactFlowEvent {
     pub fn from_value(value: Value) -> Result<Self, MalformedEvent> {
+        // serde would read a JSON array as a struct's fields in order; an event is an object.
+        if !value.is_object() {
+            return Err(MalformedEvent(serde::de::Error::custom("expected a JSON object")));
+        }
         Ok(serde_json::from_value(value)?)
     }
 
     /// The contact id for logs; empty when the event had none.
     pub fn contact_id(&self) -> &str {
         self.details.contact_data.contact_id.as_deref().unwrap_or_default()
+    }
+
+    /// The caller: the `phoneNumber` parameter when the flow passes one, else the customer
+    /// endpoint. `None` (an unknown caller) unless it is an E.164 number: withheld numbers,
+    /// `anonymous` and chat contacts without an endpoint are answered, not refused.
+    pub fn caller(&self) -> Option<CallerNumber> {
+        let raw = match self.parameter("phoneNumber") {
+            Some(number) => number,
+            None => self.details.contact_data.customer_endpoint.as_ref()?.address.clone()?,
+        };
+        CallerNumber::parse(&raw)
     }
 
     /// A flow parameter as text, trimmed; `None` when absent or blank. Numbers and booleans
@@ -150,17 +168,43 @@ mod tests {
     fn voice_contact_endpoint_is_read() {
         let event = ContactFlowEvent::from_value(json!({"Details": {"ContactData": {
             "CustomerEndpoint": {"Address": "+81312345678", "Type": "TELEPHONE_NUMBER"},
+            "InstanceARN": "arn:aws:connect:ap-northeast-1:1:instance/i",
             "Queue": {"Name": "Support", "ARN": "arn:aws:connect:ap-northeast-1:1:instance/i/queue/q"}
         }}}))
         .unwrap();
-        let endpoint = event.details.contact_data.customer_endpoint.unwrap();
+        assert_eq!(
+            event.details.contact_data.instance_arn.as_deref(),
+            Some("arn:aws:connect:ap-northeast-1:1:instance/i")
+        );
+        let endpoint = event.details.contact_data.customer_endpoint.clone().unwrap();
         assert_eq!(endpoint.address.as_deref(), Some("+81312345678"));
         assert_eq!(endpoint.kind.as_deref(), Some("TELEPHONE_NUMBER"));
     }
 
     #[test]
+    fn the_caller_comes_from_the_parameter_else_the_endpoint() {
+        let event = |parameters: Value, endpoint: Value| {
+            ContactFlowEvent::from_value(json!({"Details": {
+                "ContactData": {"CustomerEndpoint": endpoint}, "Parameters": parameters
+            }}))
+            .unwrap()
+        };
+        let phone = json!({"Address": "+81312345678", "Type": "TELEPHONE_NUMBER"});
+        let caller = |e: ContactFlowEvent| e.caller().map(|c| c.as_e164().to_owned());
+        assert_eq!(caller(event(json!({}), phone.clone())).as_deref(), Some("+81312345678"));
+        assert_eq!(
+            caller(event(json!({"phoneNumber": " +819012345678 "}), phone.clone())).as_deref(),
+            Some("+819012345678")
+        );
+        assert_eq!(caller(event(json!({"phoneNumber": ""}), phone.clone())).as_deref(), Some("+81312345678"));
+        assert_eq!(caller(event(json!({"phoneNumber": "anonymous"}), phone)), None);
+        assert_eq!(caller(event(json!({}), json!({"Address": "anonymous"}))), None);
+        assert_eq!(caller(event(json!({}), Value::Null)), None);
+    }
+
+    #[test]
     fn non_objects_are_malformed() {
-        for value in [json!("hello"), json!([1, 2]), json!({"Details": {"Parameters": "x"}})] {
+        for value in [json!("hello"), json!([1, 2]), json!([]), json!(null), json!({"Details": {"Parameters": "x"}})] {
             assert!(ContactFlowEvent::from_value(value).is_err());
         }
     }

@@ -5,7 +5,12 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use chrono::{DateTime, Duration, Utc};
 
-use crate::ports::{CalendarSource, Clock, HolidayStore, Notifier, Stored};
+use crate::agents::AgentState;
+use crate::assignments::{Assignment, RecordOutcome};
+use crate::phone::CallerNumber;
+use crate::ports::{
+    AgentDirectory, AssignmentStore, CalendarSource, Clock, ContactHistory, HolidayStore, Notifier, Stored,
+};
 
 /// A panicking test poisons nothing here: the data stays usable.
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -145,4 +150,172 @@ impl Notifier for FakeNotifier {
         lock(&self.0).push((subject.to_owned(), message.to_owned()));
         Ok(())
     }
+}
+
+/// Assignments by number, with the store's conditional-write rule; reads and writes are
+/// counted and can be made to fail.
+#[derive(Debug, Default)]
+pub struct FakeAssignments {
+    state: Mutex<FakeAssignmentsState>,
+}
+
+#[derive(Debug, Default)]
+struct FakeAssignmentsState {
+    items: HashMap<String, Assignment>,
+    reads: usize,
+    writes: usize,
+    failing: Option<String>,
+}
+
+impl FakeAssignments {
+    pub fn holding(assignments: impl IntoIterator<Item = Assignment>) -> Self {
+        let store = FakeAssignments::default();
+        lock(&store.state).items.extend(assignments.into_iter().map(|a| (a.caller.as_e164().to_owned(), a)));
+        store
+    }
+    pub fn get(&self, number: &str) -> Option<Assignment> {
+        lock(&self.state).items.get(number).cloned()
+    }
+    pub fn reads(&self) -> usize {
+        lock(&self.state).reads
+    }
+    pub fn writes(&self) -> usize {
+        lock(&self.state).writes
+    }
+    pub fn fail_with(&self, message: Option<&str>) {
+        lock(&self.state).failing = message.map(str::to_owned);
+    }
+}
+
+impl AssignmentStore for FakeAssignments {
+    type Error = FakeError;
+
+    async fn find(&self, caller: &CallerNumber) -> Result<Option<Assignment>, FakeError> {
+        let mut s = lock(&self.state);
+        s.reads += 1;
+        if let Some(message) = &s.failing {
+            return Err(FakeError(message.clone()));
+        }
+        Ok(s.items.get(caller.as_e164()).cloned())
+    }
+
+    async fn record(&self, assignment: &Assignment) -> Result<RecordOutcome, FakeError> {
+        let mut s = lock(&self.state);
+        s.writes += 1;
+        if let Some(message) = &s.failing {
+            return Err(FakeError(message.clone()));
+        }
+        let key = assignment.caller.as_e164().to_owned();
+        let writable = s.items.get(&key).is_none_or(|stored| {
+            stored.contact_id == assignment.contact_id || stored.updated_at < assignment.updated_at
+        });
+        if !writable {
+            return Ok(RecordOutcome::Superseded);
+        }
+        s.items.insert(key, assignment.clone());
+        Ok(RecordOutcome::Written)
+    }
+}
+
+/// A fixed set of agents whose state the test changes; reads are counted and can fail.
+#[derive(Debug, Default)]
+pub struct FakeDirectory {
+    state: Mutex<FakeDirectoryState>,
+}
+
+#[derive(Debug, Default)]
+struct FakeDirectoryState {
+    agents: Vec<AgentState>,
+    reads: usize,
+    failing: Option<String>,
+}
+
+impl FakeDirectory {
+    pub fn with(agents: impl IntoIterator<Item = AgentState>) -> Self {
+        let directory = FakeDirectory::default();
+        lock(&directory.state).agents.extend(agents);
+        directory
+    }
+    /// Sets an agent's status (`None`: logged out).
+    pub fn set_status(&self, id: &str, status: Option<&str>) {
+        if let Some(agent) = lock(&self.state).agents.iter_mut().find(|a| a.id == id) {
+            agent.status_name = status.map(str::to_owned);
+        }
+    }
+    pub fn reads(&self) -> usize {
+        lock(&self.state).reads
+    }
+    pub fn fail_with(&self, message: Option<&str>) {
+        lock(&self.state).failing = message.map(str::to_owned);
+    }
+    fn read(&self) -> Result<Vec<AgentState>, FakeError> {
+        let mut s = lock(&self.state);
+        s.reads += 1;
+        match &s.failing {
+            Some(message) => Err(FakeError(message.clone())),
+            None => Ok(s.agents.clone()),
+        }
+    }
+}
+
+impl AgentDirectory for FakeDirectory {
+    type Error = FakeError;
+
+    async fn agents(&self, ids: &[String]) -> Result<Vec<AgentState>, FakeError> {
+        Ok(self.read()?.into_iter().filter(|a| ids.contains(&a.id)).collect())
+    }
+
+    async fn candidates(&self) -> Result<Vec<AgentState>, FakeError> {
+        Ok(self.read()?.into_iter().filter(|a| a.status_name.is_some()).collect())
+    }
+}
+
+/// Past contacts: (number, initiated at, agent ID if it reached one).
+#[derive(Debug, Default)]
+pub struct FakeHistory {
+    contacts: Mutex<Vec<(String, DateTime<Utc>, Option<String>)>>,
+    failing: Mutex<Option<String>>,
+}
+
+impl FakeHistory {
+    pub fn with(self, number: &str, at: &str, agent_id: Option<&str>) -> Self {
+        let at = at.parse().unwrap_or(DateTime::UNIX_EPOCH);
+        lock(&self.contacts).push((number.to_owned(), at, agent_id.map(str::to_owned)));
+        self
+    }
+    pub fn fail_with(&self, message: Option<&str>) {
+        *lock(&self.failing) = message.map(str::to_owned);
+    }
+}
+
+impl ContactHistory for FakeHistory {
+    type Error = FakeError;
+
+    async fn last_agent(
+        &self,
+        caller: &CallerNumber,
+        since: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Result<Option<String>, FakeError> {
+        if let Some(message) = lock(&self.failing).clone() {
+            return Err(FakeError(message));
+        }
+        let contacts = lock(&self.contacts);
+        let newest = contacts
+            .iter()
+            .filter(|(number, at, agent)| number == caller.as_e164() && (since..=until).contains(at) && agent.is_some())
+            .max_by_key(|(_, at, _)| *at);
+        Ok(newest.and_then(|(_, _, agent)| agent.clone()))
+    }
+}
+
+/// A sample event from `events/<function>/<name>.json`, the same files `cargo lambda invoke
+/// --data-file` takes. A missing or broken sample fails the test that asked for it.
+#[allow(clippy::panic)]
+pub fn sample_event(function: &str, name: &str) -> serde_json::Value {
+    let path = format!("{}/../../events/{function}/{name}.json", env!("CARGO_MANIFEST_DIR"));
+    let parsed = std::fs::read_to_string(&path)
+        .map_err(|e| e.to_string())
+        .and_then(|text| serde_json::from_str(&text).map_err(|e| e.to_string()));
+    parsed.unwrap_or_else(|e| panic!("sample event {path}: {e}"))
 }

@@ -5,6 +5,7 @@
 //! in [`ports`] that `connect-aws` implements.
 
 pub mod agents;
+pub mod assignments;
 pub mod calendar;
 pub mod closures;
 pub mod connect;

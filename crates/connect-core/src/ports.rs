@@ -8,6 +8,10 @@ use std::future::Future;
 
 use chrono::{DateTime, Utc};
 
+use crate::agents::AgentState;
+use crate::assignments::{Assignment, RecordOutcome};
+use crate::phone::CallerNumber;
+
 /// The current instant. Handlers never read the system clock directly.
 pub trait Clock: Send + Sync {
     fn now(&self) -> DateTime<Utc>;
@@ -43,6 +47,40 @@ pub trait HolidayStore: Send + Sync {
 pub trait Notifier: Send + Sync {
     type Error: Error + Send + Sync + 'static;
     fn notify(&self, subject: &str, message: &str) -> impl Future<Output = Result<(), Self::Error>> + Send;
+}
+
+/// Callers' last agents (a DynamoDB table in production).
+pub trait AssignmentStore: Send + Sync {
+    type Error: Error + Send + Sync + 'static;
+    /// The stored assignment, expired or not (the caller decides what expiry means).
+    fn find(&self, caller: &CallerNumber) -> impl Future<Output = Result<Option<Assignment>, Self::Error>> + Send;
+    /// One conditional write: a newer assignment or a retry of the same contact is written; an
+    /// assignment older than the stored one from another contact is not.
+    fn record(&self, assignment: &Assignment) -> impl Future<Output = Result<RecordOutcome, Self::Error>> + Send;
+}
+
+/// Agents and what Connect says about them now.
+pub trait AgentDirectory: Send + Sync {
+    type Error: Error + Send + Sync + 'static;
+    /// The given agents (IDs) with their current state. An agent Connect does not know is left
+    /// out; a logged-out one has no status.
+    fn agents(&self, ids: &[String]) -> impl Future<Output = Result<Vec<AgentState>, Self::Error>> + Send;
+    /// Every agent that may be offered a caller (the instance, or the configured routing
+    /// profiles or queues) with its current state. Logged-out agents may be left out.
+    fn candidates(&self) -> impl Future<Output = Result<Vec<AgentState>, Self::Error>> + Send;
+}
+
+/// Past contacts (Connect's contact search in production).
+pub trait ContactHistory: Send + Sync {
+    type Error: Error + Send + Sync + 'static;
+    /// The agent (ID) of the newest contact from `caller` initiated in `since..=until` that
+    /// reached an agent.
+    fn last_agent(
+        &self,
+        caller: &CallerNumber,
+        since: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> impl Future<Output = Result<Option<String>, Self::Error>> + Send;
 }
 
 /// Formats an error with its chain of sources, for notices and logs.

@@ -216,8 +216,7 @@ mod tests {
     }
 
     fn sample_event(name: &str) -> Value {
-        let path = format!("{}/../../events/holiday-check/{name}.json", env!("CARGO_MANIFEST_DIR"));
-        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+        connect_core::fakes::sample_event("holiday-check", name)
     }
 
     fn with_params(params: Value) -> Value {

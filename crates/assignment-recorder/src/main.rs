@@ -1,0 +1,19 @@
+//! assignment-recorder: remembers caller -> agent so the caller's next call reaches the same
+//! agent (contact flow).
+
+mod config;
+mod handler;
+
+use connect_aws::dynamodb::DynamoAssignmentStore;
+use connect_aws::{CallProfile, Env, SystemClock, init_tracing, load_aws_config, or_init_error};
+use lambda_runtime::{LambdaEvent, service_fn};
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> Result<(), lambda_runtime::Error> {
+    init_tracing();
+    let config = or_init_error(config::Config::from_env(&Env::from_process())).await?;
+    let aws = load_aws_config(CallProfile::ContactFlow).await;
+    let store = DynamoAssignmentStore::from_conf(&aws, &config.assignments.table);
+    let recorder = handler::AssignmentRecorder::new(&config, store, SystemClock);
+    lambda_runtime::run(service_fn(|event: LambdaEvent<serde_json::Value>| recorder.handle(event.payload))).await
+}

@@ -1,0 +1,306 @@
+//! Amazon Connect as the routing functions see it: agents with their current state
+//! ([`ConnectAgentDirectory`]) and past contacts ([`ConnectContactHistory`]).
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use aws_config::SdkConfig;
+use aws_sdk_connect::Client;
+use aws_sdk_connect::types::{
+    Channel, SearchContactsMatchType, SearchContactsTimeRange, SearchContactsTimeRangeType, SearchCriteria,
+    SearchableContactAttributes, SearchableContactAttributesCriteria, Sort, SortOrder, SortableFieldName, UserData,
+    UserDataFilters,
+};
+use chrono::{DateTime, Utc};
+use connect_core::agents::AgentState;
+use connect_core::phone::CallerNumber;
+use connect_core::ports::{AgentDirectory, ContactHistory};
+use futures_util::future::try_join_all;
+use tokio::sync::Mutex;
+
+type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+/// GetCurrentUserData takes at most 100 agents, queues or routing profiles per filter.
+pub const USER_DATA_FILTER_LIMIT: usize = 100;
+/// ListUsers pages hold up to 1,000 users: fewer round trips than the default 100.
+const LIST_USERS_PAGE: i32 = 1000;
+const USER_DATA_PAGE: i32 = 100;
+const SEARCH_PAGE: i32 = 100;
+
+#[derive(Debug, thiserror::Error)]
+#[error("Amazon Connect {operation} failed")]
+pub struct ConnectError {
+    pub operation: &'static str,
+    #[source]
+    pub source: BoxError,
+}
+
+fn connect_error(operation: &'static str) -> impl FnOnce(BoxError) -> ConnectError {
+    move |source| ConnectError { operation, source }
+}
+
+/// Which agents may be offered a caller.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AgentScope {
+    /// Every user of the instance (ListUsers, then their state 100 at a time).
+    Instance,
+    /// Agents on these routing profiles (IDs or ARNs).
+    RoutingProfiles(Vec<String>),
+    /// Agents whose routing profiles serve these queues (IDs or ARNs).
+    Queues(Vec<String>),
+}
+
+/// Who a user ID is: ARN and username, from ListUsers.
+#[derive(Debug, Clone)]
+struct User {
+    arn: String,
+    username: String,
+}
+
+struct Users {
+    fetched_at: Instant,
+    by_id: Arc<HashMap<String, User>>,
+}
+
+/// Agents and their current state. ListUsers (IDs, ARNs, usernames) is cached for
+/// `users_cache_for`, since users change rarely and a caller should not wait for pages of
+/// them; the state comes fresh from GetCurrentUserData on every call.
+pub struct ConnectAgentDirectory {
+    client: Client,
+    instance_id: String,
+    scope: AgentScope,
+    users_cache_for: Duration,
+    users: Mutex<Option<Users>>,
+}
+
+impl ConnectAgentDirectory {
+    pub fn new(client: Client, instance_id: impl Into<String>, scope: AgentScope, users_cache_for: Duration) -> Self {
+        ConnectAgentDirectory {
+            client,
+            instance_id: instance_id.into(),
+            scope,
+            users_cache_for,
+            users: Mutex::new(None),
+        }
+    }
+
+    pub fn from_conf(conf: &SdkConfig, instance_id: &str, scope: AgentScope, users_cache_for: Duration) -> Self {
+        Self::new(Client::new(conf), instance_id, scope, users_cache_for)
+    }
+
+    /// Reads the users during init, so the first caller does not wait for them; a failure is
+    /// logged and the first call tries again.
+    pub async fn warm_up(&self) {
+        if let Err(e) = self.users().await {
+            tracing::warn!(error = %connect_core::ports::error_chain(&e), "could not read the users at init");
+        }
+    }
+
+    async fn users(&self) -> Result<Arc<HashMap<String, User>>, ConnectError> {
+        let mut cached = self.users.lock().await;
+        if let Some(users) = cached.as_ref().filter(|u| u.fetched_at.elapsed() < self.users_cache_for) {
+            return Ok(users.by_id.clone());
+        }
+        let summaries = self
+            .client
+            .list_users()
+            .instance_id(&self.instance_id)
+            .max_results(LIST_USERS_PAGE)
+            .into_paginator()
+            .items()
+            .send()
+            .try_collect()
+            .await
+            .map_err(|e| connect_error("ListUsers")(e.into()))?;
+        let by_id: HashMap<String, User> = summaries
+            .into_iter()
+            .filter_map(|u| {
+                Some((u.id?, User { arn: u.arn.unwrap_or_default(), username: u.username.unwrap_or_default() }))
+            })
+            .collect();
+        tracing::debug!(users = by_id.len(), "users read");
+        let by_id = Arc::new(by_id);
+        *cached = Some(Users { fetched_at: Instant::now(), by_id: by_id.clone() });
+        Ok(by_id)
+    }
+
+    /// GetCurrentUserData for each filter (at most 100 members each), all pages, concurrently.
+    async fn user_data(&self, filters: Vec<UserDataFilters>) -> Result<Vec<UserData>, ConnectError> {
+        let calls = filters.into_iter().map(|filter| async move {
+            let pages = self
+                .client
+                .get_current_user_data()
+                .instance_id(&self.instance_id)
+                .filters(filter)
+                .max_results(USER_DATA_PAGE)
+                .into_paginator()
+                .send()
+                .try_collect()
+                .await
+                .map_err(|e| connect_error("GetCurrentUserData")(e.into()))?;
+            Ok::<_, ConnectError>(pages.into_iter().flat_map(|page| page.user_data_list.unwrap_or_default()))
+        });
+        Ok(try_join_all(calls).await?.into_iter().flatten().collect())
+    }
+}
+
+/// Splits a list into filters of at most 100 members.
+fn chunked(ids: &[String], filter: impl Fn(Vec<String>) -> UserDataFilters) -> Vec<UserDataFilters> {
+    ids.chunks(USER_DATA_FILTER_LIMIT).map(|chunk| filter(chunk.to_vec())).collect()
+}
+
+fn by_agents(ids: Vec<String>) -> UserDataFilters {
+    UserDataFilters::builder().set_agents(Some(ids)).build()
+}
+
+fn to_chrono(time: &aws_smithy_types::DateTime) -> Option<DateTime<Utc>> {
+    DateTime::from_timestamp(time.secs(), time.subsec_nanos())
+}
+
+/// An agent as GetCurrentUserData reports it, named from the users when known.
+fn agent_state(data: UserData, users: &HashMap<String, User>) -> Option<AgentState> {
+    let user = data.user?;
+    let id = user.id?;
+    let known = users.get(&id);
+    Some(AgentState {
+        arn: user.arn.or_else(|| known.map(|u| u.arn.clone())).unwrap_or_default(),
+        username: known.map(|u| u.username.clone()),
+        status_name: data.status.as_ref().and_then(|s| s.status_name.clone()),
+        status_since: data.status.as_ref().and_then(|s| s.status_start_timestamp.as_ref()).and_then(to_chrono),
+        free_voice_slots: data
+            .available_slots_by_channel
+            .as_ref()
+            .and_then(|slots| slots.get(&Channel::Voice))
+            .map(|n| u32::try_from(*n).unwrap_or(0)),
+        id,
+    })
+}
+
+impl AgentDirectory for ConnectAgentDirectory {
+    type Error = ConnectError;
+
+    async fn agents(&self, ids: &[String]) -> Result<Vec<AgentState>, ConnectError> {
+        // Usernames are a courtesy: without ListUsers the agent is still routable.
+        let users = self.users().await.unwrap_or_else(|e| {
+            tracing::warn!(error = %connect_core::ports::error_chain(&e), "usernames unavailable");
+            Arc::default()
+        });
+        let mut states: Vec<AgentState> =
+            self.user_data(chunked(ids, by_agents)).await?.into_iter().filter_map(|d| agent_state(d, &users)).collect();
+        // Known but not reported: logged out.
+        for id in ids {
+            if let (false, Some(user)) = (states.iter().any(|s| &s.id == id), users.get(id)) {
+                states.push(AgentState {
+                    id: id.clone(),
+                    arn: user.arn.clone(),
+                    username: Some(user.username.clone()),
+                    status_name: None,
+                    status_since: None,
+                    free_voice_slots: None,
+                });
+            }
+        }
+        Ok(states)
+    }
+
+    async fn candidates(&self) -> Result<Vec<AgentState>, ConnectError> {
+        let (users, filters) = match &self.scope {
+            AgentScope::Instance => {
+                let users = self.users().await?;
+                let mut ids: Vec<String> = users.keys().cloned().collect();
+                ids.sort();
+                let filters = chunked(&ids, by_agents);
+                (users, filters)
+            }
+            AgentScope::RoutingProfiles(ids) => (
+                self.users().await.unwrap_or_default(),
+                chunked(ids, |chunk| UserDataFilters::builder().set_routing_profiles(Some(chunk)).build()),
+            ),
+            AgentScope::Queues(ids) => (
+                self.users().await.unwrap_or_default(),
+                chunked(ids, |chunk| UserDataFilters::builder().set_queues(Some(chunk)).build()),
+            ),
+        };
+        if filters.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut states: Vec<AgentState> =
+            self.user_data(filters).await?.into_iter().filter_map(|d| agent_state(d, &users)).collect();
+        // An agent on two listed queues is reported twice.
+        states.sort_by(|a, b| a.id.cmp(&b.id));
+        states.dedup_by(|a, b| a.id == b.id);
+        Ok(states)
+    }
+}
+
+/// The last agent from Connect's contact search: the caller's number must be stored on the
+/// contact as a searchable contact attribute (`attribute`, e.g. `CustomerPhoneNumber`).
+pub struct ConnectContactHistory {
+    client: Client,
+    instance_id: String,
+    attribute: String,
+}
+
+impl ConnectContactHistory {
+    pub fn new(client: Client, instance_id: impl Into<String>, attribute: impl Into<String>) -> Self {
+        ConnectContactHistory { client, instance_id: instance_id.into(), attribute: attribute.into() }
+    }
+
+    pub fn from_conf(conf: &SdkConfig, instance_id: &str, attribute: &str) -> Self {
+        Self::new(Client::new(conf), instance_id, attribute)
+    }
+}
+
+impl ContactHistory for ConnectContactHistory {
+    type Error = ConnectError;
+
+    async fn last_agent(
+        &self,
+        caller: &CallerNumber,
+        since: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Result<Option<String>, ConnectError> {
+        let invalid = |e: aws_smithy_types::error::operation::BuildError| connect_error("SearchContacts")(e.into());
+        let range = SearchContactsTimeRange::builder()
+            .r#type(SearchContactsTimeRangeType::InitiationTimestamp)
+            .start_time(aws_smithy_types::DateTime::from_millis(since.timestamp_millis()))
+            .end_time(aws_smithy_types::DateTime::from_millis(until.timestamp_millis()))
+            .build()
+            .map_err(invalid)?;
+        let criterion = SearchableContactAttributesCriteria::builder()
+            .key(&self.attribute)
+            .values(caller.as_e164())
+            .build()
+            .map_err(invalid)?;
+        let attributes = SearchableContactAttributes::builder()
+            .criteria(criterion)
+            .match_type(SearchContactsMatchType::MatchAll)
+            .build()
+            .map_err(invalid)?;
+        let mut contacts = self
+            .client
+            .search_contacts()
+            .instance_id(&self.instance_id)
+            .time_range(range)
+            .search_criteria(SearchCriteria::builder().searchable_contact_attributes(attributes).build())
+            .sort(
+                Sort::builder()
+                    .field_name(SortableFieldName::InitiationTimestamp)
+                    .order(SortOrder::Descending)
+                    .build()
+                    .map_err(invalid)?,
+            )
+            .max_results(SEARCH_PAGE)
+            .into_paginator()
+            .items()
+            .send();
+        // Newest first; the caller's current contact (no agent yet) and abandoned ones are skipped.
+        while let Some(contact) = contacts.try_next().await.map_err(|e| connect_error("SearchContacts")(e.into()))? {
+            if let Some(agent_id) = contact.agent_info.and_then(|a| a.id).filter(|id| !id.is_empty()) {
+                return Ok(Some(agent_id));
+            }
+        }
+        Ok(None)
+    }
+}

@@ -1,0 +1,77 @@
+use chrono::TimeDelta;
+use connect_aws::config::invalid;
+use connect_aws::settings::RoutingSettings;
+use connect_aws::{ConfigError, Env};
+
+/// Where the caller's last agent is remembered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LookupSource {
+    /// The assignments table assignment-recorder writes (the default).
+    Table { table: String },
+    /// Connect's contact search over the last days, on a searchable contact attribute that
+    /// holds the caller's number.
+    ContactSearch { lookback: TimeDelta, attribute: String },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Config {
+    pub routing: RoutingSettings,
+    pub source: LookupSource,
+}
+
+impl Config {
+    pub fn from_env(env: &Env) -> Result<Self, ConfigError> {
+        const SOURCE: &str = "LOOKUP_SOURCE";
+        const LOOKBACK: &str = "LOOKBACK_DAYS";
+        let source = match env.optional(SOURCE).map(|s| s.to_ascii_lowercase()).as_deref() {
+            None | Some("table") => LookupSource::Table { table: env.required("ASSIGNMENTS_TABLE")? },
+            Some("contact-search") => {
+                let days = env.parse_or(LOOKBACK, 7u32)?;
+                if !(1..=90).contains(&days) {
+                    return Err(invalid(LOOKBACK, &days.to_string(), "expected 1 to 90 days"));
+                }
+                LookupSource::ContactSearch {
+                    lookback: TimeDelta::days(days.into()),
+                    attribute: env.optional("SEARCH_ATTRIBUTE").unwrap_or_else(|| "CustomerPhoneNumber".to_owned()),
+                }
+            }
+            Some(other) => return Err(invalid(SOURCE, other, "expected table or contact-search")),
+        };
+        Ok(Config { routing: RoutingSettings::from_env(env)?, source })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sources_and_their_settings() {
+        let base = [("CONNECT_INSTANCE_ID", "inst-1")];
+        let table = Config::from_env(&Env::from_pairs(base.into_iter().chain([("ASSIGNMENTS_TABLE", "t")]))).unwrap();
+        assert_eq!(table.source, LookupSource::Table { table: "t".into() });
+        let search =
+            Config::from_env(&Env::from_pairs(base.into_iter().chain([("LOOKUP_SOURCE", "contact-search")]))).unwrap();
+        assert_eq!(
+            search.source,
+            LookupSource::ContactSearch { lookback: TimeDelta::days(7), attribute: "CustomerPhoneNumber".into() }
+        );
+    }
+
+    #[test]
+    fn errors_name_the_variable() {
+        let cases = [
+            (vec![("CONNECT_INSTANCE_ID", "i")], "ASSIGNMENTS_TABLE"),
+            (vec![("ASSIGNMENTS_TABLE", "t")], "CONNECT_INSTANCE_ID"),
+            (vec![("CONNECT_INSTANCE_ID", "i"), ("LOOKUP_SOURCE", "cache")], "LOOKUP_SOURCE"),
+            (
+                vec![("CONNECT_INSTANCE_ID", "i"), ("LOOKUP_SOURCE", "contact-search"), ("LOOKBACK_DAYS", "0")],
+                "LOOKBACK_DAYS",
+            ),
+        ];
+        for (pairs, name) in cases {
+            let err = Config::from_env(&Env::from_pairs(pairs)).unwrap_err();
+            assert!(err.to_string().contains(name), "{err}");
+        }
+    }
+}

@@ -1,0 +1,32 @@
+//! last-agent-lookup: who last served this caller, and are they available now; else the agent
+//! agent-picker would choose (contact flow).
+
+mod config;
+mod handler;
+
+use config::{Config, LookupSource};
+use connect_aws::connect::{ConnectAgentDirectory, ConnectContactHistory};
+use connect_aws::dynamodb::DynamoAssignmentStore;
+use connect_aws::{CallProfile, Env, SystemClock, init_tracing, load_aws_config, or_init_error, random_index};
+use handler::{LastAgentLookup, Remembered};
+use lambda_runtime::{LambdaEvent, service_fn};
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> Result<(), lambda_runtime::Error> {
+    init_tracing();
+    let config = or_init_error(Config::from_env(&Env::from_process())).await?;
+    let aws = load_aws_config(CallProfile::ContactFlow).await;
+    let routing = &config.routing;
+    let remembered = match &config.source {
+        LookupSource::Table { table } => Remembered::Table(DynamoAssignmentStore::from_conf(&aws, table)),
+        LookupSource::ContactSearch { lookback, attribute } => Remembered::ContactSearch {
+            history: ConnectContactHistory::from_conf(&aws, &routing.instance_id, attribute),
+            lookback: *lookback,
+        },
+    };
+    let directory =
+        ConnectAgentDirectory::from_conf(&aws, &routing.instance_id, routing.scope.clone(), routing.users_cache_for);
+    directory.warm_up().await;
+    let lookup = LastAgentLookup::new(remembered, directory, routing.routing.clone(), SystemClock, random_index);
+    lambda_runtime::run(service_fn(|event: LambdaEvent<serde_json::Value>| lookup.handle(event.payload))).await
+}
