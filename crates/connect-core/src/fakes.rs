@@ -270,10 +270,12 @@ impl AgentDirectory for FakeDirectory {
     }
 }
 
-/// Past contacts: (number, initiated at, agent ID if it reached one).
+/// A past contact: number, initiated at, agent ID if it reached one.
+type PastContact = (String, DateTime<Utc>, Option<String>);
+
 #[derive(Debug, Default)]
 pub struct FakeHistory {
-    contacts: Mutex<Vec<(String, DateTime<Utc>, Option<String>)>>,
+    contacts: Mutex<Vec<PastContact>>,
     failing: Mutex<Option<String>>,
 }
 
