@@ -304,3 +304,144 @@ impl ContactHistory for ConnectContactHistory {
         Ok(None)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_support::{http_response, interceptor, mocked_conf};
+    use aws_sdk_connect::operation::get_current_user_data::{GetCurrentUserDataError, GetCurrentUserDataOutput};
+    use aws_sdk_connect::operation::list_users::ListUsersOutput;
+    use aws_sdk_connect::operation::search_contacts::SearchContactsOutput;
+    use aws_sdk_connect::types::{
+        AgentStatusReference, ContactSearchSummary, ContactSearchSummaryAgentInfo, UserReference, UserSummary,
+    };
+    use aws_smithy_mocks::{Rule, mock};
+    use aws_smithy_types::error::ErrorMetadata;
+    use connect_core::ports::error_chain;
+
+    async fn client(rules: &[&Rule]) -> Client {
+        let conf = mocked_conf(crate::CallProfile::ContactFlow).await;
+        Client::from_conf(aws_sdk_connect::config::Builder::from(&conf).interceptor(interceptor(rules)).build())
+    }
+
+    async fn directory(rules: &[&Rule], scope: AgentScope) -> ConnectAgentDirectory {
+        ConnectAgentDirectory::new(client(rules).await, "inst-1", scope, Duration::from_secs(300))
+    }
+
+    fn users() -> ListUsersOutput {
+        let user =
+            |id: &str| UserSummary::builder().id(id).arn(format!("arn:agent/{id}")).username(format!("{id}@x")).build();
+        ListUsersOutput::builder().user_summary_list(user("a-1")).user_summary_list(user("a-2")).build()
+    }
+
+    fn available(id: &str) -> UserData {
+        UserData::builder()
+            .user(UserReference::builder().id(id).arn(format!("arn:agent/{id}")).build())
+            .status(
+                AgentStatusReference::builder()
+                    .status_name("Available")
+                    .status_start_timestamp(aws_smithy_types::DateTime::from_secs(1_700_000_000))
+                    .build(),
+            )
+            .available_slots_by_channel(Channel::Voice, 1)
+            .build()
+    }
+
+    fn throttled() -> GetCurrentUserDataError {
+        GetCurrentUserDataError::generic(
+            ErrorMetadata::builder().code("ThrottlingException").message("Rate exceeded").build(),
+        )
+    }
+
+    fn denied() -> aws_smithy_runtime_api::http::Response {
+        http_response(403, r#"{"message":"User is not authorized"}"#)
+    }
+
+    #[tokio::test]
+    async fn candidates_are_the_users_with_their_state_and_usernames() {
+        let list = mock!(Client::list_users).then_output(users);
+        let data = mock!(Client::get_current_user_data)
+            .match_requests(|r| r.filters().is_some_and(|f| f.agents() == ["a-1", "a-2"]))
+            .sequence()
+            .output(|| GetCurrentUserDataOutput::builder().user_data_list(available("a-2")).build())
+            .times(2)
+            .build();
+        let directory = directory(&[&list, &data], AgentScope::Instance).await;
+        let agents = directory.candidates().await.unwrap();
+        assert_eq!(agents.len(), 1);
+        let a = &agents[0];
+        assert_eq!((a.id.as_str(), a.username.as_deref(), a.free_voice_slots), ("a-2", Some("a-2@x"), Some(1)));
+        assert_eq!(a.status_since.map(|t| t.timestamp()), Some(1_700_000_000));
+        directory.candidates().await.unwrap();
+        assert_eq!((list.num_calls(), data.num_calls()), (1, 2), "users are cached, state is not");
+    }
+
+    #[tokio::test]
+    async fn throttling_is_retried_once_and_access_denied_is_not() {
+        let list = mock!(Client::list_users).then_output(users);
+        let flaky = mock!(Client::get_current_user_data)
+            .sequence()
+            .error(throttled)
+            .output(|| GetCurrentUserDataOutput::builder().user_data_list(available("a-1")).build())
+            .build();
+        let agents = directory(&[&list, &flaky], AgentScope::Instance).await.candidates().await.unwrap();
+        assert_eq!((agents.len(), flaky.num_calls()), (1, 2));
+
+        let list = mock!(Client::list_users).then_output(users);
+        let refused = mock!(Client::get_current_user_data).then_http_response(denied);
+        let err = directory(&[&list, &refused], AgentScope::Instance).await.candidates().await.unwrap_err();
+        assert_eq!((err.operation, refused.num_calls()), ("GetCurrentUserData", 1));
+        assert!(error_chain(&err).contains("not authorized"), "{}", error_chain(&err));
+    }
+
+    #[tokio::test]
+    async fn agents_without_usernames_are_still_routable() {
+        let list = mock!(Client::list_users).then_http_response(denied);
+        let data = mock!(Client::get_current_user_data)
+            .then_output(|| GetCurrentUserDataOutput::builder().user_data_list(available("a-1")).build());
+        let scope = AgentScope::RoutingProfiles(vec!["rp-1".into()]);
+        let agents = directory(&[&list, &data], scope).await.agents(&["a-1".into()]).await.unwrap();
+        assert_eq!((agents[0].id.as_str(), agents[0].username.clone()), ("a-1", None));
+        assert_eq!(agents[0].arn, "arn:agent/a-1");
+    }
+
+    #[tokio::test]
+    async fn a_known_agent_that_is_not_reported_is_logged_out() {
+        let list = mock!(Client::list_users).then_output(users);
+        let data = mock!(Client::get_current_user_data).then_output(|| GetCurrentUserDataOutput::builder().build());
+        let agents =
+            directory(&[&list, &data], AgentScope::Instance).await.agents(&["a-1".into(), "zz".into()]).await.unwrap();
+        assert_eq!(agents.len(), 1, "an unknown ID is left out");
+        assert_eq!((agents[0].id.as_str(), agents[0].status_name.clone()), ("a-1", None));
+    }
+
+    #[tokio::test]
+    async fn contact_search_answers_the_newest_contact_with_an_agent() {
+        let contact = |id: &str, agent: Option<&str>| {
+            let c = ContactSearchSummary::builder().id(id);
+            match agent {
+                Some(a) => c.agent_info(ContactSearchSummaryAgentInfo::builder().id(a).build()).build(),
+                None => c.build(),
+            }
+        };
+        let search = mock!(Client::search_contacts)
+            .match_requests(|r| {
+                r.search_criteria().and_then(|c| c.searchable_contact_attributes()).is_some_and(|a| {
+                    a.criteria()[0].key() == "CustomerPhoneNumber" && a.criteria()[0].values() == ["+819012345678"]
+                })
+            })
+            .then_output(move || {
+                SearchContactsOutput::builder()
+                    .contacts(contact("now", None))
+                    .contacts(contact("yesterday", Some("a-2")))
+                    .contacts(contact("last-week", Some("a-1")))
+                    .build()
+                    .unwrap()
+            });
+        let history = ConnectContactHistory::new(client(&[&search]).await, "inst-1", "CustomerPhoneNumber");
+        let caller = CallerNumber::parse("+819012345678").unwrap();
+        let now = Utc::now();
+        let agent = history.last_agent(&caller, now - chrono::TimeDelta::days(7), now).await.unwrap();
+        assert_eq!(agent.as_deref(), Some("a-2"));
+    }
+}
