@@ -377,7 +377,8 @@ impl ConnectEmulator {
 // ---------------------------------------------------------------------------------------------
 // ARNs, times
 
-fn instance_arn() -> String {
+/// The emulated instance's ARN, as Connect puts it in contact-flow events (`InstanceARN`).
+pub fn instance_arn() -> String {
     format!("arn:aws:connect:{REGION}:{ACCOUNT_ID}:instance/{INSTANCE_ID}")
 }
 

@@ -10,6 +10,7 @@ pub mod connect_emulator;
 pub mod holidays;
 pub mod moto;
 pub mod paths;
+pub mod routing;
 pub mod runtime_api;
 pub mod server;
 pub mod stub;

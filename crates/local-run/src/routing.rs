@@ -1,0 +1,146 @@
+//! Returning-caller routing on emulated AWS: moto with the assignments table, the Connect
+//! emulator with a team of agents, and the three routing function binaries. Shared by the demo
+//! and the integration tests.
+
+use std::collections::HashMap;
+
+use aws_config::SdkConfig;
+use aws_sdk_dynamodb::types::{
+    AttributeDefinition, AttributeValue, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
+    TimeToLiveSpecification,
+};
+use serde_json::{Value, json};
+
+use crate::aws::{emulator_env, sdk_config};
+use crate::connect_emulator::{Agent, AgentStatus, ConnectEmulator};
+use crate::runtime_api::{FunctionOptions, LambdaProcess};
+use crate::{Moto, function_binary};
+
+pub const TABLE: &str = "connect-lambdas-assignments";
+pub const ROUTING_PROFILE: &str = "rp-support";
+
+pub const LAST_AGENT_LOOKUP: &str = "last-agent-lookup";
+pub const AGENT_PICKER: &str = "agent-picker";
+pub const ASSIGNMENT_RECORDER: &str = "assignment-recorder";
+
+pub struct RoutingRig {
+    pub moto: Moto,
+    pub connect: ConnectEmulator,
+    pub conf: SdkConfig,
+}
+
+impl RoutingRig {
+    pub async fn start() -> anyhow::Result<Self> {
+        let moto = Moto::start().await?;
+        let conf = sdk_config(moto.endpoint()).await;
+        create_assignments_table(&aws_sdk_dynamodb::Client::new(&conf)).await?;
+        let connect = ConnectEmulator::start().await?;
+        Ok(RoutingRig { moto, connect, conf })
+    }
+
+    /// An agent on the support routing profile, `Available` since `since_epoch_secs` when
+    /// `available`, else on `Lunch`.
+    pub fn add_agent(&self, id: &str, available: bool, since_epoch_secs: f64) {
+        let status = if available {
+            AgentStatus::available(since_epoch_secs)
+        } else {
+            AgentStatus::new("Lunch", since_epoch_secs, Some(1))
+        };
+        self.connect.add_agent(Agent::new(id, format!("{id}@example.com"), ROUTING_PROFILE, status));
+    }
+
+    /// The environment of every routing function; `own` adds or overrides.
+    pub fn env(&self, own: &[(&str, &str)]) -> Vec<(String, String)> {
+        let mut env = emulator_env(self.moto.endpoint());
+        env.push(("AWS_ENDPOINT_URL_CONNECT".into(), self.connect.endpoint()));
+        env.push(("CONNECT_INSTANCE_ID".into(), self.connect.instance_arn()));
+        env.push(("ASSIGNMENTS_TABLE".into(), TABLE.into()));
+        env.extend(own.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+        env
+    }
+
+    pub async fn spawn(&self, function: &str, own: &[(&str, &str)]) -> anyhow::Result<LambdaProcess> {
+        LambdaProcess::spawn(&function_binary(function)?, FunctionOptions::new(function, self.env(own))).await
+    }
+
+    /// The stored item for a number, as attribute name -> text (numbers as their digits).
+    pub async fn stored_assignment(&self, number: &str) -> anyhow::Result<Option<HashMap<String, String>>> {
+        let item = aws_sdk_dynamodb::Client::new(&self.conf)
+            .get_item()
+            .table_name(TABLE)
+            .key("phoneNumber", AttributeValue::S(number.to_owned()))
+            .consistent_read(true)
+            .send()
+            .await?
+            .item;
+        Ok(item.map(|item| {
+            item.into_iter()
+                .map(|(k, v)| {
+                    let text = match v {
+                        AttributeValue::S(s) | AttributeValue::N(s) => s,
+                        other => format!("{other:?}"),
+                    };
+                    (k, text)
+                })
+                .collect()
+        }))
+    }
+
+    /// Writes an item as someone else would (an old or hand-made assignment).
+    pub async fn put_assignment(&self, item: &[(&str, AttributeValue)]) -> anyhow::Result<()> {
+        let item = item.iter().map(|(k, v)| (k.to_string(), v.clone())).collect();
+        aws_sdk_dynamodb::Client::new(&self.conf).put_item().table_name(TABLE).set_item(Some(item)).send().await?;
+        Ok(())
+    }
+}
+
+/// The table as the stack creates it: `phoneNumber` key, TTL on `expiresAt`.
+pub async fn create_assignments_table(dynamodb: &aws_sdk_dynamodb::Client) -> anyhow::Result<()> {
+    dynamodb
+        .create_table()
+        .table_name(TABLE)
+        .billing_mode(BillingMode::PayPerRequest)
+        .attribute_definitions(
+            AttributeDefinition::builder()
+                .attribute_name("phoneNumber")
+                .attribute_type(ScalarAttributeType::S)
+                .build()?,
+        )
+        .key_schema(KeySchemaElement::builder().attribute_name("phoneNumber").key_type(KeyType::Hash).build()?)
+        .send()
+        .await?;
+    dynamodb
+        .update_time_to_live()
+        .table_name(TABLE)
+        .time_to_live_specification(
+            TimeToLiveSpecification::builder().attribute_name("expiresAt").enabled(true).build()?,
+        )
+        .send()
+        .await?;
+    Ok(())
+}
+
+/// An inbound voice contact-flow event from `number` (or a chat without one), with parameters.
+pub fn contact_event(contact_id: &str, number: Option<&str>, parameters: Value) -> Value {
+    let (channel, endpoint) = match number {
+        Some(number) => ("VOICE", json!({"Address": number, "Type": "TELEPHONE_NUMBER"})),
+        None => ("CHAT", Value::Null),
+    };
+    json!({
+        "Name": "ContactFlowEvent",
+        "Details": {
+            "ContactData": {
+                "Attributes": {},
+                "Channel": channel,
+                "ContactId": contact_id,
+                "InitialContactId": contact_id,
+                "InitiationMethod": if number.is_some() { "INBOUND" } else { "API" },
+                "InstanceARN": crate::connect_emulator::instance_arn(),
+                "CustomerEndpoint": endpoint,
+                "SystemEndpoint": null,
+                "Queue": null
+            },
+            "Parameters": parameters
+        }
+    })
+}

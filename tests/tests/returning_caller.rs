@@ -1,0 +1,194 @@
+//! last-agent-lookup, agent-picker and assignment-recorder as built, run through the Lambda
+//! Runtime API against moto (DynamoDB) and the project's Connect emulator on loopback.
+
+use std::time::{Duration, Instant};
+
+use aws_sdk_dynamodb::types::AttributeValue;
+use chrono::Utc;
+use local_run::LambdaProcess;
+use local_run::connect_emulator::{EmulatedContact, GET_CURRENT_USER_DATA, LIST_USERS};
+use local_run::routing::{AGENT_PICKER, ASSIGNMENT_RECORDER, LAST_AGENT_LOOKUP, RoutingRig, contact_event};
+use serde_json::{Value, json};
+
+const CALLER: &str = "+819012345678";
+/// The caller's number without its country prefix: no log line may contain it.
+const NATIONAL_PART: &str = "9012345678";
+
+async fn ask(function: &mut LambdaProcess, event: &Value) -> anyhow::Result<Value> {
+    function.invoke(event).await?.response()
+}
+
+fn fields<'a>(answer: &'a Value, keys: &[&str]) -> Vec<&'a str> {
+    keys.iter().map(|k| answer[*k].as_str().unwrap_or("<missing>")).collect()
+}
+
+#[tokio::test]
+async fn a_returning_caller_reaches_the_same_agent_or_the_next_available_one() -> anyhow::Result<()> {
+    let rig = RoutingRig::start().await?;
+    rig.add_agent("suzuki", true, 1_000.0);
+    rig.add_agent("sato", true, 2_000.0);
+    rig.add_agent("tanaka", false, 500.0);
+    let mut lookup = rig.spawn(LAST_AGENT_LOOKUP, &[]).await?;
+    let mut recorder = rig.spawn(ASSIGNMENT_RECORDER, &[]).await?;
+    let mut picker = rig.spawn(AGENT_PICKER, &[]).await?;
+    for function in [&mut lookup, &mut recorder, &mut picker] {
+        function.ready().await?;
+    }
+    let users_read_at_init = rig.connect.requests(LIST_USERS);
+
+    // first call: unknown, so the longest-available agent; the flow records the transfer
+    let first = ask(&mut lookup, &contact_event("c-1", Some(CALLER), json!({}))).await?;
+    assert_eq!(fields(&first, &["found", "status", "agentId", "tried"]), ["false", "available", "suzuki", "suzuki"]);
+    assert_eq!(first["agentArn"], rig.connect.agent_arn("suzuki"));
+    assert_eq!(first["agentUsername"], "suzuki@example.com");
+    let recorded = ask(&mut recorder, &contact_event("c-1", Some(CALLER), json!({"agentId": "suzuki"}))).await?;
+    assert_eq!(recorded["recorded"], "true");
+    assert_eq!(recorded["message"], "担当者にお繋ぎ致しますので少々お待ちください。");
+    let item = rig.stored_assignment(CALLER).await?.expect("assignment stored");
+    assert_eq!((item["agentId"].as_str(), item["contactId"].as_str()), ("suzuki", "c-1"));
+    assert_eq!(item["agentArn"], rig.connect.agent_arn("suzuki"));
+    let expires_in_days = (item["expiresAt"].parse::<i64>()? - Utc::now().timestamp()) / 86_400;
+    assert!((89..=90).contains(&expires_in_days), "{item:?}");
+
+    // second call: suzuki is remembered, although sato has now waited longer
+    rig.connect.set_status("suzuki", "Available", 3_000.0, Some(1));
+    let before = rig.connect.requests(GET_CURRENT_USER_DATA);
+    let second = ask(&mut lookup, &contact_event("c-2", Some(CALLER), json!({}))).await?;
+    assert_eq!(fields(&second, &["found", "status", "agentId", "tried"]), ["true", "available", "suzuki", "suzuki"]);
+    assert_eq!(rig.connect.requests(GET_CURRENT_USER_DATA) - before, 1, "one Connect request per lookup");
+    assert_eq!(rig.connect.requests(LIST_USERS), users_read_at_init, "users were read at init and cached");
+
+    // third call: suzuki is on a call, so the flow asks the picker with the lookup's `tried`
+    rig.connect.set_status("suzuki", "Available", 3_000.0, Some(0));
+    let third = ask(&mut lookup, &contact_event("c-3", Some(CALLER), json!({}))).await?;
+    assert_eq!(fields(&third, &["found", "status", "agentId"]), ["true", "unavailable", "suzuki"]);
+    let next = ask(&mut picker, &contact_event("c-3", Some(CALLER), json!({"tried": third["tried"]}))).await?;
+    assert_eq!(fields(&next, &["status", "agentId", "tried"]), ["available", "sato", "suzuki;sato"]);
+    let messy = format!(" suzuki ;;{} ; suzuki", rig.connect.agent_arn("sato"));
+    let none_left = ask(&mut picker, &contact_event("c-3", Some(CALLER), json!({"tried": messy}))).await?;
+    assert_eq!(fields(&none_left, &["status", "agentId", "tried"]), ["unavailable", "", "suzuki;sato"]);
+
+    // phone numbers are personal data: masked in every log line of all three functions
+    let logs: Vec<String> = [&lookup, &recorder, &picker].iter().flat_map(|f| f.logs()).collect();
+    assert!(logs.iter().any(|l| l.contains("+81******5678")), "the masked number is logged: {logs:#?}");
+    let leaks: Vec<&String> = logs.iter().filter(|l| l.contains(NATIONAL_PART)).collect();
+    assert!(leaks.is_empty(), "full number in logs: {leaks:#?}");
+    Ok(())
+}
+
+#[tokio::test]
+async fn over_a_thousand_agents_are_paged_and_asked_about_a_hundred_at_a_time() -> anyhow::Result<()> {
+    let rig = RoutingRig::start().await?;
+    for i in 0..1_050 {
+        rig.add_agent(&format!("agent-{i:04}"), i == 1_037, 1_000.0);
+    }
+    let mut picker = rig.spawn(AGENT_PICKER, &[]).await?;
+    let answer = ask(&mut picker, &contact_event("c-1", Some(CALLER), json!({}))).await?;
+    assert_eq!(fields(&answer, &["status", "agentId"]), ["available", "agent-1037"]);
+    assert_eq!(rig.connect.requests(LIST_USERS), 2, "two pages of up to 1,000 users");
+    assert_eq!(rig.connect.requests(GET_CURRENT_USER_DATA), 11, "11 batches of at most 100 agents");
+    Ok(())
+}
+
+#[tokio::test]
+async fn busy_teams_withheld_numbers_chats_and_expired_assignments() -> anyhow::Result<()> {
+    let rig = RoutingRig::start().await?;
+    rig.add_agent("suzuki", false, 1_000.0);
+    rig.add_agent("sato", true, 2_000.0);
+    let mut lookup = rig.spawn(LAST_AGENT_LOOKUP, &[]).await?;
+    let mut recorder = rig.spawn(ASSIGNMENT_RECORDER, &[]).await?;
+
+    // an expired assignment (TTL not yet applied by DynamoDB) is ignored
+    let past = (Utc::now() - chrono::TimeDelta::days(1)).timestamp().to_string();
+    rig.put_assignment(&[
+        ("phoneNumber", AttributeValue::S(CALLER.into())),
+        ("agentId", AttributeValue::S("suzuki".into())),
+        ("contactId", AttributeValue::S("c-0".into())),
+        ("updatedAt", AttributeValue::S("2026-01-01T00:00:00.000Z".into())),
+        ("expiresAt", AttributeValue::N(past)),
+    ])
+    .await?;
+    let answer = ask(&mut lookup, &contact_event("c-1", Some(CALLER), json!({}))).await?;
+    assert_eq!(fields(&answer, &["found", "status", "agentId"]), ["false", "available", "sato"]);
+
+    // withheld numbers and chats are answered like new callers, and nothing is recorded
+    for (contact, number) in [("c-2", Some("anonymous")), ("c-3", None)] {
+        let answer = ask(&mut lookup, &contact_event(contact, number, json!({}))).await?;
+        assert_eq!(fields(&answer, &["found", "agentId"]), ["false", "sato"], "{contact}");
+        let recorded = ask(&mut recorder, &contact_event(contact, number, json!({"agentId": "sato"}))).await?;
+        assert_eq!(recorded["recorded"], "false", "{contact}");
+    }
+    assert!(rig.stored_assignment("anonymous").await?.is_none());
+
+    // nobody available
+    rig.connect.set_status("sato", "Lunch", 3_000.0, Some(1));
+    let answer = ask(&mut lookup, &contact_event("c-4", Some("+81312345678"), json!({}))).await?;
+    assert_eq!(fields(&answer, &["found", "status", "agentId", "tried"]), ["false", "unavailable", "", ""]);
+    Ok(())
+}
+
+#[tokio::test]
+async fn concurrent_recorders_leave_one_whole_assignment_and_the_newest_is_kept() -> anyhow::Result<()> {
+    let rig = RoutingRig::start().await?;
+    let mut recorders = Vec::new();
+    for _ in 0..4 {
+        recorders.push(rig.spawn(ASSIGNMENT_RECORDER, &[]).await?);
+    }
+    let calls = recorders.iter_mut().enumerate().map(|(i, recorder)| async move {
+        let event = contact_event(&format!("c-{i}"), Some(CALLER), json!({"agentId": format!("agent-{i}")}));
+        ask(recorder, &event).await
+    });
+    let answers = futures_util::future::try_join_all(calls).await?;
+    assert!(answers.iter().all(|a| a["recorded"] == "true" || a["recorded"] == "false"), "{answers:?}");
+    let item = rig.stored_assignment(CALLER).await?.expect("stored");
+    let i: usize = item["contactId"].trim_start_matches("c-").parse()?;
+    assert_eq!(item["agentId"], format!("agent-{i}"), "one contact's assignment, whole: {item:?}");
+    assert_eq!(answers[i]["recorded"], "true");
+
+    // a newer assignment from another contact is kept; a retry of its own contact is harmless
+    let newer = (Utc::now() + chrono::TimeDelta::hours(1)).to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    rig.put_assignment(&[
+        ("phoneNumber", AttributeValue::S(CALLER.into())),
+        ("agentId", AttributeValue::S("newest".into())),
+        ("contactId", AttributeValue::S("c-new".into())),
+        ("updatedAt", AttributeValue::S(newer)),
+        ("expiresAt", AttributeValue::N((Utc::now().timestamp() + 86_400).to_string())),
+    ])
+    .await?;
+    let recorder = &mut recorders[0];
+    let older = ask(recorder, &contact_event("c-old", Some(CALLER), json!({"agentId": "agent-0"}))).await?;
+    assert_eq!(older["recorded"], "false");
+    assert_eq!(rig.stored_assignment(CALLER).await?.expect("stored")["agentId"], "newest");
+    let retry = ask(recorder, &contact_event("c-new", Some(CALLER), json!({"agentId": "newest"}))).await?;
+    assert_eq!(retry["recorded"], "true");
+    Ok(())
+}
+
+#[tokio::test]
+async fn contact_search_finds_the_last_agent_and_slow_connect_is_cut_off() -> anyhow::Result<()> {
+    let rig = RoutingRig::start().await?;
+    rig.add_agent("suzuki", true, 1_000.0);
+    rig.add_agent("sato", true, 2_000.0);
+    let contact = |id: &str, days_ago: i64| {
+        EmulatedContact::new(id, Utc::now() - chrono::TimeDelta::days(days_ago))
+            .with_attribute("CustomerPhoneNumber", CALLER)
+    };
+    rig.connect.add_contact(contact("old", 10).with_agent("suzuki"));
+    rig.connect.add_contact(contact("recent", 2).with_agent("sato"));
+    rig.connect.add_contact(contact("abandoned", 1));
+    let mut lookup = rig.spawn(LAST_AGENT_LOOKUP, &[("LOOKUP_SOURCE", "contact-search")]).await?;
+    let answer = ask(&mut lookup, &contact_event("c-1", Some(CALLER), json!({}))).await?;
+    assert_eq!(fields(&answer, &["found", "status", "agentId"]), ["true", "available", "sato"]);
+
+    // Connect answering after 2 s: the SDK gives up at its 1.2 s ceiling and the flow hears
+    // status=error well inside its 3 s
+    rig.connect.set_delay(GET_CURRENT_USER_DATA, Some(Duration::from_secs(2)));
+    let mut picker = rig.spawn(AGENT_PICKER, &[]).await?;
+    picker.ready().await?;
+    let started = Instant::now();
+    let answer = ask(&mut picker, &contact_event("c-2", Some(CALLER), json!({}))).await?;
+    let took = started.elapsed();
+    assert_eq!(fields(&answer, &["status", "error"]), ["error", "agents unavailable"]);
+    assert!(took < Duration::from_millis(2_500), "answered in {took:?}");
+    Ok(())
+}
