@@ -1,10 +1,13 @@
-//! `make demo`: the holiday pipeline on emulated AWS, with a readable transcript.
+//! `make demo`: the holiday pipeline and returning-caller routing on emulated AWS, with a
+//! readable transcript.
 //!
-//! moto plays S3, SNS and SQS; a loopback server plays the calendar site; the real function
+//! moto plays S3, SNS, SQS and DynamoDB; a loopback server plays the calendar site and the
+//! project's emulator plays Amazon Connect; the real function
 //! binaries run through the project's Lambda Runtime API driver. Everything started here stops
 //! when the demo ends, on success, failure or Ctrl-C.
 
 use local_run::holidays::{CALENDAR_PATH, HolidayRig};
+use local_run::routing::{AGENT_PICKER, ASSIGNMENT_RECORDER, LAST_AGENT_LOOKUP, RoutingRig, contact_event};
 use local_run::{LambdaProcess, Outcome, StubResponse};
 use serde_json::{Value, json};
 
@@ -64,7 +67,71 @@ async fn run() -> anyhow::Result<()> {
             answer["error"].as_str().map(|e| format!(" ({e})")).unwrap_or_default(),
         );
     }
-    println!("\n== demo complete; stopping moto, the calendar server and the functions ==");
+    drop((check, fetcher, rig));
+    returning_caller().await?;
+    println!("\n== demo complete; stopping moto, the emulators and the functions ==");
+    Ok(())
+}
+
+/// Three calls from one number: the second reaches the first call's agent, the third finds
+/// that agent on a call and is offered the next available one.
+async fn returning_caller() -> anyhow::Result<()> {
+    const CALLER: &str = "+819012345678";
+    println!("\n-- returning-caller routing (moto DynamoDB + the Connect emulator) --");
+    let rig = RoutingRig::start().await?;
+    rig.add_agent("suzuki", true, 1_000.0);
+    rig.add_agent("sato", true, 2_000.0);
+    rig.add_agent("tanaka", false, 500.0);
+    println!("   agents: suzuki (Available longest), sato (Available), tanaka (Lunch)");
+    let mut lookup = rig.spawn(LAST_AGENT_LOOKUP, &[]).await?;
+    let mut picker = rig.spawn(AGENT_PICKER, &[]).await?;
+    let mut recorder = rig.spawn(ASSIGNMENT_RECORDER, &[]).await?;
+    let masked = connect_core::phone::mask(CALLER);
+    for (call, contact) in [(1, "call-1"), (2, "call-2"), (3, "call-3")] {
+        if call == 3 {
+            rig.connect.set_status("suzuki", "Available", 1_000.0, Some(0));
+            println!("   (suzuki is now on another call)");
+        }
+        let found = lookup.invoke(&contact_event(contact, Some(CALLER), json!({}))).await?.response()?;
+        let text = |v: &Value, k: &str| v[k].as_str().unwrap_or_default().to_owned();
+        println!(
+            "   call {call} from {masked}: last-agent-lookup -> found={} status={} agent={}",
+            text(&found, "found"),
+            text(&found, "status"),
+            text(&found, "agentUsername"),
+        );
+        let mut agent = text(&found, "agentId");
+        if text(&found, "status") != "available" {
+            let next = picker
+                .invoke(&contact_event(contact, Some(CALLER), json!({"tried": text(&found, "tried")})))
+                .await?
+                .response()?;
+            println!(
+                "      agent-picker tried={} -> status={} agent={}",
+                text(&found, "tried"),
+                text(&next, "status"),
+                text(&next, "agentUsername")
+            );
+            agent = text(&next, "agentId");
+        }
+        let recorded =
+            recorder.invoke(&contact_event(contact, Some(CALLER), json!({"agentId": agent}))).await?.response()?;
+        println!(
+            "      assignment-recorder agent={agent} -> recorded={}; caller hears \"{}\"",
+            text(&recorded, "recorded"),
+            text(&recorded, "message")
+        );
+    }
+    let withheld = lookup.invoke(&contact_event("call-4", Some("anonymous"), json!({}))).await?.response()?;
+    println!(
+        "   call 4, number withheld: found={} status={} agent={} (treated as a new caller)",
+        withheld["found"].as_str().unwrap_or_default(),
+        withheld["status"].as_str().unwrap_or_default(),
+        withheld["agentUsername"].as_str().unwrap_or_default(),
+    );
+    let logs: Vec<String> = [&lookup, &picker, &recorder].iter().flat_map(|f| f.logs()).collect();
+    let full = logs.iter().filter(|l| l.contains(CALLER)).count();
+    println!("   log lines: {}, with the caller's full number: {full} (logs show {masked})", logs.len());
     Ok(())
 }
 
