@@ -1,4 +1,4 @@
-# connect-lambdas: `make demo` runs the holiday pipeline on emulated AWS; `make test` runs every test.
+# connect-lambdas: `make demo` runs the holiday pipeline and returning-caller routing on emulated AWS; `make test` runs every test.
 # Everything the project needs beyond Rust, Python 3 and Node is installed here, into the project.
 
 CARGO   ?= cargo
@@ -43,7 +43,8 @@ fmt:
 # cargo-lambda (and the zig linker it brings, about 400 MB) goes into its own venv.
 lambda: .venv-lambda/.installed
 	PATH="$(CURDIR)/.venv-lambda/bin:$$PATH" cargo lambda build --release --arm64 --locked \
-		--bin holiday-fetcher --bin holiday-check
+		--bin holiday-fetcher --bin holiday-check \
+		--bin last-agent-lookup --bin agent-picker --bin assignment-recorder
 
 .venv-lambda/.installed: requirements-lambda.txt
 	$(PYTHON) -m venv .venv-lambda
