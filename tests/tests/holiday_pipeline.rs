@@ -128,15 +128,8 @@ async fn check_answers_from_the_published_list_and_caches_it() -> anyhow::Result
 #[tokio::test]
 async fn check_answers_within_three_seconds_when_s3_never_answers() -> anyhow::Result<()> {
     // a listener that accepts connections and never says a word
-    let silent = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await?;
-    let endpoint = format!("http://{}", silent.local_addr()?);
-    let _accepting = tokio::spawn(async move {
-        let mut held = Vec::new();
-        while let Ok((socket, _)) = silent.accept().await {
-            held.push(socket);
-        }
-    });
-    let mut env = emulator_env(&endpoint);
+    let silent = local_run::SilentServer::start().await?;
+    let mut env = emulator_env(silent.url());
     env.extend([("HOLIDAY_BUCKET".to_owned(), BUCKET.to_owned()), ("ON_ERROR".to_owned(), "closed".to_owned())]);
     let mut check =
         LambdaProcess::spawn(&function_binary("holiday-check")?, FunctionOptions::new("holiday-check", env)).await?;

@@ -125,6 +125,15 @@ impl ConnectAgentDirectory {
         Ok(by_id)
     }
 
+    /// The users for naming agents. Usernames are a courtesy: without ListUsers an agent that
+    /// GetCurrentUserData reports is still routable.
+    async fn usernames(&self) -> Arc<HashMap<String, User>> {
+        self.users().await.unwrap_or_else(|e| {
+            tracing::warn!(error = %connect_core::ports::error_chain(&e), "usernames unavailable");
+            Arc::default()
+        })
+    }
+
     /// GetCurrentUserData for each filter (at most 100 members each), all pages, concurrently.
     async fn user_data(&self, filters: Vec<UserDataFilters>) -> Result<Vec<UserData>, ConnectError> {
         let calls = filters.into_iter().map(|filter| async move {
@@ -181,11 +190,7 @@ impl AgentDirectory for ConnectAgentDirectory {
     type Error = ConnectError;
 
     async fn agents(&self, ids: &[String]) -> Result<Vec<AgentState>, ConnectError> {
-        // Usernames are a courtesy: without ListUsers the agent is still routable.
-        let users = self.users().await.unwrap_or_else(|e| {
-            tracing::warn!(error = %connect_core::ports::error_chain(&e), "usernames unavailable");
-            Arc::default()
-        });
+        let users = self.usernames().await;
         let mut states: Vec<AgentState> =
             self.user_data(chunked(ids, by_agents)).await?.into_iter().filter_map(|d| agent_state(d, &users)).collect();
         // Known but not reported: logged out.
@@ -214,11 +219,11 @@ impl AgentDirectory for ConnectAgentDirectory {
                 (users, filters)
             }
             AgentScope::RoutingProfiles(ids) => (
-                self.users().await.unwrap_or_default(),
+                self.usernames().await,
                 chunked(ids, |chunk| UserDataFilters::builder().set_routing_profiles(Some(chunk)).build()),
             ),
             AgentScope::Queues(ids) => (
-                self.users().await.unwrap_or_default(),
+                self.usernames().await,
                 chunked(ids, |chunk| UserDataFilters::builder().set_queues(Some(chunk)).build()),
             ),
         };

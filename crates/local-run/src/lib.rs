@@ -19,4 +19,4 @@ pub use aws::{Notice, NoticeInbox, emulator_env, sdk_config};
 pub use moto::Moto;
 pub use paths::{function_binary, workspace_root};
 pub use runtime_api::{FunctionOptions, LambdaProcess, Outcome};
-pub use stub::{StubResponse, StubServer};
+pub use stub::{SilentServer, StubResponse, StubServer};

@@ -74,3 +74,34 @@ impl StubServer {
         format!("{}{path}", self.server.url())
     }
 }
+
+/// A loopback endpoint that accepts connections and never answers: an AWS service that hangs.
+/// The connections are held (not closed) until the server is dropped.
+pub struct SilentServer {
+    url: String,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl SilentServer {
+    pub async fn start() -> std::io::Result<Self> {
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await?;
+        let url = format!("http://{}", listener.local_addr()?);
+        let task = tokio::spawn(async move {
+            let mut held = Vec::new();
+            while let Ok((socket, _)) = listener.accept().await {
+                held.push(socket);
+            }
+        });
+        Ok(SilentServer { url, task })
+    }
+
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+}
+
+impl Drop for SilentServer {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
