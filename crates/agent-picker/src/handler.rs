@@ -53,22 +53,8 @@ impl<D: AgentDirectory, R: Fn(usize) -> usize + Send + Sync> AgentPicker<D, R> {
 mod tests {
     use super::*;
     use connect_core::agents::{AgentState, PickOrder};
-    use connect_core::fakes::{FakeDirectory, sample_event};
+    use connect_core::fakes::{FakeDirectory, SAMPLE_AGENT_ARN as ARN, sample_agent as agent, sample_event};
     use serde_json::{Value, json};
-
-    const ARN: &str =
-        "arn:aws:connect:ap-northeast-1:123456789012:instance/b5c1a1b3-2a3c-4b5d-8e9f-0a1b2c3d4e5f/agent/";
-
-    fn agent(id: &str, status: &str, since: &str) -> AgentState {
-        AgentState {
-            id: id.into(),
-            arn: format!("{ARN}{id}"),
-            username: Some(format!("{id}@example.com")),
-            status_name: Some(status.into()),
-            status_since: Some(since.parse().unwrap()),
-            free_voice_slots: Some(1),
-        }
-    }
 
     fn team() -> FakeDirectory {
         FakeDirectory::with([

@@ -321,3 +321,20 @@ pub fn sample_event(function: &str, name: &str) -> serde_json::Value {
         .and_then(|text| serde_json::from_str(&text).map_err(|e| e.to_string()));
     parsed.unwrap_or_else(|e| panic!("sample event {path}: {e}"))
 }
+
+/// The agent ARN prefix of the instance in the sample events.
+pub const SAMPLE_AGENT_ARN: &str =
+    "arn:aws:connect:ap-northeast-1:123456789012:instance/b5c1a1b3-2a3c-4b5d-8e9f-0a1b2c3d4e5f/agent/";
+
+/// An agent of the sample instance with one voice slot free, in `status` since `since`
+/// (RFC 3339); username `<id>@example.com`.
+pub fn sample_agent(id: &str, status: &str, since: &str) -> AgentState {
+    AgentState {
+        id: id.into(),
+        arn: format!("{SAMPLE_AGENT_ARN}{id}"),
+        username: Some(format!("{id}@example.com")),
+        status_name: Some(status.into()),
+        status_since: since.parse().ok(),
+        free_voice_slots: Some(1),
+    }
+}

@@ -161,26 +161,16 @@ mod tests {
     use super::*;
     use connect_core::agents::PickOrder;
     use connect_core::assignments::Assignment;
-    use connect_core::fakes::{FakeAssignments, FakeClock, FakeDirectory, FakeHistory, sample_event};
+    use connect_core::fakes::{
+        FakeAssignments, FakeClock, FakeDirectory, FakeHistory, SAMPLE_AGENT_ARN as ARN, sample_agent as agent,
+        sample_event,
+    };
     use serde_json::{Value, json};
 
     const CALLER: &str = "+81312345678";
-    const ARN: &str =
-        "arn:aws:connect:ap-northeast-1:123456789012:instance/b5c1a1b3-2a3c-4b5d-8e9f-0a1b2c3d4e5f/agent/";
     const NOW: &str = "2026-11-21T09:30:00Z";
 
     type Lookup = LastAgentLookup<FakeAssignments, FakeHistory, FakeDirectory, FakeClock, fn(usize) -> usize>;
-
-    fn agent(id: &str, status: &str, since: &str) -> AgentState {
-        AgentState {
-            id: id.into(),
-            arn: format!("{ARN}{id}"),
-            username: Some(format!("{id}@example.com")),
-            status_name: Some(status.into()),
-            status_since: Some(since.parse().unwrap()),
-            free_voice_slots: Some(1),
-        }
-    }
 
     fn team() -> FakeDirectory {
         FakeDirectory::with([
