@@ -3,7 +3,6 @@
 
 use std::time::{Duration, Instant};
 
-use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::Utc;
 use local_run::LambdaProcess;
 use local_run::connect_emulator::{EmulatedContact, GET_CURRENT_USER_DATA, LIST_USERS};
@@ -99,15 +98,7 @@ async fn busy_teams_withheld_numbers_chats_and_expired_assignments() -> anyhow::
     let mut recorder = rig.spawn(ASSIGNMENT_RECORDER, &[]).await?;
 
     // an expired assignment (TTL not yet applied by DynamoDB) is ignored
-    let past = (Utc::now() - chrono::TimeDelta::days(1)).timestamp().to_string();
-    rig.put_assignment(&[
-        ("phoneNumber", AttributeValue::S(CALLER.into())),
-        ("agentId", AttributeValue::S("suzuki".into())),
-        ("contactId", AttributeValue::S("c-0".into())),
-        ("updatedAt", AttributeValue::S("2026-01-01T00:00:00.000Z".into())),
-        ("expiresAt", AttributeValue::N(past)),
-    ])
-    .await?;
+    rig.remember(CALLER, "suzuki", "c-0", Utc::now() - chrono::TimeDelta::days(2), 1).await?;
     let answer = ask(&mut lookup, &contact_event("c-1", Some(CALLER), json!({}))).await?;
     assert_eq!(fields(&answer, &["found", "status", "agentId"]), ["false", "available", "sato"]);
 
@@ -146,15 +137,7 @@ async fn concurrent_recorders_leave_one_whole_assignment_and_the_newest_is_kept(
     assert_eq!(answers[i]["recorded"], "true");
 
     // a newer assignment from another contact is kept; a retry of its own contact is harmless
-    let newer = (Utc::now() + chrono::TimeDelta::hours(1)).to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
-    rig.put_assignment(&[
-        ("phoneNumber", AttributeValue::S(CALLER.into())),
-        ("agentId", AttributeValue::S("newest".into())),
-        ("contactId", AttributeValue::S("c-new".into())),
-        ("updatedAt", AttributeValue::S(newer)),
-        ("expiresAt", AttributeValue::N((Utc::now().timestamp() + 86_400).to_string())),
-    ])
-    .await?;
+    rig.remember(CALLER, "newest", "c-new", Utc::now() + chrono::TimeDelta::hours(1), 1).await?;
     let recorder = &mut recorders[0];
     let older = ask(recorder, &contact_event("c-old", Some(CALLER), json!({"agentId": "agent-0"}))).await?;
     assert_eq!(older["recorded"], "false");

@@ -15,14 +15,14 @@ use aws_sdk_connect::types::{
 use chrono::{DateTime, Utc};
 use connect_core::agents::AgentState;
 use connect_core::phone::CallerNumber;
-use connect_core::ports::{AgentDirectory, ContactHistory};
+use connect_core::ports::{AgentDirectory, ContactHistory, error_chain};
 use futures_util::future::try_join_all;
 use tokio::sync::Mutex;
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
 /// GetCurrentUserData takes at most 100 agents, queues or routing profiles per filter.
-pub const USER_DATA_FILTER_LIMIT: usize = 100;
+const USER_DATA_FILTER_LIMIT: usize = 100;
 /// ListUsers pages hold up to 1,000 users: fewer round trips than the default 100.
 const LIST_USERS_PAGE: i32 = 1000;
 const USER_DATA_PAGE: i32 = 100;
@@ -93,7 +93,7 @@ impl ConnectAgentDirectory {
     /// logged and the first call tries again.
     pub async fn warm_up(&self) {
         if let Err(e) = self.users().await {
-            tracing::warn!(error = %connect_core::ports::error_chain(&e), "could not read the users at init");
+            tracing::warn!(error = %error_chain(&e), "could not read the users at init");
         }
     }
 
@@ -129,13 +129,18 @@ impl ConnectAgentDirectory {
     /// GetCurrentUserData reports is still routable.
     async fn usernames(&self) -> Arc<HashMap<String, User>> {
         self.users().await.unwrap_or_else(|e| {
-            tracing::warn!(error = %connect_core::ports::error_chain(&e), "usernames unavailable");
+            tracing::warn!(error = %error_chain(&e), "usernames unavailable");
             Arc::default()
         })
     }
 
-    /// GetCurrentUserData for each filter (at most 100 members each), all pages, concurrently.
-    async fn user_data(&self, filters: Vec<UserDataFilters>) -> Result<Vec<UserData>, ConnectError> {
+    /// GetCurrentUserData for each filter (at most 100 members each), all pages, concurrently,
+    /// as agent states named from `users`.
+    async fn reported(
+        &self,
+        filters: Vec<UserDataFilters>,
+        users: &HashMap<String, User>,
+    ) -> Result<Vec<AgentState>, ConnectError> {
         let calls = filters.into_iter().map(|filter| async move {
             let pages = self
                 .client
@@ -150,7 +155,7 @@ impl ConnectAgentDirectory {
                 .map_err(|e| connect_error("GetCurrentUserData")(e.into()))?;
             Ok::<_, ConnectError>(pages.into_iter().flat_map(|page| page.user_data_list.unwrap_or_default()))
         });
-        Ok(try_join_all(calls).await?.into_iter().flatten().collect())
+        Ok(try_join_all(calls).await?.into_iter().flatten().filter_map(|d| agent_state(d, users)).collect())
     }
 }
 
@@ -191,19 +196,11 @@ impl AgentDirectory for ConnectAgentDirectory {
 
     async fn agents(&self, ids: &[String]) -> Result<Vec<AgentState>, ConnectError> {
         let users = self.usernames().await;
-        let mut states: Vec<AgentState> =
-            self.user_data(chunked(ids, by_agents)).await?.into_iter().filter_map(|d| agent_state(d, &users)).collect();
+        let mut states = self.reported(chunked(ids, by_agents), &users).await?;
         // Known but not reported: logged out.
         for id in ids {
             if let (false, Some(user)) = (states.iter().any(|s| &s.id == id), users.get(id)) {
-                states.push(AgentState {
-                    id: id.clone(),
-                    arn: user.arn.clone(),
-                    username: Some(user.username.clone()),
-                    status_name: None,
-                    status_since: None,
-                    free_voice_slots: None,
-                });
+                states.push(AgentState::logged_out(id.clone(), user.arn.clone(), Some(user.username.clone())));
             }
         }
         Ok(states)
@@ -230,8 +227,7 @@ impl AgentDirectory for ConnectAgentDirectory {
         if filters.is_empty() {
             return Ok(Vec::new());
         }
-        let mut states: Vec<AgentState> =
-            self.user_data(filters).await?.into_iter().filter_map(|d| agent_state(d, &users)).collect();
+        let mut states = self.reported(filters, &users).await?;
         // An agent on two listed queues is reported twice.
         states.sort_by(|a, b| a.id.cmp(&b.id));
         states.dedup_by(|a, b| a.id == b.id);

@@ -67,6 +67,11 @@ pub struct AgentState {
 }
 
 impl AgentState {
+    /// An agent Connect reports no state for: logged out (or deleted), never available.
+    pub fn logged_out(id: String, arn: String, username: Option<String>) -> Self {
+        AgentState { id, arn, username, status_name: None, status_since: None, free_voice_slots: None }
+    }
+
     /// Available: the status is `available_status` and, where slot data is present, a voice
     /// slot is free (an agent in After Contact Work or on a call has none).
     pub fn is_available(&self, available_status: &str) -> bool {
@@ -129,27 +134,17 @@ pub struct Routing {
 }
 
 impl Routing {
-    /// The next agent to try among the directory's candidates; `None` when nobody untried is
-    /// available. One directory read, so a flow needs one call, not a loop.
-    pub async fn next_agent<D: AgentDirectory>(
-        &self,
-        directory: &D,
-        tried: &[String],
-        random: impl FnOnce(usize) -> usize,
-    ) -> Result<Option<AgentState>, D::Error> {
-        let agents = directory.candidates().await?;
-        Ok(pick(&agents, tried, &self.available_status, self.order, random).cloned())
-    }
-
-    /// [`Routing::next_agent`] as the flow's answer: the agent, or nobody.
+    /// The next agent to try among the directory's candidates as the flow's answer, or nobody
+    /// when no untried agent is available. One directory read, so a flow needs one call, not a loop.
     pub async fn next_answer<D: AgentDirectory>(
         &self,
         directory: &D,
         tried: &[String],
         random: impl FnOnce(usize) -> usize,
     ) -> Result<AgentAnswer, D::Error> {
-        Ok(match self.next_agent(directory, tried, random).await? {
-            Some(agent) => AgentAnswer::agent(&agent, true, tried),
+        let agents = directory.candidates().await?;
+        Ok(match pick(&agents, tried, &self.available_status, self.order, random) {
+            Some(agent) => AgentAnswer::agent(agent, true, tried),
             None => AgentAnswer::nobody(tried),
         })
     }

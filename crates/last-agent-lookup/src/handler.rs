@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, TimeDelta, Utc};
 use connect_aws::ANSWER_WITHIN;
-use connect_core::agents::{AgentAnswer, AgentState, ERROR, Routing};
+use connect_core::agents::{AgentAnswer, AgentState, Routing};
 use connect_core::connect::{ContactFlowEvent, flag};
 use connect_core::phone::CallerNumber;
 use connect_core::ports::{AgentDirectory, AssignmentStore, Clock, ContactHistory, error_chain};
@@ -131,26 +131,13 @@ where
         match self.directory.agents(&tried).await {
             Ok(states) => {
                 // Not in the directory any more (deleted): still the answer, never available.
-                let state = states.into_iter().find(|s| s.id == id).unwrap_or(AgentState {
-                    id,
-                    arn,
-                    username: None,
-                    status_name: None,
-                    status_since: None,
-                    free_voice_slots: None,
-                });
+                let state =
+                    states.into_iter().find(|s| s.id == id).unwrap_or_else(|| AgentState::logged_out(id, arn, None));
                 AgentAnswer::agent(&state, state.is_available(&self.routing.available_status), &[])
             }
             Err(e) => {
                 tracing::error!(contact_id, agent_id = id, error = %error_chain(&e), "agent state unavailable");
-                AgentAnswer {
-                    status: ERROR.to_owned(),
-                    agent_id: id,
-                    agent_arn: arn,
-                    agent_username: String::new(),
-                    tried: tried.join(";"),
-                    error: Some("agent state unavailable".to_owned()),
-                }
+                AgentAnswer { agent_id: id, agent_arn: arn, ..AgentAnswer::failed(&tried, "agent state unavailable") }
             }
         }
     }

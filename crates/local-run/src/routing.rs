@@ -4,11 +4,17 @@
 
 use std::collections::HashMap;
 
+use anyhow::{Context, bail};
 use aws_config::SdkConfig;
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, AttributeValue, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
     TimeToLiveSpecification,
 };
+use chrono::{DateTime, Utc};
+use connect_aws::dynamodb::DynamoAssignmentStore;
+use connect_core::assignments::{Assignment, RecordOutcome};
+use connect_core::phone::CallerNumber;
+use connect_core::ports::AssignmentStore;
 use serde_json::{Value, json};
 
 use crate::aws::{emulator_env, sdk_config};
@@ -86,11 +92,22 @@ impl RoutingRig {
         }))
     }
 
-    /// Writes an item as someone else would (an old or hand-made assignment).
-    pub async fn put_assignment(&self, item: &[(&str, AttributeValue)]) -> anyhow::Result<()> {
-        let item = item.iter().map(|(k, v)| (k.to_string(), v.clone())).collect();
-        aws_sdk_dynamodb::Client::new(&self.conf).put_item().table_name(TABLE).set_item(Some(item)).send().await?;
-        Ok(())
+    /// Stores an assignment made at `at` (in the past, or in the future for "newer than any
+    /// recorder's"), through the same adapter assignment-recorder writes with.
+    pub async fn remember(
+        &self,
+        number: &str,
+        agent_id: &str,
+        contact_id: &str,
+        at: DateTime<Utc>,
+        keep_for_days: u32,
+    ) -> anyhow::Result<()> {
+        let caller = CallerNumber::parse(number).context("not an E.164 number")?;
+        let assignment = Assignment::new(caller, agent_id.into(), String::new(), contact_id.into(), at, keep_for_days);
+        match DynamoAssignmentStore::from_conf(&self.conf, TABLE).record(&assignment).await? {
+            RecordOutcome::Written => Ok(()),
+            RecordOutcome::Superseded => bail!("a newer assignment for {} is already stored", assignment.caller),
+        }
     }
 }
 
