@@ -36,7 +36,7 @@ pub struct ConnectError {
     pub source: BoxError,
 }
 
-fn connect_error(operation: &'static str) -> impl FnOnce(BoxError) -> ConnectError {
+pub(crate) fn connect_error(operation: &'static str) -> impl FnOnce(BoxError) -> ConnectError {
     move |source| ConnectError { operation, source }
 }
 

@@ -2,11 +2,13 @@
 //! configuration, and the bootstrap every function's `main` uses.
 
 pub mod bootstrap;
+pub mod campaign_table;
 pub mod clock;
 pub mod config;
 pub mod connect;
 pub mod dynamodb;
 pub mod http_calendar;
+pub mod outbound;
 pub mod s3;
 pub mod settings;
 pub mod sns;

@@ -103,14 +103,23 @@ impl ContactFlowEvent {
     /// A flow parameter as text, trimmed; `None` when absent or blank. Numbers and booleans
     /// are accepted as their text, since a flow may pass attributes of either kind.
     pub fn parameter(&self, name: &str) -> Option<String> {
-        let text = match self.details.parameters.get(name)? {
-            Value::String(s) => s.trim().to_owned(),
-            Value::Number(n) => n.to_string(),
-            Value::Bool(b) => b.to_string(),
-            _ => return None,
-        };
-        (!text.is_empty()).then_some(text)
+        text_of(self.details.parameters.get(name)?)
     }
+
+    /// A contact attribute as text, trimmed, read like [`ContactFlowEvent::parameter`].
+    pub fn attribute(&self, name: &str) -> Option<String> {
+        text_of(self.details.contact_data.attributes.get(name)?)
+    }
+}
+
+fn text_of(value: &Value) -> Option<String> {
+    let text = match value {
+        Value::String(s) => s.trim().to_owned(),
+        Value::Number(n) => n.to_string(),
+        Value::Bool(b) => b.to_string(),
+        _ => return None,
+    };
+    (!text.is_empty()).then_some(text)
 }
 
 /// `"true"` / `"false"`: Connect responses are flat maps of strings.
@@ -162,6 +171,18 @@ mod tests {
         assert_eq!(event.parameter("n").as_deref(), Some("3"));
         assert_eq!(event.parameter("b").as_deref(), Some("true"));
         assert_eq!(event.parameter("o"), None);
+    }
+
+    #[test]
+    fn attributes_are_read_like_parameters() {
+        let event = ContactFlowEvent::from_value(json!({"Details": {"ContactData": {"Attributes": {
+            "campaign": " spring ", "blank": "", "n": 1
+        }}}}))
+        .unwrap();
+        assert_eq!(event.attribute("campaign").as_deref(), Some("spring"));
+        assert_eq!((event.attribute("blank"), event.attribute("missing")), (None, None));
+        assert_eq!(event.attribute("n").as_deref(), Some("1"));
+        assert_eq!(event.parameter("campaign"), None, "attributes are not parameters");
     }
 
     #[test]

@@ -1,15 +1,17 @@
 //! In-memory implementations of the ports for handler tests (feature `fakes`).
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use chrono::{DateTime, Duration, Utc};
 
 use crate::agents::AgentState;
 use crate::assignments::{Assignment, RecordOutcome};
+use crate::campaign::{CallState, Campaign, CampaignRow, Choice, ChoiceWrite, DialFailure, RowStatus};
 use crate::phone::CallerNumber;
 use crate::ports::{
-    AgentDirectory, AssignmentStore, CalendarSource, Clock, ContactHistory, HolidayStore, Notifier, Stored,
+    AgentDirectory, AssignmentStore, CalendarSource, CampaignTable, Clock, ContactHistory, HolidayStore, Notifier,
+    OutboundCall, OutboundCalls, Stored,
 };
 
 /// A panicking test poisons nothing here: the data stays usable.
@@ -308,6 +310,222 @@ impl ContactHistory for FakeHistory {
             .filter(|(number, at, agent)| number == caller.as_e164() && (since..=until).contains(at) && agent.is_some())
             .max_by_key(|(_, at, _)| *at);
         Ok(newest.and_then(|(_, _, agent)| agent.clone()))
+    }
+}
+
+/// One customer's row in one campaign, as [`FakeCampaignTable`] keeps it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FakeRow {
+    /// The status code; `None` when the row is not in the campaign.
+    pub code: Option<i64>,
+    pub contact_id: Option<String>,
+    pub updated_at: Option<DateTime<Utc>>,
+    pub calls: u32,
+}
+
+/// A customers table for one campaign, with the DynamoDB adapter's conditions; writes are
+/// counted and can be made to fail.
+#[derive(Debug, Default)]
+pub struct FakeCampaignTable {
+    state: Mutex<FakeCampaignState>,
+}
+
+#[derive(Debug, Default)]
+struct FakeCampaignState {
+    rows: BTreeMap<String, FakeRow>,
+    writes: usize,
+    failing: Option<String>,
+}
+
+impl FakeCampaignTable {
+    /// Rows by number with their status (`None`: the customer is not in the campaign yet).
+    pub fn with(rows: impl IntoIterator<Item = (&'static str, Option<RowStatus>)>) -> Self {
+        let table = FakeCampaignTable::default();
+        for (number, status) in rows {
+            table.put(number, FakeRow { code: status.map(RowStatus::code), ..FakeRow::default() });
+        }
+        table
+    }
+    pub fn put(&self, number: &str, row: FakeRow) {
+        lock(&self.state).rows.insert(number.to_owned(), row);
+    }
+    pub fn row(&self, number: &str) -> Option<FakeRow> {
+        lock(&self.state).rows.get(number).cloned()
+    }
+    pub fn status(&self, number: &str) -> Option<RowStatus> {
+        self.row(number)?.code.and_then(RowStatus::from_code)
+    }
+    pub fn writes(&self) -> usize {
+        lock(&self.state).writes
+    }
+    pub fn fail_with(&self, message: Option<&str>) {
+        lock(&self.state).failing = message.map(str::to_owned);
+    }
+    /// Counts a write and applies `change` to the row when it exists; the row's answer.
+    fn write<T>(&self, number: &str, missing: T, change: impl FnOnce(&mut FakeRow) -> T) -> Result<T, FakeError> {
+        let mut s = lock(&self.state);
+        s.writes += 1;
+        if let Some(message) = &s.failing {
+            return Err(FakeError(message.clone()));
+        }
+        Ok(s.rows.get_mut(number).map(change).unwrap_or(missing))
+    }
+}
+
+impl CampaignTable for FakeCampaignTable {
+    type Error = FakeError;
+
+    async fn open_rows(&self, _campaign: &Campaign) -> Result<Vec<CampaignRow>, FakeError> {
+        let s = lock(&self.state);
+        if let Some(message) = &s.failing {
+            return Err(FakeError(message.clone()));
+        }
+        Ok(s.rows
+            .iter()
+            .filter_map(|(number, row)| {
+                let status = row.code.and_then(RowStatus::from_code)?;
+                matches!(status, RowStatus::Pending | RowStatus::Dialing).then(|| CampaignRow {
+                    phone_number: number.clone(),
+                    status,
+                    contact_id: row.contact_id.clone(),
+                    updated_at: row.updated_at,
+                    calls_placed: row.calls,
+                })
+            })
+            .collect())
+    }
+
+    async fn claim(&self, _campaign: &Campaign, phone_number: &str, at: DateTime<Utc>) -> Result<bool, FakeError> {
+        self.write(phone_number, false, |row| {
+            let pending = row.code == Some(RowStatus::Pending.code());
+            if pending {
+                row.code = Some(RowStatus::Dialing.code());
+                row.contact_id = None;
+                row.updated_at = Some(at);
+            }
+            pending
+        })
+    }
+
+    async fn dialed(
+        &self,
+        _campaign: &Campaign,
+        phone_number: &str,
+        contact_id: &str,
+        _at: DateTime<Utc>,
+    ) -> Result<(), FakeError> {
+        self.write(phone_number, (), |row| {
+            row.contact_id = Some(contact_id.to_owned());
+            row.calls += 1;
+        })
+    }
+
+    async fn settle(
+        &self,
+        _campaign: &Campaign,
+        phone_number: &str,
+        status: RowStatus,
+        contact_id: Option<&str>,
+        at: DateTime<Utc>,
+    ) -> Result<bool, FakeError> {
+        self.write(phone_number, false, |row| {
+            let dialing = row.code == Some(RowStatus::Dialing.code());
+            let same_contact = contact_id.is_none_or(|id| row.contact_id.as_deref() == Some(id));
+            if dialing && same_contact {
+                row.code = Some(status.code());
+                row.updated_at = Some(at);
+            }
+            dialing && same_contact
+        })
+    }
+
+    async fn record_choice(&self, _campaign: &Campaign, choice: &Choice) -> Result<ChoiceWrite, FakeError> {
+        self.write(choice.customer.as_e164(), ChoiceWrite::UnknownCustomer, |row| {
+            let writable = row.contact_id.as_deref() == Some(choice.contact_id.as_str())
+                || row.updated_at.is_none_or(|at| at <= choice.placed_at);
+            if !writable {
+                return ChoiceWrite::Superseded;
+            }
+            row.code = Some(choice.status.code());
+            row.contact_id = Some(choice.contact_id.clone());
+            row.updated_at = Some(choice.recorded_at);
+            ChoiceWrite::Recorded
+        })
+    }
+}
+
+/// A queue with a settable number of available agents; placed calls are kept (once per client
+/// token, as Connect does) and their states set by the test.
+#[derive(Debug, Default)]
+pub struct FakeOutbound {
+    state: Mutex<FakeOutboundState>,
+}
+
+#[derive(Debug, Default)]
+struct FakeOutboundState {
+    /// `None`: the metric request fails.
+    available: Option<u32>,
+    placed: Vec<OutboundCall>,
+    by_token: HashMap<String, String>,
+    states: HashMap<String, CallState>,
+    place_failures: VecDeque<DialFailure>,
+    metric_reads: usize,
+}
+
+impl FakeOutbound {
+    pub fn with_available(agents: u32) -> Self {
+        let outbound = FakeOutbound::default();
+        outbound.set_available(Some(agents));
+        outbound
+    }
+    pub fn set_available(&self, agents: Option<u32>) {
+        lock(&self.state).available = agents;
+    }
+    /// Calls placed, in order.
+    pub fn placed(&self) -> Vec<OutboundCall> {
+        lock(&self.state).placed.clone()
+    }
+    /// The contact ID of the n-th placed call (0-based), as [`OutboundCalls::place`] gave it.
+    pub fn contact_id(n: usize) -> String {
+        format!("contact-{}", n + 1)
+    }
+    pub fn set_state(&self, contact_id: &str, state: CallState) {
+        lock(&self.state).states.insert(contact_id.to_owned(), state);
+    }
+    /// The next call attempts fail, one per entry.
+    pub fn fail_next_place(&self, failure: DialFailure) {
+        lock(&self.state).place_failures.push_back(failure);
+    }
+    pub fn metric_reads(&self) -> usize {
+        lock(&self.state).metric_reads
+    }
+}
+
+impl OutboundCalls for FakeOutbound {
+    type Error = FakeError;
+
+    async fn agents_available(&self) -> Result<u32, FakeError> {
+        let mut s = lock(&self.state);
+        s.metric_reads += 1;
+        s.available.ok_or_else(|| FakeError("metric unavailable".into()))
+    }
+
+    async fn place(&self, call: &OutboundCall) -> Result<String, (DialFailure, FakeError)> {
+        let mut s = lock(&self.state);
+        if let Some(failure) = s.place_failures.pop_front() {
+            return Err((failure, FakeError(format!("{failure:?}"))));
+        }
+        if let Some(contact_id) = s.by_token.get(&call.client_token) {
+            return Ok(contact_id.clone());
+        }
+        let contact_id = FakeOutbound::contact_id(s.placed.len());
+        s.by_token.insert(call.client_token.clone(), contact_id.clone());
+        s.placed.push(call.clone());
+        Ok(contact_id)
+    }
+
+    async fn call_state(&self, contact_id: &str) -> Result<CallState, FakeError> {
+        Ok(lock(&self.state).states.get(contact_id).copied().unwrap_or(CallState::Waiting))
     }
 }
 

@@ -10,6 +10,7 @@ use chrono::{DateTime, Utc};
 
 use crate::agents::AgentState;
 use crate::assignments::{Assignment, RecordOutcome};
+use crate::campaign::{CallState, Campaign, CampaignRow, Choice, ChoiceWrite, DialFailure, RowStatus};
 use crate::phone::CallerNumber;
 
 /// The current instant. Handlers never read the system clock directly.
@@ -81,6 +82,64 @@ pub trait ContactHistory: Send + Sync {
         since: DateTime<Utc>,
         until: DateTime<Utc>,
     ) -> impl Future<Output = Result<Option<String>, Self::Error>> + Send;
+}
+
+/// The customers table as campaigns use it (DynamoDB in production). Every write is one
+/// conditional request, so concurrent dialer runs and recorders never lose each other's work.
+pub trait CampaignTable: Send + Sync {
+    type Error: Error + Send + Sync + 'static;
+    /// Every row of the campaign that is pending or dialing, all pages.
+    fn open_rows(&self, campaign: &Campaign) -> impl Future<Output = Result<Vec<CampaignRow>, Self::Error>> + Send;
+    /// Pending -> dialing; `false` when the row is no longer pending (another run has it).
+    fn claim(
+        &self,
+        campaign: &Campaign,
+        phone_number: &str,
+        at: DateTime<Utc>,
+    ) -> impl Future<Output = Result<bool, Self::Error>> + Send;
+    /// A call was placed for a dialing row: its contact ID, and one more call counted.
+    fn dialed(
+        &self,
+        campaign: &Campaign,
+        phone_number: &str,
+        contact_id: &str,
+        at: DateTime<Utc>,
+    ) -> impl Future<Output = Result<(), Self::Error>> + Send;
+    /// Dialing -> `status`, only if the row is still dialing and, when `contact_id` is given,
+    /// still holds that contact; `false` when it no longer is (an answer was recorded).
+    fn settle(
+        &self,
+        campaign: &Campaign,
+        phone_number: &str,
+        status: RowStatus,
+        contact_id: Option<&str>,
+        at: DateTime<Utc>,
+    ) -> impl Future<Output = Result<bool, Self::Error>> + Send;
+    /// A keypad answer: written on an existing row unless a later contact changed it.
+    fn record_choice(
+        &self,
+        campaign: &Campaign,
+        choice: &Choice,
+    ) -> impl Future<Output = Result<ChoiceWrite, Self::Error>> + Send;
+}
+
+/// A call for StartOutboundVoiceContact (flow, queue and source number are the adapter's).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutboundCall {
+    pub destination: CallerNumber,
+    pub client_token: String,
+    pub attributes: Vec<(String, String)>,
+}
+
+/// Outbound calling through one queue (Amazon Connect in production).
+pub trait OutboundCalls: Send + Sync {
+    type Error: Error + Send + Sync + 'static;
+    /// The queue's available agents right now (voice); no data means none.
+    fn agents_available(&self) -> impl Future<Output = Result<u32, Self::Error>> + Send;
+    /// Places a call: its contact ID, or why there is none.
+    fn place(&self, call: &OutboundCall) -> impl Future<Output = Result<String, (DialFailure, Self::Error)>> + Send;
+    /// How a placed call is doing; a contact Connect no longer knows counts as ended.
+    fn call_state(&self, contact_id: &str) -> impl Future<Output = Result<CallState, Self::Error>> + Send;
 }
 
 /// Formats an error with its chain of sources, for notices and logs.

@@ -1,0 +1,239 @@
+//! Outbound calling through one Connect queue: how many agents are free, placing a call, and
+//! how a placed call is doing.
+
+use std::collections::HashMap;
+
+use aws_config::SdkConfig;
+use aws_sdk_connect::Client;
+use aws_sdk_connect::operation::start_outbound_voice_contact::StartOutboundVoiceContactError;
+use aws_sdk_connect::types::{Channel, CurrentMetric, CurrentMetricName, Filters, Grouping, Unit};
+use connect_core::campaign::{CallState, DialFailure};
+use connect_core::ports::{OutboundCall, OutboundCalls};
+
+use crate::connect::{ConnectError, connect_error};
+
+/// Where the dialer's calls go: the flow that runs when the customer answers, the queue whose
+/// agents pace the calls, and the caller ID (the queue's outbound caller ID when `None`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutboundTarget {
+    pub instance_id: String,
+    pub contact_flow_id: String,
+    pub queue_id: String,
+    pub source_phone_number: Option<String>,
+}
+
+pub struct ConnectOutbound {
+    client: Client,
+    target: OutboundTarget,
+}
+
+impl ConnectOutbound {
+    pub fn new(client: Client, target: OutboundTarget) -> Self {
+        ConnectOutbound { client, target }
+    }
+
+    pub fn from_conf(conf: &SdkConfig, target: OutboundTarget) -> Self {
+        Self::new(Client::new(conf), target)
+    }
+}
+
+/// A number Connect will never dial; anything else may work on another try.
+fn failure_of(error: &StartOutboundVoiceContactError) -> DialFailure {
+    if error.is_destination_not_allowed_exception() || error.is_invalid_parameter_exception() {
+        DialFailure::InvalidNumber
+    } else {
+        DialFailure::Failed
+    }
+}
+
+impl OutboundCalls for ConnectOutbound {
+    type Error = ConnectError;
+
+    async fn agents_available(&self) -> Result<u32, ConnectError> {
+        let output = self
+            .client
+            .get_current_metric_data()
+            .instance_id(&self.target.instance_id)
+            .filters(Filters::builder().queues(&self.target.queue_id).channels(Channel::Voice).build())
+            .groupings(Grouping::Queue)
+            .current_metrics(
+                CurrentMetric::builder().name(CurrentMetricName::AgentsAvailable).unit(Unit::Count).build(),
+            )
+            .send()
+            .await
+            .map_err(|e| connect_error("GetCurrentMetricData")(e.into()))?;
+        // Connect sends no row for a queue with nothing to report: nobody is available.
+        let value = output
+            .metric_results()
+            .iter()
+            .flat_map(|row| row.collections())
+            .filter(|data| data.metric().and_then(|m| m.name()) == Some(&CurrentMetricName::AgentsAvailable))
+            .filter_map(|data| data.value())
+            .sum::<f64>();
+        // Counts arrive as floats; a negative or fractional value is not an agent.
+        Ok(if value >= 1.0 { value.min(f64::from(u32::MAX)) as u32 } else { 0 })
+    }
+
+    async fn place(&self, call: &OutboundCall) -> Result<String, (DialFailure, ConnectError)> {
+        let attributes: HashMap<String, String> = call.attributes.iter().cloned().collect();
+        let output = self
+            .client
+            .start_outbound_voice_contact()
+            .instance_id(&self.target.instance_id)
+            .contact_flow_id(&self.target.contact_flow_id)
+            .queue_id(&self.target.queue_id)
+            .set_source_phone_number(self.target.source_phone_number.clone())
+            .destination_phone_number(call.destination.as_e164())
+            .client_token(&call.client_token)
+            .set_attributes(Some(attributes))
+            .send()
+            .await;
+        match output {
+            Ok(output) => Ok(output.contact_id.unwrap_or_default()),
+            Err(e) => {
+                let failure = e.as_service_error().map(failure_of).unwrap_or(DialFailure::Failed);
+                Err((failure, connect_error("StartOutboundVoiceContact")(e.into())))
+            }
+        }
+    }
+
+    async fn call_state(&self, contact_id: &str) -> Result<CallState, ConnectError> {
+        let output =
+            self.client.describe_contact().instance_id(&self.target.instance_id).contact_id(contact_id).send().await;
+        let contact = match output {
+            Ok(output) => output.contact,
+            Err(e) if e.as_service_error().is_some_and(|e| e.is_resource_not_found_exception()) => None,
+            Err(e) => return Err(connect_error("DescribeContact")(e.into())),
+        };
+        let Some(contact) = contact else { return Ok(CallState::Ended) };
+        Ok(if contact.disconnect_timestamp().is_some() {
+            CallState::Ended
+        } else if contact.agent_info().and_then(|a| a.connected_to_agent_timestamp()).is_some() {
+            CallState::WithAgent
+        } else {
+            CallState::Waiting
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_support::{http_response, interceptor, mocked_conf};
+    use aws_sdk_connect::operation::describe_contact::{DescribeContactError, DescribeContactOutput};
+    use aws_sdk_connect::operation::get_current_metric_data::GetCurrentMetricDataOutput;
+    use aws_sdk_connect::operation::start_outbound_voice_contact::StartOutboundVoiceContactOutput;
+    use aws_sdk_connect::types::error::{DestinationNotAllowedException, ResourceNotFoundException};
+    use aws_sdk_connect::types::{AgentInfo, Contact, CurrentMetricData, CurrentMetricResult};
+    use aws_smithy_mocks::{Rule, mock};
+    use connect_core::phone::CallerNumber;
+    use connect_core::ports::error_chain;
+
+    async fn outbound(rules: &[&Rule]) -> ConnectOutbound {
+        let conf = mocked_conf(crate::CallProfile::Background).await;
+        let client =
+            Client::from_conf(aws_sdk_connect::config::Builder::from(&conf).interceptor(interceptor(rules)).build());
+        let target = OutboundTarget {
+            instance_id: "inst-1".into(),
+            contact_flow_id: "flow-1".into(),
+            queue_id: "q-1".into(),
+            source_phone_number: None,
+        };
+        ConnectOutbound::new(client, target)
+    }
+
+    fn call() -> OutboundCall {
+        OutboundCall {
+            destination: CallerNumber::parse("+819012345678").unwrap(),
+            client_token: "spring:+819012345678:1".into(),
+            attributes: vec![("campaign".into(), "spring".into())],
+        }
+    }
+
+    fn metric(value: f64) -> CurrentMetricResult {
+        CurrentMetricResult::builder()
+            .collections(
+                CurrentMetricData::builder()
+                    .metric(CurrentMetric::builder().name(CurrentMetricName::AgentsAvailable).build())
+                    .value(value)
+                    .build(),
+            )
+            .build()
+    }
+
+    #[tokio::test]
+    async fn available_agents_are_read_for_the_queue_and_no_row_means_none() {
+        let two = mock!(Client::get_current_metric_data)
+            .match_requests(|r| r.filters().is_some_and(|f| f.queues() == ["q-1"] && f.channels() == [Channel::Voice]))
+            .then_output(|| GetCurrentMetricDataOutput::builder().metric_results(metric(2.0)).build());
+        let none = mock!(Client::get_current_metric_data).then_output(|| GetCurrentMetricDataOutput::builder().build());
+        let odd = mock!(Client::get_current_metric_data)
+            .then_output(|| GetCurrentMetricDataOutput::builder().metric_results(metric(-1.0)).build());
+        let outbound = outbound(&[&two, &none, &odd]).await;
+        assert_eq!(outbound.agents_available().await.unwrap(), 2);
+        assert_eq!(outbound.agents_available().await.unwrap(), 0);
+        assert_eq!(outbound.agents_available().await.unwrap(), 0);
+    }
+
+    #[tokio::test]
+    async fn a_call_carries_token_queue_and_attributes() {
+        let start = mock!(Client::start_outbound_voice_contact)
+            .match_requests(|r| {
+                r.client_token() == Some("spring:+819012345678:1")
+                    && r.queue_id() == Some("q-1")
+                    && r.contact_flow_id() == Some("flow-1")
+                    && r.destination_phone_number() == Some("+819012345678")
+                    && r.attributes().and_then(|a| a.get("campaign")).map(String::as_str) == Some("spring")
+            })
+            .then_output(|| StartOutboundVoiceContactOutput::builder().contact_id("c-1").build());
+        assert_eq!(outbound(&[&start]).await.place(&call()).await.unwrap(), "c-1");
+    }
+
+    #[tokio::test]
+    async fn refused_numbers_are_invalid_and_throttling_is_a_failure() {
+        let refused = mock!(Client::start_outbound_voice_contact).then_error(|| {
+            StartOutboundVoiceContactError::DestinationNotAllowedException(
+                DestinationNotAllowedException::builder().message("no").build(),
+            )
+        });
+        let (failure, _) = outbound(&[&refused]).await.place(&call()).await.unwrap_err();
+        assert_eq!(failure, DialFailure::InvalidNumber);
+
+        let limited = mock!(Client::start_outbound_voice_contact)
+            .sequence()
+            .http_response(|| http_response(429, r#"{"__type":"ThrottlingException","message":"Rate exceeded"}"#))
+            .times(3)
+            .build();
+        let (failure, error) = outbound(&[&limited]).await.place(&call()).await.unwrap_err();
+        assert_eq!((failure, limited.num_calls()), (DialFailure::Failed, 3));
+        assert!(error_chain(&error).contains("StartOutboundVoiceContact"), "{}", error_chain(&error));
+    }
+
+    #[tokio::test]
+    async fn call_states_from_describe_contact() {
+        let contact = |agent: bool, ended: bool| {
+            let mut c = Contact::builder().id("c-1");
+            if agent {
+                c = c.agent_info(
+                    AgentInfo::builder().connected_to_agent_timestamp(aws_smithy_types::DateTime::from_secs(1)).build(),
+                );
+            }
+            if ended {
+                c = c.disconnect_timestamp(aws_smithy_types::DateTime::from_secs(2));
+            }
+            DescribeContactOutput::builder().contact(c.build()).build()
+        };
+        let rules = [
+            mock!(Client::describe_contact).then_output(move || contact(false, false)),
+            mock!(Client::describe_contact).then_output(move || contact(true, false)),
+            mock!(Client::describe_contact).then_output(move || contact(true, true)),
+            mock!(Client::describe_contact).then_error(|| {
+                DescribeContactError::ResourceNotFoundException(ResourceNotFoundException::builder().build())
+            }),
+        ];
+        let outbound = outbound(&rules.iter().collect::<Vec<_>>()).await;
+        for expected in [CallState::Waiting, CallState::WithAgent, CallState::Ended, CallState::Ended] {
+            assert_eq!(outbound.call_state("c-1").await.unwrap(), expected);
+        }
+    }
+}
