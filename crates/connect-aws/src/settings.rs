@@ -3,6 +3,7 @@
 use std::time::Duration;
 
 use connect_core::agents::{PickOrder, Routing, instance_id};
+use connect_core::campaign::Campaign;
 
 use crate::config::{ConfigError, Env, invalid};
 use crate::connect::AgentScope;
@@ -12,6 +13,25 @@ pub fn connect_instance_id(env: &Env) -> Result<String, ConfigError> {
     const NAME: &str = "CONNECT_INSTANCE_ID";
     let value = env.required(NAME)?;
     instance_id(&value).ok_or_else(|| invalid(NAME, &value, "expected an instance ID or instance ARN"))
+}
+
+/// A Connect resource (`CONTACT_FLOW_ID`, `QUEUE_ID`, ...) given as an ID or as its ARN
+/// (`arn:aws:connect:<region>:<account>:instance/<instance>/<kind>/<id>`), kept as the ID.
+pub fn connect_resource_id(env: &Env, name: &'static str, kind: &str) -> Result<String, ConfigError> {
+    let value = env.required(name)?;
+    let id = match value.strip_prefix("arn:") {
+        None => Some(value.as_str()),
+        Some(arn) => arn.split_once(&format!("/{kind}/")).map(|(_, id)| id),
+    };
+    id.filter(|id| !id.is_empty() && !id.contains('/') && !id.contains(':'))
+        .map(str::to_owned)
+        .ok_or_else(|| invalid(name, &value, format!("expected a {kind} ID or {kind} ARN")))
+}
+
+/// `CAMPAIGN`: the campaign's attribute name in the customers table, `None` when unset.
+pub fn campaign(env: &Env) -> Result<Option<Campaign>, ConfigError> {
+    const NAME: &str = "CAMPAIGN";
+    env.optional(NAME).map(|name| Campaign::parse(&name).map_err(|e| invalid(NAME, &name, e.reason))).transpose()
 }
 
 /// How agent-picker and last-agent-lookup choose agents.
@@ -106,6 +126,24 @@ mod tests {
             let err = RoutingSettings::from_env(&Env::from_pairs(pairs)).unwrap_err();
             assert!(err.to_string().contains(expected), "{err}");
         }
+    }
+
+    #[test]
+    fn connect_resources_and_campaigns() {
+        let env = Env::from_pairs([
+            ("QUEUE_ID", "arn:aws:connect:ap-northeast-1:1:instance/i-1/queue/q-9"),
+            ("CONTACT_FLOW_ID", "flow-1"),
+            ("BAD_QUEUE", "arn:aws:connect:ap-northeast-1:1:instance/i-1/contact-flow/f-1"),
+            ("CAMPAIGN", " spring "),
+        ]);
+        assert_eq!(connect_resource_id(&env, "QUEUE_ID", "queue").unwrap(), "q-9");
+        assert_eq!(connect_resource_id(&env, "CONTACT_FLOW_ID", "contact-flow").unwrap(), "flow-1");
+        let err = connect_resource_id(&env, "BAD_QUEUE", "queue").unwrap_err().to_string();
+        assert!(err.contains("BAD_QUEUE") && err.contains("queue ID or queue ARN"), "{err}");
+        assert_eq!(campaign(&env).unwrap().map(|c| c.to_string()).as_deref(), Some("spring"));
+        assert_eq!(campaign(&Env::default()).unwrap(), None);
+        let err = campaign(&Env::from_pairs([("CAMPAIGN", "spring sale")])).unwrap_err().to_string();
+        assert!(err.contains("CAMPAIGN") && err.contains("letters, digits"), "{err}");
     }
 
     #[test]

@@ -1,0 +1,55 @@
+use connect_aws::config::invalid;
+use connect_aws::settings::campaign;
+use connect_aws::{ConfigError, Env};
+use connect_core::campaign::{Campaign, ChoiceMessages};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Config {
+    pub table: String,
+    /// Used when neither the flow's `campaign` parameter nor the contact's `campaign`
+    /// attribute names one.
+    pub campaign: Option<Campaign>,
+    pub messages: ChoiceMessages,
+}
+
+impl Config {
+    pub fn from_env(env: &Env) -> Result<Self, ConfigError> {
+        const MESSAGES: &str = "CHOICE_MESSAGES";
+        let messages = match env.optional(MESSAGES) {
+            None => ChoiceMessages::default(),
+            Some(json) => ChoiceMessages::with_overrides(&json).map_err(|e| invalid(MESSAGES, &json, e))?,
+        };
+        Ok(Config { table: env.required("CUSTOMERS_TABLE")?, campaign: campaign(env)?, messages })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use connect_core::campaign::Outcome;
+
+    #[test]
+    fn defaults_overrides_and_clear_errors() {
+        let config = Config::from_env(&Env::from_pairs([("CUSTOMERS_TABLE", "customers")])).unwrap();
+        assert_eq!((config.campaign, config.messages), (None, ChoiceMessages::default()));
+
+        let config = Config::from_env(&Env::from_pairs([
+            ("CUSTOMERS_TABLE", "customers"),
+            ("CAMPAIGN", "spring"),
+            ("CHOICE_MESSAGES", r#"{"email": "Check your inbox & spam"}"#),
+        ]))
+        .unwrap();
+        assert_eq!(config.campaign.map(|c| c.to_string()).as_deref(), Some("spring"));
+        assert_eq!(config.messages.ssml(Outcome::Email), "<speak>Check your inbox &amp; spam</speak>");
+
+        for (pairs, expected) in [
+            (vec![], "CUSTOMERS_TABLE"),
+            (vec![("CUSTOMERS_TABLE", "t"), ("CHOICE_MESSAGES", "{email: x}")], "CHOICE_MESSAGES: not a JSON object"),
+            (vec![("CUSTOMERS_TABLE", "t"), ("CHOICE_MESSAGES", r#"{"later": "x"}"#)], "unknown outcome"),
+            (vec![("CUSTOMERS_TABLE", "t"), ("CAMPAIGN", "a b")], "CAMPAIGN"),
+        ] {
+            let err = Config::from_env(&Env::from_pairs(pairs)).unwrap_err().to_string();
+            assert!(err.contains(expected), "{err}");
+        }
+    }
+}

@@ -1,0 +1,311 @@
+//! Turns a keypad answer into an outcome, records it with one conditional write, and answers
+//! the flow with the message to play and whether to hang up.
+
+use std::convert::Infallible;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use connect_aws::ANSWER_WITHIN;
+use connect_core::campaign::{
+    CAMPAIGN_ATTRIBUTE, Campaign, Choice, ChoiceMessages, ChoiceWrite, DIALED_AT_ATTRIBUTE, Outcome,
+};
+use connect_core::connect::{ContactFlowEvent, flag};
+use connect_core::ports::{CampaignTable, Clock, error_chain};
+use serde::Serialize;
+
+use crate::config::Config;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ChoiceResponse {
+    /// SSML (`<speak>...</speak>`): what the customer hears next.
+    pub message: String,
+    /// `"false"` only for talk_now: the flow then transfers to the queue.
+    pub disconnect: String,
+    pub outcome: String,
+    pub recorded: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+pub struct ChoiceRecorder<T, K> {
+    table: T,
+    clock: K,
+    campaign: Option<Campaign>,
+    messages: ChoiceMessages,
+    answer_within: Duration,
+}
+
+impl<T: CampaignTable, K: Clock> ChoiceRecorder<T, K> {
+    pub fn new(config: Config, table: T, clock: K) -> Self {
+        ChoiceRecorder {
+            table,
+            clock,
+            campaign: config.campaign,
+            messages: config.messages,
+            answer_within: ANSWER_WITHIN,
+        }
+    }
+
+    fn answer(&self, outcome: Outcome, recorded: bool, error: Option<&str>) -> ChoiceResponse {
+        ChoiceResponse {
+            message: self.messages.ssml(outcome),
+            disconnect: flag(outcome.disconnects()),
+            outcome: outcome.name().to_owned(),
+            recorded: flag(recorded),
+            error: error.map(str::to_owned),
+        }
+    }
+
+    /// The flow's `campaign` parameter, else the contact's `campaign` attribute (set by
+    /// campaign-dialer), else `CAMPAIGN`.
+    fn campaign_of(&self, event: &ContactFlowEvent) -> Result<Option<Campaign>, String> {
+        match event.parameter("campaign").or_else(|| event.attribute(CAMPAIGN_ATTRIBUTE)) {
+            Some(name) => Campaign::parse(&name).map(Some).map_err(|e| e.to_string()),
+            None => Ok(self.campaign.clone()),
+        }
+    }
+
+    /// The customer always hears the message for their choice; recording it can only fail
+    /// quietly (`recorded=false`), never cut the call short.
+    pub async fn handle(&self, event: serde_json::Value) -> Result<ChoiceResponse, Infallible> {
+        let event = match ContactFlowEvent::from_value(event) {
+            Ok(event) => event,
+            Err(e) => {
+                tracing::warn!(error = %e, "malformed event; nothing recorded");
+                return Ok(self.answer(Outcome::NoInput, false, Some("malformed event")));
+            }
+        };
+        let outcome = Outcome::from_input(&event.parameter("inputData").unwrap_or_default());
+        let contact_id = event.contact_id();
+        let campaign = match self.campaign_of(&event) {
+            Ok(Some(campaign)) => campaign,
+            Ok(None) => {
+                tracing::error!(contact_id, "no campaign parameter, contact attribute or CAMPAIGN; nothing recorded");
+                return Ok(self.answer(outcome, false, Some("no campaign")));
+            }
+            Err(e) => {
+                tracing::error!(contact_id, error = e, "invalid campaign; nothing recorded");
+                return Ok(self.answer(outcome, false, Some("invalid campaign")));
+            }
+        };
+        let Some(customer) = event.caller() else {
+            tracing::warn!(contact_id, %campaign, outcome = outcome.name(), "no E.164 customer number; nothing recorded");
+            return Ok(self.answer(outcome, false, None));
+        };
+        if contact_id.is_empty() {
+            tracing::warn!(%customer, "event without ContactId; nothing recorded");
+            return Ok(self.answer(outcome, false, Some("malformed event")));
+        }
+        let now = self.clock.now();
+        let placed_at = event.attribute(DIALED_AT_ATTRIBUTE).and_then(|t| t.parse::<DateTime<Utc>>().ok()).unwrap_or(now);
+        let choice = Choice {
+            customer,
+            status: outcome.status(),
+            contact_id: contact_id.to_owned(),
+            placed_at,
+            recorded_at: now,
+        };
+        let customer = &choice.customer;
+        let outcome_name = outcome.name();
+        match tokio::time::timeout(self.answer_within, self.table.record_choice(&campaign, &choice)).await {
+            Ok(Ok(ChoiceWrite::Recorded)) => {
+                tracing::info!(contact_id, %customer, %campaign, outcome = outcome_name, "choice recorded");
+                Ok(self.answer(outcome, true, None))
+            }
+            Ok(Ok(ChoiceWrite::Superseded)) => {
+                tracing::info!(contact_id, %customer, %campaign, outcome = outcome_name, "a later contact changed the row; kept it");
+                Ok(self.answer(outcome, false, None))
+            }
+            Ok(Ok(ChoiceWrite::UnknownCustomer)) => {
+                tracing::warn!(contact_id, %customer, %campaign, outcome = outcome_name, "number not in the customers table; not created");
+                Ok(self.answer(outcome, false, Some("unknown customer")))
+            }
+            Ok(Err(e)) => {
+                tracing::error!(contact_id, %customer, %campaign, error = %error_chain(&e), "choice not recorded");
+                Ok(self.answer(outcome, false, Some("choice not recorded")))
+            }
+            Err(_) => {
+                tracing::error!(contact_id, %customer, within_ms = self.answer_within.as_millis(), "choice write timed out");
+                Ok(self.answer(outcome, false, Some("timed out")))
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeDelta;
+    use connect_aws::Env;
+    use connect_core::campaign::RowStatus;
+    use connect_core::fakes::{FakeCampaignTable, FakeClock, FakeRow, sample_event};
+    use serde_json::{Value, json};
+
+    const CUSTOMER: &str = "+819012345678";
+
+    type Recorder = ChoiceRecorder<FakeCampaignTable, FakeClock>;
+
+    fn recorder_with(env: &[(&'static str, &'static str)], table: FakeCampaignTable) -> Recorder {
+        let pairs = [("CUSTOMERS_TABLE", "customers")].into_iter().chain(env.iter().copied());
+        let config = Config::from_env(&Env::from_pairs(pairs)).unwrap();
+        ChoiceRecorder::new(config, table, FakeClock::at("2026-11-21T10:00:00Z"))
+    }
+
+    fn recorder() -> Recorder {
+        recorder_with(&[], FakeCampaignTable::with([(CUSTOMER, Some(RowStatus::Dialing))]))
+    }
+
+    fn event(name: &str) -> Value {
+        sample_event("ivr-choice-recorder", name)
+    }
+
+    fn pressed(input: &str) -> Value {
+        let mut e = event("talk-now");
+        e["Details"]["Parameters"]["inputData"] = json!(input);
+        e
+    }
+
+    fn from_contact(contact_id: &str, input: &str, dialed_at: &str) -> Value {
+        let mut e = pressed(input);
+        e["Details"]["ContactData"]["ContactId"] = json!(contact_id);
+        e["Details"]["ContactData"]["Attributes"]["dialedAt"] = json!(dialed_at);
+        e
+    }
+
+    async fn answer(r: &Recorder, event: Value) -> ChoiceResponse {
+        r.handle(event).await.unwrap()
+    }
+
+    #[tokio::test]
+    async fn every_outcome_is_recorded_and_answered_in_ssml() {
+        let cases = [
+            ("1", "talk_now", "false", RowStatus::TalkNow),
+            ("2", "call_back", "true", RowStatus::CallBack),
+            ("3", "email", "true", RowStatus::Email),
+            ("Timeout", "no_input", "true", RowStatus::NoAnswer),
+            ("", "no_input", "true", RowStatus::NoAnswer),
+            ("9", "not_interested", "true", RowStatus::NotInterested),
+            ("*", "not_interested", "true", RowStatus::NotInterested),
+        ];
+        for (input, outcome, disconnect, status) in cases {
+            let r = recorder();
+            let got = answer(&r, pressed(input)).await;
+            assert_eq!(
+                (got.outcome.as_str(), got.disconnect.as_str(), got.recorded.as_str(), got.error),
+                (outcome, disconnect, "true", None),
+                "{input:?}"
+            );
+            assert!(got.message.starts_with("<speak>") && got.message.ends_with("</speak>"), "{}", got.message);
+            let row = r.table.row(CUSTOMER).unwrap();
+            assert_eq!(r.table.status(CUSTOMER), Some(status), "{input:?}");
+            assert_eq!(row.contact_id.as_deref(), Some("7f1b2c3d-0000-4000-8000-000000000001"));
+            assert_eq!(row.updated_at, Some("2026-11-21T10:00:00Z".parse().unwrap()));
+        }
+        let timeout = answer(&recorder(), event("timeout")).await;
+        assert_eq!(timeout.outcome, "no_input", "the sample event for Timeout");
+    }
+
+    #[tokio::test]
+    async fn email_is_recorded_as_email_not_as_later() {
+        let r = recorder();
+        answer(&r, pressed("3")).await;
+        assert_eq!(r.table.row(CUSTOMER).unwrap().code, Some(3));
+    }
+
+    #[tokio::test]
+    async fn the_campaign_comes_from_parameter_then_attribute_then_environment() {
+        let table = || FakeCampaignTable::with([(CUSTOMER, Some(RowStatus::Dialing))]);
+        // the sample event names "spring" as the contact attribute
+        assert_eq!(answer(&recorder_with(&[], table()), pressed("1")).await.recorded, "true");
+
+        let mut no_attribute = pressed("1");
+        no_attribute["Details"]["ContactData"]["Attributes"] = json!({});
+        let got = answer(&recorder_with(&[], table()), no_attribute.clone()).await;
+        assert_eq!((got.recorded.as_str(), got.error.as_deref()), ("false", Some("no campaign")));
+        assert_eq!(answer(&recorder_with(&[("CAMPAIGN", "spring")], table()), no_attribute).await.recorded, "true");
+
+        let mut bad = pressed("1");
+        bad["Details"]["Parameters"]["campaign"] = json!("spring sale");
+        let got = answer(&recorder_with(&[], table()), bad).await;
+        assert_eq!((got.recorded.as_str(), got.error.as_deref()), ("false", Some("invalid campaign")));
+        assert_eq!(got.outcome, "talk_now", "the customer still gets the agent");
+    }
+
+    #[tokio::test]
+    async fn unknown_numbers_are_not_created() {
+        let r = recorder_with(&[], FakeCampaignTable::default());
+        let got = answer(&r, pressed("2")).await;
+        assert_eq!((got.recorded.as_str(), got.error.as_deref()), ("false", Some("unknown customer")));
+        assert_eq!(got.outcome, "call_back");
+        assert_eq!(r.table.row(CUSTOMER), None);
+    }
+
+    #[tokio::test]
+    async fn a_later_answer_is_never_overwritten_by_an_earlier_contacts_retry() {
+        let r = recorder();
+        // the clock (answers) starts at 10:00; each contact is placed shortly before its answer
+        let first = "2026-11-21T09:59:30.000Z";
+        let second = "2026-11-21T10:00:30.000Z";
+        assert_eq!(answer(&r, from_contact("c-1", "2", first)).await.recorded, "true");
+        assert_eq!(answer(&r, from_contact("c-1", "2", first)).await.recorded, "true", "a retry of the same contact");
+        r.clock.advance(TimeDelta::minutes(1));
+        assert_eq!(answer(&r, from_contact("c-2", "1", second)).await.recorded, "true", "the later contact");
+        r.clock.advance(TimeDelta::minutes(1));
+        let late = answer(&r, from_contact("c-1", "2", first)).await;
+        assert_eq!((late.recorded.as_str(), late.outcome.as_str()), ("false", "call_back"));
+        assert_eq!(r.table.status(CUSTOMER), Some(RowStatus::TalkNow));
+        assert_eq!(r.table.row(CUSTOMER).unwrap().contact_id.as_deref(), Some("c-2"));
+    }
+
+    #[tokio::test]
+    async fn an_answer_for_a_contact_placed_after_the_claim_is_recorded_before_its_contact_id_is() {
+        // The dialer claimed the row at 09:00 (removing the old contact) and placed c-2; the
+        // customer answered before the dialer wrote c-2's ID.
+        let table = FakeCampaignTable::default();
+        let claimed_at = "2026-11-21T09:00:00Z".parse().unwrap();
+        table.put(
+            CUSTOMER,
+            FakeRow { code: Some(RowStatus::Dialing.code()), contact_id: None, updated_at: Some(claimed_at), calls: 1 },
+        );
+        let r = recorder_with(&[], table);
+        assert_eq!(answer(&r, from_contact("c-2", "3", "2026-11-21T09:00:00.000Z")).await.recorded, "true");
+        assert_eq!(answer(&r, from_contact("c-1", "2", "2026-11-20T09:00:00.000Z")).await.recorded, "false");
+        assert_eq!(r.table.status(CUSTOMER), Some(RowStatus::Email));
+    }
+
+    #[tokio::test]
+    async fn bad_events_and_failures_still_answer_with_a_message() {
+        let r = recorder();
+        let got = answer(&r, json!("not an event")).await;
+        assert_eq!((got.outcome.as_str(), got.recorded.as_str()), ("no_input", "false"));
+        assert_eq!(got.error.as_deref(), Some("malformed event"));
+        assert!(got.message.starts_with("<speak>"));
+
+        let mut withheld = pressed("1");
+        withheld["Details"]["ContactData"]["CustomerEndpoint"] = json!({"Address": "anonymous"});
+        let got = answer(&r, withheld).await;
+        assert_eq!((got.recorded.as_str(), got.disconnect.as_str()), ("false", "false"));
+
+        let mut no_contact = pressed("1");
+        no_contact["Details"]["ContactData"]["ContactId"] = Value::Null;
+        assert_eq!(answer(&r, no_contact).await.error.as_deref(), Some("malformed event"));
+        assert_eq!(r.table.writes(), 0);
+
+        r.table.fail_with(Some("ProvisionedThroughputExceededException"));
+        let got = answer(&r, pressed("1")).await;
+        assert_eq!((got.recorded.as_str(), got.error.as_deref()), ("false", Some("choice not recorded")));
+        assert_eq!((got.outcome.as_str(), got.disconnect.as_str()), ("talk_now", "false"));
+    }
+
+    #[tokio::test]
+    async fn overridden_messages_are_escaped() {
+        let r = recorder_with(
+            &[("CHOICE_MESSAGES", r#"{"call_back": "We'll call <you> back & soon"}"#)],
+            FakeCampaignTable::with([(CUSTOMER, Some(RowStatus::Dialing))]),
+        );
+        let got = answer(&r, pressed("2")).await;
+        assert_eq!(got.message, "<speak>We&apos;ll call &lt;you&gt; back &amp; soon</speak>");
+        assert_eq!(serde_json::to_value(&got).unwrap()["disconnect"], "true");
+    }
+}

@@ -1,0 +1,19 @@
+//! ivr-choice-recorder: records an outbound customer's keypad choice on their campaign row and
+//! answers with the message to play (outbound contact flow).
+
+mod config;
+mod handler;
+
+use connect_aws::campaign_table::DynamoCampaignTable;
+use connect_aws::{CallProfile, Env, SystemClock, init_tracing, load_aws_config, or_init_error};
+use lambda_runtime::{LambdaEvent, service_fn};
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> Result<(), lambda_runtime::Error> {
+    init_tracing();
+    let config = or_init_error(config::Config::from_env(&Env::from_process())).await?;
+    let aws = load_aws_config(CallProfile::ContactFlow).await;
+    let table = DynamoCampaignTable::from_conf(&aws, &config.table);
+    let recorder = handler::ChoiceRecorder::new(config, table, SystemClock);
+    lambda_runtime::run(service_fn(|event: LambdaEvent<serde_json::Value>| recorder.handle(event.payload))).await
+}
