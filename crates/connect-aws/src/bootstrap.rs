@@ -14,6 +14,11 @@ use tracing_subscriber::EnvFilter;
 /// within this budget, whatever its AWS calls are doing, with a fallback answer if it must.
 pub const ANSWER_WITHIN: Duration = Duration::from_millis(2_500);
 
+/// Time until the invocation's deadline (zero once it has passed).
+pub fn time_left(context: &lambda_runtime::Context) -> Duration {
+    context.deadline().duration_since(std::time::SystemTime::now()).unwrap_or_default()
+}
+
 /// A uniformly random index below `n` (`n > 0`), for `PICK_ORDER=random`.
 pub fn random_index(n: usize) -> usize {
     fastrand::usize(..n.max(1))

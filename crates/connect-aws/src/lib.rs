@@ -13,7 +13,9 @@ pub mod s3;
 pub mod settings;
 pub mod sns;
 
-pub use bootstrap::{ANSWER_WITHIN, CallProfile, init_tracing, load_aws_config, or_init_error, random_index};
+pub use bootstrap::{
+    ANSWER_WITHIN, CallProfile, init_tracing, load_aws_config, or_init_error, random_index, time_left,
+};
 pub use clock::SystemClock;
 pub use config::{ConfigError, Env};
 

@@ -98,7 +98,8 @@ impl<T: CampaignTable, K: Clock> ChoiceRecorder<T, K> {
             return Ok(self.answer(outcome, false, Some("malformed event")));
         }
         let now = self.clock.now();
-        let placed_at = event.attribute(DIALED_AT_ATTRIBUTE).and_then(|t| t.parse::<DateTime<Utc>>().ok()).unwrap_or(now);
+        let placed_at =
+            event.attribute(DIALED_AT_ATTRIBUTE).and_then(|t| t.parse::<DateTime<Utc>>().ok()).unwrap_or(now);
         let choice = Choice {
             customer,
             status: outcome.status(),
