@@ -252,7 +252,8 @@ impl<T: CampaignTable, C: OutboundCalls, K: Clock> CampaignDialer<T, C, K> {
                     waiting.push(PlacedCall { contact_id, phone_number: row.phone_number });
                 }
                 (RowStatus::Dialing, None) if row.updated_at.is_none_or(|at| now - at > STALE_CLAIM) => {
-                    if self.settle(&row.phone_number, RowStatus::Pending, None, deadlines).await {
+                    let released = self.settle(&row.phone_number, RowStatus::Pending, None, deadlines).await;
+                    if released {
                         summary.stale_claims_released += 1;
                         pending.push_back(CampaignRow { status: RowStatus::Pending, ..row });
                     }

@@ -20,6 +20,7 @@ use crate::dynamodb::DynamoError;
 /// A keypad answer is written on an existing row when the row holds this contact (a retry),
 /// has never been written, or was last changed no later than this contact was placed; a row
 /// changed by a later contact (or claimed for one) keeps that contact's state.
+const CHOICE_UPDATE: &str = "SET #status = :status, #updatedAt = :at, #contactId = :contactId";
 const CHOICE_CONDITION: &str = "attribute_exists(phoneNumber) AND (#contactId = :contactId OR attribute_not_exists(#updatedAt) \
      OR #updatedAt <= :placedAt)";
 
@@ -46,14 +47,22 @@ impl DynamoCampaignTable {
         DynamoError { operation, table: self.table.clone(), source: source.into() }
     }
 
-    /// An UpdateItem on one row with the campaign's attribute names bound to `#status`,
-    /// `#updatedAt`, `#contactId` and `#calls`.
-    fn update(&self, campaign: &Campaign, phone_number: &str) -> UpdateItemFluentBuilder {
+    /// A conditional UpdateItem on one row, with the campaign's attribute names bound to the
+    /// placeholders the expressions use (`#status`, `#updatedAt`, `#contactId`, `#calls`).
+    fn update(
+        &self,
+        campaign: &Campaign,
+        phone_number: &str,
+        update: &str,
+        condition: &str,
+    ) -> UpdateItemFluentBuilder {
         self.client
             .update_item()
             .table_name(&self.table)
             .key("phoneNumber", AttributeValue::S(phone_number.to_owned()))
-            .set_expression_attribute_names(Some(attribute_names(campaign)))
+            .update_expression(update)
+            .condition_expression(condition)
+            .set_expression_attribute_names(Some(attribute_names(campaign, &[update, condition])))
     }
 
     /// Runs a conditional update: `Ok(true)` when written, `Ok(false)` when the condition failed.
@@ -66,13 +75,19 @@ impl DynamoCampaignTable {
     }
 }
 
-fn attribute_names(campaign: &Campaign) -> HashMap<String, String> {
-    HashMap::from([
-        ("#status".to_owned(), campaign.status_attribute().to_owned()),
-        ("#updatedAt".to_owned(), campaign.updated_at_attribute()),
-        ("#contactId".to_owned(), campaign.contact_id_attribute()),
-        ("#calls".to_owned(), campaign.calls_attribute()),
-    ])
+/// The placeholders `expressions` use, bound to the campaign's attributes: DynamoDB refuses a
+/// request that binds a name none of its expressions uses.
+fn attribute_names(campaign: &Campaign, expressions: &[&str]) -> HashMap<String, String> {
+    [
+        ("#status", campaign.status_attribute().to_owned()),
+        ("#updatedAt", campaign.updated_at_attribute()),
+        ("#contactId", campaign.contact_id_attribute()),
+        ("#calls", campaign.calls_attribute()),
+    ]
+    .into_iter()
+    .filter(|(placeholder, _)| expressions.iter().any(|e| e.contains(placeholder)))
+    .map(|(placeholder, name)| (placeholder.to_owned(), name))
+    .collect()
 }
 
 fn condition_failed(error: &SdkError<UpdateItemError, aws_sdk_dynamodb::config::http::HttpResponse>) -> bool {
@@ -104,13 +119,15 @@ impl CampaignTable for DynamoCampaignTable {
     type Error = DynamoError;
 
     async fn open_rows(&self, campaign: &Campaign) -> Result<Vec<CampaignRow>, DynamoError> {
+        const FILTER: &str = "#status IN (:pending, :dialing)";
+        const PROJECTION: &str = "phoneNumber, #status, #updatedAt, #contactId, #calls";
         let items: Vec<HashMap<String, AttributeValue>> = self
             .client
             .scan()
             .table_name(&self.table)
-            .filter_expression("#status IN (:pending, :dialing)")
-            .projection_expression("phoneNumber, #status, #updatedAt, #contactId, #calls")
-            .set_expression_attribute_names(Some(attribute_names(campaign)))
+            .filter_expression(FILTER)
+            .projection_expression(PROJECTION)
+            .set_expression_attribute_names(Some(attribute_names(campaign, &[FILTER, PROJECTION])))
             .expression_attribute_values(":pending", code(RowStatus::Pending))
             .expression_attribute_values(":dialing", code(RowStatus::Dialing))
             // A row another run claimed a moment ago must not look pending.
@@ -127,9 +144,12 @@ impl CampaignTable for DynamoCampaignTable {
     async fn claim(&self, campaign: &Campaign, phone_number: &str, at: DateTime<Utc>) -> Result<bool, DynamoError> {
         // The previous contact's ID goes, so that contact's late answer cannot pass as this one's.
         let update = self
-            .update(campaign, phone_number)
-            .update_expression("SET #status = :dialing, #updatedAt = :at REMOVE #contactId")
-            .condition_expression("#status = :pending")
+            .update(
+                campaign,
+                phone_number,
+                "SET #status = :dialing, #updatedAt = :at REMOVE #contactId",
+                "#status = :pending",
+            )
             .expression_attribute_values(":dialing", code(RowStatus::Dialing))
             .expression_attribute_values(":pending", code(RowStatus::Pending))
             .expression_attribute_values(":at", time(at));
@@ -145,9 +165,12 @@ impl CampaignTable for DynamoCampaignTable {
     ) -> Result<(), DynamoError> {
         // Status and time stay: the customer may already have answered.
         let update = self
-            .update(campaign, phone_number)
-            .update_expression("SET #contactId = :contactId ADD #calls :one")
-            .condition_expression("attribute_exists(phoneNumber)")
+            .update(
+                campaign,
+                phone_number,
+                "SET #contactId = :contactId ADD #calls :one",
+                "attribute_exists(phoneNumber)",
+            )
             .expression_attribute_values(":contactId", AttributeValue::S(contact_id.to_owned()))
             .expression_attribute_values(":one", AttributeValue::N("1".to_owned()));
         if !self.conditional(update).await? {
@@ -164,26 +187,24 @@ impl CampaignTable for DynamoCampaignTable {
         contact_id: Option<&str>,
         at: DateTime<Utc>,
     ) -> Result<bool, DynamoError> {
+        let condition = match contact_id {
+            Some(_) => "#status = :dialing AND #contactId = :contactId",
+            None => "#status = :dialing",
+        };
         let mut update = self
-            .update(campaign, phone_number)
-            .update_expression("SET #status = :status, #updatedAt = :at")
+            .update(campaign, phone_number, "SET #status = :status, #updatedAt = :at", condition)
             .expression_attribute_values(":status", code(status))
             .expression_attribute_values(":dialing", code(RowStatus::Dialing))
             .expression_attribute_values(":at", time(at));
-        update = match contact_id {
-            Some(id) => update
-                .condition_expression("#status = :dialing AND #contactId = :contactId")
-                .expression_attribute_values(":contactId", AttributeValue::S(id.to_owned())),
-            None => update.condition_expression("#status = :dialing"),
-        };
+        if let Some(id) = contact_id {
+            update = update.expression_attribute_values(":contactId", AttributeValue::S(id.to_owned()));
+        }
         self.conditional(update).await
     }
 
     async fn record_choice(&self, campaign: &Campaign, choice: &Choice) -> Result<ChoiceWrite, DynamoError> {
         let written = self
-            .update(campaign, choice.customer.as_e164())
-            .update_expression("SET #status = :status, #updatedAt = :at, #contactId = :contactId")
-            .condition_expression(CHOICE_CONDITION)
+            .update(campaign, choice.customer.as_e164(), CHOICE_UPDATE, CHOICE_CONDITION)
             .expression_attribute_values(":status", code(choice.status))
             .expression_attribute_values(":at", time(choice.recorded_at))
             .expression_attribute_values(":placedAt", time(choice.placed_at))
@@ -260,6 +281,7 @@ mod tests {
                 r.condition_expression() == Some(CHOICE_CONDITION)
                     && names.get("#status").map(String::as_str) == Some("spring")
                     && names.get("#contactId").map(String::as_str) == Some("spring_contactId")
+                    && !names.contains_key("#calls")
                     && r.expression_attribute_values().and_then(|v| v.get(":status")) == Some(&code(RowStatus::Email))
                     && r.return_values_on_condition_check_failure()
                         == Some(&ReturnValuesOnConditionCheckFailure::AllOld)

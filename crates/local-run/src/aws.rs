@@ -1,8 +1,12 @@
 //! SDK clients and environment for talking to the emulators.
 
+use std::collections::HashMap;
 use std::time::Duration;
 
 use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_sdk_dynamodb::types::{
+    AttributeDefinition, AttributeValue, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
+};
 use aws_sdk_s3::config::Credentials;
 
 pub const REGION: &str = "ap-northeast-1";
@@ -32,6 +36,51 @@ pub async fn sdk_config(endpoint: &str) -> SdkConfig {
         .endpoint_url(endpoint)
         .load()
         .await
+}
+
+/// A table keyed by `phoneNumber` (string), on demand, as the stack creates the suite's tables.
+pub async fn create_phone_number_table(conf: &SdkConfig, table: &str) -> anyhow::Result<()> {
+    aws_sdk_dynamodb::Client::new(conf)
+        .create_table()
+        .table_name(table)
+        .billing_mode(BillingMode::PayPerRequest)
+        .attribute_definitions(
+            AttributeDefinition::builder()
+                .attribute_name("phoneNumber")
+                .attribute_type(ScalarAttributeType::S)
+                .build()?,
+        )
+        .key_schema(KeySchemaElement::builder().attribute_name("phoneNumber").key_type(KeyType::Hash).build()?)
+        .send()
+        .await?;
+    Ok(())
+}
+
+/// A number's item, read consistently, as attribute name -> text (numbers as their digits).
+pub async fn item_by_number(
+    conf: &SdkConfig,
+    table: &str,
+    number: &str,
+) -> anyhow::Result<Option<HashMap<String, String>>> {
+    let item = aws_sdk_dynamodb::Client::new(conf)
+        .get_item()
+        .table_name(table)
+        .key("phoneNumber", AttributeValue::S(number.to_owned()))
+        .consistent_read(true)
+        .send()
+        .await?
+        .item;
+    Ok(item.map(|item| {
+        item.into_iter()
+            .map(|(k, v)| {
+                let text = match v {
+                    AttributeValue::S(s) | AttributeValue::N(s) => s,
+                    other => format!("{other:?}"),
+                };
+                (k, text)
+            })
+            .collect()
+    }))
 }
 
 /// An SQS queue subscribed to an SNS topic (raw delivery), to read what a function published.

@@ -13,6 +13,7 @@
 //! | `SearchContacts`           | `POST /search-contacts`                   |
 //! | `StartOutboundVoiceContact`| `PUT /contact/outbound-voice`             |
 //! | `GetCurrentMetricData`     | `POST /metrics/current/{InstanceId}`      |
+//! | `DescribeContact`          | `GET /contacts/{InstanceId}/{ContactId}`  |
 //!
 //! Anything else gets 404 `UnknownOperationException`. Errors are sent the way Connect sends
 //! them: a 4xx/5xx status, the code in the `x-amzn-errortype` header and `{"message": ...}`.
@@ -50,6 +51,7 @@ pub const GET_CURRENT_USER_DATA: &str = "GetCurrentUserData";
 pub const SEARCH_CONTACTS: &str = "SearchContacts";
 pub const START_OUTBOUND_VOICE_CONTACT: &str = "StartOutboundVoiceContact";
 pub const GET_CURRENT_METRIC_DATA: &str = "GetCurrentMetricData";
+pub const DESCRIBE_CONTACT: &str = "DescribeContact";
 
 /// The metric [`ConnectEmulator::set_agents_available`] sets.
 pub const AGENTS_AVAILABLE: &str = "AGENTS_AVAILABLE";
@@ -334,6 +336,25 @@ impl ConnectEmulator {
         }
     }
 
+    /// A contact (an outbound call placed through the emulator, say) reaches an agent now:
+    /// DescribeContact then reports the agent. `false` when there is no such contact.
+    pub fn connect_contact(&self, contact_id: &str, agent_id: &str) -> bool {
+        self.update_contact(contact_id, |c| {
+            c.agent_id = Some(agent_id.to_owned());
+            c.connected_to_agent_at = Some(Utc::now());
+        })
+    }
+
+    /// A contact ends now (hung up, or never answered). `false` when there is no such contact.
+    pub fn end_contact(&self, contact_id: &str) -> bool {
+        self.update_contact(contact_id, |c| c.disconnected_at = Some(Utc::now()))
+    }
+
+    fn update_contact(&self, contact_id: &str, change: impl FnOnce(&mut EmulatedContact)) -> bool {
+        let mut state = lock(&self.state);
+        state.contacts.iter_mut().find(|c| c.id == contact_id).map(change).is_some()
+    }
+
     /// Every StartOutboundVoiceContact call accepted so far, in order (a retried client token once).
     pub fn outbound_calls(&self) -> Vec<OutboundCall> {
         lock(&self.state).outbound.clone()
@@ -432,6 +453,7 @@ enum Route {
     SearchContacts,
     StartOutboundVoiceContact,
     GetCurrentMetricData,
+    DescribeContact { contact_id: String },
 }
 
 impl Route {
@@ -443,6 +465,7 @@ impl Route {
             Route::SearchContacts => SEARCH_CONTACTS,
             Route::StartOutboundVoiceContact => START_OUTBOUND_VOICE_CONTACT,
             Route::GetCurrentMetricData => GET_CURRENT_METRIC_DATA,
+            Route::DescribeContact { .. } => DESCRIBE_CONTACT,
         }
     }
 }
@@ -459,6 +482,7 @@ fn route(method: &str, raw_path: &str) -> Option<Route> {
         ("POST", ["search-contacts"]) => Route::SearchContacts,
         ("PUT", ["contact", "outbound-voice"]) => Route::StartOutboundVoiceContact,
         ("POST", ["metrics", "current", _instance]) => Route::GetCurrentMetricData,
+        ("GET", ["contacts", _instance, contact_id]) => Route::DescribeContact { contact_id: (*contact_id).to_owned() },
         _ => return None,
     };
     Some(route)
@@ -596,6 +620,7 @@ fn dispatch(state: &Mutex<State>, route: &Route, query: &[(String, String)], bod
         Route::SearchContacts => search_contacts(&state, body),
         Route::StartOutboundVoiceContact => start_outbound_voice_contact(&mut state, body),
         Route::GetCurrentMetricData => get_current_metric_data(&state, body),
+        Route::DescribeContact { contact_id } => describe_contact(&state, contact_id),
     }
 }
 
@@ -990,17 +1015,38 @@ fn start_outbound_voice_contact(state: &mut State, body: &Value) -> Result<Value
     if let Some(token) = &client_token {
         state.contact_ids_by_token.insert(token.clone(), contact_id.clone());
     }
+    let queue_id = body["QueueId"].as_str().map(|q| resource_id(q, "queue"));
+    let attributes = string_map(&body["Attributes"]);
+    // The call is a contact from now on: ringing, then whatever the test makes of it.
+    let mut contact = EmulatedContact::new(contact_id.clone(), Utc::now());
+    contact.initiation_method = "API".to_owned();
+    contact.queue_id = queue_id.clone();
+    contact.attributes = attributes.clone();
+    state.contacts.push(contact);
     state.outbound.push(OutboundCall {
         contact_id: contact_id.clone(),
         instance_id: body["InstanceId"].as_str().unwrap_or_default().to_owned(),
         destination: destination.to_owned(),
         contact_flow_id: contact_flow_id.to_owned(),
-        queue_id: body["QueueId"].as_str().map(str::to_owned),
+        queue_id,
         source_phone_number: body["SourcePhoneNumber"].as_str().map(str::to_owned),
         client_token,
-        attributes: string_map(&body["Attributes"]),
+        attributes,
     });
     Ok(json!({ "ContactId": contact_id }))
+}
+
+/// A contact as DescribeContact returns it; 404 `ResourceNotFoundException` when unknown.
+fn describe_contact(state: &State, contact_id: &str) -> Result<Value, ApiError> {
+    let contact =
+        state.contacts.iter().find(|c| c.id == contact_id).ok_or_else(|| {
+            ApiError::new(404, "ResourceNotFoundException", format!("Contact {contact_id} not found"))
+        })?;
+    let mut described = contact_summary(contact);
+    if let Value::Object(fields) = &mut described {
+        fields.insert("Attributes".to_owned(), json!(contact.attributes));
+    }
+    Ok(json!({ "Contact": described }))
 }
 
 /// Rows per queue (`Groupings` has `QUEUE`) or one row for all queues in the filter (no queue
@@ -1270,6 +1316,44 @@ mod tests {
             .unwrap_err();
         assert!(err.as_service_error().is_some_and(|e| e.is_invalid_parameter_exception()), "{err:?}");
         assert_eq!(emulator.outbound_calls().len(), 1);
+    }
+
+    #[tokio::test]
+    async fn a_placed_call_is_described_from_ringing_to_agent_to_ended() {
+        let emulator = ConnectEmulator::start().await.unwrap();
+        let client = client(&emulator);
+        let placed = client
+            .start_outbound_voice_contact()
+            .instance_id(emulator.instance_id())
+            .contact_flow_id("flow-1")
+            .queue_id(emulator.queue_arn("queue-1"))
+            .destination_phone_number("+81312345678")
+            .attributes("campaign", "spring")
+            .send()
+            .await
+            .unwrap();
+        let contact_id = placed.contact_id().unwrap().to_owned();
+        let describe = || client.describe_contact().instance_id(emulator.instance_arn()).contact_id(&contact_id).send();
+
+        let ringing = describe().await.unwrap().contact.unwrap();
+        assert_eq!(ringing.initiation_method(), Some(&aws_sdk_connect::types::ContactInitiationMethod::Api));
+        assert_eq!(ringing.queue_info().and_then(|q| q.id()), Some("queue-1"));
+        assert_eq!(ringing.attributes().and_then(|a| a.get("campaign")).map(String::as_str), Some("spring"));
+        assert!(ringing.agent_info().is_none() && ringing.disconnect_timestamp().is_none());
+
+        assert!(emulator.connect_contact(&contact_id, "agent-7"));
+        let with_agent = describe().await.unwrap().contact.unwrap();
+        let agent = with_agent.agent_info().unwrap();
+        assert_eq!(agent.id(), Some("agent-7"));
+        assert!(agent.connected_to_agent_timestamp().is_some());
+
+        assert!(emulator.end_contact(&contact_id));
+        assert!(describe().await.unwrap().contact.unwrap().disconnect_timestamp().is_some());
+
+        let missing = client.describe_contact().instance_id("i").contact_id("nope").send().await.unwrap_err();
+        assert!(missing.as_service_error().is_some_and(|e| e.is_resource_not_found_exception()), "{missing:?}");
+        assert!(!emulator.end_contact("nope"));
+        assert_eq!(emulator.requests(DESCRIBE_CONTACT), 4);
     }
 
     #[tokio::test]

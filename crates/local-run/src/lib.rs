@@ -6,6 +6,7 @@
 //! is stopped when its handle is dropped (also when a test fails).
 
 pub mod aws;
+pub mod campaign;
 pub mod connect_emulator;
 pub mod holidays;
 pub mod moto;

@@ -6,10 +6,7 @@ use std::collections::HashMap;
 
 use anyhow::{Context, bail};
 use aws_config::SdkConfig;
-use aws_sdk_dynamodb::types::{
-    AttributeDefinition, AttributeValue, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
-    TimeToLiveSpecification,
-};
+use aws_sdk_dynamodb::types::TimeToLiveSpecification;
 use chrono::{DateTime, Utc};
 use connect_aws::dynamodb::DynamoAssignmentStore;
 use connect_core::assignments::{Assignment, RecordOutcome};
@@ -17,7 +14,7 @@ use connect_core::phone::CallerNumber;
 use connect_core::ports::AssignmentStore;
 use serde_json::{Value, json};
 
-use crate::aws::{emulator_env, sdk_config};
+use crate::aws::{create_phone_number_table, emulator_env, item_by_number, sdk_config};
 use crate::connect_emulator::{Agent, AgentStatus, ConnectEmulator};
 use crate::runtime_api::{FunctionOptions, LambdaProcess};
 use crate::{Moto, function_binary};
@@ -39,7 +36,7 @@ impl RoutingRig {
     pub async fn start() -> anyhow::Result<Self> {
         let moto = Moto::start().await?;
         let conf = sdk_config(moto.endpoint()).await;
-        create_assignments_table(&aws_sdk_dynamodb::Client::new(&conf)).await?;
+        create_assignments_table(&conf).await?;
         let connect = ConnectEmulator::start().await?;
         Ok(RoutingRig { moto, connect, conf })
     }
@@ -71,25 +68,7 @@ impl RoutingRig {
 
     /// The stored item for a number, as attribute name -> text (numbers as their digits).
     pub async fn stored_assignment(&self, number: &str) -> anyhow::Result<Option<HashMap<String, String>>> {
-        let item = aws_sdk_dynamodb::Client::new(&self.conf)
-            .get_item()
-            .table_name(TABLE)
-            .key("phoneNumber", AttributeValue::S(number.to_owned()))
-            .consistent_read(true)
-            .send()
-            .await?
-            .item;
-        Ok(item.map(|item| {
-            item.into_iter()
-                .map(|(k, v)| {
-                    let text = match v {
-                        AttributeValue::S(s) | AttributeValue::N(s) => s,
-                        other => format!("{other:?}"),
-                    };
-                    (k, text)
-                })
-                .collect()
-        }))
+        item_by_number(&self.conf, TABLE, number).await
     }
 
     /// Stores an assignment made at `at` (in the past, or in the future for "newer than any
@@ -112,21 +91,9 @@ impl RoutingRig {
 }
 
 /// The table as the stack creates it: `phoneNumber` key, TTL on `expiresAt`.
-pub async fn create_assignments_table(dynamodb: &aws_sdk_dynamodb::Client) -> anyhow::Result<()> {
-    dynamodb
-        .create_table()
-        .table_name(TABLE)
-        .billing_mode(BillingMode::PayPerRequest)
-        .attribute_definitions(
-            AttributeDefinition::builder()
-                .attribute_name("phoneNumber")
-                .attribute_type(ScalarAttributeType::S)
-                .build()?,
-        )
-        .key_schema(KeySchemaElement::builder().attribute_name("phoneNumber").key_type(KeyType::Hash).build()?)
-        .send()
-        .await?;
-    dynamodb
+pub async fn create_assignments_table(conf: &SdkConfig) -> anyhow::Result<()> {
+    create_phone_number_table(conf, TABLE).await?;
+    aws_sdk_dynamodb::Client::new(conf)
         .update_time_to_live()
         .table_name(TABLE)
         .time_to_live_specification(
