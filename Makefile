@@ -1,4 +1,4 @@
-# connect-lambdas: `make demo` runs the holiday pipeline and returning-caller routing on emulated AWS; `make test` runs every test.
+# connect-lambdas: `make demo` runs the holiday pipeline, returning-caller routing and an outbound campaign on emulated AWS; `make test` runs every test.
 # Everything the project needs beyond Rust, Python 3 and Node is installed here, into the project.
 
 CARGO   ?= cargo
@@ -44,7 +44,8 @@ fmt:
 lambda: .venv-lambda/.installed
 	PATH="$(CURDIR)/.venv-lambda/bin:$$PATH" cargo lambda build --release --arm64 --locked \
 		--bin holiday-fetcher --bin holiday-check \
-		--bin last-agent-lookup --bin agent-picker --bin assignment-recorder
+		--bin last-agent-lookup --bin agent-picker --bin assignment-recorder \
+		--bin ivr-choice-recorder --bin campaign-dialer
 
 .venv-lambda/.installed: requirements-lambda.txt
 	$(PYTHON) -m venv .venv-lambda

@@ -1,11 +1,16 @@
-//! `make demo`: the holiday pipeline and returning-caller routing on emulated AWS, with a
-//! readable transcript.
+//! `make demo`: the holiday pipeline, returning-caller routing and an outbound campaign on
+//! emulated AWS, with a readable transcript.
 //!
 //! moto plays S3, SNS, SQS and DynamoDB; a loopback server plays the calendar site and the
 //! project's emulator plays Amazon Connect; the real function
 //! binaries run through the project's Lambda Runtime API driver. Everything started here stops
 //! when the demo ends, on success, failure or Ctrl-C.
 
+use std::time::{Duration, Instant};
+
+use connect_core::phone::mask;
+use local_run::campaign::{CAMPAIGN, CAMPAIGN_DIALER, CampaignRig, IVR_CHOICE_RECORDER, OUTBOUND_QUEUE, answer_event};
+use local_run::connect_emulator::{GET_CURRENT_METRIC_DATA, OutboundCall};
 use local_run::holidays::{CALENDAR_PATH, HolidayRig};
 use local_run::routing::{AGENT_PICKER, ASSIGNMENT_RECORDER, LAST_AGENT_LOOKUP, RoutingRig, contact_event};
 use local_run::{LambdaProcess, Outcome, StubResponse};
@@ -69,6 +74,7 @@ async fn run() -> anyhow::Result<()> {
     }
     drop((check, fetcher, rig));
     returning_caller().await?;
+    outbound_campaign().await?;
     println!("\n== demo complete; stopping moto, the emulators and the functions ==");
     Ok(())
 }
@@ -132,6 +138,96 @@ async fn returning_caller() -> anyhow::Result<()> {
     let logs: Vec<String> = [&lookup, &picker, &recorder].iter().flat_map(|f| f.logs()).collect();
     let full = logs.iter().filter(|l| l.contains(CALLER)).count();
     println!("   log lines: {}, with the caller's full number: {full} (logs show {masked})", logs.len());
+    Ok(())
+}
+
+/// Four customers, one agent: the dialer places a call only when an agent is free for it, and
+/// each customer's keypad answer lands on their row.
+async fn outbound_campaign() -> anyhow::Result<()> {
+    const CUSTOMERS: [&str; 4] = ["+819011110001", "+819011110002", "+819011110003", "+819011110004"];
+    println!("\n-- outbound campaign (moto DynamoDB + the Connect emulator's outbound queue) --");
+    let rig = CampaignRig::start().await?;
+    rig.add_pending(&CUSTOMERS).await?;
+    rig.connect.set_agents_available(OUTBOUND_QUEUE, Some(1));
+    let masked: Vec<String> = CUSTOMERS.iter().map(|n| mask(n)).collect();
+    println!("   campaign {CAMPAIGN}: {} pending (-1); 1 agent available; POLL_SECONDS=0.2", masked.join(", "));
+    let mut dialer = rig.spawn(CAMPAIGN_DIALER, &[("POLL_SECONDS", "0.2")], Duration::from_secs(60)).await?;
+    let mut recorder = rig.spawn(IVR_CHOICE_RECORDER, &[], Duration::from_secs(3)).await?;
+    dialer.ready().await?;
+    let started = Instant::now();
+    let run = tokio::spawn(async move {
+        let summary = dialer.invoke(&json!({"source": "aws.events"})).await?.response()?;
+        anyhow::Ok((summary, dialer))
+    });
+    let first = placed(&rig, started, 1).await?;
+    let polls = rig.connect.requests(GET_CURRENT_METRIC_DATA);
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    println!(
+        "            600 ms later: still {} call(s); the dialer asked for AGENTS_AVAILABLE {} more times",
+        rig.connect.outbound_calls().len(),
+        rig.connect.requests(GET_CURRENT_METRIC_DATA) - polls
+    );
+    choose(&mut recorder, &first, "1").await?;
+    rig.connect.connect_contact(&first.contact_id, "agent-1");
+    rig.connect.set_agents_available(OUTBOUND_QUEUE, Some(0));
+    println!("            put through to the agent; nobody else is free");
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    rig.connect.end_contact(&first.contact_id);
+    rig.connect.set_agents_available(OUTBOUND_QUEUE, Some(1));
+    println!("   {:>5} ms  the agent finishes the call and is free again", started.elapsed().as_millis());
+    let second = placed(&rig, started, 2).await?;
+    rig.connect.end_contact(&second.contact_id);
+    println!("            nobody answers; the call ends");
+    let third = placed(&rig, started, 3).await?;
+    choose(&mut recorder, &third, "3").await?;
+    rig.connect.end_contact(&third.contact_id);
+    let fourth = placed(&rig, started, 4).await?;
+    choose(&mut recorder, &fourth, "Timeout").await?;
+    rig.connect.end_contact(&fourth.contact_id);
+
+    let (summary, dialer) = run.await??;
+    println!(
+        "   campaign-dialer -> dialed={} stillPending={} stopped={} noAnswer={}",
+        summary["dialed"],
+        summary["stillPending"],
+        summary["stopped"].as_str().unwrap_or_default(),
+        summary["noAnswer"]
+    );
+    let mut rows = Vec::new();
+    for (number, shown) in CUSTOMERS.iter().zip(&masked) {
+        let status = rig.status(number).await?.map(|s| s.to_string()).unwrap_or_default();
+        rows.push(format!("{shown}={status}"));
+    }
+    println!("   rows now: {} (1 talk now, -2 no answer, 3 email, -2 no input)", rows.join(", "));
+    let logs: Vec<String> = dialer.logs().into_iter().chain(recorder.logs()).collect();
+    let full = logs.iter().filter(|l| CUSTOMERS.iter().any(|n| l.contains(n))).count();
+    println!("   log lines: {}, with a customer's full number: {full}", logs.len());
+    Ok(())
+}
+
+/// Waits for the n-th outbound call (1-based) and shows when it was placed.
+async fn placed(rig: &CampaignRig, started: Instant, n: usize) -> anyhow::Result<OutboundCall> {
+    loop {
+        if let Some(call) = rig.connect.outbound_calls().get(n - 1) {
+            println!("   {:>5} ms  call {n} placed to {}", started.elapsed().as_millis(), mask(&call.destination));
+            return Ok(call.clone());
+        }
+        anyhow::ensure!(started.elapsed() < Duration::from_secs(20), "call {n} was never placed");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+}
+
+/// The customer of `call` presses `input`; the outbound flow asks ivr-choice-recorder.
+async fn choose(recorder: &mut LambdaProcess, call: &OutboundCall, input: &str) -> anyhow::Result<()> {
+    let answer = recorder.invoke(&answer_event(call, input)).await?.response()?;
+    let text = |k: &str| answer[k].as_str().unwrap_or_default().to_owned();
+    println!(
+        "            customer presses {input:<7} -> ivr-choice-recorder outcome={} recorded={} disconnect={}",
+        text("outcome"),
+        text("recorded"),
+        text("disconnect")
+    );
+    println!("            and hears {}", text("message"));
     Ok(())
 }
 
