@@ -80,9 +80,10 @@ enum Dialed {
     InvalidNumber {
         by_connect: bool,
     },
-    /// Released back to pending (`released`) or left claimed if even that failed.
+    /// `pending_again` unless the row is left claimed (a release that failed too); a later
+    /// run releases such a claim once it is stale.
     Failed {
-        released: bool,
+        pending_again: bool,
     },
     OutOfTime,
 }
@@ -189,9 +190,9 @@ impl<T: CampaignTable, C: OutboundCalls, K: Clock> CampaignDialer<T, C, K> {
                         summary.invalid_numbers += 1;
                         failures_in_a_row += u32::from(by_connect);
                     }
-                    Dialed::Failed { released: was_released } => {
+                    Dialed::Failed { pending_again } => {
                         summary.failed += 1;
-                        released += usize::from(was_released);
+                        released += usize::from(pending_again);
                         failures_in_a_row += 1;
                         failed = true;
                         break;
@@ -273,7 +274,7 @@ impl<T: CampaignTable, C: OutboundCalls, K: Clock> CampaignDialer<T, C, K> {
             Ok(Ok(false)) => return Dialed::ClaimedElsewhere,
             Ok(Err(e)) => {
                 tracing::error!(number, error = %error_chain(&e), "could not claim the row; not dialed");
-                return Dialed::Failed { released: false };
+                return Dialed::Failed { pending_again: true };
             }
             Err(_) => return Dialed::OutOfTime,
         }
@@ -311,7 +312,8 @@ impl<T: CampaignTable, C: OutboundCalls, K: Clock> CampaignDialer<T, C, K> {
             }
             Ok(Err((DialFailure::Failed, e))) => {
                 tracing::error!(number, error = %error_chain(&e), "call failed; row pending again");
-                Dialed::Failed { released: self.settle(&row.phone_number, RowStatus::Pending, None, deadlines).await }
+                let pending_again = self.settle(&row.phone_number, RowStatus::Pending, None, deadlines).await;
+                Dialed::Failed { pending_again }
             }
             Err(_) => {
                 tracing::warn!(number, "no answer from Connect before the deadline; row pending again");
