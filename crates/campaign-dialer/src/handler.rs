@@ -11,7 +11,7 @@ use connect_core::campaign::{
     calls_allowed, safety_margin,
 };
 use connect_core::phone::{CallerNumber, mask};
-use connect_core::ports::{CampaignTable, Clock, OutboundCall, OutboundCalls, error_chain};
+use connect_core::ports::{CallRequest, CampaignTable, Clock, OutboundCalls, error_chain};
 use futures_util::StreamExt;
 use lambda_runtime::Diagnostic;
 use serde::Serialize;
@@ -283,7 +283,7 @@ impl<T: CampaignTable, C: OutboundCalls, K: Clock> CampaignDialer<T, C, K> {
             self.settle(&row.phone_number, RowStatus::FailedToDial, None, deadlines).await;
             return Dialed::InvalidNumber { by_connect: false };
         };
-        let call = OutboundCall {
+        let call = CallRequest {
             client_token: self.campaign.client_token(&customer, row.calls_placed),
             destination: customer,
             attributes: vec![

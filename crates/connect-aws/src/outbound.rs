@@ -8,7 +8,7 @@ use aws_sdk_connect::Client;
 use aws_sdk_connect::operation::start_outbound_voice_contact::StartOutboundVoiceContactError;
 use aws_sdk_connect::types::{Channel, CurrentMetric, CurrentMetricName, Filters, Grouping, Unit};
 use connect_core::campaign::{CallState, DialFailure};
-use connect_core::ports::{OutboundCall, OutboundCalls};
+use connect_core::ports::{CallRequest, OutboundCalls};
 
 use crate::connect::{ConnectError, connect_error};
 
@@ -74,7 +74,7 @@ impl OutboundCalls for ConnectOutbound {
         Ok(if value >= 1.0 { value.min(f64::from(u32::MAX)) as u32 } else { 0 })
     }
 
-    async fn place(&self, call: &OutboundCall) -> Result<String, (DialFailure, ConnectError)> {
+    async fn place(&self, call: &CallRequest) -> Result<String, (DialFailure, ConnectError)> {
         let attributes: HashMap<String, String> = call.attributes.iter().cloned().collect();
         let output = self
             .client
@@ -142,8 +142,8 @@ mod tests {
         ConnectOutbound::new(client, target)
     }
 
-    fn call() -> OutboundCall {
-        OutboundCall {
+    fn call() -> CallRequest {
+        CallRequest {
             destination: CallerNumber::parse("+819012345678").unwrap(),
             client_token: "spring:+819012345678:1".into(),
             attributes: vec![("campaign".into(), "spring".into())],

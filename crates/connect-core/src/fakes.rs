@@ -10,8 +10,8 @@ use crate::assignments::{Assignment, RecordOutcome};
 use crate::campaign::{CallState, Campaign, CampaignRow, Choice, ChoiceWrite, DialFailure, RowStatus};
 use crate::phone::CallerNumber;
 use crate::ports::{
-    AgentDirectory, AssignmentStore, CalendarSource, CampaignTable, Clock, ContactHistory, HolidayStore, Notifier,
-    OutboundCall, OutboundCalls, Stored,
+    AgentDirectory, AssignmentStore, CalendarSource, CallRequest, CampaignTable, Clock, ContactHistory, HolidayStore,
+    Notifier, OutboundCalls, Stored,
 };
 
 /// A panicking test poisons nothing here: the data stays usable.
@@ -465,7 +465,7 @@ pub struct FakeOutbound {
 struct FakeOutboundState {
     /// `None`: the metric request fails.
     available: Option<u32>,
-    placed: Vec<OutboundCall>,
+    placed: Vec<CallRequest>,
     by_token: HashMap<String, String>,
     states: HashMap<String, CallState>,
     place_failures: VecDeque<DialFailure>,
@@ -482,7 +482,7 @@ impl FakeOutbound {
         lock(&self.state).available = agents;
     }
     /// Calls placed, in order.
-    pub fn placed(&self) -> Vec<OutboundCall> {
+    pub fn placed(&self) -> Vec<CallRequest> {
         lock(&self.state).placed.clone()
     }
     /// The contact ID of the n-th placed call (0-based), as [`OutboundCalls::place`] gave it.
@@ -510,7 +510,7 @@ impl OutboundCalls for FakeOutbound {
         s.available.ok_or_else(|| FakeError("metric unavailable".into()))
     }
 
-    async fn place(&self, call: &OutboundCall) -> Result<String, (DialFailure, FakeError)> {
+    async fn place(&self, call: &CallRequest) -> Result<String, (DialFailure, FakeError)> {
         let mut s = lock(&self.state);
         if let Some(failure) = s.place_failures.pop_front() {
             return Err((failure, FakeError(format!("{failure:?}"))));

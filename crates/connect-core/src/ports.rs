@@ -125,7 +125,7 @@ pub trait CampaignTable: Send + Sync {
 
 /// A call for StartOutboundVoiceContact (flow, queue and source number are the adapter's).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct OutboundCall {
+pub struct CallRequest {
     pub destination: CallerNumber,
     pub client_token: String,
     pub attributes: Vec<(String, String)>,
@@ -137,7 +137,7 @@ pub trait OutboundCalls: Send + Sync {
     /// The queue's available agents right now (voice); no data means none.
     fn agents_available(&self) -> impl Future<Output = Result<u32, Self::Error>> + Send;
     /// Places a call: its contact ID, or why there is none.
-    fn place(&self, call: &OutboundCall) -> impl Future<Output = Result<String, (DialFailure, Self::Error)>> + Send;
+    fn place(&self, call: &CallRequest) -> impl Future<Output = Result<String, (DialFailure, Self::Error)>> + Send;
     /// How a placed call is doing; a contact Connect no longer knows counts as ended.
     fn call_state(&self, contact_id: &str) -> impl Future<Output = Result<CallState, Self::Error>> + Send;
 }
