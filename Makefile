@@ -9,7 +9,7 @@ VENV    := .venv
 BUILD   := $(CARGO) build --workspace --all-targets --locked
 
 SHELL   := bash
-export MOTO_SERVER := $(CURDIR)/$(VENV)/bin/moto_server
+export MOTO_PYTHON := $(CURDIR)/$(VENV)/bin/python
 export RUST_BACKTRACE ?= 0
 
 .PHONY: demo test build venv lint fmt lambda clean

@@ -1,4 +1,6 @@
-//! moto (`moto_server`) as a child process on a free loopback port.
+//! moto as a child process on a free loopback port, through `moto_serial.py` (beside this
+//! crate's `Cargo.toml`): moto's own server lets concurrent conditional writes to one item
+//! both succeed, which real DynamoDB never does.
 
 use std::path::PathBuf;
 use std::process::Stdio;
@@ -16,21 +18,23 @@ pub struct Moto {
 }
 
 impl Moto {
-    /// `MOTO_SERVER` names the executable; by default the project's `.venv/bin/moto_server`
-    /// (installed by `make venv`).
+    /// `MOTO_PYTHON` names the Python that has moto; by default the project's
+    /// `.venv/bin/python` (installed by `make venv`).
     pub async fn start() -> anyhow::Result<Moto> {
-        let program = std::env::var_os("MOTO_SERVER")
+        let program = std::env::var_os("MOTO_PYTHON")
             .map(PathBuf::from)
-            .unwrap_or_else(|| workspace_root().join(".venv/bin/moto_server"));
+            .unwrap_or_else(|| workspace_root().join(".venv/bin/python"));
         if !program.is_file() {
-            bail!("{} not found: run `make venv` (or set MOTO_SERVER)", program.display());
+            bail!("{} not found: run `make venv` (or set MOTO_PYTHON)", program.display());
         }
+        let script = workspace_root().join("crates/local-run/moto_serial.py");
         let http = reqwest::Client::new();
         // A port can be taken between choosing and binding it; try a few.
         let mut last_error = None;
         for _ in 0..3 {
             let port = free_port()?;
             let mut child = Command::new(&program)
+                .arg(&script)
                 .args(["-H", "127.0.0.1", "-p", &port.to_string()])
                 .stdin(Stdio::null())
                 .stdout(Stdio::null())
@@ -42,7 +46,7 @@ impl Moto {
             let started = Instant::now();
             while started.elapsed() < Duration::from_secs(30) {
                 if let Ok(Some(status)) = child.try_wait() {
-                    last_error = Some(format!("moto_server exited with {status}"));
+                    last_error = Some(format!("moto exited with {status}"));
                     break;
                 }
                 if http.get(format!("{endpoint}/moto-api/")).send().await.is_ok_and(|r| r.status().is_success()) {
@@ -51,7 +55,7 @@ impl Moto {
                 tokio::time::sleep(Duration::from_millis(100)).await;
             }
             let _ = child.kill().await;
-            last_error.get_or_insert_with(|| "moto_server did not answer within 30 s".to_owned());
+            last_error.get_or_insert_with(|| "moto did not answer within 30 s".to_owned());
         }
         bail!(last_error.unwrap_or_default())
     }
