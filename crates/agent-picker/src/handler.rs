@@ -155,4 +155,13 @@ mod tests {
         let answer = p.handle(sample_event("agent-picker", "first-try")).await.unwrap();
         assert_eq!(answer, AgentAnswer::failed(&[], "timed out"));
     }
+
+    /// The flows' contract test reads `contract.json`; it must say what this handler does.
+    #[test]
+    fn the_published_contract_matches_the_handler() {
+        let published = connect_core::fakes::contract("agent-picker");
+        assert_eq!(connect_core::fakes::parameters_read(include_str!("handler.rs")), published.parameters);
+        let full = AgentAnswer::failed(&[], "x");
+        assert_eq!(connect_core::fakes::response_keys(&full), published.response_keys);
+    }
 }

@@ -190,4 +190,13 @@ mod tests {
         assert_eq!((answer.recorded.as_str(), answer.error.as_deref()), ("false", Some("assignment not recorded")));
         assert_eq!(answer.message, crate::config::DEFAULT_GREETING);
     }
+
+    /// The flows' contract test reads `contract.json`; it must say what this handler does.
+    #[test]
+    fn the_published_contract_matches_the_handler() {
+        let published = connect_core::fakes::contract("assignment-recorder");
+        assert_eq!(connect_core::fakes::parameters_read(include_str!("handler.rs")), published.parameters);
+        let full = RecorderResponse { recorded: "false".into(), message: "m".into(), error: Some("x".into()) };
+        assert_eq!(connect_core::fakes::response_keys(&full), published.response_keys);
+    }
 }

@@ -1,6 +1,6 @@
 //! In-memory implementations of the ports for handler tests (feature `fakes`).
 
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use chrono::{DateTime, Duration, Utc};
@@ -538,6 +538,47 @@ pub fn sample_event(function: &str, name: &str) -> serde_json::Value {
         .map_err(|e| e.to_string())
         .and_then(|text| serde_json::from_str(&text).map_err(|e| e.to_string()));
     parsed.unwrap_or_else(|e| panic!("sample event {path}: {e}"))
+}
+
+/// What a contact-flow function publishes in `crates/<function>/contract.json` for the flows'
+/// contract test (`infra/test/flows.test.ts`): the parameters it reads, the keys it answers.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Contract {
+    pub parameters: BTreeSet<String>,
+    pub response_keys: BTreeSet<String>,
+}
+
+/// The published contract of `function`. A missing or broken file fails the test that asked.
+#[allow(clippy::panic)]
+pub fn contract(function: &str) -> Contract {
+    let path = format!("{}/../{function}/contract.json", env!("CARGO_MANIFEST_DIR"));
+    let parsed = std::fs::read_to_string(&path)
+        .map_err(|e| e.to_string())
+        .and_then(|text| serde_json::from_str(&text).map_err(|e| e.to_string()));
+    parsed.unwrap_or_else(|e| panic!("contract {path}: {e}"))
+}
+
+/// The flow parameters a handler's source reads: each `parameter("name")`, and `phoneNumber`
+/// where it asks for the caller (`ContactFlowEvent::caller` reads that parameter first).
+pub fn parameters_read(source: &str) -> BTreeSet<String> {
+    let mut names: BTreeSet<String> = source
+        .split(".parameter(\"")
+        .skip(1)
+        .filter_map(|rest| rest.split_once('"').map(|(name, _)| name.to_owned()))
+        .collect();
+    if source.contains(".caller()") {
+        names.insert("phoneNumber".to_owned());
+    }
+    names
+}
+
+/// The keys of a response as the function serializes it (give every optional field a value).
+pub fn response_keys(response: &impl serde::Serialize) -> BTreeSet<String> {
+    match serde_json::to_value(response) {
+        Ok(serde_json::Value::Object(map)) => map.keys().cloned().collect(),
+        _ => BTreeSet::new(),
+    }
 }
 
 /// The agent ARN prefix of the instance in the sample events.

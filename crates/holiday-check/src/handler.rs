@@ -364,4 +364,19 @@ mod tests {
             assert!(["isHoliday", "holidayName", "date", "status", "error"].contains(&key.as_str()), "{key}");
         }
     }
+
+    /// The flows' contract test reads `contract.json`; it must say what this handler does.
+    #[test]
+    fn the_published_contract_matches_the_handler() {
+        let published = connect_core::fakes::contract("holiday-check");
+        assert_eq!(connect_core::fakes::parameters_read(include_str!("handler.rs")), published.parameters);
+        let full = HolidayCheckResponse {
+            is_holiday: "true".into(),
+            holiday_name: "勤労感謝の日".into(),
+            date: "2026-11-23".into(),
+            status: "ok".into(),
+            error: Some("x".into()),
+        };
+        assert_eq!(connect_core::fakes::response_keys(&full), published.response_keys);
+    }
 }

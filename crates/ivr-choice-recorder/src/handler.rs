@@ -309,4 +309,19 @@ mod tests {
         assert_eq!(got.message, "<speak>We&apos;ll call &lt;you&gt; back &amp; soon</speak>");
         assert_eq!(serde_json::to_value(&got).unwrap()["disconnect"], "true");
     }
+
+    /// The flows' contract test reads `contract.json`; it must say what this handler does.
+    #[test]
+    fn the_published_contract_matches_the_handler() {
+        let published = connect_core::fakes::contract("ivr-choice-recorder");
+        assert_eq!(connect_core::fakes::parameters_read(include_str!("handler.rs")), published.parameters);
+        let full = ChoiceResponse {
+            message: "<speak/>".into(),
+            disconnect: "true".into(),
+            outcome: "email".into(),
+            recorded: "true".into(),
+            error: Some("x".into()),
+        };
+        assert_eq!(connect_core::fakes::response_keys(&full), published.response_keys);
+    }
 }
