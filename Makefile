@@ -1,5 +1,6 @@
 # connect-lambdas: `make demo` runs the holiday pipeline, returning-caller routing and an outbound campaign on emulated AWS; `make test` runs every test.
 # Everything the project needs beyond Rust, Python 3 and Node is installed here, into the project.
+# `make synth` synthesizes the CDK stack offline; `make deploy` builds the functions and deploys.
 
 CARGO   ?= cargo
 PYTHON  ?= python3
@@ -12,7 +13,17 @@ SHELL   := bash
 export MOTO_PYTHON := $(CURDIR)/$(VENV)/bin/python
 export RUST_BACKTRACE ?= 0
 
-.PHONY: demo test build venv lint fmt lambda clean
+# The Connect instance and queue to deploy next to (`make deploy INSTANCE_ARN=... QUEUE_ARN=...`);
+# `make synth` and the tests use these stand-ins when unset. More settings: CDK_CONTEXT="-c k=v".
+SAMPLE_INSTANCE_ARN := arn:aws:connect:ap-northeast-1:123456789012:instance/11111111-2222-3333-4444-555555555555
+INSTANCE_ARN ?=
+QUEUE_ARN    ?=
+CDK_CONTEXT  ?=
+CDK          := cd infra && npx --no-install cdk
+# Offline synth needs no Rust build: without target/lambda, stand-in packages are used.
+PLACEHOLDERS  = $(if $(wildcard target/lambda/holiday-check/bootstrap),,-c placeholderAssets=true)
+
+.PHONY: demo test build venv lint fmt lambda clean node infra-test synth deploy destroy
 
 demo: venv build
 	./target/debug/demo
@@ -21,7 +32,9 @@ test: venv build
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets --locked -- -D warnings
 	set -o pipefail; $(CARGO) test --workspace --locked 2>&1 | tee target/test-output.log
-	@awk '/^test result:/ {p += $$4; f += $$6} END {printf "tests: %d passed, %d failed\n", p, f}' target/test-output.log
+	$(MAKE) --no-print-directory infra-test
+	@awk '/^test result:/ {p += $$4; f += $$6} /^# pass / {p += $$3} /^# fail / {f += $$3} \
+		END {printf "tests: %d passed, %d failed\n", p, f}' target/test-output.log target/infra-test-output.log
 
 build:
 	$(BUILD)
@@ -52,6 +65,38 @@ lambda: .venv-lambda/.installed
 	.venv-lambda/bin/pip install --quiet --disable-pip-version-check -r requirements-lambda.txt
 	touch $@
 
+# The CDK app's pinned packages (infra/package-lock.json).
+node: infra/node_modules/.installed
+
+infra/node_modules/.installed: infra/package-lock.json
+	cd infra && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+# Type check, CDK assertion and flow contract tests, an offline synth, and cfn-lint on the template.
+infra-test: node venv
+	cd infra && npx --no-install tsc --noEmit -p .
+	mkdir -p target
+	set -o pipefail; cd infra && node --test --test-reporter=tap -r ts-node/register/transpile-only \
+		test/stack.test.ts test/flows.test.ts 2>&1 | tee ../target/infra-test-output.log | grep -E '^(not ok|# (pass|fail))'
+	$(CDK) synth --quiet -c connectInstanceArn=$(SAMPLE_INSTANCE_ARN) \
+		-c queueArn=$(SAMPLE_INSTANCE_ARN)/queue/66666666-7777-8888-9999-000000000000 -c placeholderAssets=true
+	$(VENV)/bin/cfn-lint --ignore-checks W3005 -- infra/cdk.out/ConnectLambdas.template.json
+
+synth: node
+	$(CDK) synth --quiet -c connectInstanceArn=$(or $(INSTANCE_ARN),$(SAMPLE_INSTANCE_ARN)) \
+		-c queueArn=$(or $(QUEUE_ARN),$(SAMPLE_INSTANCE_ARN)/queue/66666666-7777-8888-9999-000000000000) \
+		$(PLACEHOLDERS) $(CDK_CONTEXT)
+	@echo "template: infra/cdk.out/ConnectLambdas.template.json"
+
+deploy: node
+	@test -n "$(INSTANCE_ARN)" -a -n "$(QUEUE_ARN)" || { echo "make deploy INSTANCE_ARN=<Connect instance ARN> QUEUE_ARN=<queue ARN> [CDK_CONTEXT='-c alertEmail=...']"; exit 2; }
+	$(MAKE) --no-print-directory lambda
+	$(CDK) deploy -c connectInstanceArn=$(INSTANCE_ARN) -c queueArn=$(QUEUE_ARN) $(CDK_CONTEXT)
+
+destroy: node
+	@test -n "$(INSTANCE_ARN)" -a -n "$(QUEUE_ARN)" || { echo "make destroy INSTANCE_ARN=... QUEUE_ARN=..."; exit 2; }
+	$(CDK) destroy -c connectInstanceArn=$(INSTANCE_ARN) -c queueArn=$(QUEUE_ARN) $(CDK_CONTEXT)
+
 clean:
 	$(CARGO) clean
-	rm -rf $(VENV) .venv-lambda
+	rm -rf $(VENV) .venv-lambda infra/node_modules infra/cdk.out

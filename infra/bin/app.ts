@@ -1,0 +1,54 @@
+// The CDK app: `make synth` (offline) and `make deploy`. Settings come from CDK context; see
+// lib/settings.ts and the README's deploy section.
+
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+import { App } from 'aws-cdk-lib';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+
+import { ConnectLambdasStack } from '../lib/stack';
+import { SettingsError, settingsFrom } from '../lib/settings';
+
+const root = path.resolve(__dirname, '..', '..');
+const app = new App();
+
+/**
+ * The binaries `cargo lambda build --release --arm64` left in target/lambda/<name>. With
+ * `-c placeholderAssets=true` (offline synth before any build) every function gets a stand-in
+ * that cannot be deployed by mistake: its bootstrap only exits with an error.
+ */
+function packages(placeholders: boolean): (name: string) => lambda.Code {
+  if (placeholders) {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'connect-lambdas-placeholder-'));
+    fs.writeFileSync(path.join(dir, 'bootstrap'), '#!/bin/sh\necho "placeholder package: run make deploy" >&2\nexit 1\n', {
+      mode: 0o755,
+    });
+    return () => lambda.Code.fromAsset(dir);
+  }
+  return (name) => {
+    const dir = path.join(root, 'target', 'lambda', name);
+    if (!fs.existsSync(path.join(dir, 'bootstrap'))) {
+      throw new SettingsError(`${dir}/bootstrap is missing: run \`make lambda\` first (or synth with -c placeholderAssets=true)`);
+    }
+    return lambda.Code.fromAsset(dir);
+  };
+}
+
+try {
+  const settings = settingsFrom((name) => app.node.tryGetContext(name));
+  new ConnectLambdasStack(app, 'ConnectLambdas', {
+    description: 'connect-lambdas: Lambda functions, storage and flows for an Amazon Connect instance',
+    settings,
+    code: packages(app.node.tryGetContext('placeholderAssets') === 'true'),
+    flowsDir: path.join(root, 'infra', 'flows'),
+    env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },
+  });
+} catch (error) {
+  if (error instanceof SettingsError) {
+    console.error(`connect-lambdas: ${error.message}`);
+    process.exit(1);
+  }
+  throw error;
+}

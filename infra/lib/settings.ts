@@ -1,0 +1,114 @@
+// What a deployment is told through CDK context (`-c name=value` or cdk.json), checked once,
+// with errors that name the setting.
+
+/** Reads one context value; `undefined` when unset or blank. */
+export type ContextReader = (name: string) => unknown;
+
+export interface Settings {
+  /** The existing Amazon Connect instance the suite serves. */
+  connectInstanceArn: string;
+  /** The queue the flows fall back to and the campaign calls through. */
+  queueArn: string;
+  alertEmail?: string;
+  /** EventBridge schedule expression for holiday-fetcher. */
+  holidaySchedule: string;
+  calendarUrls: string[];
+  closedDates?: string;
+  timeZone: string;
+  /** The campaign attribute of the customers table. */
+  campaign: string;
+  /** EventBridge schedule expression for campaign-dialer; no schedule when unset. */
+  dialerSchedule?: string;
+  /** Caller ID for campaign calls; the queue's outbound caller ID when unset. */
+  campaignSourceNumber?: string;
+  /**
+   * Reserve a concurrency of 1 for campaign-dialer (default), so runs never overlap. Accounts
+   * still at Lambda's starting limit of 10 cannot reserve any and must turn this off.
+   */
+  reserveDialerConcurrency: boolean;
+}
+
+/** Daily at 08:00 JST (23:00 UTC the day before). */
+export const DEFAULT_HOLIDAY_SCHEDULE = 'cron(0 23 * * ? *)';
+
+const INSTANCE_ARN = /^arn:aws[a-z-]*:connect:[a-z0-9-]+:\d{12}:instance\/[0-9a-f-]{36}$/;
+const QUEUE_ARN = /^arn:aws[a-z-]*:connect:[a-z0-9-]+:\d{12}:instance\/[0-9a-f-]{36}\/queue\/[0-9a-f-]{36}$/;
+const SCHEDULE = /^(cron|rate)\(.+\)$/;
+const E164 = /^\+[0-9]{7,15}$/;
+const CAMPAIGN = /^[A-Za-z0-9_.-]{1,200}$/;
+const EMAIL = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
+
+export class SettingsError extends Error {}
+
+function text(read: ContextReader, name: string): string | undefined {
+  const value = read(name);
+  if (value === undefined || value === null) return undefined;
+  const trimmed = String(value).trim();
+  return trimmed === '' ? undefined : trimmed;
+}
+
+function checked(name: string, value: string | undefined, pattern: RegExp, expected: string): string | undefined {
+  if (value !== undefined && !pattern.test(value)) {
+    throw new SettingsError(`context ${name}=${JSON.stringify(value)}: expected ${expected}`);
+  }
+  return value;
+}
+
+function required(name: string, value: string | undefined, pattern: RegExp, expected: string): string {
+  const ok = checked(name, value, pattern, expected);
+  if (ok === undefined) throw new SettingsError(`context ${name} is required: ${expected}`);
+  return ok;
+}
+
+function flag(read: ContextReader, name: string, fallback: boolean): boolean {
+  const value = text(read, name);
+  if (value === undefined) return fallback;
+  if (value === 'true' || value === 'false') return value === 'true';
+  throw new SettingsError(`context ${name}=${JSON.stringify(value)}: expected true or false`);
+}
+
+export function settingsFrom(read: ContextReader): Settings {
+  const connectInstanceArn = required(
+    'connectInstanceArn',
+    text(read, 'connectInstanceArn'),
+    INSTANCE_ARN,
+    'the instance ARN, arn:aws:connect:<region>:<account>:instance/<id>',
+  );
+  const queueArn = required(
+    'queueArn',
+    text(read, 'queueArn'),
+    QUEUE_ARN,
+    'a queue ARN of that instance, .../instance/<id>/queue/<id>',
+  );
+  if (!queueArn.startsWith(`${connectInstanceArn}/queue/`)) {
+    throw new SettingsError(`context queueArn must be a queue of ${connectInstanceArn}`);
+  }
+  const calendarUrls = (text(read, 'calendarUrls') ?? '')
+    .split(',')
+    .map((u) => u.trim())
+    .filter((u) => u !== '');
+  for (const url of calendarUrls) {
+    checked('calendarUrls', url, /^https?:\/\/\S+$/, 'comma-separated http(s) URLs');
+  }
+  return {
+    connectInstanceArn,
+    queueArn,
+    alertEmail: checked('alertEmail', text(read, 'alertEmail'), EMAIL, 'an e-mail address'),
+    holidaySchedule:
+      checked('holidaySchedule', text(read, 'holidaySchedule'), SCHEDULE, 'cron(...) or rate(...)') ??
+      DEFAULT_HOLIDAY_SCHEDULE,
+    calendarUrls,
+    closedDates: text(read, 'closedDates'),
+    timeZone: text(read, 'timeZone') ?? 'Asia/Tokyo',
+    campaign:
+      checked('campaign', text(read, 'campaign'), CAMPAIGN, 'letters, digits, _ - . (at most 200)') ?? 'campaign',
+    dialerSchedule: checked('dialerSchedule', text(read, 'dialerSchedule'), SCHEDULE, 'cron(...) or rate(...)'),
+    reserveDialerConcurrency: flag(read, 'reserveDialerConcurrency', true),
+    campaignSourceNumber: checked(
+      'campaignSourceNumber',
+      text(read, 'campaignSourceNumber'),
+      E164,
+      'an E.164 number such as +81501234567',
+    ),
+  };
+}

@@ -1,0 +1,297 @@
+// The whole suite next to an existing Amazon Connect instance: storage, the seven functions
+// with least-privilege roles, schedules, the instance association, alarms and the two flows.
+
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+import { CfnOutput, Duration, Fn, RemovalPolicy, Stack, StackProps } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as connect from 'aws-cdk-lib/aws-connect';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
+import { Construct } from 'constructs';
+
+import { FUNCTIONS, FunctionSpec, arnPlaceholder, pascal } from './functions';
+import { Settings } from './settings';
+
+/** The stored holiday list: one object, read by holiday-check, written by holiday-fetcher. */
+export const HOLIDAY_KEY = 'holidays.json';
+
+export interface ConnectLambdasProps extends StackProps {
+  settings: Settings;
+  /** The deployment package of a function (`target/lambda/<name>` in a real deploy). */
+  code: (functionName: string) => lambda.Code;
+  /** Where `inbound.json` and `outbound-campaign.json` are. */
+  flowsDir: string;
+}
+
+export class ConnectLambdasStack extends Stack {
+  readonly functions: Record<string, lambda.Function> = {};
+
+  constructor(scope: Construct, id: string, props: ConnectLambdasProps) {
+    super(scope, id, props);
+    const { settings } = props;
+    const instanceArn = settings.connectInstanceArn;
+    // Connect resources of this instance only: the instance itself and what is inside it.
+    const inInstance = [instanceArn, `${instanceArn}/*`];
+
+    const bucket = new s3.Bucket(this, 'HolidayBucket', {
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      enforceSSL: true,
+      // A bad list can be rolled back to the previous version.
+      versioned: true,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    const holidayObject = bucket.arnForObjects(HOLIDAY_KEY);
+
+    const tableProps = {
+      partitionKey: { name: 'phoneNumber', type: dynamodb.AttributeType.STRING },
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      removalPolicy: RemovalPolicy.RETAIN,
+    };
+    const assignments = new dynamodb.Table(this, 'AssignmentsTable', {
+      ...tableProps,
+      timeToLiveAttribute: 'expiresAt',
+    });
+    const customers = new dynamodb.Table(this, 'CustomersTable', tableProps);
+
+    const alerts = new sns.Topic(this, 'AlertTopic', { displayName: 'connect-lambdas alerts' });
+    alerts.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'TlsOnly',
+        effect: iam.Effect.DENY,
+        principals: [new iam.AnyPrincipal()],
+        actions: ['sns:Publish'],
+        resources: [alerts.topicArn],
+        conditions: { Bool: { 'aws:SecureTransport': 'false' } },
+      }),
+    );
+    if (settings.alertEmail) {
+      alerts.addSubscription(new subscriptions.EmailSubscription(settings.alertEmail));
+    }
+
+    // What each function may do, exactly.
+    const readHolidayList = [
+      new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [holidayObject] }),
+      // Without ListBucket a missing object reads as 403 rather than 404 (NoSuchKey).
+      new iam.PolicyStatement({
+        actions: ['s3:ListBucket'],
+        resources: [bucket.bucketArn],
+        conditions: { StringEquals: { 's3:prefix': HOLIDAY_KEY } },
+      }),
+    ];
+    const alert = new iam.PolicyStatement({ actions: ['sns:Publish'], resources: [alerts.topicArn] });
+    const readAgents = new iam.PolicyStatement({
+      actions: ['connect:ListUsers', 'connect:GetCurrentUserData'],
+      resources: inInstance,
+    });
+    const permissions: Record<string, iam.PolicyStatement[]> = {
+      'holiday-fetcher': [
+        ...readHolidayList,
+        new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: [holidayObject] }),
+        alert,
+      ],
+      'holiday-check': [...readHolidayList, alert],
+      'last-agent-lookup': [
+        new iam.PolicyStatement({ actions: ['dynamodb:GetItem'], resources: [assignments.tableArn] }),
+        readAgents,
+      ],
+      'agent-picker': [readAgents],
+      'assignment-recorder': [
+        new iam.PolicyStatement({ actions: ['dynamodb:PutItem'], resources: [assignments.tableArn] }),
+      ],
+      'ivr-choice-recorder': [
+        new iam.PolicyStatement({ actions: ['dynamodb:UpdateItem'], resources: [customers.tableArn] }),
+      ],
+      'campaign-dialer': [
+        new iam.PolicyStatement({ actions: ['dynamodb:Scan', 'dynamodb:UpdateItem'], resources: [customers.tableArn] }),
+        new iam.PolicyStatement({
+          actions: ['connect:GetCurrentMetricData', 'connect:StartOutboundVoiceContact', 'connect:DescribeContact'],
+          resources: inInstance,
+        }),
+      ],
+    };
+
+    const environment: Record<string, Record<string, string>> = {
+      'holiday-fetcher': {
+        HOLIDAY_BUCKET: bucket.bucketName,
+        HOLIDAY_KEY,
+        ALERT_TOPIC_ARN: alerts.topicArn,
+        TIME_ZONE: settings.timeZone,
+        ...(settings.calendarUrls.length ? { CALENDAR_URLS: settings.calendarUrls.join(',') } : {}),
+        ...(settings.closedDates ? { CLOSED_DATES: settings.closedDates } : {}),
+      },
+      'holiday-check': {
+        HOLIDAY_BUCKET: bucket.bucketName,
+        HOLIDAY_KEY,
+        ALERT_TOPIC_ARN: alerts.topicArn,
+        TIME_ZONE: settings.timeZone,
+      },
+      'last-agent-lookup': { CONNECT_INSTANCE_ID: instanceArn, ASSIGNMENTS_TABLE: assignments.tableName },
+      'agent-picker': { CONNECT_INSTANCE_ID: instanceArn },
+      'assignment-recorder': { ASSIGNMENTS_TABLE: assignments.tableName },
+      'ivr-choice-recorder': { CUSTOMERS_TABLE: customers.tableName, CAMPAIGN: settings.campaign },
+      // CONTACT_FLOW_ID is added below, once the outbound flow exists.
+      'campaign-dialer': {
+        CUSTOMERS_TABLE: customers.tableName,
+        CAMPAIGN: settings.campaign,
+        CONNECT_INSTANCE_ID: instanceArn,
+        QUEUE_ID: settings.queueArn,
+        ...(settings.campaignSourceNumber ? { SOURCE_PHONE_NUMBER: settings.campaignSourceNumber } : {}),
+      },
+    };
+
+    const associations: connect.CfnIntegrationAssociation[] = [];
+    for (const spec of FUNCTIONS) {
+      const reserved = spec.singleRun && settings.reserveDialerConcurrency ? 1 : undefined;
+      const fn = this.suiteFunction(spec, props.code(spec.name), environment[spec.name], permissions[spec.name], reserved);
+      this.functions[spec.name] = fn;
+      this.alarms(spec, fn, alerts);
+      if (spec.contactFlow) {
+        fn.addPermission('ConnectInvoke', {
+          principal: new iam.ServicePrincipal('connect.amazonaws.com'),
+          sourceArn: instanceArn,
+          sourceAccount: this.account,
+        });
+        associations.push(
+          new connect.CfnIntegrationAssociation(this, `${pascal(spec.name)}Association`, {
+            instanceId: instanceArn,
+            integrationType: 'LAMBDA_FUNCTION',
+            integrationArn: fn.functionArn,
+          }),
+        );
+      }
+    }
+
+    new events.Rule(this, 'HolidayFetcherSchedule', {
+      description: 'Refresh the holiday list',
+      schedule: events.Schedule.expression(settings.holidaySchedule),
+      targets: [new targets.LambdaFunction(this.functions['holiday-fetcher'], { retryAttempts: 2 })],
+    });
+    if (settings.dialerSchedule) {
+      new events.Rule(this, 'CampaignDialerSchedule', {
+        description: 'Dial the campaign',
+        schedule: events.Schedule.expression(settings.dialerSchedule),
+        // A failed run is not retried: the next tick is the retry, and runs never overlap.
+        targets: [new targets.LambdaFunction(this.functions['campaign-dialer'], { retryAttempts: 0 })],
+      });
+    }
+
+    const values: Record<string, string> = { QueueArn: settings.queueArn };
+    for (const spec of FUNCTIONS) values[arnPlaceholder(spec.name)] = this.functions[spec.name].functionArn;
+    const flow = (id: string, file: string, name: string, description: string) => {
+      const content = fs.readFileSync(path.join(props.flowsDir, file), 'utf8');
+      // Only what the flow names: binding every ARN would make the dialer (whose environment
+      // names the outbound flow) and that flow depend on each other.
+      const variables: Record<string, string> = {};
+      for (const [, placeholder] of content.matchAll(/\$\{([^}]*)\}/g)) {
+        if (!(placeholder in values)) {
+          throw new Error(`${file}: unknown placeholder \${${placeholder}}; known: ${Object.keys(values).join(', ')}`);
+        }
+        variables[placeholder] = values[placeholder];
+      }
+      const created = new connect.CfnContactFlow(this, id, {
+        instanceArn,
+        name,
+        description,
+        type: 'CONTACT_FLOW',
+        content: Fn.sub(content, variables),
+      });
+      // Connect refuses a flow that invokes a function not yet associated with the instance.
+      for (const association of associations) created.node.addDependency(association);
+      return created;
+    };
+    const inbound = flow(
+      'InboundFlow',
+      'inbound.json',
+      'connect-lambdas inbound',
+      'Holiday check, then the caller last agent, the next available agent, or the queue',
+    );
+    const outbound = flow(
+      'OutboundCampaignFlow',
+      'outbound-campaign.json',
+      'connect-lambdas outbound campaign',
+      'Asks the customer for a choice, records it and connects or says goodbye',
+    );
+    this.functions['campaign-dialer'].addEnvironment('CONTACT_FLOW_ID', outbound.attrContactFlowArn);
+
+    new CfnOutput(this, 'HolidayBucketName', { value: bucket.bucketName });
+    new CfnOutput(this, 'AssignmentsTableName', { value: assignments.tableName });
+    new CfnOutput(this, 'CustomersTableName', { value: customers.tableName });
+    new CfnOutput(this, 'AlertTopicArn', { value: alerts.topicArn });
+    new CfnOutput(this, 'InboundFlowArn', { value: inbound.attrContactFlowArn });
+    new CfnOutput(this, 'OutboundCampaignFlowArn', { value: outbound.attrContactFlowArn });
+  }
+
+  /** A function with its own role (its log group and `permissions`, nothing else). */
+  private suiteFunction(
+    spec: FunctionSpec,
+    code: lambda.Code,
+    environment: Record<string, string>,
+    permissions: iam.PolicyStatement[],
+    reservedConcurrentExecutions: number | undefined,
+  ): lambda.Function {
+    const id = pascal(spec.name);
+    const logGroup = new logs.LogGroup(this, `${id}Logs`, {
+      retention: logs.RetentionDays.ONE_MONTH,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    const role = new iam.Role(this, `${id}Role`, {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: `${spec.name}: its log group and exactly what it calls`,
+    });
+    role.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        resources: [logGroup.logGroupArn],
+      }),
+    );
+    for (const statement of permissions) role.addToPolicy(statement);
+    return new lambda.Function(this, id, {
+      description: spec.description,
+      runtime: lambda.Runtime.PROVIDED_AL2023,
+      architecture: lambda.Architecture.ARM_64,
+      handler: 'bootstrap',
+      code,
+      memorySize: spec.memoryMb,
+      timeout: spec.timeout,
+      role,
+      logGroup,
+      loggingFormat: lambda.LoggingFormat.JSON,
+      applicationLogLevelV2: lambda.ApplicationLogLevel.INFO,
+      systemLogLevelV2: lambda.SystemLogLevel.WARN,
+      environment,
+      reservedConcurrentExecutions,
+    });
+  }
+
+  /** Any error or throttle in five minutes tells the people on the alert topic. */
+  private alarms(spec: FunctionSpec, fn: lambda.Function, alerts: sns.ITopic) {
+    const id = pascal(spec.name);
+    const metrics: [string, cloudwatch.IMetric][] = [
+      ['Errors', fn.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' })],
+      ['Throttles', fn.metricThrottles({ period: Duration.minutes(5), statistic: 'Sum' })],
+    ];
+    for (const [what, metric] of metrics) {
+      const alarm = new cloudwatch.Alarm(this, `${id}${what}Alarm`, {
+        alarmDescription: `${spec.name}: ${what.toLowerCase()}`,
+        metric,
+        threshold: 1,
+        evaluationPeriods: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      });
+      alarm.addAlarmAction(new cloudwatchActions.SnsAction(alerts));
+    }
+  }
+}
