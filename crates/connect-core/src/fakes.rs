@@ -581,6 +581,14 @@ pub fn response_keys(response: &impl serde::Serialize) -> BTreeSet<String> {
     }
 }
 
+/// Fails unless `crates/<function>/contract.json` lists exactly the parameters the handler's
+/// source reads and the keys of its response with every optional field set.
+pub fn assert_contract(function: &str, handler_source: &str, full_response: &impl serde::Serialize) {
+    let published = contract(function);
+    assert_eq!(parameters_read(handler_source), published.parameters, "{function}: parameters");
+    assert_eq!(response_keys(full_response), published.response_keys, "{function}: response keys");
+}
+
 /// The agent ARN prefix of the instance in the sample events.
 pub const SAMPLE_AGENT_ARN: &str =
     "arn:aws:connect:ap-northeast-1:123456789012:instance/b5c1a1b3-2a3c-4b5d-8e9f-0a1b2c3d4e5f/agent/";
