@@ -66,6 +66,9 @@ struct Shared {
     waiting: HashMap<String, oneshot::Sender<Outcome>>,
     init_error: Option<Outcome>,
     first_next: Option<Instant>,
+    /// Woken at the first `/next`, so `ready` waits without polling (which would steal CPU
+    /// from the init being timed).
+    asked: Arc<tokio::sync::Notify>,
     logs: Vec<String>,
 }
 
@@ -146,19 +149,21 @@ impl LambdaProcess {
 
     /// Waits until the function asks for its first event (the end of init), or fails.
     pub async fn ready(&mut self) -> anyhow::Result<Duration> {
-        let started = Instant::now();
+        let asked = self.shared.lock().map(|s| s.asked.clone()).map_err(|_| anyhow!("runtime API state poisoned"))?;
+        let limit = tokio::time::sleep(Duration::from_secs(20));
+        tokio::pin!(limit);
         loop {
             if let Some(first) = self.shared.lock().ok().and_then(|s| s.first_next) {
                 return Ok(first - self.spawned_at);
             }
-            if let Some(status) = self.child.try_wait()? {
-                let init = self.shared.lock().ok().and_then(|s| s.init_error.clone());
-                bail!("{} exited during init ({status}): {init:?}", self.options.name);
+            tokio::select! {
+                _ = asked.notified() => {}
+                status = self.child.wait() => {
+                    let init = self.shared.lock().ok().and_then(|s| s.init_error.clone());
+                    bail!("{} exited during init ({}): {init:?}", self.options.name, status?);
+                }
+                _ = &mut limit => bail!("{} did not finish init within 20 s", self.options.name),
             }
-            if started.elapsed() > Duration::from_secs(20) {
-                bail!("{} did not finish init within 20 s", self.options.name);
-            }
-            tokio::time::sleep(Duration::from_millis(1)).await;
         }
     }
 
@@ -202,7 +207,10 @@ async fn route(
     match (method, path.as_str()) {
         (Method::GET, "/invocation/next") => {
             if let Ok(mut s) = shared.lock() {
-                s.first_next.get_or_insert_with(Instant::now);
+                if s.first_next.is_none() {
+                    s.first_next = Some(Instant::now());
+                    s.asked.notify_one();
+                }
             }
             let Some(invocation) = queue.lock().await.recv().await else {
                 return response(410, "shutting down");
