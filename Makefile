@@ -23,7 +23,7 @@ CDK          := cd infra && npx --no-install cdk
 # Offline synth needs no Rust build: without target/lambda, stand-in packages are used.
 PLACEHOLDERS  = $(if $(wildcard target/lambda/holiday-check/bootstrap),,-c placeholderAssets=true)
 
-.PHONY: demo test build venv lint fmt lambda clean node infra-test synth deploy destroy
+.PHONY: demo test build venv lint fmt lambda clean node infra-test synth deploy destroy bench
 
 demo: venv build
 	./target/debug/demo
@@ -51,6 +51,13 @@ lint:
 
 fmt:
 	$(CARGO) fmt --all
+
+# Every function measured as Lambda runs it, beside an echo function (the floor), against the
+# emulators with realistic data: release binaries for this machine, then a few minutes of runs.
+# Prints the table and writes docs/benchmarks.md. Not part of `make test` (no timed tests).
+bench: venv
+	$(CARGO) build --release --workspace --bins --locked
+	./target/release/bench
 
 # Release binaries for Lambda (arm64, provided.al2023) into target/lambda/<function>/bootstrap.
 # cargo-lambda (and the zig linker it brings, about 400 MB) goes into its own venv.

@@ -64,7 +64,8 @@ fn assignment_of(caller: &CallerNumber, item: &HashMap<String, AttributeValue>) 
     })
 }
 
-fn item_of(assignment: &Assignment) -> HashMap<String, AttributeValue> {
+/// The item an assignment is stored as (also used to seed tables in bulk).
+pub fn assignment_item(assignment: &Assignment) -> HashMap<String, AttributeValue> {
     let s = |v: &str| AttributeValue::S(v.to_owned());
     let mut item = HashMap::from([
         ("phoneNumber".to_owned(), s(assignment.caller.as_e164())),
@@ -106,7 +107,7 @@ impl AssignmentStore for DynamoAssignmentStore {
             .client
             .put_item()
             .table_name(&self.table)
-            .set_item(Some(item_of(assignment)))
+            .set_item(Some(assignment_item(assignment)))
             .condition_expression(NEWER_OR_SAME_CONTACT)
             .expression_attribute_values(":contactId", AttributeValue::S(assignment.contact_id.clone()))
             .expression_attribute_values(":updatedAt", AttributeValue::S(stored_time(assignment.updated_at)))
@@ -164,13 +165,13 @@ mod tests {
         let put = mock!(Client::put_item)
             .match_requests(|r| {
                 r.condition_expression() == Some(NEWER_OR_SAME_CONTACT)
-                    && r.item().is_some_and(|item| item == &item_of(&assignment()))
+                    && r.item().is_some_and(|item| item == &assignment_item(&assignment()))
                     && !r.item().is_some_and(|item| item.contains_key("agentArn"))
             })
             .then_output(|| PutItemOutput::builder().build());
         let get = mock!(Client::get_item)
             .match_requests(|r| r.consistent_read() == Some(true))
-            .then_output(|| GetItemOutput::builder().set_item(Some(item_of(&assignment()))).build());
+            .then_output(|| GetItemOutput::builder().set_item(Some(assignment_item(&assignment()))).build());
         let store = store(&[&put, &get]).await;
         assert_eq!(store.record(&assignment()).await.unwrap(), RecordOutcome::Written);
         assert_eq!(store.find(&caller()).await.unwrap(), Some(assignment()));
@@ -187,7 +188,7 @@ mod tests {
 
     #[tokio::test]
     async fn unreadable_items_count_as_none() {
-        let mut item = item_of(&assignment());
+        let mut item = assignment_item(&assignment());
         item.insert("expiresAt".into(), AttributeValue::S("soon".into()));
         let get =
             mock!(Client::get_item).then_output(move || GetItemOutput::builder().set_item(Some(item.clone())).build());

@@ -52,6 +52,16 @@ pub const SEARCH_CONTACTS: &str = "SearchContacts";
 pub const START_OUTBOUND_VOICE_CONTACT: &str = "StartOutboundVoiceContact";
 pub const GET_CURRENT_METRIC_DATA: &str = "GetCurrentMetricData";
 pub const DESCRIBE_CONTACT: &str = "DescribeContact";
+/// Every operation the emulator answers.
+pub const OPERATIONS: [&str; 7] = [
+    LIST_USERS,
+    DESCRIBE_USER,
+    GET_CURRENT_USER_DATA,
+    SEARCH_CONTACTS,
+    START_OUTBOUND_VOICE_CONTACT,
+    GET_CURRENT_METRIC_DATA,
+    DESCRIBE_CONTACT,
+];
 
 /// The metric [`ConnectEmulator::set_agents_available`] sets.
 pub const AGENTS_AVAILABLE: &str = "AGENTS_AVAILABLE";

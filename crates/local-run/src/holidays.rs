@@ -31,22 +31,25 @@ pub fn sample_calendar() -> anyhow::Result<Vec<u8>> {
     Ok(std::fs::read(workspace_root().join("events/holiday-fetcher/calendar-ja.ics"))?)
 }
 
+/// The holiday bucket and the alert topic, as the stack creates them; the topic's ARN.
+pub async fn create_bucket_and_topic(conf: &SdkConfig) -> anyhow::Result<String> {
+    s3_client(conf, true)
+        .create_bucket()
+        .bucket(BUCKET)
+        .create_bucket_configuration(
+            CreateBucketConfiguration::builder().location_constraint(BucketLocationConstraint::from(REGION)).build(),
+        )
+        .send()
+        .await?;
+    let topic = aws_sdk_sns::Client::new(conf).create_topic().name("connect-lambdas-alerts").send().await?;
+    Ok(topic.topic_arn.unwrap_or_default())
+}
+
 impl HolidayRig {
     pub async fn start() -> anyhow::Result<Self> {
         let moto = Moto::start().await?;
         let conf = sdk_config(moto.endpoint()).await;
-        s3_client(&conf, true)
-            .create_bucket()
-            .bucket(BUCKET)
-            .create_bucket_configuration(
-                CreateBucketConfiguration::builder()
-                    .location_constraint(BucketLocationConstraint::from(REGION))
-                    .build(),
-            )
-            .send()
-            .await?;
-        let topic = aws_sdk_sns::Client::new(&conf).create_topic().name("connect-lambdas-alerts").send().await?;
-        let topic_arn = topic.topic_arn.unwrap_or_default();
+        let topic_arn = create_bucket_and_topic(&conf).await?;
         let inbox = NoticeInbox::subscribe(&conf, &topic_arn, "alerts-inbox").await?;
         let calendars = StubServer::start().await?;
         calendars.set(CALENDAR_PATH, StubResponse::ok(sample_calendar()?));

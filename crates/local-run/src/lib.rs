@@ -6,8 +6,10 @@
 //! is stopped when its handle is dropped (also when a test fails).
 
 pub mod aws;
+pub mod bench;
 pub mod campaign;
 pub mod connect_emulator;
+pub mod counting_proxy;
 pub mod holidays;
 pub mod moto;
 pub mod paths;

@@ -1,0 +1,534 @@
+//! `make bench`: every function run as Lambda runs it (the project's Runtime API driver) against
+//! the emulators with realistic data, beside a floor (`bench-floor`, an echo) measured in the
+//! same run. Init, first call, warm latency, requests per warm call, peak RSS and sizes.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+use aws_config::SdkConfig;
+use aws_sdk_dynamodb::types::{AttributeValue, PutRequest, WriteRequest};
+use chrono::{TimeDelta, Utc};
+use connect_aws::dynamodb::assignment_item;
+use connect_core::assignments::Assignment;
+use connect_core::phone::CallerNumber;
+use serde_json::{Value, json};
+
+use crate::aws::{create_phone_number_table, emulator_env, sdk_config};
+use crate::campaign::{CAMPAIGN, CUSTOMERS_TABLE, OUTBOUND_FLOW, OUTBOUND_QUEUE, answer_event};
+use crate::connect_emulator::{Agent, AgentStatus, ConnectEmulator, OutboundCall, instance_arn};
+use crate::counting_proxy::CountingProxy;
+use crate::holidays::{BUCKET, CALENDAR_PATH, create_bucket_and_topic, sample_calendar};
+use crate::routing::{ROUTING_PROFILE, TABLE as ASSIGNMENTS_TABLE, contact_event, create_assignments_table};
+use crate::runtime_api::{FunctionOptions, LambdaProcess};
+use crate::stub::{StubResponse, StubServer};
+use crate::{Moto, workspace_root};
+
+pub const FLOOR: &str = "bench-floor";
+
+/// Every function of the suite, then the floor.
+pub const ALL: [&str; 8] = [
+    FLOOR,
+    "holiday-fetcher",
+    "holiday-check",
+    "last-agent-lookup",
+    "agent-picker",
+    "assignment-recorder",
+    "ivr-choice-recorder",
+    "campaign-dialer",
+];
+
+#[derive(Debug, Clone)]
+pub struct BenchOptions {
+    /// Where the function binaries are (`target/release` for `make bench`).
+    pub functions_dir: PathBuf,
+    pub functions: Vec<String>,
+    pub cold_starts: usize,
+    pub warm_invocations: usize,
+    /// Assignments in the table (10,000 for `make bench`).
+    pub assignments: usize,
+    /// Agents in the Connect emulator (200 for `make bench`).
+    pub agents: usize,
+    /// Customers in the campaign table.
+    pub customers: usize,
+    /// Direct calls per emulator operation for its own answer time.
+    pub emulator_samples: usize,
+    /// Zip each binary for its deployment size (slow for debug binaries).
+    pub zip: bool,
+}
+
+impl BenchOptions {
+    pub fn full(functions_dir: PathBuf) -> Self {
+        BenchOptions {
+            functions_dir,
+            functions: ALL.iter().map(|f| (*f).to_owned()).collect(),
+            cold_starts: 20,
+            warm_invocations: 1_000,
+            assignments: 10_000,
+            agents: 200,
+            customers: 1_000,
+            emulator_samples: 50,
+            zip: true,
+        }
+    }
+}
+
+/// What was measured for one function.
+#[derive(Debug, Clone, Default)]
+pub struct Measurement {
+    pub function: String,
+    pub init: Vec<Duration>,
+    pub first_call: Vec<Duration>,
+    pub warm: Vec<Duration>,
+    /// Requests per warm invocation by `service:operation` (moto through the counting proxy,
+    /// `connect:<Operation>` from the Connect emulator, `http:calendar` from the calendar site).
+    pub requests_per_warm: BTreeMap<String, f64>,
+    pub peak_rss_kb: u64,
+    pub binary_bytes: u64,
+    pub zip_bytes: u64,
+}
+
+/// The emulators' own answer time per operation, from an SDK client in this process.
+pub type EmulatorTimes = BTreeMap<String, Duration>;
+
+pub struct Report {
+    pub measurements: Vec<Measurement>,
+    pub emulator: EmulatorTimes,
+    pub options: BenchOptions,
+}
+
+/// The percentile `p` (0 to 100) of `samples`, nearest rank.
+pub fn percentile(samples: &[Duration], p: f64) -> Duration {
+    if samples.is_empty() {
+        return Duration::ZERO;
+    }
+    let mut sorted = samples.to_vec();
+    sorted.sort_unstable();
+    let rank = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
+    sorted[rank.clamp(1, sorted.len()) - 1]
+}
+
+/// The emulated world every function runs in, with realistic data.
+struct World {
+    _moto: Moto,
+    proxy: CountingProxy,
+    connect: ConnectEmulator,
+    calendars: StubServer,
+    conf: SdkConfig,
+    topic_arn: String,
+    agents: Vec<String>,
+    callers: Vec<String>,
+}
+
+fn caller(i: usize) -> String {
+    format!("+8190{:08}", i)
+}
+
+impl World {
+    async fn start(options: &BenchOptions) -> anyhow::Result<World> {
+        let moto = Moto::start().await?;
+        let proxy = CountingProxy::start(moto.endpoint()).await?;
+        // Set-up goes to moto directly, so only the functions' requests are counted.
+        let conf = sdk_config(moto.endpoint()).await;
+        let topic_arn = create_bucket_and_topic(&conf).await?;
+        create_assignments_table(&conf).await?;
+        create_phone_number_table(&conf, CUSTOMERS_TABLE).await?;
+        let calendars = StubServer::start().await?;
+        calendars.set(CALENDAR_PATH, StubResponse::ok(sample_calendar()?));
+        let connect = ConnectEmulator::start().await?;
+        let agents: Vec<String> = (0..options.agents).map(|i| format!("agent-{i:03}")).collect();
+        for (i, id) in agents.iter().enumerate() {
+            let status = AgentStatus::available(1_700_000_000.0 + i as f64);
+            connect.add_agent(Agent::new(id.clone(), format!("{id}@example.com"), ROUTING_PROFILE, status));
+        }
+        let callers: Vec<String> = (0..options.assignments.max(1)).map(caller).collect();
+        let world = World { _moto: moto, proxy, connect, calendars, conf, topic_arn, agents, callers };
+        world.seed(options).await?;
+        Ok(world)
+    }
+
+    /// Assignments (callers to agents, made over the last 30 days) and campaign customers
+    /// (already answered, so the dialer finds nothing pending), in batches of 25.
+    async fn seed(&self, options: &BenchOptions) -> anyhow::Result<()> {
+        let now = Utc::now();
+        let mut assignments = Vec::new();
+        for (i, number) in self.callers.iter().enumerate().take(options.assignments) {
+            let caller = CallerNumber::parse(number).context("seed number")?;
+            let agent = self.agents[i % self.agents.len().max(1)].clone();
+            let at = now - TimeDelta::minutes((i % 43_200) as i64);
+            let assignment = Assignment::new(caller, agent, String::new(), format!("seed-{i}"), at, 90);
+            assignments.push(assignment_item(&assignment));
+        }
+        self.batch_write(ASSIGNMENTS_TABLE, assignments).await?;
+        let customers = (0..options.customers)
+            .map(|i| {
+                std::collections::HashMap::from([
+                    ("phoneNumber".to_owned(), AttributeValue::S(format!("+8180{i:08}"))),
+                    ("name".to_owned(), AttributeValue::S(format!("Customer {i}"))),
+                    (CAMPAIGN.to_owned(), AttributeValue::N("2".to_owned())),
+                ])
+            })
+            .collect();
+        self.batch_write(CUSTOMERS_TABLE, customers).await
+    }
+
+    async fn batch_write(
+        &self,
+        table: &str,
+        items: Vec<std::collections::HashMap<String, AttributeValue>>,
+    ) -> anyhow::Result<()> {
+        let dynamodb = aws_sdk_dynamodb::Client::new(&self.conf);
+        for chunk in items.chunks(25) {
+            let writes = chunk
+                .iter()
+                .map(|item| {
+                    Ok(WriteRequest::builder().put_request(PutRequest::builder().set_item(Some(item.clone())).build()?).build())
+                })
+                .collect::<anyhow::Result<Vec<_>>>()?;
+            let written = dynamodb.batch_write_item().request_items(table, writes).send().await?;
+            if written.unprocessed_items().is_some_and(|u| !u.is_empty()) {
+                bail!("moto left items of {table} unprocessed");
+            }
+        }
+        Ok(())
+    }
+
+    /// Everything every function needs; each reads what it uses.
+    fn env(&self, function: &str) -> Vec<(String, String)> {
+        let mut env = emulator_env(&self.proxy.endpoint());
+        let mut own = |name: &str, value: String| env.push((name.to_owned(), value));
+        own("AWS_ENDPOINT_URL_CONNECT", self.connect.endpoint());
+        own("CONNECT_INSTANCE_ID", instance_arn());
+        match function {
+            "holiday-fetcher" | "holiday-check" => {
+                own("HOLIDAY_BUCKET", BUCKET.to_owned());
+                own("ALERT_TOPIC_ARN", self.topic_arn.clone());
+                own("CALENDAR_URLS", self.calendars.url(CALENDAR_PATH));
+            }
+            "last-agent-lookup" | "agent-picker" => {
+                own("ASSIGNMENTS_TABLE", ASSIGNMENTS_TABLE.to_owned());
+                own("ROUTING_PROFILE_IDS", ROUTING_PROFILE.to_owned());
+            }
+            "assignment-recorder" => own("ASSIGNMENTS_TABLE", ASSIGNMENTS_TABLE.to_owned()),
+            "ivr-choice-recorder" | "campaign-dialer" => {
+                own("CUSTOMERS_TABLE", CUSTOMERS_TABLE.to_owned());
+                own("CAMPAIGN", CAMPAIGN.to_owned());
+                own("CONTACT_FLOW_ID", OUTBOUND_FLOW.to_owned());
+                own("QUEUE_ID", OUTBOUND_QUEUE.to_owned());
+            }
+            _ => {}
+        }
+        env
+    }
+
+    /// The `n`-th event a function is sent: realistic and different each time where it matters
+    /// (a new contact, another remembered caller).
+    fn event(&self, function: &str, n: usize) -> Value {
+        let number = &self.callers[n % self.callers.len()];
+        let agent = &self.agents[n % self.agents.len().max(1)];
+        let contact = format!("bench-{n}");
+        match function {
+            "holiday-fetcher" | "campaign-dialer" => {
+                json!({"source": "aws.events", "detail-type": "Scheduled Event", "detail": {}})
+            }
+            "holiday-check" => contact_event(&contact, Some(number), json!({"date": "2026-11-23"})),
+            "last-agent-lookup" => contact_event(&contact, Some(number), json!({})),
+            "agent-picker" => contact_event(&contact, Some(number), json!({"tried": agent})),
+            "assignment-recorder" => contact_event(&contact, Some(number), json!({"agentId": agent})),
+            "ivr-choice-recorder" => {
+                let call = OutboundCall {
+                    contact_id: contact,
+                    instance_id: String::new(),
+                    destination: format!("+8180{:08}", n % 1_000),
+                    contact_flow_id: OUTBOUND_FLOW.to_owned(),
+                    queue_id: Some(OUTBOUND_QUEUE.to_owned()),
+                    source_phone_number: None,
+                    client_token: None,
+                    attributes: std::collections::HashMap::from([("campaign".to_owned(), CAMPAIGN.to_owned())]),
+                };
+                answer_event(&call, "2")
+            }
+            _ => contact_event(&contact, Some(number), json!({})),
+        }
+    }
+
+    /// All requests so far, by `service:operation`, from every emulator.
+    fn requests(&self) -> BTreeMap<String, usize> {
+        let mut counts = self.proxy.counts();
+        for operation in crate::connect_emulator::OPERATIONS {
+            let n = self.connect.requests(operation);
+            if n > 0 {
+                counts.insert(format!("connect:{operation}"), n);
+            }
+        }
+        counts.insert("http:calendar".to_owned(), self.calendars.hits(CALENDAR_PATH));
+        counts.retain(|_, n| *n > 0);
+        counts
+    }
+
+    async fn spawn(&self, binary: &Path, function: &str) -> anyhow::Result<LambdaProcess> {
+        let timeout = if function == "holiday-fetcher" || function == "campaign-dialer" { 60 } else { 3 };
+        let options = FunctionOptions { timeout: Duration::from_secs(timeout), ..FunctionOptions::new(function, self.env(function)) };
+        LambdaProcess::spawn(binary, options).await
+    }
+
+    /// Times direct calls to the emulators (this process's SDK clients, the same endpoints).
+    async fn emulator_times(&self, samples: usize) -> anyhow::Result<EmulatorTimes> {
+        let conf = sdk_config(&self.proxy.endpoint()).await;
+        let dynamodb = aws_sdk_dynamodb::Client::new(&conf);
+        let s3 = connect_aws::s3::s3_client(&conf, true);
+        let connect_conf = aws_sdk_connect::config::Builder::from(&conf).endpoint_url(self.connect.endpoint()).build();
+        let connect = aws_sdk_connect::Client::from_conf(connect_conf);
+        let key = |n: usize| AttributeValue::S(caller(n % self.callers.len()));
+        let mut times = EmulatorTimes::new();
+        macro_rules! time {
+            ($name:expr, $call:expr) => {{
+                let mut taken = Vec::with_capacity(samples);
+                for n in 0..samples {
+                    let started = Instant::now();
+                    let _ = ($call)(n).await;
+                    taken.push(started.elapsed());
+                }
+                times.insert($name.to_owned(), percentile(&taken, 50.0));
+            }};
+        }
+        time!("dynamodb:GetItem", |n| dynamodb.get_item().table_name(ASSIGNMENTS_TABLE).key("phoneNumber", key(n)).send());
+        time!("dynamodb:PutItem", |n| dynamodb
+            .put_item()
+            .table_name(ASSIGNMENTS_TABLE)
+            .item("phoneNumber", key(n))
+            .item("agentId", AttributeValue::S("agent-000".into()))
+            .send());
+        time!("dynamodb:UpdateItem", |n: usize| dynamodb
+            .update_item()
+            .table_name(CUSTOMERS_TABLE)
+            .key("phoneNumber", AttributeValue::S(format!("+8180{:08}", n % 1_000)))
+            .update_expression("SET #c = :c")
+            .expression_attribute_names("#c", CAMPAIGN)
+            .expression_attribute_values(":c", AttributeValue::N("2".into()))
+            .send());
+        time!("dynamodb:Scan", |_| dynamodb.scan().table_name(CUSTOMERS_TABLE).send());
+        time!("s3:GET", |_| s3.get_object().bucket(BUCKET).key(crate::holidays::KEY).send());
+        time!("connect:GetCurrentUserData", |n: usize| connect
+            .get_current_user_data()
+            .instance_id(instance_arn())
+            .filters(
+                aws_sdk_connect::types::UserDataFilters::builder()
+                    .agents(self.agents[n % self.agents.len().max(1)].clone())
+                    .build()
+            )
+            .send());
+        Ok(times)
+    }
+}
+
+/// Peak resident set (VmHWM) of a running process, in kB.
+fn peak_rss_kb(pid: Option<u32>) -> u64 {
+    let status = pid.and_then(|pid| std::fs::read_to_string(format!("/proc/{pid}/status")).ok()).unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or(0)
+}
+
+/// The size of the deployment zip: the binary as `bootstrap`, deflated (Python's zipfile).
+fn zip_size(binary: &Path) -> anyhow::Result<u64> {
+    let dir = std::env::temp_dir().join(format!("connect-lambdas-zip-{}", std::process::id()));
+    std::fs::create_dir_all(&dir)?;
+    let bootstrap = dir.join("bootstrap");
+    std::fs::copy(binary, &bootstrap)?;
+    let zip = dir.join("function.zip");
+    let script = "import sys, zipfile\n\
+                  with zipfile.ZipFile(sys.argv[1], 'w', zipfile.ZIP_DEFLATED, compresslevel=9) as z:\n    z.write(sys.argv[2], 'bootstrap')\n";
+    let status = std::process::Command::new("python3").args(["-c", script]).arg(&zip).arg(&bootstrap).status()?;
+    if !status.success() {
+        bail!("python3 could not zip {}", binary.display());
+    }
+    let size = std::fs::metadata(&zip)?.len();
+    let _ = std::fs::remove_dir_all(&dir);
+    Ok(size)
+}
+
+/// Measures every function of `options`, side by side with the floor.
+pub async fn run(options: BenchOptions, progress: impl Fn(&str)) -> anyhow::Result<Report> {
+    progress("seeding the emulators");
+    let world = World::start(&options).await?;
+    // holiday-check reads the list holiday-fetcher publishes: publish it once first.
+    let fetcher = options.functions_dir.join("holiday-fetcher");
+    if fetcher.is_file() {
+        let mut first = world.spawn(&fetcher, "holiday-fetcher").await?;
+        first.invoke(&world.event("holiday-fetcher", 0)).await?.response().context("publishing the holiday list")?;
+    }
+    let emulator = world.emulator_times(options.emulator_samples).await?;
+    let mut measurements = Vec::new();
+    for function in &options.functions {
+        progress(function);
+        measurements.push(measure(&world, &options, function).await?);
+    }
+    Ok(Report { measurements, emulator, options })
+}
+
+async fn measure(world: &World, options: &BenchOptions, function: &str) -> anyhow::Result<Measurement> {
+    let binary = options.functions_dir.join(function);
+    if !binary.is_file() {
+        bail!("{} not found: build it first", binary.display());
+    }
+    let mut m = Measurement { function: function.to_owned(), ..Measurement::default() };
+    let mut sent = 0usize;
+    for _ in 0..options.cold_starts.max(1) {
+        let mut process = world.spawn(&binary, function).await?;
+        m.init.push(process.ready().await?);
+        let started = Instant::now();
+        process.invoke(&world.event(function, sent)).await?.response()?;
+        m.first_call.push(started.elapsed());
+        sent += 1;
+    }
+    let mut process = world.spawn(&binary, function).await?;
+    process.ready().await?;
+    // One call to reach the warm state (caches, connections), then the timed ones.
+    process.invoke(&world.event(function, sent)).await?.response()?;
+    sent += 1;
+    let before = world.requests();
+    for _ in 0..options.warm_invocations {
+        let event = world.event(function, sent);
+        sent += 1;
+        let started = Instant::now();
+        process.invoke(&event).await?.response()?;
+        m.warm.push(started.elapsed());
+    }
+    let after = world.requests();
+    let calls = options.warm_invocations.max(1) as f64;
+    for (operation, n) in &after {
+        let delta = n - before.get(operation).copied().unwrap_or(0);
+        if delta > 0 {
+            m.requests_per_warm.insert(operation.clone(), delta as f64 / calls);
+        }
+    }
+    m.peak_rss_kb = peak_rss_kb(process.pid());
+    m.binary_bytes = std::fs::metadata(&binary)?.len();
+    if options.zip {
+        m.zip_bytes = zip_size(&binary)?;
+    }
+    Ok(m)
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.2}", d.as_secs_f64() * 1_000.0)
+}
+
+fn ratio(value: Duration, floor: Duration) -> String {
+    if floor.is_zero() { "-".to_owned() } else { format!("{:.1}x", value.as_secs_f64() / floor.as_secs_f64()) }
+}
+
+impl Report {
+    fn floor(&self) -> Option<&Measurement> {
+        self.measurements.iter().find(|m| m.function == FLOOR)
+    }
+
+    /// A warm call's p50 minus what its requests cost at the emulators' own p50.
+    pub fn above_emulator(&self, m: &Measurement) -> Option<Duration> {
+        let mut emulator = Duration::ZERO;
+        for (operation, per_call) in &m.requests_per_warm {
+            if operation.starts_with("http:") {
+                continue;
+            }
+            emulator += self.emulator.get(operation)?.mul_f64(*per_call);
+        }
+        Some(percentile(&m.warm, 50.0).saturating_sub(emulator))
+    }
+
+    /// The report as Markdown: the machine, the table, the emulators' times.
+    pub fn markdown(&self, machine: &str) -> String {
+        let floor = self.floor().cloned().unwrap_or_default();
+        let (floor_init, floor_warm) = (percentile(&floor.init, 50.0), percentile(&floor.warm, 50.0));
+        let mut out = String::new();
+        let _ = writeln!(out, "# Benchmarks\n");
+        let _ = writeln!(out, "Written by `make bench`; do not edit. {machine}\n");
+        let o = &self.options;
+        let _ = writeln!(
+            out,
+            "Each function ran {} cold starts and {} warm invocations through the project's Lambda Runtime API \
+             driver, against moto (through a counting proxy), the Connect emulator and a calendar server on \
+             loopback, with {} assignments, {} agents and {} campaign customers. Times in ms; `x floor` is the \
+             ratio to `{FLOOR}` (an echo function) measured in the same run.\n",
+            o.cold_starts, o.warm_invocations, o.assignments, o.agents, o.customers
+        );
+        let _ = writeln!(
+            out,
+            "| function | init p50 | init p90 | init x floor | first call p50 | warm p50 | warm p99 | warm x floor | above emulator | requests per warm call | peak RSS MB | binary MB | zip MB |"
+        );
+        let _ = writeln!(out, "|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+        for m in &self.measurements {
+            let init = percentile(&m.init, 50.0);
+            let warm = percentile(&m.warm, 50.0);
+            let requests: Vec<String> =
+                m.requests_per_warm.iter().map(|(op, n)| format!("{op} {}", trim_float(*n))).collect();
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {:.1} | {:.2} | {:.2} |",
+                m.function,
+                ms(init),
+                ms(percentile(&m.init, 90.0)),
+                ratio(init, floor_init),
+                ms(percentile(&m.first_call, 50.0)),
+                ms(warm),
+                ms(percentile(&m.warm, 99.0)),
+                ratio(warm, floor_warm),
+                self.above_emulator(m).map(ms).unwrap_or_else(|| "-".to_owned()),
+                if requests.is_empty() { "none".to_owned() } else { requests.join(", ") },
+                m.peak_rss_kb as f64 / 1024.0,
+                m.binary_bytes as f64 / 1_048_576.0,
+                m.zip_bytes as f64 / 1_048_576.0,
+            );
+        }
+        let _ = writeln!(
+            out,
+            "\nThe emulators' own answer time (p50 of {} direct SDK calls from the bench process):\n",
+            o.emulator_samples
+        );
+        for (operation, time) in &self.emulator {
+            let _ = writeln!(out, "- `{operation}`: {} ms", ms(*time));
+        }
+        out
+    }
+}
+
+fn trim_float(n: f64) -> String {
+    if (n - n.round()).abs() < 0.005 { format!("{}", n.round() as i64) } else { format!("{n:.2}") }
+}
+
+/// The machine this ran on, from /proc and rustc.
+pub fn describe_machine() -> String {
+    let read = |path: &str| std::fs::read_to_string(path).unwrap_or_default();
+    let cpuinfo = read("/proc/cpuinfo");
+    let model = cpuinfo
+        .lines()
+        .find_map(|l| l.strip_prefix("model name").and_then(|v| v.split_once(':')).map(|(_, v)| v.trim().to_owned()))
+        .unwrap_or_else(|| std::env::consts::ARCH.to_owned());
+    let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+    let memory = read("/proc/meminfo")
+        .lines()
+        .find_map(|l| l.strip_prefix("MemTotal:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        .map(|kb| format!("{:.0} GiB", kb as f64 / 1_048_576.0))
+        .unwrap_or_default();
+    let kernel = read("/proc/sys/kernel/osrelease").trim().to_owned();
+    let rustc = std::process::Command::new("rustc")
+        .arg("--version")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
+        .unwrap_or_default();
+    format!(
+        "Machine: {model}, {cores} cores, {memory}, Linux {kernel}, {} binaries built by {rustc} (release profile), {}.",
+        std::env::consts::ARCH,
+        Utc::now().format("%Y-%m-%d")
+    )
+}
+
+/// `docs/benchmarks.md` in the workspace.
+pub fn report_path() -> PathBuf {
+    workspace_root().join("docs/benchmarks.md")
+}

@@ -1,0 +1,51 @@
+//! `make bench` cannot rot: its driver runs here once, small, on the debug binaries. The
+//! request counts it reports are the suite's per-call targets, so they are checked too (they
+//! do not depend on timing).
+
+use local_run::bench::{BenchOptions, FLOOR, describe_machine, run};
+use local_run::function_binary;
+
+#[tokio::test]
+async fn the_benchmark_measures_each_function_and_counts_its_requests() -> anyhow::Result<()> {
+    let functions_dir = function_binary(FLOOR)?.parent().map(std::path::PathBuf::from).unwrap_or_default();
+    let options = BenchOptions {
+        functions: [FLOOR, "holiday-check", "last-agent-lookup", "assignment-recorder", "ivr-choice-recorder"]
+            .map(str::to_owned)
+            .to_vec(),
+        cold_starts: 2,
+        warm_invocations: 20,
+        assignments: 50,
+        agents: 10,
+        customers: 20,
+        emulator_samples: 3,
+        zip: false,
+        ..BenchOptions::full(functions_dir)
+    };
+    let report = run(options, |_| {}).await?;
+    assert_eq!(report.measurements.len(), 5);
+    for m in &report.measurements {
+        assert_eq!((m.init.len(), m.first_call.len(), m.warm.len()), (2, 2, 20), "{}", m.function);
+        assert!(m.init.iter().all(|d| !d.is_zero()), "{}", m.function);
+        assert!(m.peak_rss_kb > 0 && m.binary_bytes > 0, "{m:?}");
+    }
+    let requests = |function: &str| {
+        report.measurements.iter().find(|m| m.function == function).map(|m| m.requests_per_warm.clone()).unwrap_or_default()
+    };
+    assert!(requests(FLOOR).is_empty(), "{:?}", requests(FLOOR));
+    assert!(requests("holiday-check").is_empty(), "no S3 request within the cache window: {:?}", requests("holiday-check"));
+    let lookup = requests("last-agent-lookup");
+    assert_eq!(lookup.get("dynamodb:GetItem"), Some(&1.0), "{lookup:?}");
+    assert_eq!(lookup.get("connect:GetCurrentUserData"), Some(&1.0), "{lookup:?}");
+    assert_eq!(lookup.len(), 2, "{lookup:?}");
+    let recorder = requests("assignment-recorder");
+    assert_eq!(recorder.into_iter().collect::<Vec<_>>(), [("dynamodb:PutItem".to_owned(), 1.0)]);
+    let choices = requests("ivr-choice-recorder");
+    assert_eq!(choices.into_iter().collect::<Vec<_>>(), [("dynamodb:UpdateItem".to_owned(), 1.0)]);
+
+    let markdown = report.markdown(&describe_machine());
+    for function in ["bench-floor", "holiday-check", "last-agent-lookup"] {
+        assert!(markdown.contains(&format!("| {function} |")), "{markdown}");
+    }
+    assert!(report.emulator.contains_key("dynamodb:GetItem"));
+    Ok(())
+}
