@@ -80,7 +80,8 @@ export class ConnectLambdasStack extends Stack {
       alerts.addSubscription(new subscriptions.EmailSubscription(settings.alertEmail));
     }
 
-    // What each function may do, exactly.
+    // What each function may do, exactly. DescribeTable lets the contact-flow functions open
+    // their DynamoDB connection during init (and check the table) instead of on a caller's time.
     const readHolidayList = [
       new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [holidayObject] }),
       // Without ListBucket a missing object reads as 403 rather than 404 (NoSuchKey).
@@ -103,15 +104,15 @@ export class ConnectLambdasStack extends Stack {
       ],
       'holiday-check': [...readHolidayList, alert],
       'last-agent-lookup': [
-        new iam.PolicyStatement({ actions: ['dynamodb:GetItem'], resources: [assignments.tableArn] }),
+        new iam.PolicyStatement({ actions: ['dynamodb:GetItem', 'dynamodb:DescribeTable'], resources: [assignments.tableArn] }),
         readAgents,
       ],
       'agent-picker': [readAgents],
       'assignment-recorder': [
-        new iam.PolicyStatement({ actions: ['dynamodb:PutItem'], resources: [assignments.tableArn] }),
+        new iam.PolicyStatement({ actions: ['dynamodb:PutItem', 'dynamodb:DescribeTable'], resources: [assignments.tableArn] }),
       ],
       'ivr-choice-recorder': [
-        new iam.PolicyStatement({ actions: ['dynamodb:UpdateItem'], resources: [customers.tableArn] }),
+        new iam.PolicyStatement({ actions: ['dynamodb:UpdateItem', 'dynamodb:DescribeTable'], resources: [customers.tableArn] }),
       ],
       'campaign-dialer': [
         new iam.PolicyStatement({ actions: ['dynamodb:Scan', 'dynamodb:UpdateItem'], resources: [customers.tableArn] }),

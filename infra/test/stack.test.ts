@@ -131,10 +131,10 @@ describe('least privilege', () => {
   const expected: Record<string, string[]> = {
     'holiday-fetcher': ['s3:GetObject', 's3:ListBucket', 's3:PutObject', 'sns:Publish'],
     'holiday-check': ['s3:GetObject', 's3:ListBucket', 'sns:Publish'],
-    'last-agent-lookup': ['connect:GetCurrentUserData', 'connect:ListUsers', 'dynamodb:GetItem'],
+    'last-agent-lookup': ['connect:GetCurrentUserData', 'connect:ListUsers', 'dynamodb:DescribeTable', 'dynamodb:GetItem'],
     'agent-picker': ['connect:GetCurrentUserData', 'connect:ListUsers'],
-    'assignment-recorder': ['dynamodb:PutItem'],
-    'ivr-choice-recorder': ['dynamodb:UpdateItem'],
+    'assignment-recorder': ['dynamodb:DescribeTable', 'dynamodb:PutItem'],
+    'ivr-choice-recorder': ['dynamodb:DescribeTable', 'dynamodb:UpdateItem'],
     'campaign-dialer': [
       'connect:DescribeContact', 'connect:GetCurrentMetricData', 'connect:StartOutboundVoiceContact',
       'dynamodb:Scan', 'dynamodb:UpdateItem',

@@ -14,6 +14,7 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     let config = or_init_error(config::Config::from_env(&Env::from_process())).await?;
     let aws = load_aws_config(CallProfile::ContactFlow).await;
     let store = DynamoAssignmentStore::from_conf(&aws, &config.assignments.table);
+    store.warm_up().await;
     let recorder = handler::AssignmentRecorder::new(&config, store, SystemClock);
     lambda_runtime::run(service_fn(|event: LambdaEvent<serde_json::Value>| recorder.handle(event.payload))).await
 }

@@ -39,6 +39,11 @@ impl DynamoCampaignTable {
         Self::new(Client::new(conf), table)
     }
 
+    /// Opens the connection and checks the table during init (see `dynamodb::warm_up_table`).
+    pub async fn warm_up(&self) {
+        crate::dynamodb::warm_up_table(&self.client, &self.table).await;
+    }
+
     fn error(
         &self,
         operation: &'static str,

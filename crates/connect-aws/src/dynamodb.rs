@@ -32,9 +32,25 @@ pub struct DynamoAssignmentStore {
     table: String,
 }
 
+/// Opens the connection to DynamoDB during init (where Lambda gives the TLS handshake a full
+/// CPU) and checks that the table exists; a failure is logged and the first call tries anyway.
+pub(crate) async fn warm_up_table(client: &Client, table: &str) {
+    match client.describe_table().table_name(table).send().await {
+        Ok(_) => tracing::debug!(table, "table reachable"),
+        Err(e) => {
+            tracing::warn!(table, error = %connect_core::ports::error_chain(&e), "could not reach the table at init")
+        }
+    }
+}
+
 impl DynamoAssignmentStore {
     pub fn new(client: Client, table: impl Into<String>) -> Self {
         DynamoAssignmentStore { client, table: table.into() }
+    }
+
+    /// See [`warm_up_table`].
+    pub async fn warm_up(&self) {
+        warm_up_table(&self.client, &self.table).await;
     }
 
     pub fn from_conf(conf: &SdkConfig, table: impl Into<String>) -> Self {
@@ -206,6 +222,21 @@ mod tests {
         let err = store(&[&slow]).await.find(&caller()).await.unwrap_err();
         assert_eq!(slow.num_calls(), 2);
         assert!(error_chain(&err).contains("GetItem on table assignments"), "{}", error_chain(&err));
+    }
+
+    #[tokio::test]
+    async fn warm_up_describes_the_table_once_and_tolerates_failure() {
+        use aws_sdk_dynamodb::operation::describe_table::DescribeTableOutput;
+        let described = mock!(Client::describe_table)
+            .match_requests(|r| r.table_name() == Some("assignments"))
+            .then_output(|| DescribeTableOutput::builder().build());
+        store(&[&described]).await.warm_up().await;
+        assert_eq!(described.num_calls(), 1);
+        let denied = mock!(Client::describe_table).then_http_response(|| {
+            http_response(400, r#"{"__type":"com.amazon.coral.service#AccessDeniedException","message":"no"}"#)
+        });
+        store(&[&denied]).await.warm_up().await;
+        assert_eq!(denied.num_calls(), 1, "logged, not retried, not fatal");
     }
 
     #[tokio::test]

@@ -74,6 +74,14 @@ impl<S: HolidayStore, N: Notifier, K: Clock> HolidayCheck<S, N, K> {
         }
     }
 
+    /// Reads the list during init, so the first caller waits neither for S3 nor for the
+    /// connection to it; a failure is logged and the first call tries again.
+    pub async fn warm_up(&self) {
+        if let Err(e) = self.holidays(self.clock.now()).await {
+            tracing::warn!(error = %error_chain(&e), "could not read the holiday list at init");
+        }
+    }
+
     /// Always answers the flow; problems become `status=error`, never a function error.
     pub async fn handle(&self, event: serde_json::Value) -> Result<HolidayCheckResponse, Infallible> {
         let now = self.clock.now();
@@ -276,6 +284,20 @@ mod tests {
             c.clock.advance(TimeDelta::seconds(30));
         }
         assert_eq!(c.store.loads(), 1);
+    }
+
+    #[tokio::test]
+    async fn the_list_read_at_init_serves_the_first_call() {
+        let c = check(FakeStore::holding(document()), &[]);
+        c.warm_up().await;
+        assert_eq!(c.store.loads(), 1);
+        assert_eq!(ask(&c, sample_event("voice-now")).await.status, "ok");
+        assert_eq!(c.store.loads(), 1, "the first call used the list read at init");
+
+        let missing = check(FakeStore::default(), &[]);
+        missing.warm_up().await; // logged only; the first call tries again and answers
+        assert_eq!(ask(&missing, sample_event("voice-now")).await.status, "error");
+        assert_eq!(missing.store.loads(), 2);
     }
 
     #[tokio::test]

@@ -17,5 +17,6 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     let store = S3HolidayStore::from_conf(&aws, env.has_endpoint_override("S3"), &config.bucket, &config.key);
     let notifier = SnsNotifier::from_conf(&aws, config.alert_topic_arn.clone());
     let check = handler::HolidayCheck::new(&config, store, notifier, SystemClock);
+    check.warm_up().await;
     lambda_runtime::run(service_fn(|event: LambdaEvent<serde_json::Value>| check.handle(event.payload))).await
 }

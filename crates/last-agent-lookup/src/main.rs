@@ -26,7 +26,13 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     };
     let directory =
         ConnectAgentDirectory::from_conf(&aws, &routing.instance_id, routing.scope.clone(), routing.users_cache_for);
-    directory.warm_up().await;
+    // Both connections open during init, concurrently.
+    let table_warm_up = async {
+        if let Remembered::Table(store) = &remembered {
+            store.warm_up().await;
+        }
+    };
+    tokio::join!(directory.warm_up(), table_warm_up);
     let lookup = LastAgentLookup::new(remembered, directory, routing.routing.clone(), SystemClock, random_index);
     lambda_runtime::run(service_fn(|event: LambdaEvent<serde_json::Value>| lookup.handle(event.payload))).await
 }

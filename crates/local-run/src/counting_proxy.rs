@@ -23,10 +23,9 @@ impl CountingProxy {
         let client = reqwest::Client::new();
         let upstream = upstream.trim_end_matches('/').to_owned();
         let shared = counts.clone();
-        let server = LoopbackServer::start(move |request| {
-            forward(client.clone(), upstream.clone(), shared.clone(), request)
-        })
-        .await?;
+        let server =
+            LoopbackServer::start(move |request| forward(client.clone(), upstream.clone(), shared.clone(), request))
+                .await?;
         Ok(CountingProxy { server, counts })
     }
 

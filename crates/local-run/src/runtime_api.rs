@@ -206,11 +206,11 @@ async fn route(
     let body = request.into_body().collect().await.map(|b| b.to_bytes()).unwrap_or_default();
     match (method, path.as_str()) {
         (Method::GET, "/invocation/next") => {
-            if let Ok(mut s) = shared.lock() {
-                if s.first_next.is_none() {
-                    s.first_next = Some(Instant::now());
-                    s.asked.notify_one();
-                }
+            if let Ok(mut s) = shared.lock()
+                && s.first_next.is_none()
+            {
+                s.first_next = Some(Instant::now());
+                s.asked.notify_one();
             }
             let Some(invocation) = queue.lock().await.recv().await else {
                 return response(410, "shutting down");
