@@ -201,6 +201,13 @@ impl World {
     fn env(&self, function: &str) -> Vec<(String, String)> {
         let mut env = emulator_env(&self.proxy.endpoint());
         let mut own = |name: &str, value: String| env.push((name.to_owned(), value));
+        // Where TLS roots are read from at init (set it to compare with the platform default,
+        // which reads the bundle and then every file of the certificate directory).
+        for name in ["SSL_CERT_FILE", "SSL_CERT_DIR"] {
+            if let Ok(value) = std::env::var(name) {
+                own(name, value);
+            }
+        }
         own("AWS_ENDPOINT_URL_CONNECT", self.connect.endpoint());
         own("CONNECT_INSTANCE_ID", instance_arn());
         match function {

@@ -2,6 +2,7 @@
 //!
 //! Usage: bench [--functions-dir DIR] [--cold N] [--warm N] [--only a,b]
 //! (defaults: the release binaries beside this one, 20 cold starts, 1,000 warm invocations).
+//! Only a full run (every function, at least the default counts) rewrites docs/benchmarks.md.
 
 use std::path::PathBuf;
 
@@ -23,9 +24,17 @@ async fn main() -> anyhow::Result<()> {
             other => anyhow::bail!("unknown option {other}"),
         }
     }
+    // Only a run of every function with the full counts is the published report.
+    let publish = options.functions.len() == BenchOptions::full(PathBuf::new()).functions.len()
+        && options.cold_starts >= 20
+        && options.warm_invocations >= 1_000;
     let report = run(options, |step| eprintln!("bench: {step}")).await?;
     let markdown = report.markdown(&describe_machine());
     println!("{markdown}");
+    if !publish {
+        eprintln!("bench: a partial run; docs/benchmarks.md left as it was");
+        return Ok(());
+    }
     let path = report_path();
     std::fs::create_dir_all(path.parent().context("docs dir")?)?;
     std::fs::write(&path, markdown)?;
