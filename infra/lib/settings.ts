@@ -26,6 +26,10 @@ export interface Settings {
    * still at Lambda's starting limit of 10 cannot reserve any and must turn this off.
    */
   reserveDialerConcurrency: boolean;
+  /** Hours of operation (IDs or ARNs) whose holiday overrides holiday-fetcher keeps in step. */
+  hoursOfOperationIds: string[];
+  /** How far ahead the overrides reach, in days. */
+  overrideHorizonDays?: number;
 }
 
 /** Daily at 08:00 JST (23:00 UTC the day before). */
@@ -90,7 +94,20 @@ export function settingsFrom(read: ContextReader): Settings {
   for (const url of calendarUrls) {
     checked('calendarUrls', url, /^https?:\/\/\S+$/, 'comma-separated http(s) URLs');
   }
+  const hoursOfOperationIds = (text(read, 'hoursOfOperationIds') ?? '')
+    .split(',')
+    .map((id) => id.trim())
+    .filter((id) => id !== '');
+  for (const id of hoursOfOperationIds) {
+    checked('hoursOfOperationIds', id, /^([0-9a-f-]{36}|arn:aws[a-z-]*:connect:.+\/operating-hours\/[0-9a-f-]{36})$/, 'comma-separated hours of operation IDs or ARNs');
+  }
+  const horizon = checked('overrideHorizonDays', text(read, 'overrideHorizonDays'), /^[0-9]{1,4}$/, 'whole days, 1 to 1095');
+  if (horizon !== undefined && (Number(horizon) < 1 || Number(horizon) > 1095)) {
+    throw new SettingsError(`context overrideHorizonDays=${horizon}: expected 1 to 1095 days`);
+  }
   return {
+    hoursOfOperationIds,
+    overrideHorizonDays: horizon === undefined ? undefined : Number(horizon),
     connectInstanceArn,
     queueArn,
     alertEmail: checked('alertEmail', text(read, 'alertEmail'), EMAIL, 'an e-mail address'),

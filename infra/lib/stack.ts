@@ -101,6 +101,18 @@ export class ConnectLambdasStack extends Stack {
         ...readHolidayList,
         new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: [holidayObject] }),
         alert,
+        ...(settings.hoursOfOperationIds.length
+          ? [
+              new iam.PolicyStatement({
+                actions: [
+                  'connect:ListHoursOfOperationOverrides',
+                  'connect:CreateHoursOfOperationOverride',
+                  'connect:DeleteHoursOfOperationOverride',
+                ],
+                resources: inInstance,
+              }),
+            ]
+          : []),
       ],
       'holiday-check': [...readHolidayList, alert],
       'last-agent-lookup': [
@@ -131,6 +143,13 @@ export class ConnectLambdasStack extends Stack {
         TIME_ZONE: settings.timeZone,
         ...(settings.calendarUrls.length ? { CALENDAR_URLS: settings.calendarUrls.join(',') } : {}),
         ...(settings.closedDates ? { CLOSED_DATES: settings.closedDates } : {}),
+        ...(settings.hoursOfOperationIds.length
+          ? {
+              CONNECT_INSTANCE_ID: instanceArn,
+              HOURS_OF_OPERATION_IDS: settings.hoursOfOperationIds.join(','),
+              ...(settings.overrideHorizonDays ? { OVERRIDE_HORIZON_DAYS: String(settings.overrideHorizonDays) } : {}),
+            }
+          : {}),
       },
       'holiday-check': {
         HOLIDAY_BUCKET: bucket.bucketName,

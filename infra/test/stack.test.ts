@@ -152,6 +152,30 @@ describe('least privilege', () => {
     });
   }
 
+  it('holiday-fetcher may manage hours-of-operation overrides only when asked to sync them', () => {
+    const hours = '22222222-3333-4444-5555-666666666666';
+    const syncing = synth({ hoursOfOperationIds: hours, overrideHorizonDays: '180' });
+    const fetcher = syncing.stack.getLogicalId(syncing.stack.functions['holiday-fetcher'].node.defaultChild as CfnElement);
+    const resources = syncing.template.toJSON().Resources;
+    const env = resources[fetcher].Properties.Environment.Variables;
+    assert.deepEqual(
+      [env.CONNECT_INSTANCE_ID, env.HOURS_OF_OPERATION_IDS, env.OVERRIDE_HORIZON_DAYS],
+      [INSTANCE_ARN, hours, '180'],
+    );
+    const role = resources[fetcher].Properties.Role['Fn::GetAtt'][0];
+    const granted = Object.values(syncing.template.findResources('AWS::IAM::Policy'))
+      .filter((p: any) => p.Properties.Roles.some((r: any) => r.Ref === role))
+      .flatMap((p: any) => p.Properties.PolicyDocument.Statement)
+      .filter((s: any) => asList(s.Action).some((a: string) => a.startsWith('connect:')));
+    assert.deepEqual(granted.flatMap((s: any) => asList(s.Action)).sort(), [
+      'connect:CreateHoursOfOperationOverride', 'connect:DeleteHoursOfOperationOverride', 'connect:ListHoursOfOperationOverrides',
+    ]);
+    assert.deepEqual(asList(granted[0].Resource).sort(), [INSTANCE_ARN, `${INSTANCE_ARN}/*`].sort());
+    assert.equal(resource(logicalId('holiday-fetcher')).Properties.Environment.Variables.HOURS_OF_OPERATION_IDS, undefined);
+    assert.throws(() => settings({ hoursOfOperationIds: 'queue/1' }), /hoursOfOperationIds/);
+    assert.throws(() => settings({ overrideHorizonDays: '5000' }), /overrideHorizonDays/);
+  });
+
   it('Connect calls are scoped to the one instance', () => {
     for (const name of ['last-agent-lookup', 'agent-picker', 'campaign-dialer']) {
       const connect = statements(name).filter((s) => asList(s.Action).some((a: string) => a.startsWith('connect:')));

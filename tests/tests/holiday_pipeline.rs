@@ -160,3 +160,74 @@ async fn s3_adapter_revalidates_with_if_none_match_against_moto() -> anyhow::Res
     assert!(matches!(store.load(Some(&etag)).await?, Stored::Current { .. }));
     Ok(())
 }
+
+#[tokio::test]
+async fn fetcher_keeps_hours_of_operation_overrides_in_step() -> anyhow::Result<()> {
+    use local_run::connect_emulator::{
+        CREATE_HOURS_OVERRIDE, ConnectEmulator, DELETE_HOURS_OVERRIDE, LIST_HOURS_OVERRIDES, instance_arn,
+    };
+
+    let rig = HolidayRig::start().await?;
+    let connect = ConnectEmulator::start().await?;
+    connect.add_hours_override("hours-main", "Company anniversary", "2026-12-01");
+    let endpoint = connect.endpoint();
+    let instance = instance_arn();
+    let env = [
+        ("AWS_ENDPOINT_URL_CONNECT", endpoint.as_str()),
+        ("CONNECT_INSTANCE_ID", instance.as_str()),
+        ("HOURS_OF_OPERATION_IDS", "hours-main,hours-sub"),
+    ];
+    let mut fetcher = rig.spawn_fetcher(&env).await?;
+
+    // first run: one closed override per upcoming holiday in the next 365 days, on both
+    let summary = fetcher.invoke(&event("holiday-fetcher", "scheduled")?).await?.response()?;
+    let document = HolidayDocument::from_json(&rig.stored_list().await?.expect("list published"))?;
+    let today = chrono::Utc::now().with_timezone(&chrono_tz::Asia::Tokyo).date_naive();
+    let upcoming: Vec<String> = document
+        .holidays
+        .iter()
+        .filter(|h| h.date >= today && h.date <= today + chrono::TimeDelta::days(365))
+        .map(|h| format!("holiday {} {}", h.date, h.name))
+        .collect();
+    assert!(!upcoming.is_empty(), "the sample calendar reaches into the next year");
+    let reports = summary["overrides"].as_array().cloned().unwrap_or_default();
+    assert_eq!(reports.len(), 2, "{summary}");
+    for report in &reports {
+        assert_eq!(report["created"].as_array().map(Vec::len), Some(upcoming.len()), "{report}");
+    }
+    let main = connect.hours_overrides("hours-main");
+    assert_eq!(main[0].name, "Company anniversary", "a person's override stays");
+    let ours: Vec<&str> = main[1..].iter().map(|o| o.name.as_str()).collect();
+    assert_eq!(ours, upcoming.iter().map(String::as_str).collect::<Vec<_>>());
+    assert!(main[1..].iter().all(|o| o.override_type == "CLOSED" && o.effective_from == o.effective_till));
+    assert_eq!(connect.hours_overrides("hours-sub").len(), upcoming.len());
+
+    // second run: nothing to change
+    let changes = || connect.requests(CREATE_HOURS_OVERRIDE) + connect.requests(DELETE_HOURS_OVERRIDE);
+    let before = changes();
+    fetcher.invoke(&event("holiday-fetcher", "scheduled")?).await?.response()?;
+    assert_eq!(changes(), before, "idempotent");
+
+    // a dry run plans the removal of a stale override of ours; the real run makes it
+    connect.add_hours_override("hours-sub", "holiday 2020-01-01 元日", "2020-01-01");
+    let plan = fetcher.invoke(&json!({"dryRun": true})).await?.response()?;
+    assert_eq!(plan["dryRun"], true);
+    assert_eq!(plan["overrides"][1]["removed"], json!(["holiday 2020-01-01 元日"]));
+    assert_eq!(changes(), before, "a dry run changes nothing");
+    fetcher.invoke(&event("holiday-fetcher", "scheduled")?).await?.response()?;
+    assert!(connect.hours_overrides("hours-sub").iter().all(|o| o.name != "holiday 2020-01-01 元日"));
+
+    // Connect failing: the list stays published, the sync is reported as failed
+    rig.inbox.drain().await?;
+    connect.fail_next(LIST_HOURS_OVERRIDES, 500, "InternalServiceException", 6);
+    let failed = fetcher.invoke(&event("holiday-fetcher", "scheduled")?).await?.response()?;
+    assert_eq!(failed["status"], "unchanged");
+    assert!(
+        failed["overrides"][0]["error"].as_str().is_some_and(|e| e.contains("ListHoursOfOperationOverrides")),
+        "{failed}"
+    );
+    assert!(rig.stored_list().await?.is_some());
+    let notices = rig.inbox.drain().await?;
+    assert!(notices.iter().any(|n| n.subject.contains("override sync FAILED")), "{notices:?}");
+    Ok(())
+}

@@ -7,6 +7,7 @@ pub mod clock;
 pub mod config;
 pub mod connect;
 pub mod dynamodb;
+pub mod hours;
 pub mod http_calendar;
 pub mod outbound;
 pub mod s3;

@@ -8,10 +8,12 @@ use chrono::{DateTime, Duration, Utc};
 use crate::agents::AgentState;
 use crate::assignments::{Assignment, RecordOutcome};
 use crate::campaign::{CallState, Campaign, CampaignRow, Choice, ChoiceWrite, DialFailure, RowStatus};
+use crate::holidays::Holiday;
+use crate::overrides::ExistingOverride;
 use crate::phone::CallerNumber;
 use crate::ports::{
     AgentDirectory, AssignmentStore, CalendarSource, CallRequest, CampaignTable, Clock, ContactHistory, HolidayStore,
-    Notifier, OutboundCalls, Stored,
+    HoursOverrides, Notifier, OutboundCalls, Stored,
 };
 
 /// A panicking test poisons nothing here: the data stays usable.
@@ -526,6 +528,80 @@ impl OutboundCalls for FakeOutbound {
 
     async fn call_state(&self, contact_id: &str) -> Result<CallState, FakeError> {
         Ok(lock(&self.state).states.get(contact_id).copied().unwrap_or(CallState::Waiting))
+    }
+}
+
+/// Hours of operation with their overrides by ID; calls are counted and can fail.
+#[derive(Debug, Default)]
+pub struct FakeHours {
+    state: Mutex<FakeHoursState>,
+}
+
+#[derive(Debug, Default)]
+struct FakeHoursState {
+    overrides: BTreeMap<String, Vec<ExistingOverride>>,
+    next_id: usize,
+    changes: usize,
+    failing: Option<String>,
+}
+
+impl FakeHours {
+    /// Adds an override (a person's, or one of ours from an earlier run).
+    pub fn add(&self, hours_id: &str, name: &str) {
+        let mut s = lock(&self.state);
+        s.next_id += 1;
+        let id = format!("ov-{}", s.next_id);
+        s.overrides.entry(hours_id.to_owned()).or_default().push(ExistingOverride { id, name: name.to_owned() });
+    }
+    pub fn names(&self, hours_id: &str) -> Vec<String> {
+        lock(&self.state)
+            .overrides
+            .get(hours_id)
+            .map(|o| o.iter().map(|o| o.name.clone()).collect())
+            .unwrap_or_default()
+    }
+    /// Creates and deletes so far.
+    pub fn changes(&self) -> usize {
+        lock(&self.state).changes
+    }
+    pub fn fail_with(&self, message: Option<&str>) {
+        lock(&self.state).failing = message.map(str::to_owned);
+    }
+    fn check(&self) -> Result<MutexGuard<'_, FakeHoursState>, FakeError> {
+        let s = lock(&self.state);
+        match &s.failing {
+            Some(message) => Err(FakeError(message.clone())),
+            None => Ok(s),
+        }
+    }
+}
+
+impl HoursOverrides for FakeHours {
+    type Error = FakeError;
+
+    async fn list(&self, hours_id: &str) -> Result<Vec<ExistingOverride>, FakeError> {
+        Ok(self.check()?.overrides.get(hours_id).cloned().unwrap_or_default())
+    }
+
+    async fn create_closed(&self, hours_id: &str, name: &str, _holiday: &Holiday) -> Result<String, FakeError> {
+        let mut s = self.check()?;
+        s.next_id += 1;
+        s.changes += 1;
+        let id = format!("ov-{}", s.next_id);
+        s.overrides
+            .entry(hours_id.to_owned())
+            .or_default()
+            .push(ExistingOverride { id: id.clone(), name: name.to_owned() });
+        Ok(id)
+    }
+
+    async fn delete(&self, hours_id: &str, override_id: &str) -> Result<(), FakeError> {
+        let mut s = self.check()?;
+        s.changes += 1;
+        if let Some(list) = s.overrides.get_mut(hours_id) {
+            list.retain(|o| o.id != override_id);
+        }
+        Ok(())
     }
 }
 

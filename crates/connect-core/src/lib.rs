@@ -14,5 +14,6 @@ pub mod dates;
 #[cfg(any(test, feature = "fakes"))]
 pub mod fakes;
 pub mod holidays;
+pub mod overrides;
 pub mod phone;
 pub mod ports;

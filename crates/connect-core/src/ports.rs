@@ -11,6 +11,8 @@ use chrono::{DateTime, Utc};
 use crate::agents::AgentState;
 use crate::assignments::{Assignment, RecordOutcome};
 use crate::campaign::{CallState, Campaign, CampaignRow, Choice, ChoiceWrite, DialFailure, RowStatus};
+use crate::holidays::Holiday;
+use crate::overrides::ExistingOverride;
 use crate::phone::CallerNumber;
 
 /// The current instant. Handlers never read the system clock directly.
@@ -140,6 +142,38 @@ pub trait OutboundCalls: Send + Sync {
     fn place(&self, call: &CallRequest) -> impl Future<Output = Result<String, (DialFailure, Self::Error)>> + Send;
     /// How a placed call is doing; a contact Connect no longer knows counts as ended.
     fn call_state(&self, contact_id: &str) -> impl Future<Output = Result<CallState, Self::Error>> + Send;
+}
+
+/// The overrides of Connect hours of operation (holiday-fetcher's sync).
+pub trait HoursOverrides: Send + Sync {
+    type Error: Error + Send + Sync + 'static;
+    /// Every override of one hours of operation, all pages.
+    fn list(&self, hours_id: &str) -> impl Future<Output = Result<Vec<ExistingOverride>, Self::Error>> + Send;
+    /// A closed-all-day override for the holiday, named `name`; its ID.
+    fn create_closed(
+        &self,
+        hours_id: &str,
+        name: &str,
+        holiday: &Holiday,
+    ) -> impl Future<Output = Result<String, Self::Error>> + Send;
+    fn delete(&self, hours_id: &str, override_id: &str) -> impl Future<Output = Result<(), Self::Error>> + Send;
+}
+
+/// No hours of operation to keep in step (the sync is not configured).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoOverrides;
+
+impl HoursOverrides for NoOverrides {
+    type Error = std::convert::Infallible;
+    async fn list(&self, _hours_id: &str) -> Result<Vec<ExistingOverride>, Self::Error> {
+        Ok(Vec::new())
+    }
+    async fn create_closed(&self, _hours_id: &str, _name: &str, _holiday: &Holiday) -> Result<String, Self::Error> {
+        Ok(String::new())
+    }
+    async fn delete(&self, _hours_id: &str, _override_id: &str) -> Result<(), Self::Error> {
+        Ok(())
+    }
 }
 
 /// Formats an error with its chain of sources, for notices and logs.

@@ -1,5 +1,6 @@
 use chrono_tz::Tz;
 use connect_aws::config::invalid;
+use connect_aws::settings::connect_instance_id;
 use connect_aws::{ConfigError, Env};
 use connect_core::closures::ClosedDates;
 
@@ -15,6 +16,44 @@ pub struct Config {
     pub alert_topic_arn: Option<String>,
     /// Where "today" is, for the mass-drop guard and the years closures are expanded over.
     pub time_zone: Tz,
+    /// Hours of operation whose holiday overrides are kept in step; `None`: no sync.
+    pub overrides: Option<OverrideSettings>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OverrideSettings {
+    pub instance_id: String,
+    pub hours_ids: Vec<String>,
+    pub horizon_days: u32,
+}
+
+/// An hours-of-operation ID from an ID or ARN (`.../instance/<id>/operating-hours/<id>`).
+fn operating_hours_id(reference: &str) -> Option<String> {
+    let id = match reference.strip_prefix("arn:") {
+        None => reference,
+        Some(arn) => arn.split_once("/operating-hours/")?.1,
+    };
+    (!id.is_empty() && !id.contains('/') && !id.contains(':')).then(|| id.to_owned())
+}
+
+impl OverrideSettings {
+    fn from_env(env: &Env) -> Result<Option<Self>, ConfigError> {
+        const IDS: &str = "HOURS_OF_OPERATION_IDS";
+        const HORIZON: &str = "OVERRIDE_HORIZON_DAYS";
+        let references = env.list(IDS);
+        if references.is_empty() {
+            return Ok(None);
+        }
+        let hours_ids = references
+            .iter()
+            .map(|r| operating_hours_id(r).ok_or_else(|| invalid(IDS, r, "expected hours of operation IDs or ARNs")))
+            .collect::<Result<Vec<_>, _>>()?;
+        let horizon_days = env.parse_or(HORIZON, 365u32)?;
+        if !(1..=1095).contains(&horizon_days) {
+            return Err(invalid(HORIZON, &horizon_days.to_string(), "expected 1 to 1095 days"));
+        }
+        Ok(Some(OverrideSettings { instance_id: connect_instance_id(env)?, hours_ids, horizon_days }))
+    }
 }
 
 impl Config {
@@ -34,6 +73,7 @@ impl Config {
             closed_dates: env.parse_or("CLOSED_DATES", ClosedDates::default())?,
             alert_topic_arn: env.optional("ALERT_TOPIC_ARN"),
             time_zone: env.parse_or("TIME_ZONE", chrono_tz::Asia::Tokyo)?,
+            overrides: OverrideSettings::from_env(env)?,
         })
     }
 }
@@ -41,6 +81,44 @@ impl Config {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn override_sync_is_off_unless_hours_are_listed() {
+        let base = [("HOLIDAY_BUCKET", "b")];
+        assert_eq!(Config::from_env(&Env::from_pairs(base)).unwrap().overrides, None);
+        let on = Config::from_env(&Env::from_pairs([
+            ("HOLIDAY_BUCKET", "b"),
+            ("CONNECT_INSTANCE_ID", "inst-1"),
+            ("HOURS_OF_OPERATION_IDS", "h-1, arn:aws:connect:ap-northeast-1:1:instance/inst-1/operating-hours/h-2"),
+        ]))
+        .unwrap();
+        assert_eq!(
+            on.overrides,
+            Some(OverrideSettings {
+                instance_id: "inst-1".into(),
+                hours_ids: vec!["h-1".into(), "h-2".into()],
+                horizon_days: 365
+            })
+        );
+        for (pairs, expected) in [
+            (vec![("HOURS_OF_OPERATION_IDS", "h-1")], "CONNECT_INSTANCE_ID"),
+            (
+                vec![
+                    ("HOURS_OF_OPERATION_IDS", "arn:aws:connect:x:1:instance/i/queue/q"),
+                    ("CONNECT_INSTANCE_ID", "i"),
+                ],
+                "HOURS_OF_OPERATION_IDS",
+            ),
+            (
+                vec![("HOURS_OF_OPERATION_IDS", "h-1"), ("CONNECT_INSTANCE_ID", "i"), ("OVERRIDE_HORIZON_DAYS", "0")],
+                "OVERRIDE_HORIZON_DAYS",
+            ),
+        ] {
+            let pairs = [("HOLIDAY_BUCKET", "b")].into_iter().chain(pairs);
+            let err = Config::from_env(&Env::from_pairs(pairs)).unwrap_err().to_string();
+            assert!(err.contains(expected), "{err}");
+        }
+    }
 
     #[test]
     fn defaults() {

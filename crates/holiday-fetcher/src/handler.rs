@@ -6,7 +6,10 @@ use connect_core::calendar::{CalendarError, read_days};
 use connect_core::holidays::{
     Changes, Holiday, HolidayDocument, TooManyDropped, guard_against_mass_drop, holidays_of, merge,
 };
-use connect_core::ports::{CalendarSource, Clock, HolidayStore, Notifier, Stored, error_chain};
+use connect_core::overrides::{OverrideReport, override_name, plan_overrides};
+use connect_core::ports::{
+    CalendarSource, Clock, HolidayStore, HoursOverrides, NoOverrides, Notifier, Stored, error_chain,
+};
 use lambda_runtime::Diagnostic;
 use serde::Serialize;
 
@@ -68,47 +71,86 @@ pub struct Summary {
     pub added: Vec<NaiveDate>,
     pub removed: Vec<NaiveDate>,
     pub renamed: Vec<NaiveDate>,
+    /// Per hours of operation, when the override sync is configured.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub overrides: Vec<OverrideReport>,
+    /// `{"dryRun": true}`: nothing was written; the summary is the plan.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub dry_run: bool,
 }
 
-pub struct HolidayFetcher<C, S, N, K> {
+pub struct HolidayFetcher<C, S, N, K, O = NoOverrides> {
     config: Config,
     calendars: C,
     store: S,
     notifier: N,
     clock: K,
+    hours: O,
 }
 
-impl<C, S, N, K> HolidayFetcher<C, S, N, K>
+impl<C, S, N, K> HolidayFetcher<C, S, N, K> {
+    pub fn new(config: Config, calendars: C, store: S, notifier: N, clock: K) -> Self {
+        HolidayFetcher { config, calendars, store, notifier, clock, hours: NoOverrides }
+    }
+
+    /// Keeps the configured hours of operation's holiday overrides in step through `hours`.
+    pub fn with_hours<O: HoursOverrides>(self, hours: O) -> HolidayFetcher<C, S, N, K, O> {
+        let HolidayFetcher { config, calendars, store, notifier, clock, .. } = self;
+        HolidayFetcher { config, calendars, store, notifier, clock, hours }
+    }
+}
+
+impl<C, S, N, K, O> HolidayFetcher<C, S, N, K, O>
 where
     C: CalendarSource,
     S: HolidayStore,
     N: Notifier,
     K: Clock,
+    O: HoursOverrides,
 {
-    pub fn new(config: Config, calendars: C, store: S, notifier: N, clock: K) -> Self {
-        HolidayFetcher { config, calendars, store, notifier, clock }
-    }
-
-    /// Any event is accepted: a schedule's, a manual `{}`.
-    pub async fn handle(&self, _event: serde_json::Value) -> Result<Summary, FetchFailure> {
-        match self.refresh().await {
-            Ok((summary, changes)) => {
+    /// Any event is accepted: a schedule's, a manual `{}`; `{"dryRun": true}` plans only.
+    pub async fn handle(&self, event: serde_json::Value) -> Result<Summary, FetchFailure> {
+        let dry_run = event.get("dryRun").and_then(serde_json::Value::as_bool).unwrap_or(false);
+        match self.refresh(dry_run).await {
+            Ok((mut summary, changes, holidays)) => {
+                summary.overrides = self.sync_overrides(&holidays, dry_run).await;
+                summary.dry_run = dry_run;
                 tracing::info!(
                     status = ?summary.status,
                     holidays = summary.holiday_count,
                     added = summary.added.len(),
                     removed = summary.removed.len(),
                     renamed = summary.renamed.len(),
+                    dry_run,
                     "holiday list checked"
                 );
-                if summary.status == Status::Updated {
+                let overrides = describe_overrides(&summary.overrides);
+                let sync_failed = summary.overrides.iter().any(|r| r.error.is_some());
+                let overrides_changed =
+                    summary.overrides.iter().any(|r| !r.created.is_empty() || !r.removed.is_empty());
+                if dry_run {
+                    // A dry run changes nothing, notices included.
+                } else if summary.status == Status::Updated {
                     let subject = format!(
-                        "connect-lambdas: holiday list updated (+{} -{} ~{})",
+                        "connect-lambdas: holiday list updated (+{} -{} ~{}){}",
                         changes.added.len(),
                         changes.removed.len(),
-                        changes.renamed.len()
+                        changes.renamed.len(),
+                        if sync_failed { "; override sync FAILED" } else { "" }
                     );
-                    self.send(&subject, &describe_changes(&self.config, &summary, &changes)).await;
+                    let message = describe_changes(&self.config, &summary, &changes) + &overrides;
+                    self.send(&subject, &message).await;
+                } else if sync_failed || overrides_changed {
+                    let subject = if sync_failed {
+                        "connect-lambdas: hours-of-operation override sync FAILED"
+                    } else {
+                        "connect-lambdas: hours-of-operation overrides updated"
+                    };
+                    let message = format!(
+                        "The holiday list s3://{}/{} is unchanged ({} holidays).\n{overrides}",
+                        self.config.bucket, self.config.key, summary.holiday_count
+                    );
+                    self.send(subject, &message).await;
                 }
                 Ok(summary)
             }
@@ -132,7 +174,65 @@ where
         }
     }
 
-    async fn refresh(&self) -> Result<(Summary, Changes), FetchFailure> {
+    /// Every configured hours of operation brought in line with the list (in a dry run, only
+    /// planned). A failing hours of operation is reported and the next one still synced.
+    async fn sync_overrides(&self, holidays: &[Holiday], dry_run: bool) -> Vec<OverrideReport> {
+        let Some(settings) = &self.config.overrides else { return Vec::new() };
+        let today = self.clock.now().with_timezone(&self.config.time_zone).date_naive();
+        let mut reports = Vec::with_capacity(settings.hours_ids.len());
+        for hours_id in &settings.hours_ids {
+            let mut report = OverrideReport { hours_of_operation_id: hours_id.clone(), ..OverrideReport::default() };
+            if let Err(error) =
+                self.sync_one(hours_id, holidays, today, settings.horizon_days, dry_run, &mut report).await
+            {
+                tracing::error!(hours_id, error, "override sync failed");
+                report.error = Some(error);
+            }
+            tracing::info!(
+                hours_id,
+                created = report.created.len(),
+                removed = report.removed.len(),
+                kept = report.kept,
+                not_fitting = report.not_fitting.len(),
+                dry_run,
+                "overrides synced"
+            );
+            reports.push(report);
+        }
+        reports
+    }
+
+    /// Removes first (that frees room under the limit), then creates; stops at the first error.
+    async fn sync_one(
+        &self,
+        hours_id: &str,
+        holidays: &[Holiday],
+        today: NaiveDate,
+        horizon_days: u32,
+        dry_run: bool,
+        report: &mut OverrideReport,
+    ) -> Result<(), String> {
+        let existing = self.hours.list(hours_id).await.map_err(|e| error_chain(&e))?;
+        let plan = plan_overrides(holidays, &existing, today, horizon_days);
+        report.kept = plan.kept;
+        report.not_fitting = plan.not_fitting.iter().map(|h| h.date).collect();
+        for stale in &plan.remove {
+            if !dry_run {
+                self.hours.delete(hours_id, &stale.id).await.map_err(|e| error_chain(&e))?;
+            }
+            report.removed.push(stale.name.clone());
+        }
+        for holiday in &plan.create {
+            let name = override_name(holiday);
+            if !dry_run {
+                self.hours.create_closed(hours_id, &name, holiday).await.map_err(|e| error_chain(&e))?;
+            }
+            report.created.push(name);
+        }
+        Ok(())
+    }
+
+    async fn refresh(&self, dry_run: bool) -> Result<(Summary, Changes, Vec<Holiday>), FetchFailure> {
         let mut per_source = Vec::with_capacity(self.config.calendar_urls.len());
         for url in &self.config.calendar_urls {
             per_source.push(self.holidays_from(url).await?);
@@ -149,7 +249,7 @@ where
             HolidayDocument { generated_at: self.clock.now(), sources: self.config.calendar_urls.clone(), holidays };
         let changes = Changes::between(stored_holidays, &document.holidays);
         let unchanged = stored.as_ref().is_some_and(|s| s.same_content(&document));
-        if !unchanged {
+        if !unchanged && !dry_run {
             self.store.save(document.to_json()).await.map_err(|e| FetchFailure::StoreWrite(Box::new(e)))?;
         }
         let summary = Summary {
@@ -158,8 +258,10 @@ where
             added: changes.added.iter().map(|h| h.date).collect(),
             removed: changes.removed.iter().map(|h| h.date).collect(),
             renamed: changes.renamed.iter().map(|(_, new)| new.date).collect(),
+            overrides: Vec::new(),
+            dry_run,
         };
-        Ok((summary, changes))
+        Ok((summary, changes, document.holidays))
     }
 
     async fn holidays_from(&self, url: &str) -> Result<Vec<Holiday>, FetchFailure> {
@@ -197,6 +299,34 @@ where
             Stored::Missing | Stored::NotModified => Ok(None),
         }
     }
+}
+
+/// The sync per hours of operation, for notices; empty when the sync is not configured.
+fn describe_overrides(reports: &[OverrideReport]) -> String {
+    let mut text = String::new();
+    for report in reports {
+        text.push_str(&format!(
+            "\nHours of operation {}: {} created, {} removed, {} kept\n",
+            report.hours_of_operation_id,
+            report.created.len(),
+            report.removed.len(),
+            report.kept
+        ));
+        for name in &report.created {
+            text.push_str(&format!("  + {name}\n"));
+        }
+        for name in &report.removed {
+            text.push_str(&format!("  - {name}\n"));
+        }
+        if !report.not_fitting.is_empty() {
+            let dates: Vec<String> = report.not_fitting.iter().map(NaiveDate::to_string).collect();
+            text.push_str(&format!("  did not fit (50 overrides at most): {}\n", dates.join(", ")));
+        }
+        if let Some(error) = &report.error {
+            text.push_str(&format!("  FAILED: {error}\n"));
+        }
+    }
+    text
 }
 
 fn describe_changes(config: &Config, summary: &Summary, changes: &Changes) -> String {
@@ -387,5 +517,80 @@ mod tests {
             notice.contains(&format!("{} {}", dropped.date, dropped.name)) && notice.contains("old entry"),
             "{notice}"
         );
+    }
+
+    type Syncing = HolidayFetcher<FakeCalendars, FakeStore, FakeNotifier, FakeClock, connect_core::fakes::FakeHours>;
+
+    fn syncing(store: FakeStore) -> Syncing {
+        let hours = connect_core::fakes::FakeHours::default();
+        hours.add("h-1", "Company anniversary");
+        fetcher(sample(), store, &[("CONNECT_INSTANCE_ID", "inst-1"), ("HOURS_OF_OPERATION_IDS", "h-1,h-2")])
+            .with_hours(hours)
+    }
+
+    /// Holidays of the sample calendar from 2026-11-21 to 2027-11-21 (the default horizon).
+    fn upcoming(document: &HolidayDocument) -> Vec<String> {
+        let (first, last) = ("2026-11-21".parse().unwrap(), "2027-11-21".parse().unwrap());
+        document.holidays.iter().filter(|h| (first..=last).contains(&h.date)).map(override_name).collect()
+    }
+
+    #[tokio::test]
+    async fn overrides_follow_the_list_and_a_second_run_changes_nothing() {
+        let f = syncing(FakeStore::default());
+        let summary = f.handle(json!({})).await.unwrap();
+        let expected = upcoming(&HolidayDocument::from_json(&f.store.body().unwrap()).unwrap());
+        assert!(expected.len() > 10, "{expected:?}");
+        assert_eq!(summary.overrides.len(), 2);
+        for report in &summary.overrides {
+            assert_eq!(report.created, expected, "{}", report.hours_of_operation_id);
+            assert!(report.removed.is_empty() && report.error.is_none());
+        }
+        assert_eq!(f.hours.names("h-1")[0], "Company anniversary", "a person's override stays");
+        assert_eq!(f.hours.names("h-1").len(), expected.len() + 1);
+        assert!(f.notifier.notices()[0].1.contains("+ holiday 2026-11-23 勤労感謝の日"));
+
+        let changes = f.hours.changes();
+        let again = f.handle(json!({})).await.unwrap();
+        assert_eq!(f.hours.changes(), changes, "idempotent");
+        assert!(
+            again.overrides.iter().all(|r| r.created.is_empty() && r.removed.is_empty() && r.kept == expected.len())
+        );
+        assert_eq!(f.notifier.notices().len(), 1, "nothing changed, nothing to tell");
+    }
+
+    #[tokio::test]
+    async fn a_dry_run_reports_the_plan_and_changes_nothing() {
+        let f = syncing(FakeStore::default());
+        let plan = f.handle(json!({"dryRun": true})).await.unwrap();
+        assert!(plan.dry_run);
+        assert_eq!(plan.status, Status::Updated, "what a real run would do");
+        assert!(!plan.overrides[0].created.is_empty());
+        assert_eq!((f.store.saves(), f.hours.changes(), f.notifier.notices().len()), (0, 0, 0));
+        assert_eq!(serde_json::to_value(&plan).unwrap()["dryRun"], true);
+    }
+
+    #[tokio::test]
+    async fn a_connect_failure_fails_the_sync_only() {
+        let f = syncing(FakeStore::default());
+        f.hours.fail_with(Some("AccessDeniedException: not allowed"));
+        let summary = f.handle(json!({})).await.unwrap();
+        assert_eq!((summary.status, f.store.saves()), (Status::Updated, 1), "the list is still published");
+        assert!(summary.overrides.iter().all(|r| r.error.as_deref().is_some_and(|e| e.contains("AccessDenied"))));
+        let (subject, message) = &f.notifier.notices()[0];
+        assert!(subject.ends_with("override sync FAILED"), "{subject}");
+        assert!(message.contains("FAILED: AccessDeniedException"), "{message}");
+
+        f.hours.fail_with(None);
+        let unchanged_list = f.handle(json!({})).await.unwrap();
+        assert_eq!(unchanged_list.status, Status::Unchanged);
+        assert_eq!(f.notifier.notices()[1].0, "connect-lambdas: hours-of-operation overrides updated");
+    }
+
+    #[tokio::test]
+    async fn without_hours_configured_the_summary_has_no_overrides() {
+        let f = fetcher(sample(), FakeStore::default(), &[]);
+        let summary = f.handle(json!({})).await.unwrap();
+        assert!(summary.overrides.is_empty());
+        assert!(serde_json::to_value(&summary).unwrap().get("overrides").is_none());
     }
 }

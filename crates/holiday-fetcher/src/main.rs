@@ -5,6 +5,7 @@ mod handler;
 
 use std::time::Duration;
 
+use connect_aws::hours::ConnectHoursOverrides;
 use connect_aws::http_calendar::HttpCalendarSource;
 use connect_aws::s3::S3HolidayStore;
 use connect_aws::sns::SnsNotifier;
@@ -24,6 +25,9 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     let aws = load_aws_config(CallProfile::Background).await;
     let store = S3HolidayStore::from_conf(&aws, env.has_endpoint_override("S3"), &config.bucket, &config.key);
     let notifier = SnsNotifier::from_conf(&aws, config.alert_topic_arn.clone());
-    let fetcher = handler::HolidayFetcher::new(config, calendars, store, notifier, SystemClock);
+    // Only called when HOURS_OF_OPERATION_IDS names some (the sync reads the config).
+    let instance_id = config.overrides.as_ref().map(|o| o.instance_id.clone()).unwrap_or_default();
+    let hours = ConnectHoursOverrides::from_conf(&aws, &instance_id);
+    let fetcher = handler::HolidayFetcher::new(config, calendars, store, notifier, SystemClock).with_hours(hours);
     lambda_runtime::run(service_fn(|event: LambdaEvent<serde_json::Value>| fetcher.handle(event.payload))).await
 }

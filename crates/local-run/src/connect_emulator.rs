@@ -14,6 +14,9 @@
 //! | `StartOutboundVoiceContact`| `PUT /contact/outbound-voice`             |
 //! | `GetCurrentMetricData`     | `POST /metrics/current/{InstanceId}`      |
 //! | `DescribeContact`          | `GET /contacts/{InstanceId}/{ContactId}`  |
+//! | `ListHoursOfOperationOverrides` | `GET /hours-of-operations/{InstanceId}/{HoursOfOperationId}/overrides` |
+//! | `CreateHoursOfOperationOverride` | `PUT /hours-of-operations/{InstanceId}/{HoursOfOperationId}/overrides` |
+//! | `DeleteHoursOfOperationOverride` | `DELETE /hours-of-operations/{InstanceId}/{HoursOfOperationId}/overrides/{OverrideId}` |
 //!
 //! Anything else gets 404 `UnknownOperationException`. Errors are sent the way Connect sends
 //! them: a 4xx/5xx status, the code in the `x-amzn-errortype` header and `{"message": ...}`.
@@ -52,8 +55,13 @@ pub const SEARCH_CONTACTS: &str = "SearchContacts";
 pub const START_OUTBOUND_VOICE_CONTACT: &str = "StartOutboundVoiceContact";
 pub const GET_CURRENT_METRIC_DATA: &str = "GetCurrentMetricData";
 pub const DESCRIBE_CONTACT: &str = "DescribeContact";
+pub const LIST_HOURS_OVERRIDES: &str = "ListHoursOfOperationOverrides";
+pub const CREATE_HOURS_OVERRIDE: &str = "CreateHoursOfOperationOverride";
+pub const DELETE_HOURS_OVERRIDE: &str = "DeleteHoursOfOperationOverride";
+/// Connect's limit of overrides per hours of operation.
+pub const MAX_HOURS_OVERRIDES: usize = 50;
 /// Every operation the emulator answers.
-pub const OPERATIONS: [&str; 7] = [
+pub const OPERATIONS: [&str; 10] = [
     LIST_USERS,
     DESCRIBE_USER,
     GET_CURRENT_USER_DATA,
@@ -61,6 +69,9 @@ pub const OPERATIONS: [&str; 7] = [
     START_OUTBOUND_VOICE_CONTACT,
     GET_CURRENT_METRIC_DATA,
     DESCRIBE_CONTACT,
+    LIST_HOURS_OVERRIDES,
+    CREATE_HOURS_OVERRIDE,
+    DELETE_HOURS_OVERRIDE,
 ];
 
 /// The metric [`ConnectEmulator::set_agents_available`] sets.
@@ -179,6 +190,18 @@ impl EmulatedContact {
     }
 }
 
+/// An hours-of-operation override as the emulator holds it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HoursOverride {
+    pub id: String,
+    pub name: String,
+    pub effective_from: String,
+    pub effective_till: String,
+    /// `CLOSED`, `OPEN` or `STANDARD`.
+    pub override_type: String,
+    pub config: Value,
+}
+
 /// A StartOutboundVoiceContact call the emulator accepted (recorded once per client token).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OutboundCall {
@@ -217,6 +240,9 @@ struct State {
     contact_ids_by_token: HashMap<String, String>,
     denied_prefixes: Vec<String>,
     next_contact: u64,
+    /// hours of operation ID -> its overrides, in creation order.
+    hours_overrides: BTreeMap<String, Vec<HoursOverride>>,
+    next_override: u64,
     faults: HashMap<String, VecDeque<Fault>>,
     delays: HashMap<String, Duration>,
     requests: HashMap<String, usize>,
@@ -365,6 +391,26 @@ impl ConnectEmulator {
         state.contacts.iter_mut().find(|c| c.id == contact_id).map(change).is_some()
     }
 
+    /// The overrides of an hours of operation, in creation order.
+    pub fn hours_overrides(&self, hours_id: &str) -> Vec<HoursOverride> {
+        lock(&self.state).hours_overrides.get(hours_id).cloned().unwrap_or_default()
+    }
+
+    /// An override made by a person in the console (standard hours on `date`).
+    pub fn add_hours_override(&self, hours_id: &str, name: &str, date: &str) {
+        let mut state = lock(&self.state);
+        state.next_override += 1;
+        let id = format!("ho-{:06}", state.next_override);
+        state.hours_overrides.entry(hours_id.to_owned()).or_default().push(HoursOverride {
+            id,
+            name: name.to_owned(),
+            effective_from: date.to_owned(),
+            effective_till: date.to_owned(),
+            override_type: "STANDARD".to_owned(),
+            config: json!([]),
+        });
+    }
+
     /// Every StartOutboundVoiceContact call accepted so far, in order (a retried client token once).
     pub fn outbound_calls(&self) -> Vec<OutboundCall> {
         lock(&self.state).outbound.clone()
@@ -464,6 +510,9 @@ enum Route {
     StartOutboundVoiceContact,
     GetCurrentMetricData,
     DescribeContact { contact_id: String },
+    ListHoursOverrides { hours_id: String },
+    CreateHoursOverride { hours_id: String },
+    DeleteHoursOverride { hours_id: String, override_id: String },
 }
 
 impl Route {
@@ -476,6 +525,9 @@ impl Route {
             Route::StartOutboundVoiceContact => START_OUTBOUND_VOICE_CONTACT,
             Route::GetCurrentMetricData => GET_CURRENT_METRIC_DATA,
             Route::DescribeContact { .. } => DESCRIBE_CONTACT,
+            Route::ListHoursOverrides { .. } => LIST_HOURS_OVERRIDES,
+            Route::CreateHoursOverride { .. } => CREATE_HOURS_OVERRIDE,
+            Route::DeleteHoursOverride { .. } => DELETE_HOURS_OVERRIDE,
         }
     }
 }
@@ -493,6 +545,15 @@ fn route(method: &str, raw_path: &str) -> Option<Route> {
         ("PUT", ["contact", "outbound-voice"]) => Route::StartOutboundVoiceContact,
         ("POST", ["metrics", "current", _instance]) => Route::GetCurrentMetricData,
         ("GET", ["contacts", _instance, contact_id]) => Route::DescribeContact { contact_id: (*contact_id).to_owned() },
+        ("GET", ["hours-of-operations", _instance, hours_id, "overrides"]) => {
+            Route::ListHoursOverrides { hours_id: (*hours_id).to_owned() }
+        }
+        ("PUT", ["hours-of-operations", _instance, hours_id, "overrides"]) => {
+            Route::CreateHoursOverride { hours_id: (*hours_id).to_owned() }
+        }
+        ("DELETE", ["hours-of-operations", _instance, hours_id, "overrides", override_id]) => {
+            Route::DeleteHoursOverride { hours_id: (*hours_id).to_owned(), override_id: (*override_id).to_owned() }
+        }
         _ => return None,
     };
     Some(route)
@@ -631,6 +692,11 @@ fn dispatch(state: &Mutex<State>, route: &Route, query: &[(String, String)], bod
         Route::StartOutboundVoiceContact => start_outbound_voice_contact(&mut state, body),
         Route::GetCurrentMetricData => get_current_metric_data(&state, body),
         Route::DescribeContact { contact_id } => describe_contact(&state, contact_id),
+        Route::ListHoursOverrides { hours_id } => list_hours_overrides(&state, hours_id, query),
+        Route::CreateHoursOverride { hours_id } => create_hours_override(&mut state, hours_id, body),
+        Route::DeleteHoursOverride { hours_id, override_id } => {
+            delete_hours_override(&mut state, hours_id, override_id)
+        }
     }
 }
 
@@ -1046,6 +1112,81 @@ fn start_outbound_voice_contact(state: &mut State, body: &Value) -> Result<Value
     Ok(json!({ "ContactId": contact_id }))
 }
 
+fn override_json(hours_id: &str, o: &HoursOverride) -> Value {
+    json!({
+        "HoursOfOperationOverrideId": o.id,
+        "HoursOfOperationId": hours_id,
+        "Name": o.name,
+        "EffectiveFrom": o.effective_from,
+        "EffectiveTill": o.effective_till,
+        "OverrideType": o.override_type,
+        "Config": o.config,
+    })
+}
+
+fn list_hours_overrides(state: &State, hours_id: &str, query: &[(String, String)]) -> Result<Value, ApiError> {
+    let overrides = state.hours_overrides.get(hours_id).map(Vec::as_slice).unwrap_or_default();
+    let max_results = match query_value(query, "maxResults") {
+        None => None,
+        Some(text) => Some(text.parse::<i64>().map_err(|_| invalid_parameter(format!("maxResults {text:?}")))?),
+    };
+    let page = paginate(query_value(query, "nextToken"), max_results, DEFAULT_PAGE, MAX_PAGE, overrides.len())?;
+    let listed: Vec<Value> =
+        overrides.iter().skip(page.start).take(page.len()).map(|o| override_json(hours_id, o)).collect();
+    Ok(with_next_token(json!({ "HoursOfOperationOverrideList": listed }), page.next_token))
+}
+
+fn is_date(text: &str) -> bool {
+    chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d").is_ok()
+}
+
+/// Checks what Connect checks: a name of 1 to 127 characters, unique in the hours of
+/// operation; dates as `YYYY-MM-DD`, the end not before the start; at most 50 overrides
+/// (402 `ServiceQuotaExceededException`).
+fn create_hours_override(state: &mut State, hours_id: &str, body: &Value) -> Result<Value, ApiError> {
+    let name = body["Name"].as_str().unwrap_or_default();
+    let from = body["EffectiveFrom"].as_str().unwrap_or_default();
+    let till = body["EffectiveTill"].as_str().unwrap_or_default();
+    if name.is_empty() || name.chars().count() > 127 {
+        return Err(invalid_parameter("Name must be 1 to 127 characters"));
+    }
+    if !is_date(from) || !is_date(till) || till < from {
+        return Err(invalid_parameter(format!("EffectiveFrom {from:?} / EffectiveTill {till:?} are not a date range")));
+    }
+    let existing = state.hours_overrides.get(hours_id).map(Vec::as_slice).unwrap_or_default();
+    if existing.iter().any(|o| o.name == name) {
+        return Err(ApiError::new(409, "DuplicateResourceException", format!("an override named {name:?} exists")));
+    }
+    if existing.len() >= MAX_HOURS_OVERRIDES {
+        return Err(ApiError::new(
+            402,
+            "ServiceQuotaExceededException",
+            format!("at most {MAX_HOURS_OVERRIDES} overrides per hours of operation"),
+        ));
+    }
+    state.next_override += 1;
+    let id = format!("ho-{:06}", state.next_override);
+    state.hours_overrides.entry(hours_id.to_owned()).or_default().push(HoursOverride {
+        id: id.clone(),
+        name: name.to_owned(),
+        effective_from: from.to_owned(),
+        effective_till: till.to_owned(),
+        override_type: body["OverrideType"].as_str().unwrap_or("STANDARD").to_owned(),
+        config: body["Config"].clone(),
+    });
+    Ok(json!({ "HoursOfOperationOverrideId": id }))
+}
+
+fn delete_hours_override(state: &mut State, hours_id: &str, override_id: &str) -> Result<Value, ApiError> {
+    let overrides = state.hours_overrides.entry(hours_id.to_owned()).or_default();
+    let before = overrides.len();
+    overrides.retain(|o| o.id != override_id);
+    if overrides.len() == before {
+        return Err(ApiError::new(404, "ResourceNotFoundException", format!("override {override_id} not found")));
+    }
+    Ok(json!({}))
+}
+
 /// A contact as DescribeContact returns it; 404 `ResourceNotFoundException` when unknown.
 fn describe_contact(state: &State, contact_id: &str) -> Result<Value, ApiError> {
     let contact =
@@ -1364,6 +1505,80 @@ mod tests {
         assert!(missing.as_service_error().is_some_and(|e| e.is_resource_not_found_exception()), "{missing:?}");
         assert!(!emulator.end_contact("nope"));
         assert_eq!(emulator.requests(DESCRIBE_CONTACT), 4);
+    }
+
+    #[tokio::test]
+    async fn hours_overrides_are_created_listed_limited_and_deleted() {
+        use aws_sdk_connect::types::{HoursOfOperationOverrideConfig, OverrideDays, OverrideTimeSlice, OverrideType};
+        let emulator = ConnectEmulator::start().await.unwrap();
+        let client = client(&emulator);
+        let slice = |h| OverrideTimeSlice::builder().hours(h).minutes(0).build().unwrap();
+        let create = |name: String, date: &str| {
+            client
+                .create_hours_of_operation_override()
+                .instance_id(emulator.instance_arn())
+                .hours_of_operation_id("h-1")
+                .name(name)
+                .override_type(OverrideType::Closed)
+                .config(
+                    HoursOfOperationOverrideConfig::builder()
+                        .day(OverrideDays::Monday)
+                        .start_time(slice(0))
+                        .end_time(slice(23))
+                        .build(),
+                )
+                .effective_from(date)
+                .effective_till(date)
+                .send()
+        };
+        emulator.add_hours_override("h-1", "Company anniversary", "2026-12-01");
+        let id = create("holiday 2026-11-23 勤労感謝の日".into(), "2026-11-23")
+            .await
+            .unwrap()
+            .hours_of_operation_override_id
+            .unwrap();
+        let duplicate = create("holiday 2026-11-23 勤労感謝の日".into(), "2026-11-23").await.unwrap_err();
+        assert_eq!(duplicate.raw_response().map(|r| r.status().as_u16()), Some(409));
+        assert!(create("bad dates".into(), "23/11/2026").await.is_err());
+        let listed = client
+            .list_hours_of_operation_overrides()
+            .instance_id("i")
+            .hours_of_operation_id("h-1")
+            .max_results(1)
+            .into_paginator()
+            .items()
+            .send()
+            .try_collect()
+            .await
+            .unwrap();
+        let names: Vec<&str> = listed.iter().filter_map(|o| o.name()).collect();
+        assert_eq!(names, ["Company anniversary", "holiday 2026-11-23 勤労感謝の日"]);
+        assert_eq!(emulator.hours_overrides("h-1")[1].override_type, "CLOSED");
+
+        for i in 0..48 {
+            create(format!("holiday extra {i}"), "2027-01-01").await.unwrap();
+        }
+        let full = create("one too many".into(), "2027-01-02").await.unwrap_err();
+        assert!(format!("{full:?}").contains("ServiceQuotaExceeded"), "{full:?}");
+
+        client
+            .delete_hours_of_operation_override()
+            .instance_id("i")
+            .hours_of_operation_id("h-1")
+            .hours_of_operation_override_id(&id)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(emulator.hours_overrides("h-1").len(), 49);
+        let gone = client
+            .delete_hours_of_operation_override()
+            .instance_id("i")
+            .hours_of_operation_id("h-1")
+            .hours_of_operation_override_id(&id)
+            .send()
+            .await
+            .unwrap_err();
+        assert!(gone.as_service_error().is_some_and(|e| e.is_resource_not_found_exception()), "{gone:?}");
     }
 
     #[tokio::test]

@@ -1,0 +1,183 @@
+//! Hours-of-operation overrides of one Connect instance: list, create closed-all-day, delete.
+
+use aws_config::SdkConfig;
+use aws_sdk_connect::Client;
+use aws_sdk_connect::types::{HoursOfOperationOverrideConfig, OverrideDays, OverrideTimeSlice, OverrideType};
+use chrono::{Datelike, Weekday};
+use connect_core::holidays::Holiday;
+use connect_core::overrides::ExistingOverride;
+use connect_core::ports::HoursOverrides;
+
+use crate::connect::{ConnectError, connect_error};
+
+const PAGE: i32 = 100;
+
+pub struct ConnectHoursOverrides {
+    client: Client,
+    instance_id: String,
+}
+
+impl ConnectHoursOverrides {
+    pub fn new(client: Client, instance_id: impl Into<String>) -> Self {
+        ConnectHoursOverrides { client, instance_id: instance_id.into() }
+    }
+
+    pub fn from_conf(conf: &SdkConfig, instance_id: &str) -> Self {
+        Self::new(Client::new(conf), instance_id)
+    }
+}
+
+fn override_day(day: Weekday) -> OverrideDays {
+    match day {
+        Weekday::Mon => OverrideDays::Monday,
+        Weekday::Tue => OverrideDays::Tuesday,
+        Weekday::Wed => OverrideDays::Wednesday,
+        Weekday::Thu => OverrideDays::Thursday,
+        Weekday::Fri => OverrideDays::Friday,
+        Weekday::Sat => OverrideDays::Saturday,
+        Weekday::Sun => OverrideDays::Sunday,
+    }
+}
+
+/// Closed from 00:00 to 23:59 on the holiday's weekday, effective that date only.
+fn closed_all_day(holiday: &Holiday) -> Result<HoursOfOperationOverrideConfig, ConnectError> {
+    let time = |hours, minutes| {
+        OverrideTimeSlice::builder()
+            .hours(hours)
+            .minutes(minutes)
+            .build()
+            .map_err(|e| connect_error("CreateHoursOfOperationOverride")(e.into()))
+    };
+    Ok(HoursOfOperationOverrideConfig::builder()
+        .day(override_day(holiday.date.weekday()))
+        .start_time(time(0, 0)?)
+        .end_time(time(23, 59)?)
+        .build())
+}
+
+impl HoursOverrides for ConnectHoursOverrides {
+    type Error = ConnectError;
+
+    async fn list(&self, hours_id: &str) -> Result<Vec<ExistingOverride>, ConnectError> {
+        let overrides = self
+            .client
+            .list_hours_of_operation_overrides()
+            .instance_id(&self.instance_id)
+            .hours_of_operation_id(hours_id)
+            .max_results(PAGE)
+            .into_paginator()
+            .items()
+            .send()
+            .try_collect()
+            .await
+            .map_err(|e| connect_error("ListHoursOfOperationOverrides")(e.into()))?;
+        Ok(overrides
+            .into_iter()
+            .filter_map(|o| {
+                Some(ExistingOverride { id: o.hours_of_operation_override_id?, name: o.name.unwrap_or_default() })
+            })
+            .collect())
+    }
+
+    async fn create_closed(&self, hours_id: &str, name: &str, holiday: &Holiday) -> Result<String, ConnectError> {
+        let date = holiday.date.to_string();
+        let created = self
+            .client
+            .create_hours_of_operation_override()
+            .instance_id(&self.instance_id)
+            .hours_of_operation_id(hours_id)
+            .name(name)
+            .description("Public holiday, kept in step by connect-lambdas holiday-fetcher")
+            .override_type(OverrideType::Closed)
+            .config(closed_all_day(holiday)?)
+            .effective_from(&date)
+            .effective_till(&date)
+            .send()
+            .await
+            .map_err(|e| connect_error("CreateHoursOfOperationOverride")(e.into()))?;
+        Ok(created.hours_of_operation_override_id.unwrap_or_default())
+    }
+
+    async fn delete(&self, hours_id: &str, override_id: &str) -> Result<(), ConnectError> {
+        self.client
+            .delete_hours_of_operation_override()
+            .instance_id(&self.instance_id)
+            .hours_of_operation_id(hours_id)
+            .hours_of_operation_override_id(override_id)
+            .send()
+            .await
+            .map_err(|e| connect_error("DeleteHoursOfOperationOverride")(e.into()))?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_support::{http_response, interceptor, mocked_conf};
+    use aws_sdk_connect::operation::create_hours_of_operation_override::CreateHoursOfOperationOverrideOutput;
+    use aws_sdk_connect::operation::list_hours_of_operation_overrides::ListHoursOfOperationOverridesOutput;
+    use aws_sdk_connect::types::HoursOfOperationOverride;
+    use aws_smithy_mocks::{Rule, mock};
+    use connect_core::ports::error_chain;
+
+    async fn hours(rules: &[&Rule]) -> ConnectHoursOverrides {
+        let conf = mocked_conf(crate::CallProfile::Background).await;
+        let client =
+            Client::from_conf(aws_sdk_connect::config::Builder::from(&conf).interceptor(interceptor(rules)).build());
+        ConnectHoursOverrides::new(client, "inst-1")
+    }
+
+    fn holiday() -> Holiday {
+        Holiday { date: "2026-11-23".parse().unwrap(), name: "勤労感謝の日".into() }
+    }
+
+    #[tokio::test]
+    async fn overrides_are_listed_over_every_page() {
+        let item = |id: &str| {
+            HoursOfOperationOverride::builder().hours_of_operation_override_id(id).name(format!("name {id}")).build()
+        };
+        let list = mock!(Client::list_hours_of_operation_overrides)
+            .sequence()
+            .output(move || {
+                ListHoursOfOperationOverridesOutput::builder()
+                    .hours_of_operation_override_list(item("a"))
+                    .next_token("t")
+                    .build()
+            })
+            .output(move || {
+                ListHoursOfOperationOverridesOutput::builder().hours_of_operation_override_list(item("b")).build()
+            })
+            .build();
+        let found = hours(&[&list]).await.list("h-1").await.unwrap();
+        assert_eq!(found.iter().map(|o| o.id.as_str()).collect::<Vec<_>>(), ["a", "b"]);
+        assert_eq!(list.num_calls(), 2);
+    }
+
+    #[tokio::test]
+    async fn a_holiday_becomes_a_closed_override_for_its_date_and_weekday() {
+        let create = mock!(Client::create_hours_of_operation_override)
+            .match_requests(|r| {
+                r.override_type() == Some(&OverrideType::Closed)
+                    && r.effective_from() == Some("2026-11-23")
+                    && r.effective_till() == Some("2026-11-23")
+                    && r.name() == Some("holiday 2026-11-23 勤労感謝の日")
+                    && r.config().first().and_then(|c| c.day()) == Some(&OverrideDays::Monday)
+            })
+            .then_output(|| {
+                CreateHoursOfOperationOverrideOutput::builder().hours_of_operation_override_id("ov-1").build()
+            });
+        let id = hours(&[&create]).await.create_closed("h-1", "holiday 2026-11-23 勤労感謝の日", &holiday()).await;
+        assert_eq!(id.unwrap(), "ov-1");
+    }
+
+    #[tokio::test]
+    async fn a_full_hours_of_operation_is_an_error_naming_the_operation() {
+        let full = mock!(Client::create_hours_of_operation_override).then_http_response(|| {
+            http_response(402, r#"{"__type":"ServiceQuotaExceededException","message":"at most 50 overrides"}"#)
+        });
+        let err = hours(&[&full]).await.create_closed("h-1", "n", &holiday()).await.unwrap_err();
+        assert!(error_chain(&err).contains("CreateHoursOfOperationOverride"), "{}", error_chain(&err));
+        assert_eq!(full.num_calls(), 1);
+    }
+}
