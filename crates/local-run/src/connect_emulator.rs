@@ -249,6 +249,11 @@ struct State {
 }
 
 impl State {
+    fn new_override_id(&mut self) -> String {
+        self.next_override += 1;
+        format!("ho-{:06}", self.next_override)
+    }
+
     fn queues_of(&self, routing_profile_id: &str) -> &[String] {
         self.routing_profile_queues.get(routing_profile_id).map(Vec::as_slice).unwrap_or_default()
     }
@@ -399,8 +404,7 @@ impl ConnectEmulator {
     /// An override made by a person in the console (standard hours on `date`).
     pub fn add_hours_override(&self, hours_id: &str, name: &str, date: &str) {
         let mut state = lock(&self.state);
-        state.next_override += 1;
-        let id = format!("ho-{:06}", state.next_override);
+        let id = state.new_override_id();
         state.hours_overrides.entry(hours_id.to_owned()).or_default().push(HoursOverride {
             id,
             name: name.to_owned(),
@@ -593,6 +597,13 @@ fn parse_query(query: &str) -> Vec<(String, String)> {
         .collect()
 }
 
+/// The `maxResults` query parameter of the paginated GET operations.
+fn max_results_of(query: &[(String, String)]) -> Result<Option<i64>, ApiError> {
+    query_value(query, "maxResults")
+        .map(|text| text.parse::<i64>().map_err(|_| invalid_parameter(format!("maxResults {text:?}"))))
+        .transpose()
+}
+
 fn query_value<'a>(query: &'a [(String, String)], name: &str) -> Option<&'a str> {
     query.iter().find(|(key, _)| key.eq_ignore_ascii_case(name)).map(|(_, value)| value.as_str())
 }
@@ -772,10 +783,7 @@ fn string_map(value: &Value) -> HashMap<String, String> {
 // Operations
 
 fn list_users(state: &State, query: &[(String, String)]) -> Result<Value, ApiError> {
-    let max_results = match query_value(query, "maxResults") {
-        None => None,
-        Some(text) => Some(text.parse::<i64>().map_err(|_| invalid_parameter(format!("maxResults {text:?}")))?),
-    };
+    let max_results = max_results_of(query)?;
     let page = paginate(
         query_value(query, "nextToken"),
         max_results,
@@ -1126,10 +1134,7 @@ fn override_json(hours_id: &str, o: &HoursOverride) -> Value {
 
 fn list_hours_overrides(state: &State, hours_id: &str, query: &[(String, String)]) -> Result<Value, ApiError> {
     let overrides = state.hours_overrides.get(hours_id).map(Vec::as_slice).unwrap_or_default();
-    let max_results = match query_value(query, "maxResults") {
-        None => None,
-        Some(text) => Some(text.parse::<i64>().map_err(|_| invalid_parameter(format!("maxResults {text:?}")))?),
-    };
+    let max_results = max_results_of(query)?;
     let page = paginate(query_value(query, "nextToken"), max_results, DEFAULT_PAGE, MAX_PAGE, overrides.len())?;
     let listed: Vec<Value> =
         overrides.iter().skip(page.start).take(page.len()).map(|o| override_json(hours_id, o)).collect();
@@ -1164,8 +1169,7 @@ fn create_hours_override(state: &mut State, hours_id: &str, body: &Value) -> Res
             format!("at most {MAX_HOURS_OVERRIDES} overrides per hours of operation"),
         ));
     }
-    state.next_override += 1;
-    let id = format!("ho-{:06}", state.next_override);
+    let id = state.new_override_id();
     state.hours_overrides.entry(hours_id.to_owned()).or_default().push(HoursOverride {
         id: id.clone(),
         name: name.to_owned(),
