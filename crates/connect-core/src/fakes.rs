@@ -607,13 +607,17 @@ impl HoursOverrides for FakeHours {
 
 /// A sample event from `events/<function>/<name>.json`, the same files `cargo lambda invoke
 /// --data-file` takes. A missing or broken sample fails the test that asked for it.
-#[allow(clippy::panic)]
 pub fn sample_event(function: &str, name: &str) -> serde_json::Value {
-    let path = format!("{}/../../events/{function}/{name}.json", env!("CARGO_MANIFEST_DIR"));
-    let parsed = std::fs::read_to_string(&path)
+    fixture(&format!("{}/../../events/{function}/{name}.json", env!("CARGO_MANIFEST_DIR")))
+}
+
+/// A JSON file of the workspace that a test needs; a missing or broken one fails that test.
+#[allow(clippy::panic)]
+fn fixture<T: serde::de::DeserializeOwned>(path: &str) -> T {
+    let parsed = std::fs::read_to_string(path)
         .map_err(|e| e.to_string())
         .and_then(|text| serde_json::from_str(&text).map_err(|e| e.to_string()));
-    parsed.unwrap_or_else(|e| panic!("sample event {path}: {e}"))
+    parsed.unwrap_or_else(|e| panic!("{path}: {e}"))
 }
 
 /// What a contact-flow function publishes in `crates/<function>/contract.json` for the flows'
@@ -626,13 +630,8 @@ pub struct Contract {
 }
 
 /// The published contract of `function`. A missing or broken file fails the test that asked.
-#[allow(clippy::panic)]
 pub fn contract(function: &str) -> Contract {
-    let path = format!("{}/../{function}/contract.json", env!("CARGO_MANIFEST_DIR"));
-    let parsed = std::fs::read_to_string(&path)
-        .map_err(|e| e.to_string())
-        .and_then(|text| serde_json::from_str(&text).map_err(|e| e.to_string()));
-    parsed.unwrap_or_else(|e| panic!("contract {path}: {e}"))
+    fixture(&format!("{}/../{function}/contract.json", env!("CARGO_MANIFEST_DIR")))
 }
 
 /// The flow parameters a handler's source reads: each `parameter("name")`, and `phoneNumber`
