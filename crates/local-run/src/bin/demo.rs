@@ -1,5 +1,5 @@
-//! `make demo`: the holiday pipeline, returning-caller routing and an outbound campaign on
-//! emulated AWS, with a readable transcript.
+//! `make demo`: the holiday pipeline (with hours-of-operation overrides), returning-caller
+//! routing and an outbound campaign on emulated AWS, with a readable transcript.
 //!
 //! moto plays S3, SNS, SQS and DynamoDB; a loopback server plays the calendar site and the
 //! project's emulator plays Amazon Connect; the real function
@@ -72,10 +72,54 @@ async fn run() -> anyhow::Result<()> {
             answer["error"].as_str().map(|e| format!(" ({e})")).unwrap_or_default(),
         );
     }
+    hours_overrides(&rig).await?;
     drop((check, fetcher, rig));
     returning_caller().await?;
     outbound_campaign().await?;
     println!("\n== demo complete; stopping moto, the emulators and the functions ==");
+    Ok(())
+}
+
+/// holiday-fetcher keeping a Connect hours of operation's holiday overrides in step (a person's
+/// override stays), then a second run that finds nothing to change.
+async fn hours_overrides(rig: &HolidayRig) -> anyhow::Result<()> {
+    use local_run::connect_emulator::{CREATE_HOURS_OVERRIDE, ConnectEmulator, DELETE_HOURS_OVERRIDE, instance_arn};
+    println!("\n-- hours-of-operation overrides (holiday-fetcher + the Connect emulator) --");
+    rig.calendars.set(CALENDAR_PATH, StubResponse::ok(local_run::holidays::sample_calendar()?));
+    let connect = ConnectEmulator::start().await?;
+    connect.add_hours_override("main-hours", "Company anniversary", "2026-12-01");
+    let (endpoint, instance) = (connect.endpoint(), instance_arn());
+    let env = [
+        ("AWS_ENDPOINT_URL_CONNECT", endpoint.as_str()),
+        ("CONNECT_INSTANCE_ID", instance.as_str()),
+        ("HOURS_OF_OPERATION_IDS", "main-hours"),
+        ("CLOSED_DATES", "12-29..01-03"),
+    ];
+    let mut fetcher = rig.spawn_fetcher(&env).await?;
+    let writes = || connect.requests(CREATE_HOURS_OVERRIDE) + connect.requests(DELETE_HOURS_OVERRIDE);
+    for run in ["first run", "second run"] {
+        let before = writes();
+        let summary = fetcher.invoke(&json!({"source": "aws.events"})).await?.response()?;
+        let report = &summary["overrides"][0];
+        let count = |key: &str| report[key].as_array().map(Vec::len).unwrap_or_default();
+        println!(
+            "   {run}: created {}, removed {}, kept {}, did not fit {} (Connect allows 50); {} create/delete requests",
+            count("created"),
+            count("removed"),
+            report["kept"],
+            count("notFitting"),
+            writes() - before
+        );
+    }
+    let overrides = connect.hours_overrides("main-hours");
+    for o in overrides.iter().take(4) {
+        println!("      {:<40} {} {}", o.name, o.override_type, o.effective_from);
+    }
+    let kept = overrides.iter().any(|o| o.name == "Company anniversary");
+    println!(
+        "      ... {} overrides in all; the person's \"Company anniversary\" still there: {kept}",
+        overrides.len()
+    );
     Ok(())
 }
 
