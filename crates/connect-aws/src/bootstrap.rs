@@ -85,6 +85,27 @@ pub fn init_tracing() {
         .try_init();
 }
 
+/// POSTs an init error to the Runtime API on loopback with the hyper client the SDK already
+/// links (a second HTTP stack, such as reqwest, would add to every function's package).
+async fn post_init_error(api: &str, body: String) -> Result<(), Box<dyn Error + Send + Sync>> {
+    use http_body_util::Full;
+    use hyper_util::rt::TokioIo;
+
+    let stream = tokio::net::TcpStream::connect(api).await?;
+    let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream)).await?;
+    tokio::spawn(connection);
+    let request = hyper::Request::post("/2018-06-01/runtime/init/error")
+        .header(hyper::header::HOST, api)
+        .header(hyper::header::CONTENT_TYPE, "application/json")
+        .header("Lambda-Runtime-Function-Error-Type", "InvalidConfiguration")
+        .body(Full::new(bytes::Bytes::from(body)))?;
+    let status = sender.send_request(request).await?.status();
+    if !status.is_success() {
+        return Err(format!("the Runtime API answered {status}").into());
+    }
+    Ok(())
+}
+
 /// Passes a value through, or logs the init error, reports it to the Lambda Runtime API's
 /// `/init/error` (so the console and the invoke show the reason, not a bare exit code) and
 /// returns it for `main` to end with.
@@ -100,16 +121,10 @@ where
     tracing::error!(error = %message, "init failed");
     if let Ok(api) = std::env::var("AWS_LAMBDA_RUNTIME_API") {
         let body = serde_json::json!({ "errorType": "InvalidConfiguration", "errorMessage": message });
-        let posted = reqwest::Client::new()
-            .post(format!("http://{api}/2018-06-01/runtime/init/error"))
-            .header("Lambda-Runtime-Function-Error-Type", "InvalidConfiguration")
-            .timeout(Duration::from_secs(2))
-            .header("Content-Type", "application/json")
-            .body(body.to_string())
-            .send()
-            .await;
-        if let Err(e) = posted {
-            tracing::warn!(error = %e, "could not report the init error to the Runtime API");
+        match tokio::time::timeout(Duration::from_secs(2), post_init_error(&api, body.to_string())).await {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => tracing::warn!(error = %e, "could not report the init error to the Runtime API"),
+            Err(_) => tracing::warn!("the Runtime API did not take the init error within 2 s"),
         }
     }
     Err(Box::new(error))
