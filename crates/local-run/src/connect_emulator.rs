@@ -1037,22 +1037,23 @@ fn contact_summary(contact: &EmulatedContact) -> Value {
         summary.insert("DisconnectTimestamp".to_owned(), json!(epoch(disconnected)));
     }
     if let Some(queue_id) = &contact.queue_id {
-        let mut queue = Map::new();
-        queue.insert("Id".to_owned(), json!(queue_id));
-        if let Some(enqueued) = &contact.enqueued_at {
-            queue.insert("EnqueueTimestamp".to_owned(), json!(epoch(enqueued)));
-        }
-        summary.insert("QueueInfo".to_owned(), Value::Object(queue));
+        summary.insert("QueueInfo".to_owned(), id_and_time(queue_id, "EnqueueTimestamp", contact.enqueued_at.as_ref()));
     }
     if let Some(agent_id) = &contact.agent_id {
-        let mut agent = Map::new();
-        agent.insert("Id".to_owned(), json!(agent_id));
-        if let Some(connected) = &contact.connected_to_agent_at {
-            agent.insert("ConnectedToAgentTimestamp".to_owned(), json!(epoch(connected)));
-        }
-        summary.insert("AgentInfo".to_owned(), Value::Object(agent));
+        let connected = contact.connected_to_agent_at.as_ref();
+        summary.insert("AgentInfo".to_owned(), id_and_time(agent_id, "ConnectedToAgentTimestamp", connected));
     }
     Value::Object(summary)
+}
+
+/// `QueueInfo` / `AgentInfo`: an `Id`, and a timestamp when there is one.
+fn id_and_time(id: &str, time_key: &str, at: Option<&DateTime<Utc>>) -> Value {
+    let mut info = Map::new();
+    info.insert("Id".to_owned(), json!(id));
+    if let Some(at) = at {
+        info.insert(time_key.to_owned(), json!(epoch(at)));
+    }
+    Value::Object(info)
 }
 
 /// E.164: `+` and 7 to 15 digits.
