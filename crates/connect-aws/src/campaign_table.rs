@@ -237,7 +237,7 @@ impl CampaignTable for DynamoCampaignTable {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::test_support::{http_response, interceptor, mocked_conf};
+    use crate::test_support::{http_response, mocked_client};
     use aws_sdk_dynamodb::operation::scan::ScanOutput;
     use aws_sdk_dynamodb::operation::update_item::UpdateItemOutput;
     use aws_sdk_dynamodb::types::error::ConditionalCheckFailedException;
@@ -248,9 +248,7 @@ mod tests {
     const NUMBER: &str = "+819012345678";
 
     async fn table(rules: &[&Rule]) -> DynamoCampaignTable {
-        let conf = mocked_conf(crate::CallProfile::Background).await;
-        let client =
-            Client::from_conf(aws_sdk_dynamodb::config::Builder::from(&conf).interceptor(interceptor(rules)).build());
+        let client = mocked_client!(aws_sdk_dynamodb, crate::CallProfile::Background, rules);
         DynamoCampaignTable::new(client, "customers")
     }
 

@@ -309,7 +309,7 @@ impl ContactHistory for ConnectContactHistory {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::test_support::{http_response, interceptor, mocked_conf};
+    use crate::test_support::{http_response, mocked_client};
     use aws_sdk_connect::operation::get_current_user_data::{GetCurrentUserDataError, GetCurrentUserDataOutput};
     use aws_sdk_connect::operation::list_users::ListUsersOutput;
     use aws_sdk_connect::operation::search_contacts::SearchContactsOutput;
@@ -321,8 +321,7 @@ mod tests {
     use connect_core::ports::error_chain;
 
     async fn client(rules: &[&Rule]) -> Client {
-        let conf = mocked_conf(crate::CallProfile::ContactFlow).await;
-        Client::from_conf(aws_sdk_connect::config::Builder::from(&conf).interceptor(interceptor(rules)).build())
+        mocked_client!(aws_sdk_connect, crate::CallProfile::ContactFlow, rules)
     }
 
     async fn directory(rules: &[&Rule], scope: AgentScope) -> ConnectAgentDirectory {

@@ -142,7 +142,7 @@ impl AssignmentStore for DynamoAssignmentStore {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::test_support::{http_response, interceptor, mocked_conf};
+    use crate::test_support::{http_response, mocked_client};
     use aws_sdk_dynamodb::operation::get_item::{GetItemError, GetItemOutput};
     use aws_sdk_dynamodb::operation::put_item::{PutItemError, PutItemOutput};
     use aws_sdk_dynamodb::types::error::ConditionalCheckFailedException;
@@ -151,9 +151,7 @@ mod tests {
     use connect_core::ports::error_chain;
 
     async fn store(rules: &[&Rule]) -> DynamoAssignmentStore {
-        let conf = mocked_conf(crate::CallProfile::ContactFlow).await;
-        let client =
-            Client::from_conf(aws_sdk_dynamodb::config::Builder::from(&conf).interceptor(interceptor(rules)).build());
+        let client = mocked_client!(aws_sdk_dynamodb, crate::CallProfile::ContactFlow, rules);
         DynamoAssignmentStore::new(client, "assignments")
     }
 

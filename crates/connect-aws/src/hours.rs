@@ -114,7 +114,7 @@ impl HoursOverrides for ConnectHoursOverrides {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::test_support::{http_response, interceptor, mocked_conf};
+    use crate::test_support::{http_response, mocked_client};
     use aws_sdk_connect::operation::create_hours_of_operation_override::CreateHoursOfOperationOverrideOutput;
     use aws_sdk_connect::operation::list_hours_of_operation_overrides::ListHoursOfOperationOverridesOutput;
     use aws_sdk_connect::types::HoursOfOperationOverride;
@@ -122,9 +122,7 @@ mod tests {
     use connect_core::ports::error_chain;
 
     async fn hours(rules: &[&Rule]) -> ConnectHoursOverrides {
-        let conf = mocked_conf(crate::CallProfile::Background).await;
-        let client =
-            Client::from_conf(aws_sdk_connect::config::Builder::from(&conf).interceptor(interceptor(rules)).build());
+        let client = mocked_client!(aws_sdk_connect, crate::CallProfile::Background, rules);
         ConnectHoursOverrides::new(client, "inst-1")
     }
 

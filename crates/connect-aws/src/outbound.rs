@@ -119,7 +119,7 @@ impl OutboundCalls for ConnectOutbound {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::test_support::{http_response, interceptor, mocked_conf};
+    use crate::test_support::{http_response, mocked_client};
     use aws_sdk_connect::operation::describe_contact::{DescribeContactError, DescribeContactOutput};
     use aws_sdk_connect::operation::get_current_metric_data::GetCurrentMetricDataOutput;
     use aws_sdk_connect::operation::start_outbound_voice_contact::StartOutboundVoiceContactOutput;
@@ -130,9 +130,7 @@ mod tests {
     use connect_core::ports::error_chain;
 
     async fn outbound(rules: &[&Rule]) -> ConnectOutbound {
-        let conf = mocked_conf(crate::CallProfile::Background).await;
-        let client =
-            Client::from_conf(aws_sdk_connect::config::Builder::from(&conf).interceptor(interceptor(rules)).build());
+        let client = mocked_client!(aws_sdk_connect, crate::CallProfile::Background, rules);
         let target = OutboundTarget {
             instance_id: "inst-1".into(),
             contact_flow_id: "flow-1".into(),

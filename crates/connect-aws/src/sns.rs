@@ -55,14 +55,13 @@ impl Notifier for SnsNotifier {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::test_support::{interceptor, mocked_conf};
+    use crate::test_support::mocked_client;
     use aws_sdk_sns::operation::publish::{PublishError, PublishOutput};
     use aws_smithy_mocks::{Rule, mock};
     use aws_smithy_types::error::ErrorMetadata;
 
     async fn client(profile: crate::CallProfile, rules: &[&Rule]) -> Client {
-        let conf = mocked_conf(profile).await;
-        Client::from_conf(aws_sdk_sns::config::Builder::from(&conf).interceptor(interceptor(rules)).build())
+        mocked_client!(aws_sdk_sns, profile, rules)
     }
 
     #[tokio::test]

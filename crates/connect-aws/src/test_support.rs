@@ -28,3 +28,16 @@ pub(crate) fn interceptor(rules: &[&Rule]) -> MockResponseInterceptor {
 pub(crate) fn http_response(status: u16, body: &'static str) -> Response {
     Response::new(StatusCode::try_from(status).unwrap_or_else(|_| unreachable!()), SdkBody::from(body))
 }
+
+/// A service client whose HTTP layer answers from `rules`, with `profile`'s timeouts and
+/// retries: `mocked_client!(aws_sdk_dynamodb, CallProfile::ContactFlow, rules)`.
+macro_rules! mocked_client {
+    ($sdk:ident, $profile:expr, $rules:expr) => {
+        $sdk::Client::from_conf(
+            $sdk::config::Builder::from(&crate::test_support::mocked_conf($profile).await)
+                .interceptor(crate::test_support::interceptor($rules))
+                .build(),
+        )
+    };
+}
+pub(crate) use mocked_client;
