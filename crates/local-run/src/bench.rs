@@ -16,7 +16,7 @@ use connect_core::assignments::Assignment;
 use connect_core::phone::CallerNumber;
 use serde_json::{Value, json};
 
-use crate::aws::{create_phone_number_table, emulator_env, sdk_config};
+use crate::aws::{create_phone_number_table, sdk_config};
 use crate::campaign::{CAMPAIGN, CUSTOMERS_TABLE, OUTBOUND_FLOW, OUTBOUND_QUEUE, answer_event};
 use crate::connect_emulator::{Agent, AgentStatus, ConnectEmulator, OutboundCall, instance_arn};
 use crate::counting_proxy::CountingProxy;
@@ -199,7 +199,7 @@ impl World {
 
     /// Everything every function needs; each reads what it uses.
     fn env(&self, function: &str) -> Vec<(String, String)> {
-        let mut env = emulator_env(&self.proxy.endpoint());
+        let mut env = self.connect.function_env(&self.proxy.endpoint());
         let mut own = |name: &str, value: String| env.push((name.to_owned(), value));
         // Where TLS roots are read from at init (set it to compare with the platform default,
         // which reads the bundle and then every file of the certificate directory).
@@ -208,8 +208,6 @@ impl World {
                 own(name, value);
             }
         }
-        own("AWS_ENDPOINT_URL_CONNECT", self.connect.endpoint());
-        own("CONNECT_INSTANCE_ID", instance_arn());
         match function {
             "holiday-fetcher" | "holiday-check" => {
                 own("HOLIDAY_BUCKET", BUCKET.to_owned());

@@ -8,7 +8,7 @@ use aws_config::SdkConfig;
 use aws_sdk_dynamodb::types::AttributeValue;
 use serde_json::{Value, json};
 
-use crate::aws::{create_phone_number_table, emulator_env, item_by_number, sdk_config};
+use crate::aws::{create_phone_number_table, item_by_number, sdk_config};
 use crate::connect_emulator::{ConnectEmulator, OutboundCall, instance_arn};
 use crate::runtime_api::{FunctionOptions, LambdaProcess};
 use crate::{Moto, function_binary};
@@ -65,10 +65,8 @@ impl CampaignRig {
 
     /// The environment of both campaign functions; `own` adds or overrides.
     pub fn env(&self, own: &[(&str, &str)]) -> Vec<(String, String)> {
-        let mut env = emulator_env(self.moto.endpoint());
-        env.push(("AWS_ENDPOINT_URL_CONNECT".into(), self.connect.endpoint()));
+        let mut env = self.connect.function_env(self.moto.endpoint());
         for (name, value) in [
-            ("CONNECT_INSTANCE_ID", instance_arn()),
             ("CUSTOMERS_TABLE", CUSTOMERS_TABLE.to_owned()),
             ("CAMPAIGN", CAMPAIGN.to_owned()),
             ("CONTACT_FLOW_ID", OUTBOUND_FLOW.to_owned()),

@@ -277,6 +277,15 @@ impl ConnectEmulator {
         Ok(ConnectEmulator { server, state })
     }
 
+    /// A function's environment for emulated AWS at `aws_endpoint` (moto) with Connect served
+    /// here: `AWS_ENDPOINT_URL_CONNECT` and `CONNECT_INSTANCE_ID` on top of [`crate::emulator_env`].
+    pub fn function_env(&self, aws_endpoint: &str) -> Vec<(String, String)> {
+        let mut env = crate::emulator_env(aws_endpoint);
+        env.push(("AWS_ENDPOINT_URL_CONNECT".to_owned(), self.endpoint()));
+        env.push(("CONNECT_INSTANCE_ID".to_owned(), self.instance_arn()));
+        env
+    }
+
     /// `http://127.0.0.1:PORT`, for the SDK's `endpoint_url` / `AWS_ENDPOINT_URL`.
     pub fn endpoint(&self) -> String {
         self.server.url()

@@ -14,7 +14,7 @@ use connect_core::phone::CallerNumber;
 use connect_core::ports::AssignmentStore;
 use serde_json::{Value, json};
 
-use crate::aws::{create_phone_number_table, emulator_env, item_by_number, sdk_config};
+use crate::aws::{create_phone_number_table, item_by_number, sdk_config};
 use crate::connect_emulator::{Agent, AgentStatus, ConnectEmulator};
 use crate::runtime_api::{FunctionOptions, LambdaProcess};
 use crate::{Moto, function_binary};
@@ -54,9 +54,7 @@ impl RoutingRig {
 
     /// The environment of every routing function; `own` adds or overrides.
     pub fn env(&self, own: &[(&str, &str)]) -> Vec<(String, String)> {
-        let mut env = emulator_env(self.moto.endpoint());
-        env.push(("AWS_ENDPOINT_URL_CONNECT".into(), self.connect.endpoint()));
-        env.push(("CONNECT_INSTANCE_ID".into(), self.connect.instance_arn()));
+        let mut env = self.connect.function_env(self.moto.endpoint());
         env.push(("ASSIGNMENTS_TABLE".into(), TABLE.into()));
         env.extend(own.iter().map(|(k, v)| (k.to_string(), v.to_string())));
         env
