@@ -51,7 +51,15 @@ async fn the_benchmark_measures_each_function_and_counts_its_requests() -> anyho
     let choices = requests("ivr-choice-recorder");
     assert_eq!(choices.into_iter().collect::<Vec<_>>(), [("dynamodb:UpdateItem".to_owned(), 1.0)]);
 
+    let (rate, limit) = local_run::bench::quota_call_rate(&lookup).unwrap();
+    assert_eq!((rate, limit.as_str()), (2.0, "GetCurrentUserData"), "one request per call at 2/s");
+    assert_eq!(local_run::bench::quota_call_rate(&requests("holiday-check")), None);
+
     let markdown = report.markdown(&describe_machine());
+    assert!(
+        markdown.contains("| last-agent-lookup | GetCurrentUserData 1 | GetCurrentUserData 2/s, 5 | 2.00 |"),
+        "{markdown}"
+    );
     for function in ["bench-floor", "holiday-check", "last-agent-lookup"] {
         assert!(markdown.contains(&format!("| {function} |")), "{markdown}");
     }

@@ -219,7 +219,9 @@ async fn fetcher_keeps_hours_of_operation_overrides_in_step() -> anyhow::Result<
 
     // Connect failing: the list stays published, the sync is reported as failed
     rig.inbox.drain().await?;
-    connect.fail_next(LIST_HOURS_OVERRIDES, 500, "InternalServiceException", 6);
+    // every attempt of both hours of operation (the SDK retries 5xx)
+    let attempts = connect_aws::bootstrap::BACKGROUND_ATTEMPTS as usize;
+    connect.fail_next(LIST_HOURS_OVERRIDES, 500, "InternalServiceException", 2 * attempts);
     let failed = fetcher.invoke(&event("holiday-fetcher", "scheduled")?).await?.response()?;
     assert_eq!(failed["status"], "unchanged");
     assert!(

@@ -13,7 +13,7 @@ use local_run::campaign::{
     CAMPAIGN, CAMPAIGN_DIALER, CUSTOMERS_TABLE, CampaignRig, IVR_CHOICE_RECORDER, OUTBOUND_FLOW, OUTBOUND_QUEUE,
     SOURCE_NUMBER, answer_event,
 };
-use local_run::connect_emulator::{GET_CURRENT_METRIC_DATA, OutboundCall, START_OUTBOUND_VOICE_CONTACT};
+use local_run::connect_emulator::{GET_CURRENT_METRIC_DATA, OutboundCall, Quota, START_OUTBOUND_VOICE_CONTACT};
 use local_run::{LambdaProcess, Outcome};
 use serde_json::{Value, json};
 
@@ -141,6 +141,10 @@ async fn two_dialer_runs_over_one_list_never_call_a_customer_twice() -> anyhow::
     rig.add_pending(&refs).await?;
     // nobody free at first, so both runs read the whole list as pending before either dials
     rig.connect.set_agents_available(OUTBOUND_QUEUE, Some(0));
+    // Two runs at once each pace to Connect's 2 calls/s, together twice the account's quota; the
+    // stack prevents that (reserved concurrency 1). This scene is about claims, so the account here
+    // has a raised StartOutboundVoiceContact quota.
+    rig.connect.set_quota(START_OUTBOUND_VOICE_CONTACT, Some(Quota::new(10.0, 20.0)));
     let env = [("POLL_SECONDS", "0.1")];
     let one = start_run(rig.spawn(CAMPAIGN_DIALER, &env, Duration::from_secs(30)).await?);
     let two = start_run(rig.spawn(CAMPAIGN_DIALER, &env, Duration::from_secs(30)).await?);
@@ -192,9 +196,10 @@ async fn the_dialer_stops_before_its_deadline_and_handles_bad_numbers_and_failur
     assert_eq!(rig.status("+19005550100").await?, Some(-4));
     assert_eq!(rig.connect.outbound_calls().len(), 3, "the malformed number never reached Connect");
 
-    // a failed call (three attempts: the SDK retries 5xx twice) puts the row back to pending
+    // a failed call (every attempt: the SDK retries 5xx) puts the row back to pending
     rig.add_pending(&CUSTOMERS[3..4]).await?;
-    rig.connect.fail_next(START_OUTBOUND_VOICE_CONTACT, 500, "InternalServiceException", 3);
+    let attempts = connect_aws::bootstrap::BACKGROUND_ATTEMPTS as usize;
+    rig.connect.fail_next(START_OUTBOUND_VOICE_CONTACT, 500, "InternalServiceException", attempts);
     let summary = dialer.invoke(&json!({})).await?.response()?;
     assert_eq!((summary["dialed"].as_u64(), summary["failed"].as_u64()), (Some(0), Some(1)), "{summary}");
     assert_eq!(summary["stillPending"], 1);

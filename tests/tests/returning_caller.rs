@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use local_run::LambdaProcess;
-use local_run::connect_emulator::{EmulatedContact, GET_CURRENT_USER_DATA, LIST_USERS};
+use local_run::connect_emulator::{EmulatedContact, GET_CURRENT_USER_DATA, LIST_USERS, Quota};
 use local_run::routing::{AGENT_PICKER, ASSIGNMENT_RECORDER, LAST_AGENT_LOOKUP, RoutingRig, contact_event};
 use serde_json::{Value, json};
 
@@ -76,16 +76,51 @@ async fn a_returning_caller_reaches_the_same_agent_or_the_next_available_one() -
 }
 
 #[tokio::test]
-async fn over_a_thousand_agents_are_paged_and_asked_about_a_hundred_at_a_time() -> anyhow::Result<()> {
+async fn over_a_thousand_agents_outrun_connects_quota_unless_it_is_raised() -> anyhow::Result<()> {
     let rig = RoutingRig::start().await?;
     for i in 0..1_050 {
         rig.add_agent(&format!("agent-{i:04}"), i == 1_037, 1_000.0);
     }
     let mut picker = rig.spawn(AGENT_PICKER, &[]).await?;
+    picker.ready().await?;
+    assert_eq!(rig.connect.requests(LIST_USERS), 2, "two pages of up to 1,000 users, at init");
+
+    // Connect's default quota (2/s, burst 5) cannot take 11 GetCurrentUserData at once: past the
+    // burst they are throttled, retried once, and the caller gets the fallback in time
+    let started = Instant::now();
     let answer = ask(&mut picker, &contact_event("c-1", Some(CALLER), json!({}))).await?;
+    let took = started.elapsed();
+    assert_eq!(fields(&answer, &["status", "error"]), ["error", "agents unavailable"]);
+    assert!(rig.connect.throttled(GET_CURRENT_USER_DATA) >= 6, "{}", rig.connect.throttled(GET_CURRENT_USER_DATA));
+    assert!(took < Duration::from_millis(2_500), "answered in {took:?}");
+
+    // an account whose quota AWS raised: every agent is asked about, 100 at a time
+    rig.connect.set_quota(GET_CURRENT_USER_DATA, Some(Quota::new(50.0, 50.0)));
+    let before = rig.connect.requests(GET_CURRENT_USER_DATA);
+    let answer = ask(&mut picker, &contact_event("c-2", Some(CALLER), json!({}))).await?;
     assert_eq!(fields(&answer, &["status", "agentId"]), ["available", "agent-1037"]);
-    assert_eq!(rig.connect.requests(LIST_USERS), 2, "two pages of up to 1,000 users");
-    assert_eq!(rig.connect.requests(GET_CURRENT_USER_DATA), 11, "11 batches of at most 100 agents");
+    assert_eq!(rig.connect.requests(GET_CURRENT_USER_DATA) - before, 11, "11 batches of at most 100 agents");
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_throttled_state_check_is_retried_then_answered_with_the_fallback_in_time() -> anyhow::Result<()> {
+    let rig = RoutingRig::start().await?;
+    rig.add_agent("suzuki", true, 1_000.0);
+    rig.remember(CALLER, "suzuki", "c-0", Utc::now() - chrono::TimeDelta::days(1), 30).await?;
+    let mut lookup = rig.spawn(LAST_AGENT_LOOKUP, &[]).await?;
+    lookup.ready().await?;
+    // an account whose GetCurrentUserData budget others have used up: every request is throttled
+    rig.connect.set_quota(GET_CURRENT_USER_DATA, Some(Quota::new(0.001, 0.0)));
+    let before = rig.connect.requests(GET_CURRENT_USER_DATA);
+    let started = Instant::now();
+    let outcome = lookup.invoke(&contact_event("c-1", Some(CALLER), json!({}))).await?;
+    let took = started.elapsed();
+    let answer = outcome.response()?;
+    assert_eq!(fields(&answer, &["found", "status", "agentId"]), ["true", "error", "suzuki"], "{answer}");
+    assert_eq!(rig.connect.requests(GET_CURRENT_USER_DATA) - before, 2, "one retry (the contact-flow profile)");
+    assert_eq!(rig.connect.throttled(GET_CURRENT_USER_DATA), 2);
+    assert!(took < Duration::from_millis(2_500), "answered in {took:?}");
     Ok(())
 }
 

@@ -24,6 +24,9 @@ pub fn random_index(n: usize) -> usize {
     fastrand::usize(..n.max(1))
 }
 
+/// Attempts per AWS call of [`CallProfile::Background`].
+pub const BACKGROUND_ATTEMPTS: u32 = 5;
+
 /// How long an AWS call may take, by who is waiting for it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CallProfile {
@@ -52,9 +55,14 @@ impl CallProfile {
             CallProfile::ContactFlow => {
                 RetryConfig::standard().with_max_attempts(2).with_initial_backoff(Duration::from_millis(50))
             }
-            CallProfile::Background => {
-                RetryConfig::standard().with_max_attempts(3).with_initial_backoff(Duration::from_millis(200))
-            }
+            // Connect's quotas (2 requests/s for most operations) are per account, so a dialer
+            // or a sync shares them with everything else: five attempts (backoff up to 0.2, 0.4,
+            // 0.8, 1.6 s) outlast a drained bucket refilling at 2/s. Not the adaptive mode: its
+            // client-side limiter, once throttled, held calls until the 30 s operation timeout
+            // in our tests, which would run a dialer past its deadline.
+            CallProfile::Background => RetryConfig::standard()
+                .with_max_attempts(BACKGROUND_ATTEMPTS)
+                .with_initial_backoff(Duration::from_millis(200)),
         }
     }
 }

@@ -324,10 +324,10 @@ mod tests {
                     r#"{"__type":"com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException","message":"slow down"}"#,
                 )
             })
-            .times(3)
+            .times(crate::bootstrap::BACKGROUND_ATTEMPTS as usize)
             .build();
         let err = table(&[&throttled]).await.claim(&campaign(), NUMBER, at()).await.unwrap_err();
-        assert_eq!(throttled.num_calls(), 3, "the background profile retries twice");
+        assert_eq!(throttled.num_calls(), 5, "the background profile makes five attempts");
         assert!(error_chain(&err).contains("UpdateItem on table customers"), "{}", error_chain(&err));
     }
 

@@ -9,17 +9,20 @@ use connect_core::overrides::ExistingOverride;
 use connect_core::ports::HoursOverrides;
 
 use crate::connect::{ConnectError, connect_error};
+use crate::pacing::ConnectPacer;
 
 const PAGE: i32 = 100;
 
 pub struct ConnectHoursOverrides {
     client: Client,
     instance_id: String,
+    /// A sync of many overrides keeps within Connect's rate (2 requests/s per operation).
+    pacer: ConnectPacer,
 }
 
 impl ConnectHoursOverrides {
     pub fn new(client: Client, instance_id: impl Into<String>) -> Self {
-        ConnectHoursOverrides { client, instance_id: instance_id.into() }
+        ConnectHoursOverrides { client, instance_id: instance_id.into(), pacer: ConnectPacer::default() }
     }
 
     pub fn from_conf(conf: &SdkConfig, instance_id: &str) -> Self {
@@ -59,6 +62,7 @@ impl HoursOverrides for ConnectHoursOverrides {
     type Error = ConnectError;
 
     async fn list(&self, hours_id: &str) -> Result<Vec<ExistingOverride>, ConnectError> {
+        self.pacer.pace("ListHoursOfOperationOverrides").await;
         let overrides = self
             .client
             .list_hours_of_operation_overrides()
@@ -81,6 +85,7 @@ impl HoursOverrides for ConnectHoursOverrides {
 
     async fn create_closed(&self, hours_id: &str, name: &str, holiday: &Holiday) -> Result<String, ConnectError> {
         let date = holiday.date.to_string();
+        self.pacer.pace("CreateHoursOfOperationOverride").await;
         let created = self
             .client
             .create_hours_of_operation_override()
@@ -99,6 +104,7 @@ impl HoursOverrides for ConnectHoursOverrides {
     }
 
     async fn delete(&self, hours_id: &str, override_id: &str) -> Result<(), ConnectError> {
+        self.pacer.pace("DeleteHoursOfOperationOverride").await;
         self.client
             .delete_hours_of_operation_override()
             .instance_id(&self.instance_id)

@@ -10,6 +10,7 @@ pub mod dynamodb;
 pub mod hours;
 pub mod http_calendar;
 pub mod outbound;
+pub mod pacing;
 pub mod s3;
 pub mod settings;
 pub mod sns;

@@ -11,6 +11,7 @@ use connect_core::campaign::{CallState, DialFailure};
 use connect_core::ports::{CallRequest, OutboundCalls};
 
 use crate::connect::{ConnectError, connect_error};
+use crate::pacing::ConnectPacer;
 
 /// Where the dialer's calls go: the flow that runs when the customer answers, the queue whose
 /// agents pace the calls, and the caller ID (the queue's outbound caller ID when `None`).
@@ -25,11 +26,13 @@ pub struct OutboundTarget {
 pub struct ConnectOutbound {
     client: Client,
     target: OutboundTarget,
+    /// The dialer polls and dials for minutes: within Connect's rates (metrics 5/s, others 2/s).
+    pacer: ConnectPacer,
 }
 
 impl ConnectOutbound {
     pub fn new(client: Client, target: OutboundTarget) -> Self {
-        ConnectOutbound { client, target }
+        ConnectOutbound { client, target, pacer: ConnectPacer::default() }
     }
 
     pub fn from_conf(conf: &SdkConfig, target: OutboundTarget) -> Self {
@@ -50,6 +53,7 @@ impl OutboundCalls for ConnectOutbound {
     type Error = ConnectError;
 
     async fn agents_available(&self) -> Result<u32, ConnectError> {
+        self.pacer.pace("GetCurrentMetricData").await;
         let output = self
             .client
             .get_current_metric_data()
@@ -76,6 +80,7 @@ impl OutboundCalls for ConnectOutbound {
 
     async fn place(&self, call: &CallRequest) -> Result<String, (DialFailure, ConnectError)> {
         let attributes: HashMap<String, String> = call.attributes.iter().cloned().collect();
+        self.pacer.pace("StartOutboundVoiceContact").await;
         let output = self
             .client
             .start_outbound_voice_contact()
@@ -98,6 +103,7 @@ impl OutboundCalls for ConnectOutbound {
     }
 
     async fn call_state(&self, contact_id: &str) -> Result<CallState, ConnectError> {
+        self.pacer.pace("DescribeContact").await;
         let output =
             self.client.describe_contact().instance_id(&self.target.instance_id).contact_id(contact_id).send().await;
         let contact = match output {
@@ -200,10 +206,10 @@ mod tests {
         let limited = mock!(Client::start_outbound_voice_contact)
             .sequence()
             .http_response(|| http_response(429, r#"{"__type":"ThrottlingException","message":"Rate exceeded"}"#))
-            .times(3)
+            .times(crate::bootstrap::BACKGROUND_ATTEMPTS as usize)
             .build();
         let (failure, error) = outbound(&[&limited]).await.place(&call()).await.unwrap_err();
-        assert_eq!((failure, limited.num_calls()), (DialFailure::Failed, 3));
+        assert_eq!((failure, limited.num_calls()), (DialFailure::Failed, 5));
         assert!(error_chain(&error).contains("StartOutboundVoiceContact"), "{}", error_chain(&error));
     }
 

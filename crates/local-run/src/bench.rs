@@ -18,6 +18,7 @@ use serde_json::{Value, json};
 
 use crate::aws::{create_phone_number_table, sdk_config};
 use crate::campaign::{CAMPAIGN, CUSTOMERS_TABLE, OUTBOUND_FLOW, OUTBOUND_QUEUE, answer_event};
+use crate::connect_emulator::quotas::default_quota;
 use crate::connect_emulator::{Agent, AgentStatus, ConnectEmulator, OutboundCall, instance_arn};
 use crate::counting_proxy::CountingProxy;
 use crate::holidays::{BUCKET, CALENDAR_PATH, create_bucket_and_topic, sample_calendar};
@@ -138,6 +139,9 @@ impl World {
         let calendars = StubServer::start().await?;
         calendars.set(CALENDAR_PATH, StubResponse::ok(sample_calendar()?));
         let connect = ConnectEmulator::start().await?;
+        // The bench measures speed: a throttled request would be a retry, not the function's cost.
+        // What Connect's quotas allow is reported beside it, from the requests per call.
+        connect.set_quotas_enabled(false);
         let agents: Vec<String> = (0..options.agents).map(|i| format!("agent-{i:03}")).collect();
         for (i, id) in agents.iter().enumerate() {
             let status = AgentStatus::available(1_700_000_000.0 + i as f64);
@@ -520,6 +524,68 @@ impl Report {
              `above direct` is the warm p50 minus it. moto answers from Python, so its requests dominate.",
             o.emulator_samples
         );
+        let _ = writeln!(out, "\n{}", self.quota_markdown());
+        out
+    }
+}
+
+/// The functions a contact flow calls while a caller waits.
+pub const CONTACT_FLOW_FUNCTIONS: [&str; 5] =
+    ["holiday-check", "last-agent-lookup", "agent-picker", "assignment-recorder", "ivr-choice-recorder"];
+
+/// The call rate (calls per second, account-wide) at which Connect's default quotas start throttling
+/// a function that makes `requests` per call: the lowest quota rate / Connect requests per call over
+/// the Connect operations it calls, with that operation; `None` when it makes no Connect request.
+pub fn quota_call_rate(requests: &BTreeMap<String, f64>) -> Option<(f64, String)> {
+    requests
+        .iter()
+        .filter_map(|(op, n)| op.strip_prefix("connect:").map(|op| (op, *n)))
+        .filter(|(_, n)| *n > 0.0)
+        .map(|(op, n)| (default_quota(op).rate / n, op.to_owned()))
+        .min_by(|a, b| a.0.total_cmp(&b.0))
+}
+
+impl Report {
+    /// Per contact-flow function: its Connect requests per call and the inbound call rate at which
+    /// Connect's default quotas (shared by every instance of the account and Region) throttle it.
+    pub fn quota_markdown(&self) -> String {
+        let mut out = String::new();
+        let _ = writeln!(
+            out,
+            "## How far Connect's API quotas let each contact-flow function scale
+"
+        );
+        let _ = writeln!(
+            out,
+            "Connect requests per warm call (from the table above) and the inbound call rate at which Connect's \
+             default API quotas start throttling it: quota rate / requests per call, for its most limiting \
+             operation. The quotas are per account and Region, shared by every instance and every caller of \
+             the API (the emulator's defaults, `crates/local-run/src/connect_emulator/quotas.rs`, cite them).\n"
+        );
+        let _ = writeln!(
+            out,
+            "| function | Connect requests per call | quota (rate/s, burst) | calls/s before throttling |"
+        );
+        let _ = writeln!(out, "|---|---|---|---|");
+        for m in self.measurements.iter().filter(|m| CONTACT_FLOW_FUNCTIONS.contains(&m.function.as_str())) {
+            let connect: Vec<String> = m
+                .requests_per_warm
+                .iter()
+                .filter_map(|(op, n)| op.strip_prefix("connect:").map(|op| format!("{op} {}", trim_float(*n))))
+                .collect();
+            let (requests, quota, rate) = match quota_call_rate(&m.requests_per_warm) {
+                Some((rate, op)) => {
+                    let q = default_quota(&op);
+                    (
+                        connect.join(", "),
+                        format!("{op} {}/s, {}", trim_float(q.rate), trim_float(q.burst)),
+                        format!("{rate:.2}"),
+                    )
+                }
+                None => ("none".to_owned(), "-".to_owned(), "no Connect limit".to_owned()),
+            };
+            let _ = writeln!(out, "| {} | {requests} | {quota} | {rate} |", m.function);
+        }
         out
     }
 }
