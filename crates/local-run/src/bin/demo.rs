@@ -99,16 +99,27 @@ async fn hours_overrides(rig: &HolidayRig) -> anyhow::Result<()> {
     let writes = || connect.requests(CREATE_HOURS_OVERRIDE) + connect.requests(DELETE_HOURS_OVERRIDE);
     for run in ["first run", "second run"] {
         let before = writes();
+        let started = std::time::Instant::now();
         let summary = fetcher.invoke(&json!({"source": "aws.events"})).await?.response()?;
         let report = &summary["overrides"][0];
         let count = |key: &str| report[key].as_array().map(Vec::len).unwrap_or_default();
         println!(
-            "   {run}: created {}, removed {}, kept {}, did not fit {} (Connect allows 50); {} create/delete requests",
+            "   {run}: created {}, removed {}, kept {}, did not fit {} (Connect allows 50); {} create/delete requests in {:.1} s",
             count("created"),
             count("removed"),
             report["kept"],
             count("notFitting"),
-            writes() - before
+            writes() - before,
+            started.elapsed().as_secs_f64()
+        );
+    }
+    {
+        let quota = connect.quota(CREATE_HOURS_OVERRIDE);
+        println!(
+            "      paced to Connect's default quota ({}/s, burst {}): {} throttled",
+            quota.rate,
+            quota.burst,
+            connect.throttled(CREATE_HOURS_OVERRIDE)
         );
     }
     let overrides = connect.hours_overrides("main-hours");
