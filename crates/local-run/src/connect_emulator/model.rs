@@ -348,7 +348,7 @@ impl ServiceModel {
                 let Value::Array(items) = value else {
                     return Err(at("must be a list"));
                 };
-                check_size(shape, items.len(), "length").map_err(|p| at(&p))?;
+                check_bounds(shape, items.len() as f64, "length").map_err(|p| at(&p))?;
                 let item_shape = shape.member.as_ref().map(|r| r.shape.as_str()).unwrap_or_default();
                 for (i, item) in items.iter().enumerate() {
                     self.check_value(item_shape, item, &format!("{path}[{i}]"))?;
@@ -358,7 +358,7 @@ impl ServiceModel {
                 let Value::Object(entries) = value else {
                     return Err(at("must be a map"));
                 };
-                check_size(shape, entries.len(), "size").map_err(|p| at(&p))?;
+                check_bounds(shape, entries.len() as f64, "size").map_err(|p| at(&p))?;
                 let key_shape = shape.key.as_ref().map(|r| r.shape.as_str()).unwrap_or_default();
                 let value_shape = shape.value.as_ref().map(|r| r.shape.as_str()).unwrap_or_default();
                 for (key, entry) in entries {
@@ -371,7 +371,7 @@ impl ServiceModel {
                 let Value::String(text) = value else {
                     return Err(at("must be a string"));
                 };
-                check_size(shape, text.chars().count(), "length").map_err(|p| at(&p))?;
+                check_bounds(shape, text.chars().count() as f64, "length").map_err(|p| at(&p))?;
                 if let Some(allowed) = &shape.enum_values
                     && !allowed.contains(text)
                 {
@@ -387,13 +387,13 @@ impl ServiceModel {
                 let Some(number) = value.as_i64() else {
                     return Err(at("must be an integer"));
                 };
-                check_range(shape, number as f64).map_err(|p| at(&p))?;
+                check_bounds(shape, number as f64, "value").map_err(|p| at(&p))?;
             }
             "double" | "float" => {
                 let Some(number) = value.as_f64() else {
                     return Err(at("must be a number"));
                 };
-                check_range(shape, number).map_err(|p| at(&p))?;
+                check_bounds(shape, number, "value").map_err(|p| at(&p))?;
             }
             "boolean" if !value.is_boolean() => return Err(at("must be a boolean")),
             "timestamp" if !value.is_number() => return Err(at("must be a timestamp (epoch seconds)")),
@@ -454,31 +454,18 @@ fn violation(member: &str, problem: &str) -> Violation {
     Violation { member: member.to_owned(), problem: problem.to_owned() }
 }
 
-fn check_size(shape: &Shape, size: usize, what: &str) -> Result<(), String> {
-    let size = size as f64;
+/// `min`/`max` of a shape against a string's length, a list's length, a map's size or a number's
+/// value (`what`).
+fn check_bounds(shape: &Shape, measure: f64, what: &str) -> Result<(), String> {
     if let Some(min) = shape.min
-        && size < min
+        && measure < min
     {
         return Err(format!("Member must have {what} greater than or equal to {min}"));
     }
     if let Some(max) = shape.max
-        && size > max
+        && measure > max
     {
         return Err(format!("Member must have {what} less than or equal to {max}"));
-    }
-    Ok(())
-}
-
-fn check_range(shape: &Shape, number: f64) -> Result<(), String> {
-    if let Some(min) = shape.min
-        && number < min
-    {
-        return Err(format!("Member must have value greater than or equal to {min}"));
-    }
-    if let Some(max) = shape.max
-        && number > max
-    {
-        return Err(format!("Member must have value less than or equal to {max}"));
     }
     Ok(())
 }
