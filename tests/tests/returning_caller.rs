@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use local_run::LambdaProcess;
-use local_run::connect_emulator::{EmulatedContact, GET_CURRENT_USER_DATA, LIST_USERS, Quota};
+use local_run::connect_emulator::{DESCRIBE_CONTACT, EmulatedContact, GET_CURRENT_USER_DATA, LIST_USERS, Quota};
 use local_run::routing::{AGENT_PICKER, ASSIGNMENT_RECORDER, LAST_AGENT_LOOKUP, RoutingRig, contact_event};
 use serde_json::{Value, json};
 
@@ -241,5 +241,84 @@ async fn a_hanging_table_is_answered_in_time_and_the_caller_is_still_routed() ->
     assert_eq!(answer["message"], "担当者にお繋ぎ致しますので少々お待ちください。");
     eprintln!("recorder with a hanging table: answered in {took:?}");
     assert!(took < Duration::from_millis(2_500), "recorder answered in {took:?}");
+    Ok(())
+}
+
+#[tokio::test]
+async fn contact_events_record_the_agent_who_answered_once_whatever_their_order() -> anyhow::Result<()> {
+    let rig = RoutingRig::start().await?;
+    rig.add_agent("suzuki", true, 1_000.0);
+    rig.add_agent("sato", true, 2_000.0);
+    let connect = &rig.connect;
+    let answered = |from: Option<&str>, agent: &str| {
+        let id = from.map_or_else(|| connect.start_chat(), |n| connect.start_inbound_call(Some(n)));
+        connect.queue_contact(&id, "q-support");
+        connect.connect_contact(&id, agent);
+        id
+    };
+    // suzuki answered the caller yesterday, sato ten minutes ago; a chat and a withheld call too
+    connect.advance_clock(chrono::TimeDelta::days(-1));
+    let first = answered(Some(CALLER), "suzuki");
+    connect.end_contact(&first);
+    connect.advance_clock(chrono::TimeDelta::days(1));
+    let second = answered(Some(CALLER), "sato");
+    let chat = answered(None, "sato");
+    let withheld = connect.start_inbound_call(None);
+    connect.queue_contact(&withheld, "q-support");
+    connect.connect_contact(&withheld, "suzuki");
+    let events = connect.contact_events();
+    assert_eq!(events.len(), 13);
+
+    // at least once and in any order: newest first, then every event again oldest first
+    let mut recorder = rig.spawn(ASSIGNMENT_RECORDER, &[]).await?;
+    recorder.ready().await?;
+    let mut outcomes = Vec::new();
+    for (pass, delivery) in [events.iter().rev().collect::<Vec<_>>(), events.iter().collect()].into_iter().enumerate() {
+        if pass == 1 {
+            // the redelivery comes later, as EventBridge's does: within DescribeContact's 2/s
+            tokio::time::sleep(Duration::from_millis(1_600)).await;
+        }
+        for event in delivery {
+            outcomes.push(ask(&mut recorder, event).await?);
+        }
+    }
+    let item = rig.stored_assignment(CALLER).await?.expect("recorded");
+    assert_eq!((item["agentId"].as_str(), item["contactId"].as_str()), ("sato", second.as_str()));
+    assert_eq!(item["agentArn"], connect.agent_arn("sato"));
+    let of = |id: &str| -> Vec<String> {
+        outcomes
+            .iter()
+            .filter(|o| o["contactId"] == id)
+            .map(|o| o["skipped"].as_str().map_or("recorded".to_owned(), str::to_owned))
+            .collect()
+    };
+    let skipped_types = vec!["event type not recorded".to_owned(); 4];
+    assert_eq!(of(&second).iter().filter(|o| *o == "recorded").count(), 2, "{:?}", of(&second));
+    assert_eq!(of(&first).iter().filter(|o| *o == "newer assignment kept").count(), 2, "{:?}", of(&first));
+    assert_eq!(of(&chat).iter().filter(|o| *o == "not a voice contact").count(), 6, "{:?}", of(&chat));
+    assert_eq!(of(&withheld).iter().filter(|o| *o == "no caller number").count(), 2, "{:?}", of(&withheld));
+    assert_eq!(of(&second).iter().filter(|o| o.as_str() == skipped_types[0]).count(), 4, "INITIATED and QUEUED twice");
+    assert_eq!(connect.requests(DESCRIBE_CONTACT), 6, "one DescribeContact per answered voice event");
+    assert_eq!(connect.throttled(DESCRIBE_CONTACT), 0);
+
+    // MIN_CONNECTED_SECONDS: a 10 s call is not remembered, a 40 s one is, when it ends
+    const OTHER: &str = "+819087654321";
+    let mut patient = rig.spawn(ASSIGNMENT_RECORDER, &[("MIN_CONNECTED_SECONDS", "30")]).await?;
+    let from = connect.contact_events().len();
+    for (seconds, agent) in [(10, "suzuki"), (40, "sato")] {
+        let id = answered(Some(OTHER), agent);
+        connect.advance_clock(chrono::TimeDelta::seconds(seconds));
+        connect.end_contact(&id);
+    }
+    for event in &connect.contact_events()[from..] {
+        ask(&mut patient, event).await?;
+    }
+    let item = rig.stored_assignment(OTHER).await?.expect("the long call recorded");
+    assert_eq!(item["agentId"], "sato");
+
+    let logs: Vec<String> = [&recorder, &patient].iter().flat_map(|f| f.logs()).collect();
+    assert!(logs.iter().any(|l| l.contains("+81******5678")), "masked numbers are logged");
+    let leaks: Vec<&String> = logs.iter().filter(|l| l.contains(NATIONAL_PART) || l.contains("9087654321")).collect();
+    assert!(leaks.is_empty(), "full number in logs: {leaks:#?}");
     Ok(())
 }

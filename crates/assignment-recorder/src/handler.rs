@@ -1,13 +1,16 @@
-//! Records who served a caller, with one conditional write.
+//! Records who served a caller, with one conditional write: on Amazon Connect contact events
+//! (EventBridge), once an agent really answered, or when a contact flow calls it directly.
 
-use std::convert::Infallible;
 use std::time::Duration;
 
 use connect_aws::ANSWER_WITHIN;
 use connect_core::agents::{agent_arn, agent_id};
 use connect_core::assignments::{Assignment, RecordOutcome};
 use connect_core::connect::{ContactFlowEvent, flag};
-use connect_core::ports::{AssignmentStore, Clock, error_chain};
+use connect_core::contact_events::{ContactEvent, RecordRules, decide};
+use connect_core::phone::CallerNumber;
+use connect_core::ports::{AssignmentStore, Clock, ContactDetails, error_chain};
+use lambda_runtime::Diagnostic;
 use serde::Serialize;
 
 use crate::config::Config;
@@ -22,22 +25,134 @@ pub struct RecorderResponse {
     pub error: Option<String>,
 }
 
-pub struct AssignmentRecorder<S, K> {
+/// What a contact event led to (the function's answer to EventBridge, and its log line).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EventOutcome {
+    pub contact_id: String,
+    pub recorded: bool,
+    /// Why nothing was written: a skip reason, or `newer assignment kept`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub skipped: Option<String>,
+}
+
+/// The answer to either kind of invocation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(untagged)]
+pub enum RecorderAnswer {
+    Flow(RecorderResponse),
+    Event(EventOutcome),
+}
+
+/// A contact event that could not be recorded for now: a function error, so EventBridge retries
+/// it and, after its retries, the dead-letter queue keeps it.
+#[derive(Debug, thiserror::Error)]
+pub enum RecorderError {
+    #[error("DescribeContact of {contact_id} failed")]
+    ContactUnavailable {
+        contact_id: String,
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+    #[error("the assignment of {contact_id} was not written")]
+    NotRecorded {
+        contact_id: String,
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+}
+
+impl From<RecorderError> for Diagnostic {
+    fn from(error: RecorderError) -> Diagnostic {
+        let error_type = match error {
+            RecorderError::ContactUnavailable { .. } => "ContactUnavailable",
+            RecorderError::NotRecorded { .. } => "AssignmentNotRecorded",
+        };
+        Diagnostic { error_type: error_type.to_owned(), error_message: error_chain(&error) }
+    }
+}
+
+pub struct AssignmentRecorder<S, C, K> {
     store: S,
+    contacts: C,
     clock: K,
     keep_for_days: u32,
     greeting: String,
+    rules: RecordRules,
     answer_within: Duration,
 }
 
-impl<S: AssignmentStore, K: Clock> AssignmentRecorder<S, K> {
-    pub fn new(config: &Config, store: S, clock: K) -> Self {
+impl<S: AssignmentStore, C: ContactDetails, K: Clock> AssignmentRecorder<S, C, K> {
+    pub fn new(config: &Config, store: S, contacts: C, clock: K) -> Self {
         AssignmentRecorder {
             store,
+            contacts,
             clock,
             keep_for_days: config.assignments.keep_for_days,
             greeting: config.greeting.clone(),
+            rules: config.rules.clone(),
             answer_within: ANSWER_WITHIN,
+        }
+    }
+
+    /// A contact event (from EventBridge) or a contact-flow invocation.
+    pub async fn handle(&self, event: serde_json::Value) -> Result<RecorderAnswer, RecorderError> {
+        if ContactEvent::is_contact_event(&event) {
+            let event = ContactEvent::from_value(event).unwrap_or_default();
+            return self.handle_contact_event(&event).await.map(RecorderAnswer::Event);
+        }
+        Ok(RecorderAnswer::Flow(self.handle_flow(event).await))
+    }
+
+    /// Records the caller of an answered contact: the decision from the event alone, the number
+    /// from DescribeContact, the connection time as the assignment's time, so the newer
+    /// connection wins whatever order the events arrive in, and a repeated event rewrites the
+    /// same assignment.
+    pub async fn handle_contact_event(&self, event: &ContactEvent) -> Result<EventOutcome, RecorderError> {
+        let contact_id = event.detail.contact_id.clone().unwrap_or_default();
+        let event_type = event.detail.event_type.as_deref().unwrap_or_default();
+        let outcome = |recorded: bool, skipped: Option<&str>| EventOutcome {
+            contact_id: contact_id.clone(),
+            recorded,
+            skipped: skipped.map(str::to_owned),
+        };
+        let connection = match decide(event, &self.rules) {
+            Ok(connection) => connection,
+            Err(reason) => {
+                tracing::info!(contact_id, event_type, reason = reason.as_str(), "contact event skipped");
+                return Ok(outcome(false, Some(reason.as_str())));
+            }
+        };
+        let address =
+            self.contacts.customer_address(&connection.instance_arn, &connection.contact_id).await.map_err(|e| {
+                RecorderError::ContactUnavailable { contact_id: contact_id.clone(), source: Box::new(e) }
+            })?;
+        let Some(caller) = address.as_deref().and_then(CallerNumber::parse) else {
+            tracing::info!(contact_id, event_type, "no E.164 caller number (withheld or not a phone); skipped");
+            return Ok(outcome(false, Some("no caller number")));
+        };
+        let assignment = Assignment::new(
+            caller,
+            connection.agent_id,
+            connection.agent_arn,
+            connection.contact_id,
+            connection.connected_at,
+            self.keep_for_days,
+        );
+        let caller = &assignment.caller;
+        match self.store.record(&assignment).await {
+            Ok(RecordOutcome::Written) => {
+                tracing::info!(contact_id, event_type, %caller, agent_id = assignment.agent_id, "assignment recorded");
+                Ok(outcome(true, None))
+            }
+            Ok(RecordOutcome::Superseded) => {
+                tracing::info!(contact_id, event_type, %caller, agent_id = assignment.agent_id, "a newer assignment exists; kept it");
+                Ok(outcome(false, Some("newer assignment kept")))
+            }
+            Err(e) => {
+                tracing::error!(contact_id, %caller, error = %error_chain(&e), "assignment not recorded");
+                Err(RecorderError::NotRecorded { contact_id: contact_id.clone(), source: Box::new(e) })
+            }
         }
     }
 
@@ -46,27 +161,27 @@ impl<S: AssignmentStore, K: Clock> AssignmentRecorder<S, K> {
     }
 
     /// Always answers the flow with the greeting; nothing here fails the contact.
-    pub async fn handle(&self, event: serde_json::Value) -> Result<RecorderResponse, Infallible> {
+    pub async fn handle_flow(&self, event: serde_json::Value) -> RecorderResponse {
         let event = match ContactFlowEvent::from_value(event) {
             Ok(event) => event,
             Err(e) => {
                 tracing::warn!(error = %e, "malformed event; nothing recorded");
-                return Ok(self.answer(false, Some("malformed event")));
+                return self.answer(false, Some("malformed event"));
             }
         };
         let contact_id = event.contact_id();
         let Some(caller) = event.caller() else {
             tracing::info!(contact_id, "unknown caller (withheld, not E.164, or no phone); nothing recorded");
-            return Ok(self.answer(false, None));
+            return self.answer(false, None);
         };
         let reference = event.parameter("agentId").unwrap_or_default();
         let Some(agent) = agent_id(&reference) else {
             tracing::warn!(contact_id, agent = reference, "no agent ID or agent ARN in agentId; nothing recorded");
-            return Ok(self.answer(false, None));
+            return self.answer(false, None);
         };
         if contact_id.is_empty() {
             tracing::warn!(%caller, "event without ContactId; nothing recorded");
-            return Ok(self.answer(false, Some("malformed event")));
+            return self.answer(false, Some("malformed event"));
         }
         let arn = if reference.starts_with("arn:") {
             reference
@@ -79,19 +194,19 @@ impl<S: AssignmentStore, K: Clock> AssignmentRecorder<S, K> {
         match tokio::time::timeout(self.answer_within, self.store.record(&assignment)).await {
             Ok(Ok(RecordOutcome::Written)) => {
                 tracing::info!(contact_id, %caller, agent_id = assignment.agent_id, "assignment recorded");
-                Ok(self.answer(true, None))
+                self.answer(true, None)
             }
             Ok(Ok(RecordOutcome::Superseded)) => {
                 tracing::info!(contact_id, %caller, agent_id = assignment.agent_id, "a newer assignment exists; kept it");
-                Ok(self.answer(false, None))
+                self.answer(false, None)
             }
             Ok(Err(e)) => {
                 tracing::error!(contact_id, %caller, error = %error_chain(&e), "assignment not recorded");
-                Ok(self.answer(false, Some("assignment not recorded")))
+                self.answer(false, Some("assignment not recorded"))
             }
             Err(_) => {
                 tracing::error!(contact_id, %caller, within_ms = self.answer_within.as_millis(), "assignment write timed out");
-                Ok(self.answer(false, Some("timed out")))
+                self.answer(false, Some("timed out"))
             }
         }
     }
@@ -102,17 +217,22 @@ mod tests {
     use super::*;
     use chrono::TimeDelta;
     use connect_aws::Env;
-    use connect_core::fakes::{FakeAssignments, FakeClock, sample_event};
+    use connect_core::fakes::{FakeAssignments, FakeClock, FakeContacts, sample_event};
     use serde_json::{Value, json};
 
     const CALLER: &str = "+81312345678";
     const INSTANCE: &str = "arn:aws:connect:ap-northeast-1:123456789012:instance/b5c1a1b3-2a3c-4b5d-8e9f-0a1b2c3d4e5f";
 
-    type Recorder = AssignmentRecorder<FakeAssignments, FakeClock>;
+    type Recorder = AssignmentRecorder<FakeAssignments, FakeContacts, FakeClock>;
+
+    fn recorder_with(env: &[(&str, &str)], contacts: FakeContacts) -> Recorder {
+        let pairs = [("ASSIGNMENTS_TABLE", "t")].into_iter().chain(env.iter().copied());
+        let config = Config::from_env(&Env::from_pairs(pairs)).unwrap();
+        AssignmentRecorder::new(&config, FakeAssignments::default(), contacts, FakeClock::at("2026-11-21T09:00:00Z"))
+    }
 
     fn recorder() -> Recorder {
-        let config = Config::from_env(&Env::from_pairs([("ASSIGNMENTS_TABLE", "t")])).unwrap();
-        AssignmentRecorder::new(&config, FakeAssignments::default(), FakeClock::at("2026-11-21T09:00:00Z"))
+        recorder_with(&[], FakeContacts::default())
     }
 
     fn event(name: &str) -> Value {
@@ -127,7 +247,97 @@ mod tests {
     }
 
     async fn record(r: &Recorder, event: Value) -> RecorderResponse {
-        r.handle(event).await.unwrap()
+        match r.handle(event).await.unwrap() {
+            RecorderAnswer::Flow(answer) => answer,
+            other => panic!("a flow invocation answered {other:?}"),
+        }
+    }
+
+    /// A contact event from `events/assignment-recorder/`, for `contact_id`, of `event_type`,
+    /// with the agent connected at `connected_at`.
+    fn contact_event(name: &str, contact_id: &str, event_type: &str, connected_at: &str) -> Value {
+        let mut e = event(name);
+        e["detail"]["contactId"] = json!(contact_id);
+        e["detail"]["eventType"] = json!(event_type);
+        e["detail"]["agentInfo"]["connectedToAgentTimestamp"] = json!(connected_at);
+        e
+    }
+
+    async fn on_event(r: &Recorder, event: Value) -> Result<EventOutcome, RecorderError> {
+        match r.handle(event).await? {
+            RecorderAnswer::Event(outcome) => Ok(outcome),
+            other => panic!("a contact event answered {other:?}"),
+        }
+    }
+
+    #[tokio::test]
+    async fn an_answered_call_is_recorded_once_and_the_newer_connection_wins_in_any_order() {
+        let contacts = FakeContacts::default().with("c-1", Some(CALLER)).with("c-2", Some(CALLER));
+        let r = recorder_with(&[], contacts);
+        let older = contact_event("connected-to-agent", "c-1", "CONNECTED_TO_AGENT", "2026-11-20T09:00:00.000Z");
+        let mut newer = contact_event("connected-to-agent", "c-2", "CONNECTED_TO_AGENT", "2026-11-21T09:00:00.000Z");
+        newer["detail"]["agentInfo"]["agentArn"] = json!(format!("{INSTANCE}/agent/ito"));
+        // the newer connection arrives first, then the older one, then the newer one again
+        assert!(on_event(&r, newer.clone()).await.unwrap().recorded);
+        let late = on_event(&r, older).await.unwrap();
+        assert_eq!((late.recorded, late.skipped.as_deref()), (false, Some("newer assignment kept")));
+        assert!(on_event(&r, newer).await.unwrap().recorded, "a repeated event rewrites the same assignment");
+        let stored = r.store.get(CALLER).unwrap();
+        assert_eq!((stored.agent_id.as_str(), stored.contact_id.as_str()), ("ito", "c-2"));
+        assert_eq!(stored.agent_arn, format!("{INSTANCE}/agent/ito"));
+        assert_eq!(stored.updated_at, "2026-11-21T09:00:00Z".parse::<chrono::DateTime<chrono::Utc>>().unwrap());
+        assert_eq!(r.contacts.asked(), 3, "one DescribeContact per recorded event");
+    }
+
+    #[tokio::test]
+    async fn chats_withheld_numbers_other_events_and_short_calls_are_skipped_without_a_write() {
+        let contacts = FakeContacts::default().with("c-1", None).with("c-2", Some("anonymous"));
+        let r = recorder_with(&[], contacts);
+        let skipped = |o: EventOutcome| (o.recorded, o.skipped.unwrap_or_default());
+        let withheld = contact_event("connected-to-agent", "c-1", "CONNECTED_TO_AGENT", "2026-11-21T09:00:00.000Z");
+        assert_eq!(skipped(on_event(&r, withheld).await.unwrap()), (false, "no caller number".into()));
+        let odd = contact_event("connected-to-agent", "c-2", "CONNECTED_TO_AGENT", "2026-11-21T09:00:00.000Z");
+        assert_eq!(skipped(on_event(&r, odd).await.unwrap()), (false, "no caller number".into()));
+        let mut chat = event("connected-to-agent");
+        chat["detail"]["channel"] = json!("CHAT");
+        assert_eq!(skipped(on_event(&r, chat).await.unwrap()), (false, "not a voice contact".into()));
+        let queued = contact_event("connected-to-agent", "c-3", "QUEUED", "2026-11-21T09:00:00.000Z");
+        assert_eq!(skipped(on_event(&r, queued).await.unwrap()).1, "event type not recorded");
+        let mut outbound = event("connected-to-agent");
+        outbound["detail"]["initiationMethod"] = json!("OUTBOUND");
+        assert_eq!(skipped(on_event(&r, outbound).await.unwrap()).1, "initiation method not recorded");
+        assert_eq!(r.store.writes(), 0);
+        assert_eq!(r.contacts.asked(), 2, "Connect is asked only about events worth recording");
+
+        // MIN_CONNECTED_SECONDS: the disconnect decides
+        let contacts = FakeContacts::default().with("c-9", Some(CALLER));
+        let r = recorder_with(&[("MIN_CONNECTED_SECONDS", "30")], contacts);
+        let connected = contact_event("connected-to-agent", "c-9", "CONNECTED_TO_AGENT", "2026-11-21T09:00:00.000Z");
+        assert_eq!(skipped(on_event(&r, connected).await.unwrap()).1, "event type not recorded");
+        let mut short = contact_event("disconnected", "c-9", "DISCONNECTED", "2026-11-21T09:00:00.000Z");
+        short["detail"]["disconnectTimestamp"] = json!("2026-11-21T09:00:12.000Z");
+        assert_eq!(skipped(on_event(&r, short).await.unwrap()).1, "shorter than MIN_CONNECTED_SECONDS");
+        let long = contact_event("disconnected", "c-9", "DISCONNECTED", "2026-11-21T09:00:00.000Z");
+        assert!(on_event(&r, long).await.unwrap().recorded);
+    }
+
+    #[tokio::test]
+    async fn a_failure_is_a_function_error_so_eventbridge_retries_it() {
+        let contacts = FakeContacts::default().with("c-1", Some(CALLER));
+        let r = recorder_with(&[], contacts);
+        let answered = contact_event("connected-to-agent", "c-1", "CONNECTED_TO_AGENT", "2026-11-21T09:00:00.000Z");
+        r.contacts.fail_with(Some("ThrottlingException"));
+        let err = on_event(&r, answered.clone()).await.unwrap_err();
+        assert_eq!(Diagnostic::from(err).error_type, "ContactUnavailable");
+        r.contacts.fail_with(None);
+        r.store.fail_with(Some("ProvisionedThroughputExceededException"));
+        let err = on_event(&r, answered.clone()).await.unwrap_err();
+        let diagnostic = Diagnostic::from(err);
+        assert_eq!(diagnostic.error_type, "AssignmentNotRecorded");
+        assert!(diagnostic.error_message.contains("ProvisionedThroughputExceeded"), "{}", diagnostic.error_message);
+        assert!(!diagnostic.error_message.contains(CALLER), "no number in the error");
+        r.store.fail_with(None);
+        assert!(on_event(&r, answered).await.unwrap().recorded, "the retry records it");
     }
 
     #[tokio::test]

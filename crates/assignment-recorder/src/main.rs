@@ -1,9 +1,11 @@
 //! assignment-recorder: remembers caller -> agent so the caller's next call reaches the same
-//! agent (contact flow).
+//! agent: on Amazon Connect contact events (EventBridge) once an agent answered, or when a
+//! contact flow calls it.
 
 mod config;
 mod handler;
 
+use connect_aws::connect::ConnectContactDetails;
 use connect_aws::dynamodb::DynamoAssignmentStore;
 use connect_aws::{CallProfile, Env, SystemClock, init_tracing, load_aws_config, or_init_error};
 use lambda_runtime::{LambdaEvent, service_fn};
@@ -15,6 +17,7 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     let aws = load_aws_config(CallProfile::ContactFlow).await;
     let store = DynamoAssignmentStore::from_conf(&aws, &config.assignments.table);
     store.warm_up().await;
-    let recorder = handler::AssignmentRecorder::new(&config, store, SystemClock);
+    let contacts = ConnectContactDetails::from_conf(&aws);
+    let recorder = handler::AssignmentRecorder::new(&config, store, contacts, SystemClock);
     lambda_runtime::run(service_fn(|event: LambdaEvent<serde_json::Value>| recorder.handle(event.payload))).await
 }

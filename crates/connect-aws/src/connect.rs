@@ -15,7 +15,7 @@ use aws_sdk_connect::types::{
 use chrono::{DateTime, Utc};
 use connect_core::agents::AgentState;
 use connect_core::phone::CallerNumber;
-use connect_core::ports::{AgentDirectory, ContactHistory, error_chain};
+use connect_core::ports::{AgentDirectory, ContactDetails, ContactHistory, error_chain};
 use futures_util::future::try_join_all;
 use tokio::sync::Mutex;
 
@@ -232,6 +232,37 @@ impl AgentDirectory for ConnectAgentDirectory {
         states.sort_by(|a, b| a.id.cmp(&b.id));
         states.dedup_by(|a, b| a.id == b.id);
         Ok(states)
+    }
+}
+
+/// A contact's customer from DescribeContact (assignment-recorder, on contact events).
+pub struct ConnectContactDetails {
+    client: Client,
+}
+
+impl ConnectContactDetails {
+    pub fn new(client: Client) -> Self {
+        ConnectContactDetails { client }
+    }
+
+    pub fn from_conf(conf: &SdkConfig) -> Self {
+        Self::new(Client::new(conf))
+    }
+}
+
+impl ContactDetails for ConnectContactDetails {
+    type Error = ConnectError;
+
+    async fn customer_address(&self, instance: &str, contact_id: &str) -> Result<Option<String>, ConnectError> {
+        let output = self
+            .client
+            .describe_contact()
+            .instance_id(instance)
+            .contact_id(contact_id)
+            .send()
+            .await
+            .map_err(|e| connect_error("DescribeContact")(e.into()))?;
+        Ok(output.contact.and_then(|c| c.customer_endpoint).and_then(|e| e.address))
     }
 }
 

@@ -12,8 +12,8 @@ use crate::holidays::Holiday;
 use crate::overrides::ExistingOverride;
 use crate::phone::CallerNumber;
 use crate::ports::{
-    AgentDirectory, AssignmentStore, CalendarSource, CallRequest, CampaignTable, Clock, ContactHistory, HolidayStore,
-    HoursOverrides, Notifier, OutboundCalls, Stored,
+    AgentDirectory, AssignmentStore, CalendarSource, CallRequest, CampaignTable, Clock, ContactDetails, ContactHistory,
+    HolidayStore, HoursOverrides, Notifier, OutboundCalls, Stored,
 };
 
 /// A panicking test poisons nothing here: the data stays usable.
@@ -312,6 +312,43 @@ impl ContactHistory for FakeHistory {
             .filter(|(number, at, agent)| number == caller.as_e164() && (since..=until).contains(at) && agent.is_some())
             .max_by_key(|(_, at, _)| *at);
         Ok(newest.and_then(|(_, _, agent)| agent.clone()))
+    }
+}
+
+/// Contacts by ID with their customer's address (`None`: withheld).
+#[derive(Debug, Default)]
+pub struct FakeContacts {
+    contacts: Mutex<HashMap<String, Option<String>>>,
+    failing: Mutex<Option<String>>,
+    asked: Mutex<usize>,
+}
+
+impl FakeContacts {
+    pub fn with(self, contact_id: &str, address: Option<&str>) -> Self {
+        lock(&self.contacts).insert(contact_id.to_owned(), address.map(str::to_owned));
+        self
+    }
+    pub fn fail_with(&self, message: Option<&str>) {
+        *lock(&self.failing) = message.map(str::to_owned);
+    }
+    /// DescribeContact requests so far.
+    pub fn asked(&self) -> usize {
+        *lock(&self.asked)
+    }
+}
+
+impl ContactDetails for FakeContacts {
+    type Error = FakeError;
+
+    async fn customer_address(&self, _instance: &str, contact_id: &str) -> Result<Option<String>, FakeError> {
+        *lock(&self.asked) += 1;
+        if let Some(message) = lock(&self.failing).clone() {
+            return Err(FakeError(message));
+        }
+        lock(&self.contacts)
+            .get(contact_id)
+            .cloned()
+            .ok_or_else(|| FakeError(format!("contact {contact_id} not found")))
     }
 }
 

@@ -10,6 +10,7 @@ pub mod calendar;
 pub mod campaign;
 pub mod closures;
 pub mod connect;
+pub mod contact_events;
 pub mod dates;
 #[cfg(any(test, feature = "fakes"))]
 pub mod fakes;

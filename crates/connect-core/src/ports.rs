@@ -86,6 +86,19 @@ pub trait ContactHistory: Send + Sync {
     ) -> impl Future<Output = Result<Option<String>, Self::Error>> + Send;
 }
 
+/// A contact's details (Connect's DescribeContact in production): contact events carry no
+/// phone number.
+pub trait ContactDetails: Send + Sync {
+    type Error: Error + Send + Sync + 'static;
+    /// The customer's address (`CustomerEndpoint.Address`) of a contact of the instance
+    /// `instance` (ID or ARN); `None` when Connect has none (a withheld number).
+    fn customer_address(
+        &self,
+        instance: &str,
+        contact_id: &str,
+    ) -> impl Future<Output = Result<Option<String>, Self::Error>> + Send;
+}
+
 /// The customers table as campaigns use it (DynamoDB in production). Every write is one
 /// conditional request, so concurrent dialer runs and recorders never lose each other's work.
 pub trait CampaignTable: Send + Sync {
