@@ -40,16 +40,8 @@ pub(crate) fn connect_error(operation: &'static str) -> impl FnOnce(BoxError) ->
     move |source| ConnectError { operation, source }
 }
 
-/// Which agents may be offered a caller.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum AgentScope {
-    /// Every user of the instance (ListUsers, then their state 100 at a time).
-    Instance,
-    /// Agents on these routing profiles (IDs or ARNs).
-    RoutingProfiles(Vec<String>),
-    /// Agents whose routing profiles serve these queues (IDs or ARNs).
-    Queues(Vec<String>),
-}
+/// The scope is a domain idea and lives in core; re-exported for the adapters' users.
+pub use connect_core::agents::AgentScope;
 
 /// Who a user ID is: ARN and username, from ListUsers.
 #[derive(Debug, Clone)]

@@ -2,11 +2,10 @@
 
 use std::time::Duration;
 
-use connect_core::agents::{PickOrder, Routing, instance_id};
+use connect_core::agents::{AgentScope, PickOrder, Routing, instance_id, resource_id};
 use connect_core::campaign::Campaign;
 
 use crate::config::{ConfigError, Env, invalid};
-use crate::connect::AgentScope;
 
 /// `CONNECT_INSTANCE_ID`: an instance ID or instance ARN, kept as the ID.
 pub fn connect_instance_id(env: &Env) -> Result<String, ConfigError> {
@@ -19,13 +18,7 @@ pub fn connect_instance_id(env: &Env) -> Result<String, ConfigError> {
 /// (`arn:aws:connect:<region>:<account>:instance/<instance>/<kind>/<id>`), kept as the ID.
 pub fn connect_resource_id(env: &Env, name: &'static str, kind: &str) -> Result<String, ConfigError> {
     let value = env.required(name)?;
-    let id = match value.strip_prefix("arn:") {
-        None => Some(value.as_str()),
-        Some(arn) => arn.split_once(&format!("/{kind}/")).map(|(_, id)| id),
-    };
-    id.filter(|id| !id.is_empty() && !id.contains('/') && !id.contains(':'))
-        .map(str::to_owned)
-        .ok_or_else(|| invalid(name, &value, format!("expected a {kind} ID or {kind} ARN")))
+    resource_id(&value, kind).ok_or_else(|| invalid(name, &value, format!("expected a {kind} ID or {kind} ARN")))
 }
 
 /// `CAMPAIGN`: the campaign's attribute name in the customers table, `None` when unset.

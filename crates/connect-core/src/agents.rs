@@ -10,15 +10,32 @@ use crate::ports::AgentDirectory;
 /// (`arn:aws:connect:<region>:<account>:instance/<instance>/agent/<id>`); `None` when blank
 /// or an ARN of something else.
 pub fn agent_id(reference: &str) -> Option<String> {
+    resource_id(reference, "agent")
+}
+
+/// The ID of a Connect resource of `kind` (`agent`, `queue`, `contact-flow`, `operating-hours`,
+/// `routing-profile`, ...) given as its ID or as its ARN
+/// (`arn:aws:connect:<region>:<account>:instance/<instance>/<kind>/<id>`); `None` for a blank
+/// value, an ARN of another kind, or an ID with `/` or `:` in it. The one place the suite reads
+/// Connect ARNs.
+pub fn resource_id(reference: &str, kind: &str) -> Option<String> {
     let reference = reference.trim();
-    if reference.is_empty() {
-        return None;
-    }
-    if !reference.starts_with("arn:") {
-        return Some(reference.to_owned());
-    }
-    let (_, resource) = reference.rsplit_once("/agent/")?;
-    (!resource.is_empty() && !resource.contains('/')).then(|| resource.to_owned())
+    let id = match reference.strip_prefix("arn:") {
+        None => reference,
+        Some(arn) => arn.rsplit_once(&format!("/{kind}/"))?.1,
+    };
+    (!id.is_empty() && !id.contains('/') && !id.contains(':')).then(|| id.to_owned())
+}
+
+/// Which agents may be offered a caller.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AgentScope {
+    /// Every user of the instance (ListUsers, then their state 100 at a time).
+    Instance,
+    /// Agents on these routing profiles (IDs or ARNs).
+    RoutingProfiles(Vec<String>),
+    /// Agents whose routing profiles serve these queues (IDs or ARNs).
+    Queues(Vec<String>),
 }
 
 /// The instance ID from an ID or an instance ARN (`arn:aws:connect:<region>:<account>:instance/<id>`).
@@ -235,6 +252,24 @@ mod tests {
         ];
         for (reference, expected) in cases {
             assert_eq!(agent_id(reference).as_deref(), expected, "{reference}");
+        }
+    }
+
+    #[test]
+    fn resource_ids_of_every_kind_from_ids_and_arns() {
+        let base = "arn:aws:connect:ap-northeast-1:123456789012:instance/i-1";
+        let cases = [
+            ("q-1", "queue", Some("q-1")),
+            (&*format!("{base}/queue/q-1"), "queue", Some("q-1")),
+            (&*format!("{base}/operating-hours/h-2"), "operating-hours", Some("h-2")),
+            (&*format!("{base}/contact-flow/f-1"), "contact-flow", Some("f-1")),
+            (&*format!("{base}/contact-flow/f-1"), "queue", None),
+            (&*format!("{base}/queue/"), "queue", None),
+            ("arn:aws:s3:::bucket", "queue", None),
+            ("q:1", "queue", None),
+        ];
+        for (reference, kind, expected) in cases {
+            assert_eq!(resource_id(reference, kind).as_deref(), expected, "{reference} as {kind}");
         }
     }
 

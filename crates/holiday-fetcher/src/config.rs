@@ -29,11 +29,7 @@ pub struct OverrideSettings {
 
 /// An hours-of-operation ID from an ID or ARN (`.../instance/<id>/operating-hours/<id>`).
 fn operating_hours_id(reference: &str) -> Option<String> {
-    let id = match reference.strip_prefix("arn:") {
-        None => reference,
-        Some(arn) => arn.split_once("/operating-hours/")?.1,
-    };
-    (!id.is_empty() && !id.contains('/') && !id.contains(':')).then(|| id.to_owned())
+    connect_core::agents::resource_id(reference, "operating-hours")
 }
 
 impl OverrideSettings {
