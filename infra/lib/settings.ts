@@ -30,6 +30,14 @@ export interface Settings {
   hoursOfOperationIds: string[];
   /** How far ahead the overrides reach, in days. */
   overrideHorizonDays?: number;
+  /**
+   * 0 (default): assignment-recorder records a call when an agent answers it
+   * (`CONNECTED_TO_AGENT`). More: when it ends (`DISCONNECTED`), and only if the agent was on it
+   * at least this many seconds, so a call the agent dropped at once does not become "their" caller.
+   */
+  minConnectedSeconds: number;
+  /** The `InitiationMethod`s whose calls assignment-recorder records (`INBOUND` by default). */
+  recordInitiationMethods: string[];
 }
 
 /** Daily at 08:00 JST (23:00 UTC the day before). */
@@ -41,6 +49,12 @@ const SCHEDULE = /^(cron|rate)\(.+\)$/;
 const E164 = /^\+[0-9]{7,15}$/;
 const CAMPAIGN = /^[A-Za-z0-9_.-]{1,200}$/;
 const EMAIL = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
+/**
+ * The initiation methods of calls between a customer and an agent. The others Connect reports
+ * (DISCONNECT, MONITOR, EXTERNAL_OUTBOUND, WEBRTC_API, AGENT_REPLY, FLOW) are not a phone
+ * caller talking with the agent who answered.
+ */
+export const INITIATION_METHODS = ['INBOUND', 'OUTBOUND', 'TRANSFER', 'QUEUE_TRANSFER', 'CALLBACK', 'API'];
 
 export class SettingsError extends Error {}
 
@@ -62,6 +76,14 @@ function required(name: string, value: string | undefined, pattern: RegExp, expe
   const ok = checked(name, value, pattern, expected);
   if (ok === undefined) throw new SettingsError(`context ${name} is required: ${expected}`);
   return ok;
+}
+
+/** A comma-separated value as its non-blank items. */
+function list(read: ContextReader, name: string): string[] {
+  return (text(read, name) ?? '')
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item !== '');
 }
 
 function flag(read: ContextReader, name: string, fallback: boolean): boolean {
@@ -87,23 +109,30 @@ export function settingsFrom(read: ContextReader): Settings {
   if (!queueArn.startsWith(`${connectInstanceArn}/queue/`)) {
     throw new SettingsError(`context queueArn must be a queue of ${connectInstanceArn}`);
   }
-  const calendarUrls = (text(read, 'calendarUrls') ?? '')
-    .split(',')
-    .map((u) => u.trim())
-    .filter((u) => u !== '');
+  const calendarUrls = list(read, 'calendarUrls');
   for (const url of calendarUrls) {
     checked('calendarUrls', url, /^https?:\/\/\S+$/, 'comma-separated http(s) URLs');
   }
-  const hoursOfOperationIds = (text(read, 'hoursOfOperationIds') ?? '')
-    .split(',')
-    .map((id) => id.trim())
-    .filter((id) => id !== '');
+  const hoursOfOperationIds = list(read, 'hoursOfOperationIds');
   for (const id of hoursOfOperationIds) {
     checked('hoursOfOperationIds', id, /^([0-9a-f-]{36}|arn:aws[a-z-]*:connect:.+\/operating-hours\/[0-9a-f-]{36})$/, 'comma-separated hours of operation IDs or ARNs');
   }
   const horizon = checked('overrideHorizonDays', text(read, 'overrideHorizonDays'), /^[0-9]{1,4}$/, 'whole days, 1 to 1095');
   if (horizon !== undefined && (Number(horizon) < 1 || Number(horizon) > 1095)) {
     throw new SettingsError(`context overrideHorizonDays=${horizon}: expected 1 to 1095 days`);
+  }
+  const minConnected = checked('minConnectedSeconds', text(read, 'minConnectedSeconds'), /^[0-9]{1,4}$/, 'whole seconds, 0 to 3600');
+  if (minConnected !== undefined && Number(minConnected) > 3600) {
+    throw new SettingsError(`context minConnectedSeconds=${minConnected}: expected 0 to 3600 seconds`);
+  }
+  // Upper-cased as assignment-recorder reads them; each once.
+  const recordInitiationMethods = [...new Set(list(read, 'recordInitiationMethods').map((m) => m.toUpperCase()))];
+  for (const method of recordInitiationMethods) {
+    if (!INITIATION_METHODS.includes(method)) {
+      throw new SettingsError(
+        `context recordInitiationMethods: ${JSON.stringify(method)} is not one of ${INITIATION_METHODS.join(', ')}`,
+      );
+    }
   }
   return {
     hoursOfOperationIds,
@@ -127,5 +156,7 @@ export function settingsFrom(read: ContextReader): Settings {
       E164,
       'an E.164 number such as +81501234567',
     ),
+    minConnectedSeconds: minConnected === undefined ? 0 : Number(minConnected),
+    recordInitiationMethods: recordInitiationMethods.length ? recordInitiationMethods : ['INBOUND'],
   };
 }

@@ -1,5 +1,6 @@
 // The whole suite next to an existing Amazon Connect instance: storage, the seven functions
-// with least-privilege roles, schedules, the instance association, alarms and the two flows.
+// with least-privilege roles, schedules, the contact-event rule, the instance association,
+// alarms and the two flows.
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -17,6 +18,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 
 import { FUNCTIONS, FunctionSpec, arnPlaceholder, pascal } from './functions';
@@ -42,6 +44,8 @@ export class ConnectLambdasStack extends Stack {
     const instanceArn = settings.connectInstanceArn;
     // Connect resources of this instance only: the instance itself and what is inside it.
     const inInstance = [instanceArn, `${instanceArn}/*`];
+    // Its contacts only: what assignment-recorder looks up the caller of.
+    const contactsInInstance = `${instanceArn}/contact/*`;
 
     const bucket = new s3.Bucket(this, 'HolidayBucket', {
       blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
@@ -79,6 +83,17 @@ export class ConnectLambdasStack extends Stack {
     if (settings.alertEmail) {
       alerts.addSubscription(new subscriptions.EmailSubscription(settings.alertEmail));
     }
+
+    // Contact events assignment-recorder could not record, kept for a replay (the body is the
+    // event) and alarmed on. Two ways in: EventBridge could not invoke the function (throttled
+    // or gone past its retry policy), or the function failed: EventBridge invokes
+    // asynchronously, so a function error is Lambda's to retry (twice) and then to dead-letter,
+    // and never reaches the rule's own dead-letter queue.
+    const recorderDeadLetters = new sqs.Queue(this, 'AssignmentRecorderDeadLetterQueue', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
 
     // What each function may do, exactly. DescribeTable lets the contact-flow functions open
     // their DynamoDB connection during init (and check the table) instead of on a caller's time.
@@ -122,6 +137,8 @@ export class ConnectLambdasStack extends Stack {
       'agent-picker': [readAgents],
       'assignment-recorder': [
         new iam.PolicyStatement({ actions: ['dynamodb:PutItem', 'dynamodb:DescribeTable'], resources: [assignments.tableArn] }),
+        // The caller's number of a contact event's contact (events carry none).
+        new iam.PolicyStatement({ actions: ['connect:DescribeContact'], resources: [contactsInInstance] }),
       ],
       'ivr-choice-recorder': [
         new iam.PolicyStatement({ actions: ['dynamodb:UpdateItem', 'dynamodb:DescribeTable'], resources: [customers.tableArn] }),
@@ -159,7 +176,12 @@ export class ConnectLambdasStack extends Stack {
       },
       'last-agent-lookup': { CONNECT_INSTANCE_ID: instanceArn, ASSIGNMENTS_TABLE: assignments.tableName },
       'agent-picker': { CONNECT_INSTANCE_ID: instanceArn },
-      'assignment-recorder': { ASSIGNMENTS_TABLE: assignments.tableName },
+      // Always both: the rule below and the function must agree on which event records a call.
+      'assignment-recorder': {
+        ASSIGNMENTS_TABLE: assignments.tableName,
+        MIN_CONNECTED_SECONDS: String(settings.minConnectedSeconds),
+        RECORD_INITIATION_METHODS: settings.recordInitiationMethods.join(','),
+      },
       'ivr-choice-recorder': { CUSTOMERS_TABLE: customers.tableName, CAMPAIGN: settings.campaign },
       // CONTACT_FLOW_ID is added below, once the outbound flow exists.
       'campaign-dialer': {
@@ -171,10 +193,20 @@ export class ConnectLambdasStack extends Stack {
       },
     };
 
+    // Where a function's failed asynchronous invocations go (only EventBridge invokes it so).
+    const deadLetters: Record<string, sqs.IQueue> = { 'assignment-recorder': recorderDeadLetters };
+
     const associations: connect.CfnIntegrationAssociation[] = [];
     for (const spec of FUNCTIONS) {
       const reserved = spec.singleRun && settings.reserveDialerConcurrency ? 1 : undefined;
-      const fn = this.suiteFunction(spec, props.code(spec.name), environment[spec.name], permissions[spec.name], reserved);
+      const fn = this.suiteFunction(
+        spec,
+        props.code(spec.name),
+        environment[spec.name],
+        permissions[spec.name],
+        reserved,
+        deadLetters[spec.name],
+      );
       this.functions[spec.name] = fn;
       this.alarms(spec, fn, alerts);
       if (spec.contactFlow) {
@@ -206,6 +238,40 @@ export class ConnectLambdasStack extends Stack {
         targets: [new targets.LambdaFunction(this.functions['campaign-dialer'], { retryAttempts: 0 })],
       });
     }
+    new events.Rule(this, 'AssignmentRecorderContactEvents', {
+      description: 'Remember who answered a call of this instance',
+      eventPattern: {
+        source: ['aws.connect'],
+        detailType: ['Amazon Connect Contact Event'],
+        detail: {
+          instanceArn: [instanceArn],
+          // Only a call has a caller number to remember.
+          channel: ['VOICE'],
+          // With a minimum, only the disconnect tells how long the agent was on the call.
+          eventType: [settings.minConnectedSeconds > 0 ? 'DISCONNECTED' : 'CONNECTED_TO_AGENT'],
+        },
+      },
+      targets: [
+        new targets.LambdaFunction(this.functions['assignment-recorder'], {
+          // For when EventBridge cannot hand the event to Lambda (throttling, an outage). A late
+          // or repeated event is harmless: the newer connection wins and a repeat rewrites the
+          // same assignment.
+          retryAttempts: 8,
+          maxEventAge: Duration.hours(2),
+          deadLetterQueue: recorderDeadLetters,
+        }),
+      ],
+    });
+    // Like the functions' alarms: one dead letter in five minutes tells the alert topic.
+    const deadLettersAlarm = new cloudwatch.Alarm(this, 'AssignmentRecorderDeadLettersAlarm', {
+      alarmDescription: 'assignment-recorder: contact events not recorded (in the dead-letter queue)',
+      metric: recorderDeadLetters.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5) }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    deadLettersAlarm.addAlarmAction(new cloudwatchActions.SnsAction(alerts));
 
     const values: Record<string, string> = { QueueArn: settings.queueArn };
     for (const spec of FUNCTIONS) values[arnPlaceholder(spec.name)] = this.functions[spec.name].functionArn;
@@ -249,17 +315,22 @@ export class ConnectLambdasStack extends Stack {
     new CfnOutput(this, 'AssignmentsTableName', { value: assignments.tableName });
     new CfnOutput(this, 'CustomersTableName', { value: customers.tableName });
     new CfnOutput(this, 'AlertTopicArn', { value: alerts.topicArn });
+    new CfnOutput(this, 'AssignmentRecorderDeadLetterQueueUrl', { value: recorderDeadLetters.queueUrl });
     new CfnOutput(this, 'InboundFlowArn', { value: inbound.attrContactFlowArn });
     new CfnOutput(this, 'OutboundCampaignFlowArn', { value: outbound.attrContactFlowArn });
   }
 
-  /** A function with its own role (its log group and `permissions`, nothing else). */
+  /**
+   * A function with its own role (its log group, `permissions` and sending to its
+   * `deadLetterQueue`, nothing else).
+   */
   private suiteFunction(
     spec: FunctionSpec,
     code: lambda.Code,
     environment: Record<string, string>,
     permissions: iam.PolicyStatement[],
     reservedConcurrentExecutions: number | undefined,
+    deadLetterQueue: sqs.IQueue | undefined,
   ): lambda.Function {
     const id = pascal(spec.name);
     const logGroup = new logs.LogGroup(this, `${id}Logs`, {
@@ -292,6 +363,7 @@ export class ConnectLambdasStack extends Stack {
       systemLogLevelV2: lambda.SystemLogLevel.WARN,
       environment,
       reservedConcurrentExecutions,
+      deadLetterQueue,
     });
   }
 

@@ -27,6 +27,15 @@ function asList<T>(value: T | T[]): T[] {
   return Array.isArray(value) ? value : [value];
 }
 
+/** The one resource of a type whose logical id starts with `prefix`. */
+function only(type: string, prefix: string, from = template): [string, Record<string, any>] {
+  const found = Object.entries(from.findResources(type)).filter(([id]) => id.startsWith(prefix));
+  assert.equal(found.length, 1, `${type} ${prefix}*: ${found.map(([id]) => id).join(', ')}`);
+  return found[0];
+}
+
+const DEAD_LETTERS = only('AWS::SQS::Queue', 'AssignmentRecorderDeadLetterQueue')[0];
+
 /** Every statement of the inline policies on a function's role. */
 function statements(name: string): Record<string, any>[] {
   const role = resource(logicalId(name)).Properties.Role['Fn::GetAtt'][0];
@@ -112,7 +121,11 @@ describe('functions', () => {
     assert.equal(env('holiday-fetcher').CLOSED_DATES, '12-29..01-03');
     assert.deepEqual(Object.keys(env('holiday-check')).sort(), ['ALERT_TOPIC_ARN', 'HOLIDAY_BUCKET', 'HOLIDAY_KEY', 'TIME_ZONE']);
     assert.equal(env('last-agent-lookup').CONNECT_INSTANCE_ID, INSTANCE_ARN);
-    assert.deepEqual(Object.keys(env('assignment-recorder')), ['ASSIGNMENTS_TABLE']);
+    assert.deepEqual(env('assignment-recorder'), {
+      ASSIGNMENTS_TABLE: { Ref: only('AWS::DynamoDB::Table', 'AssignmentsTable')[0] },
+      MIN_CONNECTED_SECONDS: '0',
+      RECORD_INITIATION_METHODS: 'INBOUND',
+    });
     assert.deepEqual(env('ivr-choice-recorder').CAMPAIGN, 'campaign');
     const dialer = env('campaign-dialer');
     assert.equal(dialer.QUEUE_ID, QUEUE_ARN);
@@ -133,7 +146,7 @@ describe('least privilege', () => {
     'holiday-check': ['s3:GetObject', 's3:ListBucket', 'sns:Publish'],
     'last-agent-lookup': ['connect:GetCurrentUserData', 'connect:ListUsers', 'dynamodb:DescribeTable', 'dynamodb:GetItem'],
     'agent-picker': ['connect:GetCurrentUserData', 'connect:ListUsers'],
-    'assignment-recorder': ['dynamodb:DescribeTable', 'dynamodb:PutItem'],
+    'assignment-recorder': ['connect:DescribeContact', 'dynamodb:DescribeTable', 'dynamodb:PutItem', 'sqs:SendMessage'],
     'ivr-choice-recorder': ['dynamodb:DescribeTable', 'dynamodb:UpdateItem'],
     'campaign-dialer': [
       'connect:DescribeContact', 'connect:GetCurrentMetricData', 'connect:StartOutboundVoiceContact',
@@ -183,6 +196,16 @@ describe('least privilege', () => {
         assert.deepEqual(asList(statement.Resource).sort(), [INSTANCE_ARN, `${INSTANCE_ARN}/*`].sort(), name);
       }
     }
+  });
+
+  it('assignment-recorder may describe the contacts of the one instance and dead-letter to its queue only', () => {
+    const describe = statements('assignment-recorder').filter((s) => asList(s.Action).includes('connect:DescribeContact'));
+    assert.deepEqual(describe.map((s) => s.Resource), [`${INSTANCE_ARN}/contact/*`]);
+    assert.deepEqual(asList(describe[0].Action), ['connect:DescribeContact']);
+    const send = statements('assignment-recorder').filter((s) => asList(s.Action).some((a: string) => a.startsWith('sqs:')));
+    assert.deepEqual(send, [
+      { Action: 'sqs:SendMessage', Effect: 'Allow', Resource: { 'Fn::GetAtt': [DEAD_LETTERS, 'Arn'] } },
+    ]);
   });
 
   it('the holiday list is the only object the holiday functions touch', () => {
@@ -249,13 +272,86 @@ describe('Amazon Connect wiring', () => {
       ScheduleExpression: 'rate(5 minutes)',
       Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [logicalId('campaign-dialer'), 'Arn'] } })],
     });
-    synth().template.resourceCountIs('AWS::Events::Rule', 1);
+    // The dialer's schedule only when asked for; the contact-event rule always.
+    synth().template.resourceCountIs('AWS::Events::Rule', 2);
+  });
+});
+
+describe('contact events', () => {
+  const pattern = (eventType: string) => ({
+    source: ['aws.connect'],
+    'detail-type': ['Amazon Connect Contact Event'],
+    detail: { instanceArn: [INSTANCE_ARN], channel: ['VOICE'], eventType: [eventType] },
+  });
+
+  it('answered calls of the instance reach assignment-recorder', () => {
+    const [, rule] = only('AWS::Events::Rule', 'AssignmentRecorderContactEvents');
+    assert.deepEqual(rule.Properties.EventPattern, pattern('CONNECTED_TO_AGENT'));
+    assert.equal(rule.Properties.EventBusName, undefined, 'the default bus');
+    template.hasResourceProperties('AWS::Lambda::Permission', {
+      Action: 'lambda:InvokeFunction',
+      Principal: 'events.amazonaws.com',
+      FunctionName: { 'Fn::GetAtt': [logicalId('assignment-recorder'), 'Arn'] },
+      SourceArn: { 'Fn::GetAtt': [only('AWS::Events::Rule', 'AssignmentRecorderContactEvents')[0], 'Arn'] },
+    });
+  });
+
+  it('with minConnectedSeconds, disconnects instead, and the function is told the minimum', () => {
+    const timed = synth({ minConnectedSeconds: '30', recordInitiationMethods: 'inbound, TRANSFER,CALLBACK' });
+    const [, rule] = only('AWS::Events::Rule', 'AssignmentRecorderContactEvents', timed.template);
+    assert.deepEqual(rule.Properties.EventPattern, pattern('DISCONNECTED'));
+    const recorder = timed.stack.getLogicalId(timed.stack.functions['assignment-recorder'].node.defaultChild as CfnElement);
+    const env = timed.template.toJSON().Resources[recorder].Properties.Environment.Variables;
+    assert.equal(env.MIN_CONNECTED_SECONDS, '30');
+    assert.equal(env.RECORD_INITIATION_METHODS, 'INBOUND,TRANSFER,CALLBACK');
+  });
+
+  it('delivery is retried for two hours, then the event is dead-lettered', () => {
+    const [, rule] = only('AWS::Events::Rule', 'AssignmentRecorderContactEvents');
+    assert.deepEqual(rule.Properties.Targets, [
+      {
+        Id: 'Target0',
+        Arn: { 'Fn::GetAtt': [logicalId('assignment-recorder'), 'Arn'] },
+        RetryPolicy: { MaximumRetryAttempts: 8, MaximumEventAgeInSeconds: 7200 },
+        DeadLetterConfig: { Arn: { 'Fn::GetAtt': [DEAD_LETTERS, 'Arn'] } },
+      },
+    ]);
+  });
+
+  it('a function error is dead-lettered to the same queue (Lambda retries asynchronous invocations, not EventBridge)', () => {
+    const recorder = resource(logicalId('assignment-recorder')).Properties;
+    assert.deepEqual(recorder.DeadLetterConfig, { TargetArn: { 'Fn::GetAtt': [DEAD_LETTERS, 'Arn'] } });
+    for (const spec of FUNCTIONS.filter((f) => f.name !== 'assignment-recorder')) {
+      assert.equal(resource(logicalId(spec.name)).Properties.DeadLetterConfig, undefined, spec.name);
+    }
+  });
+
+  it('the dead-letter queue is encrypted, keeps 14 days, is TLS-only and takes events from the rule alone', () => {
+    template.resourceCountIs('AWS::SQS::Queue', 1);
+    assert.deepEqual(resource(DEAD_LETTERS).Properties, { SqsManagedSseEnabled: true, MessageRetentionPeriod: 14 * 24 * 3600 });
+    template.hasResourceProperties('AWS::SQS::QueuePolicy', {
+      Queues: [{ Ref: DEAD_LETTERS }],
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Effect: 'Deny', Action: 'sqs:*', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+          Match.objectLike({
+            Effect: 'Allow',
+            Principal: { Service: 'events.amazonaws.com' },
+            Action: 'sqs:SendMessage',
+            Condition: {
+              ArnEquals: { 'aws:SourceArn': { 'Fn::GetAtt': [only('AWS::Events::Rule', 'AssignmentRecorderContactEvents')[0], 'Arn'] } },
+            },
+          }),
+        ]),
+      },
+    });
+    template.hasOutput('AssignmentRecorderDeadLetterQueueUrl', { Value: { Ref: DEAD_LETTERS } });
   });
 });
 
 describe('alarms', () => {
   it('errors and throttles of every function alert the topic', () => {
-    const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm')) as any[];
+    const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm', { Properties: { Namespace: 'AWS/Lambda' } })) as any[];
     assert.equal(alarms.length, FUNCTIONS.length * 2);
     const topic = Object.keys(template.findResources('AWS::SNS::Topic'))[0];
     for (const alarm of alarms) {
@@ -268,6 +364,22 @@ describe('alarms', () => {
       assert.deepEqual(watched.map((a) => a.Properties.MetricName).sort(), ['Errors', 'Throttles'], spec.name);
     }
   });
+
+  it('a dead-lettered contact event alerts the topic', () => {
+    template.resourceCountIs('AWS::CloudWatch::Alarm', FUNCTIONS.length * 2 + 1);
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'AWS/SQS',
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+      Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [DEAD_LETTERS, 'QueueName'] } }],
+      Statistic: 'Maximum',
+      Period: 300,
+      EvaluationPeriods: 1,
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      TreatMissingData: 'notBreaching',
+      AlarmActions: [{ Ref: only('AWS::SNS::Topic', 'AlertTopic')[0] }],
+    });
+  });
 });
 
 describe('settings', () => {
@@ -278,6 +390,13 @@ describe('settings', () => {
     assert.equal(s.reserveDialerConcurrency, true);
     assert.deepEqual(s.calendarUrls, []);
     assert.equal(s.dialerSchedule, undefined);
+    assert.equal(s.minConnectedSeconds, 0);
+    assert.deepEqual(s.recordInitiationMethods, ['INBOUND']);
+  });
+
+  it('contact-event settings are read as assignment-recorder reads them', () => {
+    assert.equal(settings({ minConnectedSeconds: '3600' }).minConnectedSeconds, 3600);
+    assert.deepEqual(settings({ recordInitiationMethods: 'outbound, INBOUND,OUTBOUND' }).recordInitiationMethods, ['OUTBOUND', 'INBOUND']);
   });
 
   it('refuses what cannot work, naming the setting', () => {
@@ -291,6 +410,11 @@ describe('settings', () => {
       [{ campaign: 'spring sale' }, /campaign/],
       [{ alertEmail: 'ops' }, /alertEmail/],
       [{ reserveDialerConcurrency: 'yes' }, /reserveDialerConcurrency/],
+      [{ minConnectedSeconds: '-1' }, /minConnectedSeconds/],
+      [{ minConnectedSeconds: '7200' }, /minConnectedSeconds=7200: expected 0 to 3600/],
+      [{ minConnectedSeconds: '1.5' }, /minConnectedSeconds/],
+      [{ recordInitiationMethods: 'PHONE' }, /recordInitiationMethods: "PHONE" is not one of/],
+      [{ recordInitiationMethods: 'INBOUND,MONITOR' }, /recordInitiationMethods: "MONITOR"/],
     ];
     for (const [context, message] of cases) {
       assert.throws(() => settings(context), (e: unknown) => e instanceof SettingsError && message.test(e.message));

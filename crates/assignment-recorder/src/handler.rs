@@ -44,8 +44,9 @@ pub enum RecorderAnswer {
     Event(EventOutcome),
 }
 
-/// A contact event that could not be recorded for now: a function error, so EventBridge retries
-/// it and, after its retries, the dead-letter queue keeps it.
+/// A contact event that could not be recorded for now: a function error. EventBridge invokes the
+/// function asynchronously, so Lambda retries the event twice, then the function's dead-letter
+/// queue keeps it (the stack sets one, and alarms on it).
 #[derive(Debug, thiserror::Error)]
 pub enum RecorderError {
     #[error("DescribeContact of {contact_id} failed")]
@@ -322,7 +323,7 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_failure_is_a_function_error_so_eventbridge_retries_it() {
+    async fn a_failure_is_a_function_error_so_the_event_is_retried() {
         let contacts = FakeContacts::default().with("c-1", Some(CALLER));
         let r = recorder_with(&[], contacts);
         let answered = contact_event("connected-to-agent", "c-1", "CONNECTED_TO_AGENT", "2026-11-21T09:00:00.000Z");
