@@ -5,7 +5,10 @@ use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use local_run::LambdaProcess;
-use local_run::connect_emulator::{DESCRIBE_CONTACT, EmulatedContact, GET_CURRENT_USER_DATA, LIST_USERS, Quota};
+use local_run::connect_emulator::{
+    DESCRIBE_CONTACT, EmulatedContact, GET_CURRENT_USER_DATA, LIST_ROUTING_PROFILE_QUEUES, LIST_USERS, OPERATIONS,
+    Quota,
+};
 use local_run::routing::{AGENT_PICKER, ASSIGNMENT_RECORDER, LAST_AGENT_LOOKUP, RoutingRig, contact_event};
 use serde_json::{Value, json};
 
@@ -21,57 +24,106 @@ fn fields<'a>(answer: &'a Value, keys: &[&str]) -> Vec<&'a str> {
     keys.iter().map(|k| answer[*k].as_str().unwrap_or("<missing>")).collect()
 }
 
+/// Every Connect request the emulator has received.
+fn connect_requests(rig: &RoutingRig) -> usize {
+    OPERATIONS.iter().map(|op| rig.connect.requests(op)).sum()
+}
+
 #[tokio::test]
-async fn a_returning_caller_reaches_the_same_agent_or_the_next_available_one() -> anyhow::Result<()> {
+async fn a_returning_caller_is_preferred_for_their_last_agent_and_a_new_caller_costs_connect_nothing()
+-> anyhow::Result<()> {
     let rig = RoutingRig::start().await?;
     rig.add_agent("suzuki", true, 1_000.0);
     rig.add_agent("sato", true, 2_000.0);
-    rig.add_agent("tanaka", false, 500.0);
     let mut lookup = rig.spawn(LAST_AGENT_LOOKUP, &[]).await?;
     let mut recorder = rig.spawn(ASSIGNMENT_RECORDER, &[]).await?;
-    let mut picker = rig.spawn(AGENT_PICKER, &[]).await?;
-    for function in [&mut lookup, &mut recorder, &mut picker] {
+    for function in [&mut lookup, &mut recorder] {
         function.ready().await?;
     }
     let users_read_at_init = rig.connect.requests(LIST_USERS);
 
-    // first call: unknown, so the longest-available agent; the flow records the transfer
+    // first call: a new caller goes straight to the queue; Connect chooses, the lookup asks it nothing
+    let before = connect_requests(&rig);
     let first = ask(&mut lookup, &contact_event("c-1", Some(CALLER), json!({}))).await?;
-    assert_eq!(fields(&first, &["found", "status", "agentId", "tried"]), ["false", "available", "suzuki", "suzuki"]);
-    assert_eq!(first["agentArn"], rig.connect.agent_arn("suzuki"));
-    assert_eq!(first["agentUsername"], "suzuki@example.com");
-    let recorded = ask(&mut recorder, &contact_event("c-1", Some(CALLER), json!({"agentId": "suzuki"}))).await?;
-    assert_eq!(recorded["recorded"], "true");
-    assert_eq!(recorded["message"], "担当者にお繋ぎ致しますので少々お待ちください。");
+    assert_eq!(fields(&first, &["found", "preferAgent", "status", "agentId"]), ["false", "false", "unavailable", ""]);
+    assert_eq!(connect_requests(&rig) - before, 0, "no Connect request for a new caller");
+
+    // suzuki answers it: the contact event records the assignment, not the flow
+    rig.answered_call(Some(CALLER), "suzuki");
+    let outcomes = rig.deliver(&mut recorder, &rig.connect.contact_events()).await?;
+    assert_eq!(outcomes.iter().filter(|o| o["recorded"] == true).count(), 1, "{outcomes:?}");
     let item = rig.stored_assignment(CALLER).await?.expect("assignment stored");
-    assert_eq!((item["agentId"].as_str(), item["contactId"].as_str()), ("suzuki", "c-1"));
+    assert_eq!(item["agentId"], "suzuki");
     assert_eq!(item["agentArn"], rig.connect.agent_arn("suzuki"));
     let expires_in_days = (item["expiresAt"].parse::<i64>()? - Utc::now().timestamp()) / 86_400;
     assert!((89..=90).contains(&expires_in_days), "{item:?}");
 
-    // second call: suzuki is remembered, although sato has now waited longer
-    rig.connect.set_status("suzuki", "Available", 3_000.0, Some(1));
-    let before = rig.connect.requests(GET_CURRENT_USER_DATA);
-    let second = ask(&mut lookup, &contact_event("c-2", Some(CALLER), json!({}))).await?;
-    assert_eq!(fields(&second, &["found", "status", "agentId", "tried"]), ["true", "available", "suzuki", "suzuki"]);
-    assert_eq!(rig.connect.requests(GET_CURRENT_USER_DATA) - before, 1, "one Connect request per lookup");
+    // second call: suzuki is preferred, although sato has waited longer: one GetItem (moto) and
+    // one GetCurrentUserData; the routing profile's queues once, then cached
+    let (state_reads, queue_reads) =
+        (rig.connect.requests(GET_CURRENT_USER_DATA), rig.connect.requests(LIST_ROUTING_PROFILE_QUEUES));
+    for contact in ["c-2", "c-3"] {
+        let answer = ask(&mut lookup, &contact_event(contact, Some(CALLER), json!({}))).await?;
+        assert_eq!(
+            fields(&answer, &["found", "preferAgent", "agentState", "status", "agentId"]),
+            ["true", "true", "Available", "available", "suzuki"]
+        );
+        assert_eq!(answer["agentArn"], rig.connect.agent_arn("suzuki"));
+    }
+    assert_eq!(rig.connect.requests(GET_CURRENT_USER_DATA) - state_reads, 2, "one state read per lookup");
+    assert_eq!(rig.connect.requests(LIST_ROUTING_PROFILE_QUEUES) - queue_reads, 1, "queues read once");
     assert_eq!(rig.connect.requests(LIST_USERS), users_read_at_init, "users were read at init and cached");
 
-    // third call: suzuki is on a call, so the flow asks the picker with the lookup's `tried`
-    rig.connect.set_status("suzuki", "Available", 3_000.0, Some(0));
-    let third = ask(&mut lookup, &contact_event("c-3", Some(CALLER), json!({}))).await?;
-    assert_eq!(fields(&third, &["found", "status", "agentId"]), ["true", "unavailable", "suzuki"]);
-    let next = ask(&mut picker, &contact_event("c-3", Some(CALLER), json!({"tried": third["tried"]}))).await?;
-    assert_eq!(fields(&next, &["status", "agentId", "tried"]), ["available", "sato", "suzuki;sato"]);
-    let messy = format!(" suzuki ;;{} ; suzuki", rig.connect.agent_arn("sato"));
-    let none_left = ask(&mut picker, &contact_event("c-3", Some(CALLER), json!({"tried": messy}))).await?;
-    assert_eq!(fields(&none_left, &["status", "agentId", "tried"]), ["unavailable", "", "suzuki;sato"]);
+    // on a break, still preferred (logged in; the step's expiry bounds the wait); logged out, not
+    rig.connect.set_status("suzuki", "Lunch", 3_000.0, Some(1));
+    let lunch = ask(&mut lookup, &contact_event("c-4", Some(CALLER), json!({}))).await?;
+    assert_eq!(fields(&lunch, &["preferAgent", "agentState", "status"]), ["true", "Lunch", "unavailable"]);
+    rig.connect.log_out("suzuki");
+    let gone = ask(&mut lookup, &contact_event("c-5", Some(CALLER), json!({}))).await?;
+    assert_eq!(
+        fields(&gone, &["found", "preferAgent", "agentState", "agentId"]),
+        ["true", "false", "Offline", "suzuki"]
+    );
 
-    // phone numbers are personal data: masked in every log line of all three functions
-    let logs: Vec<String> = [&lookup, &recorder, &picker].iter().flat_map(|f| f.logs()).collect();
+    // CHECK_AGENT_STATE=false: preferred without a single Connect request
+    let mut unchecked = rig.spawn(LAST_AGENT_LOOKUP, &[("CHECK_AGENT_STATE", "false")]).await?;
+    unchecked.ready().await?;
+    let before = connect_requests(&rig);
+    let answer = ask(&mut unchecked, &contact_event("c-6", Some(CALLER), json!({}))).await?;
+    assert_eq!(
+        fields(&answer, &["found", "preferAgent", "status", "agentId"]),
+        ["true", "true", "unchecked", "suzuki"]
+    );
+    assert_eq!(connect_requests(&rig) - before, 0);
+
+    // a flow that still calls the recorder directly keeps working
+    let recorded = ask(&mut recorder, &contact_event("c-7", Some(CALLER), json!({"agentId": "sato"}))).await?;
+    assert_eq!(recorded["recorded"], "true");
+    assert_eq!(recorded["message"], "担当者にお繋ぎ致しますので少々お待ちください。");
+
+    // phone numbers are personal data: masked in every log line
+    let logs: Vec<String> = [&lookup, &recorder, &unchecked].iter().flat_map(|f| f.logs()).collect();
     assert!(logs.iter().any(|l| l.contains("+81******5678")), "the masked number is logged: {logs:#?}");
     let leaks: Vec<&String> = logs.iter().filter(|l| l.contains(NATIONAL_PART)).collect();
     assert!(leaks.is_empty(), "full number in logs: {leaks:#?}");
+    Ok(())
+}
+
+#[tokio::test]
+async fn the_picker_chooses_fairly_for_the_direct_variant_skipping_agents_already_tried() -> anyhow::Result<()> {
+    let rig = RoutingRig::start().await?;
+    rig.add_agent("suzuki", true, 1_000.0);
+    rig.add_agent("sato", true, 2_000.0);
+    rig.add_agent("tanaka", false, 500.0);
+    let mut picker = rig.spawn(AGENT_PICKER, &[]).await?;
+    // longest available first: suzuki since 1,000, then sato; tanaka is on a break
+    let first = ask(&mut picker, &contact_event("c-1", Some(CALLER), json!({}))).await?;
+    assert_eq!(fields(&first, &["status", "agentId", "tried"]), ["available", "suzuki", "suzuki"]);
+    let next = ask(&mut picker, &contact_event("c-1", Some(CALLER), json!({"tried": first["tried"]}))).await?;
+    assert_eq!(fields(&next, &["status", "agentId", "tried"]), ["available", "sato", "suzuki;sato"]);
+    let messy = format!(" suzuki ;;{} ; suzuki", rig.connect.agent_arn("sato"));
+    let none_left = ask(&mut picker, &contact_event("c-1", Some(CALLER), json!({"tried": messy}))).await?;
+    assert_eq!(fields(&none_left, &["status", "agentId", "tried"]), ["unavailable", "", "suzuki;sato"]);
     Ok(())
 }
 
@@ -125,31 +177,41 @@ async fn a_throttled_state_check_is_retried_then_answered_with_the_fallback_in_t
 }
 
 #[tokio::test]
-async fn busy_teams_withheld_numbers_chats_and_expired_assignments() -> anyhow::Result<()> {
+async fn expired_assignments_withheld_numbers_chats_and_agents_of_other_queues() -> anyhow::Result<()> {
     let rig = RoutingRig::start().await?;
     rig.add_agent("suzuki", false, 1_000.0);
     rig.add_agent("sato", true, 2_000.0);
     let mut lookup = rig.spawn(LAST_AGENT_LOOKUP, &[]).await?;
     let mut recorder = rig.spawn(ASSIGNMENT_RECORDER, &[]).await?;
 
-    // an expired assignment (TTL not yet applied by DynamoDB) is ignored
+    // an expired assignment (TTL not yet applied by DynamoDB) is ignored: a new caller
     rig.remember(CALLER, "suzuki", "c-0", Utc::now() - chrono::TimeDelta::days(2), 1).await?;
     let answer = ask(&mut lookup, &contact_event("c-1", Some(CALLER), json!({}))).await?;
-    assert_eq!(fields(&answer, &["found", "status", "agentId"]), ["false", "available", "sato"]);
+    assert_eq!(fields(&answer, &["found", "preferAgent", "agentId"]), ["false", "false", ""]);
 
     // withheld numbers and chats are answered like new callers, and nothing is recorded
     for (contact, number) in [("c-2", Some("anonymous")), ("c-3", None)] {
         let answer = ask(&mut lookup, &contact_event(contact, number, json!({}))).await?;
-        assert_eq!(fields(&answer, &["found", "agentId"]), ["false", "sato"], "{contact}");
+        assert_eq!(fields(&answer, &["found", "preferAgent"]), ["false", "false"], "{contact}");
         let recorded = ask(&mut recorder, &contact_event(contact, number, json!({"agentId": "sato"}))).await?;
         assert_eq!(recorded["recorded"], "false", "{contact}");
     }
     assert!(rig.stored_assignment("anonymous").await?.is_none());
 
-    // nobody available
-    rig.connect.set_status("sato", "Lunch", 3_000.0, Some(1));
-    let answer = ask(&mut lookup, &contact_event("c-4", Some("+81312345678"), json!({}))).await?;
-    assert_eq!(fields(&answer, &["found", "status", "agentId", "tried"]), ["false", "unavailable", "", ""]);
+    // an agent whose routing profile does not serve the flow's queue is not preferred
+    rig.connect.add_agent(local_run::connect_emulator::Agent::new(
+        "kimura",
+        "kimura@example.com",
+        "rp-sales",
+        local_run::connect_emulator::AgentStatus::available(1_000.0),
+    ));
+    rig.connect.set_routing_profile_queues("rp-sales", &["q-sales"]);
+    rig.remember(CALLER, "kimura", "c-8", Utc::now() - chrono::TimeDelta::hours(1), 30).await?;
+    let answer = ask(&mut lookup, &contact_event("c-9", Some(CALLER), json!({}))).await?;
+    assert_eq!(
+        fields(&answer, &["found", "preferAgent", "agentState", "agentId"]),
+        ["true", "false", "Available", "kimura"]
+    );
     Ok(())
 }
 
@@ -213,7 +275,7 @@ async fn contact_search_finds_the_last_agent_and_slow_connect_is_cut_off() -> an
 }
 
 #[tokio::test]
-async fn a_hanging_table_is_answered_in_time_and_the_caller_is_still_routed() -> anyhow::Result<()> {
+async fn a_hanging_table_is_answered_in_time_and_the_caller_goes_to_the_queue() -> anyhow::Result<()> {
     let rig = RoutingRig::start().await?;
     rig.add_agent("sato", true, 2_000.0);
     let silent = local_run::SilentServer::start().await?;
@@ -228,8 +290,8 @@ async fn a_hanging_table_is_answered_in_time_and_the_caller_is_still_routed() ->
     let answer = ask(&mut lookup, &contact_event("c-1", Some(CALLER), json!({}))).await?;
     let took = started.elapsed();
     assert_eq!(
-        fields(&answer, &["found", "status", "agentId", "error"]),
-        ["false", "available", "sato", "last agent unavailable"]
+        fields(&answer, &["found", "preferAgent", "status", "error"]),
+        ["false", "false", "error", "last agent unavailable"]
     );
     eprintln!("lookup with a hanging table: answered in {took:?}");
     assert!(took < Duration::from_millis(2_500), "lookup answered in {took:?}");

@@ -148,6 +148,9 @@ mod tests {
             async fn candidates(&self) -> Result<Vec<AgentState>, std::io::Error> {
                 std::future::pending().await
             }
+            async fn profile_queues(&self, _: &str) -> Result<Vec<String>, std::io::Error> {
+                std::future::pending().await
+            }
         }
         let routing = Routing { available_status: "Available".into(), order: PickOrder::LongestAvailable };
         let mut p = AgentPicker::new(Stalled, routing, |_| 0);

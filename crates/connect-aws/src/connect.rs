@@ -43,6 +43,12 @@ pub(crate) fn connect_error(operation: &'static str) -> impl FnOnce(BoxError) ->
 /// The scope is a domain idea and lives in core; re-exported for the adapters' users.
 pub use connect_core::agents::AgentScope;
 
+/// The queues of one routing profile and when they were read.
+struct ProfileQueues {
+    read_at: Instant,
+    queues: Vec<String>,
+}
+
 /// Who a user ID is: ARN and username, from ListUsers.
 #[derive(Debug, Clone)]
 struct User {
@@ -64,6 +70,8 @@ pub struct ConnectAgentDirectory {
     scope: AgentScope,
     users_cache_for: Duration,
     users: Mutex<Option<Users>>,
+    /// routing profile -> its queues, kept as long as the users.
+    profile_queues: Mutex<HashMap<String, ProfileQueues>>,
 }
 
 impl ConnectAgentDirectory {
@@ -74,6 +82,7 @@ impl ConnectAgentDirectory {
             scope,
             users_cache_for,
             users: Mutex::new(None),
+            profile_queues: Mutex::new(HashMap::new()),
         }
     }
 
@@ -179,6 +188,7 @@ fn agent_state(data: UserData, users: &HashMap<String, User>) -> Option<AgentSta
             .as_ref()
             .and_then(|slots| slots.get(&Channel::Voice))
             .map(|n| u32::try_from(*n).unwrap_or(0)),
+        routing_profile_id: data.routing_profile.and_then(|p| p.id),
         id,
     })
 }
@@ -224,6 +234,31 @@ impl AgentDirectory for ConnectAgentDirectory {
         states.sort_by(|a, b| a.id.cmp(&b.id));
         states.dedup_by(|a, b| a.id == b.id);
         Ok(states)
+    }
+
+    /// ListRoutingProfileQueues, every page, once per routing profile for `users_cache_for`.
+    async fn profile_queues(&self, routing_profile_id: &str) -> Result<Vec<String>, ConnectError> {
+        let mut cached = self.profile_queues.lock().await;
+        if let Some(known) = cached.get(routing_profile_id)
+            && known.read_at.elapsed() < self.users_cache_for
+        {
+            return Ok(known.queues.clone());
+        }
+        let summaries = self
+            .client
+            .list_routing_profile_queues()
+            .instance_id(&self.instance_id)
+            .routing_profile_id(routing_profile_id)
+            .max_results(USER_DATA_PAGE)
+            .into_paginator()
+            .items()
+            .send()
+            .try_collect()
+            .await
+            .map_err(|e| connect_error("ListRoutingProfileQueues")(e.into()))?;
+        let queues: Vec<String> = summaries.into_iter().map(|q| q.queue_id).collect();
+        cached.insert(routing_profile_id.to_owned(), ProfileQueues { read_at: Instant::now(), queues: queues.clone() });
+        Ok(queues)
     }
 }
 

@@ -81,12 +81,22 @@ pub struct AgentState {
     pub status_since: Option<DateTime<Utc>>,
     /// Free voice slots when Connect reports slot data.
     pub free_voice_slots: Option<u32>,
+    /// The agent's routing profile (ID) when Connect reported it.
+    pub routing_profile_id: Option<String>,
 }
 
 impl AgentState {
     /// An agent Connect reports no state for: logged out (or deleted), never available.
     pub fn logged_out(id: String, arn: String, username: Option<String>) -> Self {
-        AgentState { id, arn, username, status_name: None, status_since: None, free_voice_slots: None }
+        AgentState {
+            id,
+            arn,
+            username,
+            status_name: None,
+            status_since: None,
+            free_voice_slots: None,
+            routing_profile_id: None,
+        }
     }
 
     /// Available: the status is `available_status` and, where slot data is present, a voice
@@ -237,6 +247,7 @@ mod tests {
             status_name: status.map(str::to_owned),
             status_since: since.map(|s| s.parse().unwrap()),
             free_voice_slots: slots,
+            routing_profile_id: None,
         }
     }
 

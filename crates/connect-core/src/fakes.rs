@@ -230,6 +230,8 @@ pub struct FakeDirectory {
 #[derive(Debug, Default)]
 struct FakeDirectoryState {
     agents: Vec<AgentState>,
+    /// routing profile -> its queues; a profile not set serves none.
+    profile_queues: HashMap<String, Vec<String>>,
     reads: usize,
     failing: Option<String>,
 }
@@ -252,6 +254,11 @@ impl FakeDirectory {
     pub fn fail_with(&self, message: Option<&str>) {
         lock(&self.state).failing = message.map(str::to_owned);
     }
+    /// The queues a routing profile serves (unset: none).
+    pub fn set_profile_queues(&self, routing_profile_id: &str, queues: &[&str]) {
+        let queues = queues.iter().map(|q| (*q).to_owned()).collect();
+        lock(&self.state).profile_queues.insert(routing_profile_id.to_owned(), queues);
+    }
     fn read(&self) -> Result<Vec<AgentState>, FakeError> {
         let mut s = lock(&self.state);
         s.reads += 1;
@@ -271,6 +278,11 @@ impl AgentDirectory for FakeDirectory {
 
     async fn candidates(&self) -> Result<Vec<AgentState>, FakeError> {
         Ok(self.read()?.into_iter().filter(|a| a.status_name.is_some()).collect())
+    }
+
+    async fn profile_queues(&self, routing_profile_id: &str) -> Result<Vec<String>, FakeError> {
+        let s = lock(&self.state);
+        Ok(s.profile_queues.get(routing_profile_id).cloned().unwrap_or_default())
     }
 }
 
@@ -715,5 +727,9 @@ pub fn sample_agent(id: &str, status: &str, since: &str) -> AgentState {
         status_name: Some(status.into()),
         status_since: since.parse().ok(),
         free_voice_slots: Some(1),
+        routing_profile_id: Some(SAMPLE_ROUTING_PROFILE.to_owned()),
     }
 }
+
+/// The routing profile of every [`sample_agent`].
+pub const SAMPLE_ROUTING_PROFILE: &str = "rp-support";

@@ -1,6 +1,8 @@
 use chrono::TimeDelta;
 use connect_aws::config::invalid;
-use connect_aws::settings::RoutingSettings;
+use connect_aws::settings::{RoutingSettings, connect_resource_id};
+
+use crate::handler::Preference;
 use connect_aws::{ConfigError, Env};
 
 /// Where the caller's last agent is remembered.
@@ -17,6 +19,8 @@ pub enum LookupSource {
 pub struct Config {
     pub routing: RoutingSettings,
     pub source: LookupSource,
+    /// `CHECK_AGENT_STATE` (default true) and `QUEUE_ID` (the flow's standard queue, optional).
+    pub preference: Preference,
 }
 
 impl Config {
@@ -37,13 +41,34 @@ impl Config {
             }
             Some(other) => return Err(invalid(SOURCE, other, "expected table or contact-search")),
         };
-        Ok(Config { routing: RoutingSettings::from_env(env)?, source })
+        const QUEUE: &str = "QUEUE_ID";
+        let queue = match env.optional(QUEUE) {
+            None => None,
+            Some(_) => Some(connect_resource_id(env, QUEUE, "queue")?),
+        };
+        let preference = Preference { check_state: env.flag("CHECK_AGENT_STATE", true)?, queue };
+        Ok(Config { routing: RoutingSettings::from_env(env)?, source, preference })
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_preference_checks_state_by_default_and_the_queue_when_given() {
+        let base = [("CONNECT_INSTANCE_ID", "inst-1"), ("ASSIGNMENTS_TABLE", "t")];
+        let config = Config::from_env(&Env::from_pairs(base)).unwrap();
+        assert_eq!(config.preference, Preference { check_state: true, queue: None });
+        let arn = "arn:aws:connect:ap-northeast-1:1:instance/inst-1/queue/q-support";
+        let config = Config::from_env(&Env::from_pairs(
+            base.into_iter().chain([("QUEUE_ID", arn), ("CHECK_AGENT_STATE", "false")]),
+        ))
+        .unwrap();
+        assert_eq!(config.preference, Preference { check_state: false, queue: Some("q-support".into()) });
+        let bad = Config::from_env(&Env::from_pairs(base.into_iter().chain([("CHECK_AGENT_STATE", "maybe")])));
+        assert!(bad.unwrap_err().to_string().contains("CHECK_AGENT_STATE"));
+    }
 
     #[test]
     fn sources_and_their_settings() {

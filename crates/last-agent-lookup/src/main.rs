@@ -1,5 +1,5 @@
-//! last-agent-lookup: who last served this caller, and are they available now; else the agent
-//! agent-picker would choose (contact flow).
+//! last-agent-lookup: who last served this caller, and should the queue prefer them (routing
+//! criteria); new callers go to the queue (contact flow).
 
 mod config;
 mod handler;
@@ -7,7 +7,7 @@ mod handler;
 use config::{Config, LookupSource};
 use connect_aws::connect::{ConnectAgentDirectory, ConnectContactHistory};
 use connect_aws::dynamodb::DynamoAssignmentStore;
-use connect_aws::{CallProfile, Env, SystemClock, init_tracing, load_aws_config, or_init_error, random_index};
+use connect_aws::{CallProfile, Env, SystemClock, init_tracing, load_aws_config, or_init_error};
 use handler::{LastAgentLookup, Remembered};
 use lambda_runtime::{LambdaEvent, service_fn};
 
@@ -33,6 +33,7 @@ async fn main() -> Result<(), lambda_runtime::Error> {
         }
     };
     tokio::join!(directory.warm_up(), table_warm_up);
-    let lookup = LastAgentLookup::new(remembered, directory, routing.routing.clone(), SystemClock, random_index);
+    let lookup =
+        LastAgentLookup::new(remembered, directory, routing.routing.clone(), config.preference.clone(), SystemClock);
     lambda_runtime::run(service_fn(|event: LambdaEvent<serde_json::Value>| lookup.handle(event.payload))).await
 }

@@ -21,6 +21,8 @@ use crate::{Moto, function_binary};
 
 pub const TABLE: &str = "connect-lambdas-assignments";
 pub const ROUTING_PROFILE: &str = "rp-support";
+/// The standard queue the inbound flow transfers to; the support routing profile serves it.
+pub const SUPPORT_QUEUE: &str = "q-support";
 
 pub const LAST_AGENT_LOOKUP: &str = "last-agent-lookup";
 pub const AGENT_PICKER: &str = "agent-picker";
@@ -38,6 +40,7 @@ impl RoutingRig {
         let conf = sdk_config(moto.endpoint()).await;
         create_assignments_table(&conf).await?;
         let connect = ConnectEmulator::start().await?;
+        connect.set_routing_profile_queues(ROUTING_PROFILE, &[SUPPORT_QUEUE, "q-billing"]);
         Ok(RoutingRig { moto, connect, conf })
     }
 
@@ -56,8 +59,28 @@ impl RoutingRig {
     pub fn env(&self, own: &[(&str, &str)]) -> Vec<(String, String)> {
         let mut env = self.connect.function_env(self.moto.endpoint());
         env.push(("ASSIGNMENTS_TABLE".into(), TABLE.into()));
+        env.push(("QUEUE_ID".into(), self.connect.queue_arn(SUPPORT_QUEUE)));
         env.extend(own.iter().map(|(k, v)| (k.to_string(), v.to_string())));
         env
+    }
+
+    /// A voice call from `from` answered by `agent` now (queued on the support queue first),
+    /// as the emulator's contact life: its contact events are in `connect.contact_events()`.
+    pub fn answered_call(&self, from: Option<&str>, agent: &str) -> String {
+        let id = self.connect.start_inbound_call(from);
+        self.connect.queue_contact(&id, SUPPORT_QUEUE);
+        self.connect.connect_contact(&id, agent);
+        id
+    }
+
+    /// Delivers contact events to a running assignment-recorder, as EventBridge would; answers
+    /// what it made of each.
+    pub async fn deliver(&self, recorder: &mut LambdaProcess, events: &[Value]) -> anyhow::Result<Vec<Value>> {
+        let mut outcomes = Vec::new();
+        for event in events {
+            outcomes.push(recorder.invoke(event).await?.response()?);
+        }
+        Ok(outcomes)
     }
 
     pub async fn spawn(&self, function: &str, own: &[(&str, &str)]) -> anyhow::Result<LambdaProcess> {

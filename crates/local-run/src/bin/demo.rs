@@ -12,7 +12,7 @@ use connect_core::phone::mask;
 use local_run::campaign::{CAMPAIGN, CAMPAIGN_DIALER, CampaignRig, IVR_CHOICE_RECORDER, OUTBOUND_QUEUE, answer_event};
 use local_run::connect_emulator::{GET_CURRENT_METRIC_DATA, OutboundCall};
 use local_run::holidays::{CALENDAR_PATH, HolidayRig};
-use local_run::routing::{AGENT_PICKER, ASSIGNMENT_RECORDER, LAST_AGENT_LOOKUP, RoutingRig, contact_event};
+use local_run::routing::{ASSIGNMENT_RECORDER, LAST_AGENT_LOOKUP, RoutingRig, contact_event};
 use local_run::{LambdaProcess, Outcome, StubResponse};
 use serde_json::{Value, json};
 
@@ -137,60 +137,66 @@ async fn hours_overrides(rig: &HolidayRig) -> anyhow::Result<()> {
 /// Three calls from one number: the second reaches the first call's agent, the third finds
 /// that agent on a call and is offered the next available one.
 async fn returning_caller() -> anyhow::Result<()> {
+    use local_run::connect_emulator::{GET_CURRENT_USER_DATA, OPERATIONS};
     const CALLER: &str = "+819012345678";
-    println!("\n-- returning-caller routing (moto DynamoDB + the Connect emulator) --");
+    println!("\n-- returning-caller routing (moto DynamoDB + the Connect emulator's contact life) --");
     let rig = RoutingRig::start().await?;
     rig.add_agent("suzuki", true, 1_000.0);
     rig.add_agent("sato", true, 2_000.0);
-    rig.add_agent("tanaka", false, 500.0);
-    println!("   agents: suzuki (Available longest), sato (Available), tanaka (Lunch)");
+    println!("   agents: suzuki and sato (Available) on the support routing profile, which serves q-support");
     let mut lookup = rig.spawn(LAST_AGENT_LOOKUP, &[]).await?;
-    let mut picker = rig.spawn(AGENT_PICKER, &[]).await?;
     let mut recorder = rig.spawn(ASSIGNMENT_RECORDER, &[]).await?;
-    let masked = connect_core::phone::mask(CALLER);
-    for (call, contact) in [(1, "call-1"), (2, "call-2"), (3, "call-3")] {
-        if call == 3 {
-            rig.connect.set_status("suzuki", "Available", 1_000.0, Some(0));
-            println!("   (suzuki is now on another call)");
-        }
-        let found = lookup.invoke(&contact_event(contact, Some(CALLER), json!({}))).await?.response()?;
-        let text = |v: &Value, k: &str| v[k].as_str().unwrap_or_default().to_owned();
-        println!(
-            "   call {call} from {masked}: last-agent-lookup -> found={} status={} agent={}",
-            text(&found, "found"),
-            text(&found, "status"),
-            text(&found, "agentUsername"),
-        );
-        let mut agent = text(&found, "agentId");
-        if text(&found, "status") != "available" {
-            let next = picker
-                .invoke(&contact_event(contact, Some(CALLER), json!({"tried": text(&found, "tried")})))
-                .await?
-                .response()?;
-            println!(
-                "      agent-picker tried={} -> status={} agent={}",
-                text(&found, "tried"),
-                text(&next, "status"),
-                text(&next, "agentUsername")
-            );
-            agent = text(&next, "agentId");
-        }
-        let recorded =
-            recorder.invoke(&contact_event(contact, Some(CALLER), json!({"agentId": agent}))).await?.response()?;
-        println!(
-            "      assignment-recorder agent={agent} -> recorded={}; caller hears \"{}\"",
-            text(&recorded, "recorded"),
-            text(&recorded, "message")
-        );
+    for function in [&mut lookup, &mut recorder] {
+        function.ready().await?;
     }
-    let withheld = lookup.invoke(&contact_event("call-4", Some("anonymous"), json!({}))).await?.response()?;
+    let masked = connect_core::phone::mask(CALLER);
+    let text = |v: &Value, k: &str| v[k].as_str().unwrap_or_default().to_owned();
+    let connect_requests = || OPERATIONS.iter().map(|op| rig.connect.requests(op)).sum::<usize>();
+    let mut ask = async |contact: &str, number: &str| -> anyhow::Result<Value> {
+        let before = connect_requests();
+        let found = lookup.invoke(&contact_event(contact, Some(number), json!({}))).await?.response()?;
+        let preferred = text(&found, "preferAgent") == "true";
+        println!(
+            "      last-agent-lookup -> found={} preferAgent={} agentState={} agent={} ({} Connect request(s)); {}",
+            text(&found, "found"),
+            text(&found, "preferAgent"),
+            text(&found, "agentState"),
+            text(&found, "agentId"),
+            connect_requests() - before,
+            if preferred {
+                "the flow sets routing criteria preferring them for 30 s, then the standard queue"
+            } else {
+                "the flow sends the caller to the standard queue; Connect chooses"
+            }
+        );
+        Ok(found)
+    };
+
+    println!("   call 1 from {masked}, a new caller:");
+    ask("call-1", CALLER).await?;
+    let first = rig.answered_call(Some(CALLER), "suzuki");
+    println!("      suzuki answers: Connect publishes the contact events of {first}");
+    let outcomes = rig.deliver(&mut recorder, &rig.connect.contact_events()).await?;
+    let recorded = outcomes.iter().filter(|o| o["recorded"] == true).count();
     println!(
-        "   call 4, number withheld: found={} status={} agent={} (treated as a new caller)",
-        withheld["found"].as_str().unwrap_or_default(),
-        withheld["status"].as_str().unwrap_or_default(),
-        withheld["agentUsername"].as_str().unwrap_or_default(),
+        "      assignment-recorder on {} events (INITIATED, QUEUED, CONNECTED_TO_AGENT): recorded {recorded}, on CONNECTED_TO_AGENT, after one DescribeContact for the number",
+        outcomes.len()
     );
-    let logs: Vec<String> = [&lookup, &picker, &recorder].iter().flat_map(|f| f.logs()).collect();
+    rig.connect.end_contact(&first);
+    println!("   call 2 from {masked}:");
+    let before = rig.connect.requests(GET_CURRENT_USER_DATA);
+    ask("call-2", CALLER).await?;
+    println!(
+        "      (GetCurrentUserData filtered to suzuki: {} request)",
+        rig.connect.requests(GET_CURRENT_USER_DATA) - before
+    );
+    rig.connect.log_out("suzuki");
+    println!("   (suzuki logs out of the CCP)");
+    println!("   call 3 from {masked}:");
+    ask("call-3", CALLER).await?;
+    println!("   call 4, number withheld:");
+    ask("call-4", "anonymous").await?;
+    let logs: Vec<String> = [&lookup, &recorder].iter().flat_map(|f| f.logs()).collect();
     let full = logs.iter().filter(|l| l.contains(CALLER)).count();
     println!("   log lines: {}, with the caller's full number: {full} (logs show {masked})", logs.len());
     Ok(())

@@ -15,7 +15,8 @@
 //!   a repeated token answers the first request's result and does nothing again.
 //! - **Contacts** have a life a test drives, with the contact events Connect publishes ([`contacts`]).
 //!
-//! The API families: [`users`] (ListUsers, DescribeUser, GetCurrentUserData), [`contacts`]
+//! The API families: [`users`] (ListUsers, DescribeUser, GetCurrentUserData,
+//! ListRoutingProfileQueues), [`contacts`]
 //! (SearchContacts, DescribeContact, UpdateContactRoutingData), [`outbound`]
 //! (StartOutboundVoiceContact), [`hours`] (List/Create/DeleteHoursOfOperationOverride) and
 //! [`metrics`] (GetCurrentMetricData). A modeled operation the emulator does not serve is 404
@@ -70,6 +71,7 @@ pub const REGION: &str = crate::aws::REGION;
 /// Operation names, as [`ConnectEmulator::fail_next`] and [`ConnectEmulator::requests`] take them.
 pub const LIST_USERS: &str = "ListUsers";
 pub const DESCRIBE_USER: &str = "DescribeUser";
+pub const LIST_ROUTING_PROFILE_QUEUES: &str = "ListRoutingProfileQueues";
 pub const GET_CURRENT_USER_DATA: &str = "GetCurrentUserData";
 pub const SEARCH_CONTACTS: &str = "SearchContacts";
 pub const START_OUTBOUND_VOICE_CONTACT: &str = "StartOutboundVoiceContact";
@@ -80,9 +82,10 @@ pub const LIST_HOURS_OVERRIDES: &str = "ListHoursOfOperationOverrides";
 pub const CREATE_HOURS_OVERRIDE: &str = "CreateHoursOfOperationOverride";
 pub const DELETE_HOURS_OVERRIDE: &str = "DeleteHoursOfOperationOverride";
 /// Every operation the emulator answers.
-pub const OPERATIONS: [&str; 11] = [
+pub const OPERATIONS: [&str; 12] = [
     LIST_USERS,
     DESCRIBE_USER,
+    LIST_ROUTING_PROFILE_QUEUES,
     GET_CURRENT_USER_DATA,
     SEARCH_CONTACTS,
     START_OUTBOUND_VOICE_CONTACT,
@@ -458,6 +461,7 @@ fn dispatch(state: &mut State, operation: &str, input: &Value) -> Result<Value, 
     match operation {
         LIST_USERS => users::list_users(state, input),
         DESCRIBE_USER => users::describe_user(state, input),
+        LIST_ROUTING_PROFILE_QUEUES => users::list_routing_profile_queues(state, input),
         GET_CURRENT_USER_DATA => users::get_current_user_data(state, input),
         SEARCH_CONTACTS => contacts::search_contacts(state, input),
         DESCRIBE_CONTACT => contacts::describe_contact(state, input),

@@ -1,4 +1,5 @@
-//! Users and agent state: ListUsers, DescribeUser, GetCurrentUserData.
+//! Users and agent state: ListUsers, DescribeUser, GetCurrentUserData, and the queues of a
+//! routing profile (ListRoutingProfileQueues).
 
 use std::collections::HashMap;
 
@@ -229,6 +230,35 @@ fn user_data(agent: &Agent) -> Value {
     }
     data.insert("Contacts".to_owned(), json!([]));
     Value::Object(data)
+}
+
+/// The voice queues of a routing profile (as [`ConnectEmulator::set_routing_profile_queues`] set
+/// them); 404 for a routing profile no agent has and none was set for.
+pub(super) fn list_routing_profile_queues(state: &State, input: &Value) -> Result<Value, ApiError> {
+    let profile = resource_id(input["RoutingProfileId"].as_str().unwrap_or_default(), "routing-profile");
+    let users = &state.users;
+    let known = users.routing_profile_queues.contains_key(&profile)
+        || users.agents.iter().any(|r| r.agent.routing_profile_id == profile);
+    if !known {
+        return Err(not_found(format!("RoutingProfile not found for RoutingProfileId: {profile}")));
+    }
+    let queues = users.queues_of(&profile);
+    let page = Page::of(input, 100, queues.len())?;
+    let list: Vec<Value> = page
+        .slice(queues)
+        .iter()
+        .map(|queue| {
+            json!({
+                "QueueId": queue,
+                "QueueArn": arn("queue", queue),
+                "QueueName": queue,
+                "Priority": 1,
+                "Delay": 0,
+                "Channel": "VOICE",
+            })
+        })
+        .collect();
+    Ok(page.answer(json!({ "RoutingProfileQueueConfigSummaryList": list, "LastModifiedRegion": REGION })))
 }
 
 fn status_arn(name: &str) -> String {
