@@ -2,6 +2,9 @@
 // invokes is one of the suite's contact-flow functions, every parameter it passes is one the
 // function reads, and every `$.External.<key>` it reads is a key the function last invoked on
 // that path can answer. Functions publish their side in crates/<name>/contract.json.
+//
+// The walk also checks the flow's shape: only action types Connect accepts in that kind of flow,
+// every path ending in a transfer to a queue or a disconnect, and (when asked) no agent queue.
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -13,13 +16,13 @@ export interface Contract {
   responseKeys: string[];
 }
 
-interface Action {
+export interface Action {
   Identifier: string;
   Type: string;
   Parameters?: Record<string, unknown>;
   Transitions?: {
     NextAction?: string;
-    Conditions?: { NextAction: string }[];
+    Conditions?: { NextAction: string; Condition?: { Operator: string; Operands: string[] } }[];
     Errors?: { NextAction: string; ErrorType?: string }[];
   };
 }
@@ -27,6 +30,53 @@ interface Action {
 export interface Flow {
   StartAction: string;
   Actions: Action[];
+}
+
+export type FlowKind = 'CONTACT_FLOW' | 'CUSTOMER_QUEUE';
+
+export interface FlowRules {
+  /** The flow's type (`AWS::Connect::ContactFlow` `Type`); `CONTACT_FLOW` by default. */
+  kind?: FlowKind;
+  /** Refuse any `UpdateContactTargetQueue` with an `AgentId` (a flow that routes through the standard queue). */
+  noAgentQueue?: boolean;
+}
+
+/**
+ * The action types the flows may use, by flow kind, spelled as Connect accepts them: the flow
+ * language reference titles "Set routing criteria" `UpdateRoutingCriteria`, but console exports
+ * and `CreateContactFlow` use `UpdateContactRoutingCriteria` (see infra/flows/README.md).
+ */
+const COMMON_TYPES = ['Compare', 'DisconnectParticipant', 'MessageParticipant', 'UpdateContactAttributes', 'UpdateFlowAttributes'];
+export const ACTION_TYPES: Record<FlowKind, readonly string[]> = {
+  CONTACT_FLOW: [
+    ...COMMON_TYPES,
+    'GetParticipantInput',
+    'InvokeLambdaFunction',
+    'TransferContactToQueue',
+    'UpdateContactEventHooks',
+    'UpdateContactRoutingCriteria',
+    'UpdateContactTargetQueue',
+    'UpdateContactTextToSpeechVoice',
+  ],
+  CUSTOMER_QUEUE: [...COMMON_TYPES, 'DequeueContactAndTransferToQueue', 'MessageParticipantIteratively'],
+};
+
+/** Where a path ends: on success the contact leaves the flow (into a queue) or the call ends. */
+const ENDS: Record<FlowKind, readonly string[]> = {
+  CONTACT_FLOW: ['TransferContactToQueue', 'DisconnectParticipant'],
+  CUSTOMER_QUEUE: ['DequeueContactAndTransferToQueue', 'DisconnectParticipant'],
+};
+
+/** Every action an action can go on to: `[target, on an error branch]`. */
+function successors(action: Action, kind: FlowKind): [string, boolean][] {
+  const transitions = action.Transitions ?? {};
+  // A transfer's success leaves the flow: only its error branches go on.
+  const ends = ENDS[kind].includes(action.Type);
+  const next = ends ? [] : [transitions.NextAction, ...(transitions.Conditions ?? []).map((c) => c.NextAction)];
+  return [
+    ...next.filter((t): t is string => Boolean(t)).map((t): [string, boolean] => [t, false]),
+    ...(transitions.Errors ?? []).map((e): [string, boolean] => [e.NextAction, true]),
+  ];
 }
 
 /** The published contracts of the contact-flow functions, by name. */
@@ -55,12 +105,19 @@ function externalReads(action: Action): string[] {
  * the start, carrying the function whose answer `$.External` holds: set by a successful
  * invocation, unknown on its error branches (Connect gives no answer there).
  */
-export function checkFlow(flow: Flow, contracts: Map<string, Contract>): string[] {
+export function checkFlow(flow: Flow, contracts: Map<string, Contract>, rules: FlowRules = {}): string[] {
+  const kind = rules.kind ?? 'CONTACT_FLOW';
   const problems: string[] = [];
   const byId = new Map(flow.Actions.map((a) => [a.Identifier, a]));
   if (byId.size !== flow.Actions.length) problems.push('identifiers are not unique');
 
   for (const action of flow.Actions) {
+    if (!ACTION_TYPES[kind].includes(action.Type)) {
+      problems.push(`${action.Identifier}: ${action.Type} is not an action type this suite uses in a ${kind} flow`);
+    }
+    if (rules.noAgentQueue && action.Type === 'UpdateContactTargetQueue' && action.Parameters?.AgentId !== undefined) {
+      problems.push(`${action.Identifier}: sets an agent queue`);
+    }
     if (action.Type !== 'InvokeLambdaFunction') continue;
     const arn = action.Parameters?.LambdaFunctionARN;
     const name = invokedFunction(arn);
@@ -99,11 +156,62 @@ export function checkFlow(flow: Flow, contracts: Map<string, Contract>): string[
     }
     const invoked = action.Type === 'InvokeLambdaFunction' ? invokedFunction(action.Parameters?.LambdaFunctionARN) : undefined;
     const after = action.Type === 'InvokeLambdaFunction' ? invoked : external;
-    const transitions = action.Transitions ?? {};
-    const next = [transitions.NextAction, ...(transitions.Conditions ?? []).map((c) => c.NextAction)];
-    for (const target of next) if (target) walk.push([target, after]);
     const onError = action.Type === 'InvokeLambdaFunction' ? undefined : external;
-    for (const error of transitions.Errors ?? []) walk.push([error.NextAction, onError]);
+    const next = successors(action, kind);
+    if (next.length === 0 && !ENDS[kind].includes(action.Type)) {
+      problems.push(`${id}: the path ends here, not in a transfer to a queue or a disconnect`);
+    }
+    for (const [target, error] of next) walk.push([target, error ? onError : after]);
+  }
+
+  // No loop without a way out: from every action reached, some path reaches an end.
+  const reached = [...new Set([...seen].map((state) => state.split('|')[0]))].filter((id) => byId.has(id));
+  const ending = new Set(reached.filter((id) => ENDS[kind].includes(byId.get(id)!.Type)));
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const id of reached) {
+      if (!ending.has(id) && successors(byId.get(id)!, kind).some(([target]) => ending.has(target))) {
+        ending.add(id);
+        grew = true;
+      }
+    }
+  }
+  for (const id of reached) {
+    if (!ending.has(id)) problems.push(`${id}: no path from here reaches a transfer to a queue or a disconnect`);
   }
   return [...new Set(problems)];
+}
+
+/**
+ * The actions a caller goes through when each `Compare` and `GetParticipantInput` finds the
+ * given value (`values['$.External.preferAgent']`, `values.input` for keypad input; a flow
+ * attribute the flow sets is taken from its `UpdateFlowAttributes`), Lambdas and other actions
+ * succeeding, until a transfer or a disconnect. For tests and for reading a flow.
+ */
+export function simulate(flow: Flow, values: Record<string, string>, kind: FlowKind = 'CONTACT_FLOW'): Action[] {
+  const byId = new Map(flow.Actions.map((a) => [a.Identifier, a]));
+  const known: Record<string, string> = { ...values };
+  const path: Action[] = [];
+  let id: string | undefined = flow.StartAction;
+  while (id !== undefined) {
+    const action = byId.get(id);
+    if (action === undefined) throw new Error(`a transition leads to ${id}, which does not exist`);
+    if (path.length > flow.Actions.length * 4) throw new Error(`the path loops: ${path.map((a) => a.Identifier).join(' ')}`);
+    path.push(action);
+    if (ENDS[kind].includes(action.Type)) break;
+    if (action.Type === 'UpdateFlowAttributes') {
+      const attributes = (action.Parameters?.FlowAttributes ?? {}) as Record<string, { Value: string }>;
+      for (const [name, attribute] of Object.entries(attributes)) known[`$.FlowAttributes.${name}`] = attribute.Value;
+    }
+    const compared =
+      action.Type === 'Compare'
+        ? known[String(action.Parameters?.ComparisonValue)]
+        : action.Type === 'GetParticipantInput'
+          ? known.input
+          : undefined;
+    const transitions = action.Transitions ?? {};
+    const matched = (transitions.Conditions ?? []).find((c) => c.Condition?.Operands?.[0] === compared);
+    id = matched?.NextAction ?? transitions.NextAction;
+  }
+  return path;
 }

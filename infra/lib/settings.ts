@@ -38,7 +38,23 @@ export interface Settings {
   minConnectedSeconds: number;
   /** The `InitiationMethod`s whose calls assignment-recorder records (`INBOUND` by default). */
   recordInitiationMethods: string[];
+  /**
+   * How the inbound flow reaches a returning caller's last agent. `standard` (default): routing
+   * criteria on the standard queue prefer that agent for `preferredAgentSeconds`, then any agent
+   * of the queue. `direct`: the call goes to the agent's own queue and, after `agentQueueSeconds`,
+   * a customer-queue flow moves it to the standard queue.
+   */
+  routing: Routing;
+  /** routing=standard: how long the routing criteria offer the call to the last agent only (5..600 s). */
+  preferredAgentSeconds: number;
+  /** routing=standard: ask a returning caller (one digit, 1 = yes) whether to wait for their last agent. */
+  askReturningCaller: boolean;
+  /** routing=direct: how long a call waits in the agent's queue before it moves to the standard queue (10..600 s). */
+  agentQueueSeconds: number;
 }
+
+export const ROUTINGS = ['standard', 'direct'] as const;
+export type Routing = (typeof ROUTINGS)[number];
 
 /** Daily at 08:00 JST (23:00 UTC the day before). */
 export const DEFAULT_HOLIDAY_SCHEDULE = 'cron(0 23 * * ? *)';
@@ -84,6 +100,16 @@ function list(read: ContextReader, name: string): string[] {
     .split(',')
     .map((item) => item.trim())
     .filter((item) => item !== '');
+}
+
+/** Whole seconds within `min..max`; `fallback` when unset. */
+function seconds(read: ContextReader, name: string, min: number, max: number, fallback: number): number {
+  const value = text(read, name);
+  if (value === undefined) return fallback;
+  if (!/^[0-9]{1,4}$/.test(value) || Number(value) < min || Number(value) > max) {
+    throw new SettingsError(`context ${name}=${JSON.stringify(value)}: expected whole seconds, ${min} to ${max}`);
+  }
+  return Number(value);
 }
 
 function flag(read: ContextReader, name: string, fallback: boolean): boolean {
@@ -134,7 +160,15 @@ export function settingsFrom(read: ContextReader): Settings {
       );
     }
   }
+  const routing = text(read, 'routing') ?? 'standard';
+  if (!(ROUTINGS as readonly string[]).includes(routing)) {
+    throw new SettingsError(`context routing=${JSON.stringify(routing)}: expected ${ROUTINGS.join(' or ')}`);
+  }
   return {
+    routing: routing as Routing,
+    preferredAgentSeconds: seconds(read, 'preferredAgentSeconds', 5, 600, 30),
+    askReturningCaller: flag(read, 'askReturningCaller', false),
+    agentQueueSeconds: seconds(read, 'agentQueueSeconds', 10, 600, 60),
     hoursOfOperationIds,
     overrideHorizonDays: horizon === undefined ? undefined : Number(horizon),
     connectInstanceArn,

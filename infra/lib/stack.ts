@@ -1,6 +1,7 @@
 // The whole suite next to an existing Amazon Connect instance: storage, the seven functions
 // with least-privilege roles, schedules, the contact-event rule, the instance association,
-// alarms and the two flows.
+// alarms and the flows: inbound (inbound.json, or inbound-direct.json with its customer-queue
+// flow when routing=direct) and the outbound campaign flow.
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -31,7 +32,7 @@ export interface ConnectLambdasProps extends StackProps {
   settings: Settings;
   /** The deployment package of a function (`target/lambda/<name>` in a real deploy). */
   code: (functionName: string) => lambda.Code;
-  /** Where `inbound.json` and `outbound-campaign.json` are. */
+  /** Where the flow files (`inbound.json`, `inbound-direct.json`, ...) are. */
   flowsDir: string;
 }
 
@@ -107,8 +108,10 @@ export class ConnectLambdasStack extends Stack {
       }),
     ];
     const alert = new iam.PolicyStatement({ actions: ['sns:Publish'], resources: [alerts.topicArn] });
+    // The routing functions' Connect reads: the agents, their state, and which agents' routing
+    // profiles serve the queue (an agent preferred by routing criteria must serve it).
     const readAgents = new iam.PolicyStatement({
-      actions: ['connect:ListUsers', 'connect:GetCurrentUserData'],
+      actions: ['connect:ListUsers', 'connect:GetCurrentUserData', 'connect:ListRoutingProfileQueues'],
       resources: inInstance,
     });
     const permissions: Record<string, iam.PolicyStatement[]> = {
@@ -174,7 +177,12 @@ export class ConnectLambdasStack extends Stack {
         ALERT_TOPIC_ARN: alerts.topicArn,
         TIME_ZONE: settings.timeZone,
       },
-      'last-agent-lookup': { CONNECT_INSTANCE_ID: instanceArn, ASSIGNMENTS_TABLE: assignments.tableName },
+      'last-agent-lookup': {
+        CONNECT_INSTANCE_ID: instanceArn,
+        ASSIGNMENTS_TABLE: assignments.tableName,
+        // The queue routing criteria prefer the last agent in: preferAgent only for agents serving it.
+        QUEUE_ID: settings.queueArn,
+      },
       'agent-picker': { CONNECT_INSTANCE_ID: instanceArn },
       // Always both: the rule below and the function must agree on which event records a call.
       'assignment-recorder': {
@@ -273,9 +281,15 @@ export class ConnectLambdasStack extends Stack {
     });
     deadLettersAlarm.addAlarmAction(new cloudwatchActions.SnsAction(alerts));
 
-    const values: Record<string, string> = { QueueArn: settings.queueArn };
+    // What the flows' `${Name}` placeholders become (see infra/flows/README.md).
+    const values: Record<string, string> = {
+      QueueArn: settings.queueArn,
+      PreferredAgentSeconds: String(settings.preferredAgentSeconds),
+      AskReturningCaller: String(settings.askReturningCaller),
+      AgentQueueSeconds: String(settings.agentQueueSeconds),
+    };
     for (const spec of FUNCTIONS) values[arnPlaceholder(spec.name)] = this.functions[spec.name].functionArn;
-    const flow = (id: string, file: string, name: string, description: string) => {
+    const flow = (id: string, file: string, name: string, description: string, type = 'CONTACT_FLOW') => {
       const content = fs.readFileSync(path.join(props.flowsDir, file), 'utf8');
       // Only what the flow names: binding every ARN would make the dialer (whose environment
       // names the outbound flow) and that flow depend on each other.
@@ -290,19 +304,39 @@ export class ConnectLambdasStack extends Stack {
         instanceArn,
         name,
         description,
-        type: 'CONTACT_FLOW',
+        type,
         content: Fn.sub(content, variables),
       });
       // Connect refuses a flow that invokes a function not yet associated with the instance.
       for (const association of associations) created.node.addDependency(association);
       return created;
     };
-    const inbound = flow(
-      'InboundFlow',
-      'inbound.json',
-      'connect-lambdas inbound',
-      'Holiday check, then the caller last agent, the next available agent, or the queue',
-    );
+    let inbound: connect.CfnContactFlow;
+    if (settings.routing === 'direct') {
+      // The agent queue's wait: after agentQueueSeconds the caller moves to the standard queue.
+      const customerQueue = flow(
+        'CustomerQueueFlow',
+        'customer-queue-direct.json',
+        'connect-lambdas customer queue (direct)',
+        'Hold message in the agent queue, then a move to the standard queue',
+        'CUSTOMER_QUEUE',
+      );
+      values.CustomerQueueFlowArn = customerQueue.attrContactFlowArn;
+      new CfnOutput(this, 'CustomerQueueFlowArn', { value: customerQueue.attrContactFlowArn });
+      inbound = flow(
+        'InboundFlow',
+        'inbound-direct.json',
+        'connect-lambdas inbound',
+        'Holiday check, then the caller last agent or the next available agent (agent queue), or the queue',
+      );
+    } else {
+      inbound = flow(
+        'InboundFlow',
+        'inbound.json',
+        'connect-lambdas inbound',
+        'Holiday check, then the standard queue, preferring the caller last agent for a while',
+      );
+    }
     const outbound = flow(
       'OutboundCampaignFlow',
       'outbound-campaign.json',

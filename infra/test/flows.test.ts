@@ -1,31 +1,47 @@
-// The flows keep the functions' published contracts (crates/<name>/contract.json).
+// The flows keep the functions' published contracts (crates/<name>/contract.json) and the shape
+// each variant promises (infra/flows/README.md).
 
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
 
-import { Flow, checkFlow, loadContracts } from '../lib/flow-contract';
+import { Action, Flow, FlowKind, checkFlow, loadContracts, simulate } from '../lib/flow-contract';
 import { ROOT } from './support';
 
 const contracts = loadContracts(path.join(ROOT, 'crates'));
 const flowFile = (name: string): Flow => JSON.parse(fs.readFileSync(path.join(ROOT, 'infra', 'flows', name), 'utf8'));
+const action = (flow: Flow, id: string): Action => {
+  const found = flow.Actions.find((a) => a.Identifier === id);
+  assert.ok(found, `no action ${id}`);
+  return found;
+};
+const ofType = (flow: Flow, type: string) => flow.Actions.filter((a) => a.Type === type);
+const ids = (actions: Action[]) => actions.map((a) => a.Identifier);
+const invoked = (name: string) => ofType(flowFile(name), 'InvokeLambdaFunction').map((a) => a.Parameters?.LambdaFunctionARN);
+/** Where an action's error branches go. */
+const onErrors = (a: Action) => [...new Set((a.Transitions?.Errors ?? []).map((e) => e.NextAction))];
+
+const FLOWS: [string, FlowKind, boolean][] = [
+  ['inbound.json', 'CONTACT_FLOW', true],
+  ['inbound-direct.json', 'CONTACT_FLOW', false],
+  ['customer-queue-direct.json', 'CUSTOMER_QUEUE', false],
+  ['outbound-campaign.json', 'CONTACT_FLOW', false],
+];
 
 describe('flow contract', () => {
-  for (const name of ['inbound.json', 'outbound-campaign.json']) {
-    it(`${name} invokes stack functions with parameters they read and reads keys they answer`, () => {
-      assert.deepEqual(checkFlow(flowFile(name), contracts), []);
+  for (const [name, kind, noAgentQueue] of FLOWS) {
+    it(`${name} invokes stack functions with parameters they read, reads keys they answer and ends every path`, () => {
+      assert.deepEqual(checkFlow(flowFile(name), contracts, { kind, noAgentQueue }), []);
     });
   }
 
-  it('the inbound flow calls the four routing functions and the outbound flow the recorder', () => {
-    const invoked = (name: string) =>
-      flowFile(name)
-        .Actions.filter((a) => a.Type === 'InvokeLambdaFunction')
-        .map((a) => a.Parameters?.LambdaFunctionARN);
-    assert.deepEqual(new Set(invoked('inbound.json')), new Set([
-      '${HolidayCheckArn}', '${LastAgentLookupArn}', '${AgentPickerArn}', '${AssignmentRecorderArn}',
+  it('inbound.json calls holiday-check and last-agent-lookup only; the direct variant also agent-picker', () => {
+    assert.deepEqual(invoked('inbound.json'), ['${HolidayCheckArn}', '${LastAgentLookupArn}']);
+    assert.deepEqual(new Set(invoked('inbound-direct.json')), new Set([
+      '${HolidayCheckArn}', '${LastAgentLookupArn}', '${AgentPickerArn}',
     ]));
+    assert.deepEqual(invoked('customer-queue-direct.json'), []);
     assert.deepEqual(invoked('outbound-campaign.json'), ['${IvrChoiceRecorderArn}']);
   });
 
@@ -63,5 +79,187 @@ describe('flow contract', () => {
     ]);
     flow.Actions[4].Identifier = 'f';
     assert.ok(checkFlow(flow, contracts).includes('a transition leads to e, which does not exist'));
+  });
+
+  it('finds a read two Lambdas late, a dead end, a loop with no way out, an agent queue and a wrong type', () => {
+    const flow: Flow = {
+      StartAction: 'lookup',
+      Actions: [
+        {
+          Identifier: 'lookup',
+          Type: 'InvokeLambdaFunction',
+          Parameters: { LambdaFunctionARN: '${LastAgentLookupArn}' },
+          Transitions: { NextAction: 'holiday', Errors: [{ NextAction: 'agent-queue', ErrorType: 'NoMatchingError' }] },
+        },
+        {
+          Identifier: 'holiday',
+          Type: 'InvokeLambdaFunction',
+          Parameters: { LambdaFunctionARN: '${HolidayCheckArn}' },
+          Transitions: { NextAction: 'criteria', Errors: [{ NextAction: 'spin', ErrorType: 'NoMatchingError' }] },
+        },
+        {
+          // The documented name, which Connect refuses; and the agent id is no longer the lookup's answer.
+          Identifier: 'criteria',
+          Type: 'UpdateRoutingCriteria',
+          Parameters: { RoutingCriteria: { Steps: [{ Expression: { AttributeCondition: { MatchCriteria: { AgentsCriteria: { AgentIds: ['$.External.agentId'] } } } } }] } },
+          Transitions: { NextAction: 'message' },
+        },
+        { Identifier: 'message', Type: 'MessageParticipant', Parameters: { Text: 'x' }, Transitions: {} },
+        { Identifier: 'spin', Type: 'Compare', Parameters: { ComparisonValue: '$.Attributes.x' }, Transitions: { NextAction: 'spin' } },
+        {
+          Identifier: 'agent-queue',
+          Type: 'UpdateContactTargetQueue',
+          Parameters: { AgentId: '$.Attributes.agentId' },
+          Transitions: { NextAction: 'transfer', Errors: [{ NextAction: 'end', ErrorType: 'NoMatchingError' }] },
+        },
+        { Identifier: 'transfer', Type: 'TransferContactToQueue', Parameters: {}, Transitions: { Errors: [{ NextAction: 'end' }] } },
+        { Identifier: 'dequeue', Type: 'DequeueContactAndTransferToQueue', Parameters: {}, Transitions: {} },
+        { Identifier: 'end', Type: 'DisconnectParticipant', Parameters: {}, Transitions: {} },
+      ],
+    };
+    const problems = checkFlow(flow, contracts, { noAgentQueue: true });
+    assert.deepEqual(problems.sort(), [
+      'agent-queue: sets an agent queue',
+      'criteria: UpdateRoutingCriteria is not an action type this suite uses in a CONTACT_FLOW flow',
+      'criteria: no path from here reaches a transfer to a queue or a disconnect',
+      'criteria: reads $.External.agentId, which holiday-check does not answer',
+      'dequeue: DequeueContactAndTransferToQueue is not an action type this suite uses in a CONTACT_FLOW flow',
+      'holiday: no path from here reaches a transfer to a queue or a disconnect',
+      'message: no path from here reaches a transfer to a queue or a disconnect',
+      'message: the path ends here, not in a transfer to a queue or a disconnect',
+      'spin: no path from here reaches a transfer to a queue or a disconnect',
+    ].sort());
+    // In a customer-queue flow the transfer is the dequeue, and the contact flow's actions are refused.
+    const queueProblems = checkFlow(flow, contracts, { kind: 'CUSTOMER_QUEUE' });
+    assert.ok(queueProblems.includes('transfer: TransferContactToQueue is not an action type this suite uses in a CUSTOMER_QUEUE flow'));
+    assert.ok(queueProblems.includes('agent-queue: UpdateContactTargetQueue is not an action type this suite uses in a CUSTOMER_QUEUE flow'));
+    assert.ok(!queueProblems.some((p) => p.startsWith('dequeue:')));
+  });
+});
+
+describe('inbound.json (routing=standard)', () => {
+  const flow = flowFile('inbound.json');
+
+  it('prefers the last agent with one routing-criteria step that expires after preferredAgentSeconds', () => {
+    const [criteria, ...others] = ofType(flow, 'UpdateContactRoutingCriteria');
+    assert.deepEqual(others, []);
+    assert.deepEqual(criteria.Parameters, {
+      RoutingCriteria: {
+        Steps: [
+          {
+            Expiry: { DurationInSeconds: '${PreferredAgentSeconds}' },
+            Expression: {
+              AttributeCondition: {
+                ComparisonOperator: 'Match',
+                MatchCriteria: { AgentsCriteria: { AgentIds: ['$.External.agentId'] } },
+              },
+            },
+          },
+        ],
+      },
+    });
+    assert.deepEqual(ofType(flow, 'UpdateRoutingCriteria'), []);
+  });
+
+  it('sets only the standard queue, never an agent queue', () => {
+    const queues = ofType(flow, 'UpdateContactTargetQueue');
+    assert.deepEqual(queues.map((a) => a.Parameters), [{ QueueId: '${QueueArn}' }]);
+  });
+
+  it('voice Takumi (neural), falling back to Mizuki (standard) so prompts stay Japanese', () => {
+    const voice = action(flow, 'set-voice');
+    assert.equal(voice.Parameters?.TextToSpeechVoice, 'Takumi');
+    assert.equal(voice.Parameters?.TextToSpeechEngine, 'Neural');
+    assert.deepEqual(onErrors(voice), ['set-fallback-voice']);
+    const fallback = action(flow, 'set-fallback-voice');
+    assert.deepEqual([fallback.Parameters?.TextToSpeechVoice, fallback.Parameters?.TextToSpeechEngine], ['Mizuki', 'Standard']);
+    assert.equal(fallback.Transitions?.NextAction, 'check-holiday');
+    const path = ids(simulate(flow, {}));
+    assert.ok(path.indexOf('set-voice') < path.indexOf('check-holiday'));
+  });
+
+  it('lookup and routing-criteria errors go to the standard queue without a preference', () => {
+    const setQueue = action(flow, 'set-queue').Identifier;
+    assert.deepEqual(onErrors(action(flow, 'lookup-last-agent')), [setQueue]);
+    assert.deepEqual(onErrors(action(flow, 'prefer-last-agent')), [setQueue]);
+    assert.deepEqual(onErrors(action(flow, 'prefers-last-agent')), [setQueue]);
+    assert.deepEqual(onErrors(action(flow, 'ask-returning-caller')), [setQueue]);
+    assert.deepEqual(onErrors(action(flow, 'transfer-to-queue')), ['apology']);
+    assert.equal(action(flow, 'apology').Transitions?.NextAction, 'disconnect');
+  });
+
+  const route = (values: Record<string, string>, ask: string) => {
+    const configured: Flow = JSON.parse(JSON.stringify(flow).replace('${AskReturningCaller}', ask));
+    return simulate(configured, values).map((a) => a.Type);
+  };
+
+  it('a new caller goes straight to the standard queue; a returning one through the routing criteria', () => {
+    const lookupOnwards = (types: string[]) => types.slice(types.indexOf('InvokeLambdaFunction', 4));
+    assert.deepEqual(lookupOnwards(route({ '$.External.preferAgent': 'false' }, 'false')), [
+      'InvokeLambdaFunction', 'Compare', 'UpdateContactTargetQueue', 'TransferContactToQueue',
+    ]);
+    assert.deepEqual(lookupOnwards(route({ '$.External.preferAgent': 'true' }, 'false')), [
+      'InvokeLambdaFunction', 'Compare', 'Compare', 'UpdateContactRoutingCriteria', 'UpdateContactTargetQueue', 'TransferContactToQueue',
+    ]);
+  });
+
+  it('on a holiday the caller hears the closed message and the call ends', () => {
+    const path = ids(simulate(flow, { '$.External.isHoliday': 'true' }));
+    assert.deepEqual(path.slice(-2), ['holiday-message', 'disconnect']);
+  });
+
+  it('askReturningCaller=true asks first: 1 keeps the preference, anything else or a timeout drops it', () => {
+    const types = route({ '$.External.preferAgent': 'true', input: '1' }, 'true');
+    assert.ok(types.indexOf('GetParticipantInput') < types.indexOf('UpdateContactRoutingCriteria'));
+    assert.ok(types.indexOf('GetParticipantInput') > 0);
+    for (const input of ['2', '#']) {
+      const declined = route({ '$.External.preferAgent': 'true', input }, 'true');
+      assert.ok(declined.includes('GetParticipantInput') && !declined.includes('UpdateContactRoutingCriteria'), input);
+    }
+    assert.ok(!route({ '$.External.preferAgent': 'true' }, 'true').includes('UpdateContactRoutingCriteria'), 'timeout');
+    assert.ok(!route({ '$.External.preferAgent': 'true', input: '1' }, 'false').includes('GetParticipantInput'));
+    assert.ok(!route({ '$.External.preferAgent': 'false', input: '1' }, 'true').includes('GetParticipantInput'));
+  });
+});
+
+describe('inbound-direct.json and customer-queue-direct.json (routing=direct)', () => {
+  const flow = flowFile('inbound-direct.json');
+  const queueFlow = flowFile('customer-queue-direct.json');
+
+  it('sets the customer-queue flow right before every transfer to an agent queue', () => {
+    const hook = action(flow, 'set-customer-queue-flow');
+    assert.equal(hook.Type, 'UpdateContactEventHooks');
+    assert.deepEqual(hook.Parameters, { EventHooks: { CustomerQueue: '${CustomerQueueFlowArn}' } });
+    assert.equal(hook.Transitions?.NextAction, 'transfer-to-agent');
+    assert.deepEqual(onErrors(hook), ['set-fallback-queue']);
+    const into = (id: string) =>
+      flow.Actions.filter((a) =>
+        [a.Transitions?.NextAction, ...(a.Transitions?.Conditions ?? []).map((c) => c.NextAction), ...onErrors(a)].includes(id),
+      ).map((a) => a.Identifier);
+    assert.deepEqual(into('transfer-to-agent'), ['set-customer-queue-flow']);
+    assert.deepEqual(into('set-customer-queue-flow'), ['set-agent-queue']);
+    assert.deepEqual(action(flow, 'set-agent-queue').Parameters, { AgentId: '$.Attributes.agentId' });
+  });
+
+  it('an available last agent gets the call in their queue; otherwise agent-picker with the tried list', () => {
+    const available = ids(simulate(flow, { '$.External.status': 'available' }));
+    assert.deepEqual(available.slice(-5), ['is-last-agent-available', 'save-last-agent', 'set-agent-queue', 'set-customer-queue-flow', 'transfer-to-agent']);
+    const busy = ids(simulate(flow, { '$.External.status': 'unavailable' }));
+    assert.deepEqual(busy.slice(-4), ['pick-agent', 'is-picked-agent-available', 'set-fallback-queue', 'transfer-to-queue']);
+    assert.deepEqual(action(flow, 'pick-agent').Parameters?.LambdaInvocationAttributes, { tried: '$.Attributes.tried' });
+    assert.ok(!JSON.stringify(flow).includes('AssignmentRecorderArn'));
+  });
+
+  it('the customer-queue flow holds, then after agentQueueSeconds moves the caller to the standard queue', () => {
+    const hold = action(queueFlow, 'hold-for-agent');
+    assert.equal(hold.Parameters?.InterruptFrequencySeconds, '${AgentQueueSeconds}');
+    assert.deepEqual(ids(simulate(queueFlow, {}, 'CUSTOMER_QUEUE')), ['is-standard-queue', 'hold-for-agent', 'move-to-queue']);
+    const move = action(queueFlow, 'move-to-queue');
+    assert.deepEqual([move.Type, move.Parameters], ['DequeueContactAndTransferToQueue', { QueueId: '${QueueArn}' }]);
+    assert.deepEqual(onErrors(hold), ['move-to-queue']);
+    assert.deepEqual(onErrors(move), ['apology']);
+    // Once in the standard queue (the hook stays on the contact) it only holds: no second move.
+    assert.deepEqual(ids(simulate(queueFlow, { '$.Queue.ARN': '${QueueArn}' }, 'CUSTOMER_QUEUE')).slice(0, 2), ['is-standard-queue', 'hold-in-queue']);
+    assert.equal(action(queueFlow, 'hold-in-queue').Parameters?.InterruptFrequencySeconds, undefined);
   });
 });

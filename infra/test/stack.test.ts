@@ -6,6 +6,7 @@ import { describe, it } from 'node:test';
 import { CfnElement } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
 
+import { Flow, simulate } from '../lib/flow-contract';
 import { FUNCTIONS } from '../lib/functions';
 import { SettingsError } from '../lib/settings';
 import { INSTANCE_ARN, QUEUE_ARN, settings, synth } from './support';
@@ -121,6 +122,8 @@ describe('functions', () => {
     assert.equal(env('holiday-fetcher').CLOSED_DATES, '12-29..01-03');
     assert.deepEqual(Object.keys(env('holiday-check')).sort(), ['ALERT_TOPIC_ARN', 'HOLIDAY_BUCKET', 'HOLIDAY_KEY', 'TIME_ZONE']);
     assert.equal(env('last-agent-lookup').CONNECT_INSTANCE_ID, INSTANCE_ARN);
+    assert.equal(env('last-agent-lookup').QUEUE_ID, QUEUE_ARN);
+    assert.deepEqual(Object.keys(env('last-agent-lookup')).sort(), ['ASSIGNMENTS_TABLE', 'CONNECT_INSTANCE_ID', 'QUEUE_ID']);
     assert.deepEqual(env('assignment-recorder'), {
       ASSIGNMENTS_TABLE: { Ref: only('AWS::DynamoDB::Table', 'AssignmentsTable')[0] },
       MIN_CONNECTED_SECONDS: '0',
@@ -144,8 +147,10 @@ describe('least privilege', () => {
   const expected: Record<string, string[]> = {
     'holiday-fetcher': ['s3:GetObject', 's3:ListBucket', 's3:PutObject', 'sns:Publish'],
     'holiday-check': ['s3:GetObject', 's3:ListBucket', 'sns:Publish'],
-    'last-agent-lookup': ['connect:GetCurrentUserData', 'connect:ListUsers', 'dynamodb:DescribeTable', 'dynamodb:GetItem'],
-    'agent-picker': ['connect:GetCurrentUserData', 'connect:ListUsers'],
+    'last-agent-lookup': [
+      'connect:GetCurrentUserData', 'connect:ListRoutingProfileQueues', 'connect:ListUsers', 'dynamodb:DescribeTable', 'dynamodb:GetItem',
+    ],
+    'agent-picker': ['connect:GetCurrentUserData', 'connect:ListRoutingProfileQueues', 'connect:ListUsers'],
     'assignment-recorder': ['connect:DescribeContact', 'dynamodb:DescribeTable', 'dynamodb:PutItem', 'sqs:SendMessage'],
     'ivr-choice-recorder': ['dynamodb:DescribeTable', 'dynamodb:UpdateItem'],
     'campaign-dialer': [
@@ -191,6 +196,13 @@ describe('least privilege', () => {
 
   it('Connect calls are scoped to the one instance', () => {
     for (const name of ['last-agent-lookup', 'agent-picker', 'campaign-dialer']) {
+      if (name !== 'campaign-dialer') {
+        // ListRoutingProfileQueues sits in the same statement as the other agent reads.
+        const reads = statements(name).filter((s) => asList(s.Action).includes('connect:ListRoutingProfileQueues'));
+        assert.deepEqual(reads.map((s) => asList(s.Action).sort()), [
+          ['connect:GetCurrentUserData', 'connect:ListRoutingProfileQueues', 'connect:ListUsers'],
+        ], name);
+      }
       const connect = statements(name).filter((s) => asList(s.Action).some((a: string) => a.startsWith('connect:')));
       for (const statement of connect) {
         assert.deepEqual(asList(statement.Resource).sort(), [INSTANCE_ARN, `${INSTANCE_ARN}/*`].sort(), name);
@@ -245,18 +257,22 @@ describe('Amazon Connect wiring', () => {
     }
   });
 
-  it('the two flows are created with function ARNs filled in, after the associations', () => {
+  it('the flows are created with function ARNs filled in, after the associations', () => {
     const flows = template.findResources('AWS::Connect::ContactFlow');
     assert.deepEqual(Object.keys(flows).sort(), ['InboundFlow', 'OutboundCampaignFlow']);
-    for (const [id, flow] of Object.entries(flows) as [string, any][]) {
-      assert.equal(flow.Properties.Type, 'CONTACT_FLOW');
+    const direct = synth({ routing: 'direct' }).template;
+    const directFlows = direct.findResources('AWS::Connect::ContactFlow');
+    assert.deepEqual(Object.keys(directFlows).sort(), ['CustomerQueueFlow', 'InboundFlow', 'OutboundCampaignFlow']);
+    assert.equal(directFlows.CustomerQueueFlow.Properties.Type, 'CUSTOMER_QUEUE');
+    for (const [id, flow] of [...Object.entries(flows), ['CustomerQueueFlow', directFlows.CustomerQueueFlow]] as [string, any][]) {
+      assert.equal(flow.Properties.Type, id === 'CustomerQueueFlow' ? 'CUSTOMER_QUEUE' : 'CONTACT_FLOW');
       assert.equal(flow.Properties.InstanceArn, INSTANCE_ARN);
       const [content, variables] = flow.Properties.Content['Fn::Sub'];
       JSON.parse(content);
       const used = [...content.matchAll(/\$\{([^}]*)\}/g)].map((m: RegExpMatchArray) => m[1]);
       assert.deepEqual(Object.keys(variables).sort(), [...new Set(used)].sort(), id);
       assert.equal(variables.QueueArn, QUEUE_ARN);
-      const associations = Object.keys(template.findResources('AWS::Connect::IntegrationAssociation'));
+      const associations = Object.keys((id === 'CustomerQueueFlow' ? direct : template).findResources('AWS::Connect::IntegrationAssociation'));
       for (const association of associations) assert.ok(flow.DependsOn.includes(association), `${id} after ${association}`);
     }
     const inbound = flows.InboundFlow.Properties.Content['Fn::Sub'][1];
@@ -274,6 +290,69 @@ describe('Amazon Connect wiring', () => {
     });
     // The dialer's schedule only when asked for; the contact-event rule always.
     synth().template.resourceCountIs('AWS::Events::Rule', 2);
+  });
+});
+
+/** A flow's content as Connect gets it: the `Fn::Sub` strings filled in, references left as `${Name}`. */
+function flowContent(from: typeof template, id: string): { flow: Flow; variables: Record<string, any> } {
+  const [content, variables] = from.toJSON().Resources[id].Properties.Content['Fn::Sub'];
+  const filled = content.replace(/\$\{([^}]*)\}/g, (whole: string, name: string) =>
+    typeof variables[name] === 'string' ? variables[name] : whole,
+  );
+  return { flow: JSON.parse(filled), variables };
+}
+
+describe('routing variants', () => {
+  const returning = { '$.External.preferAgent': 'true' };
+
+  it('routing=standard (default): inbound.json with the routing-criteria step lasting preferredAgentSeconds', () => {
+    const { flow, variables } = flowContent(template, 'InboundFlow');
+    assert.deepEqual(Object.keys(variables).sort(), [
+      'AskReturningCaller', 'HolidayCheckArn', 'LastAgentLookupArn', 'PreferredAgentSeconds', 'QueueArn',
+    ]);
+    const criteria = flow.Actions.filter((a) => a.Type === 'UpdateContactRoutingCriteria');
+    assert.equal(criteria.length, 1);
+    const steps = (criteria[0].Parameters as any).RoutingCriteria.Steps;
+    assert.equal(steps.length, 1);
+    assert.deepEqual(steps[0].Expiry, { DurationInSeconds: '30' });
+    assert.deepEqual(steps[0].Expression.AttributeCondition.MatchCriteria.AgentsCriteria.AgentIds, ['$.External.agentId']);
+    assert.ok(!flow.Actions.some((a) => a.Type === 'UpdateContactTargetQueue' && a.Parameters?.AgentId !== undefined));
+    assert.ok(!flow.Actions.some((a) => a.Type === 'UpdateContactEventHooks'));
+    const path = simulate(flow, returning).map((a) => a.Type);
+    assert.ok(!path.includes('GetParticipantInput'), 'no question by default');
+    assert.deepEqual(path.slice(-3), ['UpdateContactRoutingCriteria', 'UpdateContactTargetQueue', 'TransferContactToQueue']);
+    template.resourceCountIs('AWS::Connect::ContactFlow', 2);
+    assert.equal(template.toJSON().Outputs.CustomerQueueFlowArn, undefined);
+  });
+
+  it('preferredAgentSeconds and askReturningCaller reach the flow; the question comes before the criteria', () => {
+    const { flow } = flowContent(synth({ preferredAgentSeconds: '45', askReturningCaller: 'true' }).template, 'InboundFlow');
+    const steps = (flow.Actions.find((a) => a.Type === 'UpdateContactRoutingCriteria')!.Parameters as any).RoutingCriteria.Steps;
+    assert.deepEqual(steps.map((s: any) => s.Expiry), [{ DurationInSeconds: '45' }]);
+    const yes = simulate(flow, { ...returning, input: '1' }).map((a) => a.Type);
+    assert.ok(yes.includes('GetParticipantInput') && yes.indexOf('GetParticipantInput') < yes.indexOf('UpdateContactRoutingCriteria'));
+    const no = simulate(flow, { ...returning, input: '2' }).map((a) => a.Type);
+    assert.ok(no.includes('GetParticipantInput') && !no.includes('UpdateContactRoutingCriteria'));
+  });
+
+  it('routing=direct: inbound-direct.json and a customer-queue flow moving callers after agentQueueSeconds', () => {
+    const direct = synth({ routing: 'direct', agentQueueSeconds: '120' });
+    const { flow, variables } = flowContent(direct.template, 'InboundFlow');
+    assert.deepEqual(variables.CustomerQueueFlowArn, { 'Fn::GetAtt': ['CustomerQueueFlow', 'ContactFlowArn'] });
+    assert.deepEqual(variables.AgentPickerArn, { 'Fn::GetAtt': [direct.stack.getLogicalId(direct.stack.functions['agent-picker'].node.defaultChild as CfnElement), 'Arn'] });
+    assert.ok(!flow.Actions.some((a) => a.Type === 'UpdateContactRoutingCriteria'));
+    const hook = flow.Actions.find((a) => a.Type === 'UpdateContactEventHooks')!;
+    assert.deepEqual(hook.Parameters, { EventHooks: { CustomerQueue: '${CustomerQueueFlowArn}' } });
+    const available = simulate(flow, { '$.External.status': 'available' }).map((a) => a.Type);
+    assert.deepEqual(available.slice(-3), ['UpdateContactTargetQueue', 'UpdateContactEventHooks', 'TransferContactToQueue']);
+    const queue = flowContent(direct.template, 'CustomerQueueFlow');
+    assert.deepEqual(Object.keys(queue.variables).sort(), ['AgentQueueSeconds', 'QueueArn']);
+    assert.equal(queue.variables.AgentQueueSeconds, '120');
+    const moved = simulate(queue.flow, {}, 'CUSTOMER_QUEUE');
+    assert.deepEqual(moved.map((a) => a.Type).slice(-2), ['MessageParticipantIteratively', 'DequeueContactAndTransferToQueue']);
+    assert.equal(moved[1].Parameters?.InterruptFrequencySeconds, '120');
+    assert.deepEqual(moved[2].Parameters, { QueueId: QUEUE_ARN });
+    direct.template.hasOutput('CustomerQueueFlowArn', { Value: { 'Fn::GetAtt': ['CustomerQueueFlow', 'ContactFlowArn'] } });
   });
 });
 
@@ -392,6 +471,16 @@ describe('settings', () => {
     assert.equal(s.dialerSchedule, undefined);
     assert.equal(s.minConnectedSeconds, 0);
     assert.deepEqual(s.recordInitiationMethods, ['INBOUND']);
+    assert.equal(s.routing, 'standard');
+    assert.equal(s.preferredAgentSeconds, 30);
+    assert.equal(s.askReturningCaller, false);
+    assert.equal(s.agentQueueSeconds, 60);
+  });
+
+  it('routing settings within their limits are taken', () => {
+    const s = settings({ routing: 'direct', preferredAgentSeconds: '600', askReturningCaller: 'true', agentQueueSeconds: '10' });
+    assert.deepEqual([s.routing, s.preferredAgentSeconds, s.askReturningCaller, s.agentQueueSeconds], ['direct', 600, true, 10]);
+    assert.equal(settings({ preferredAgentSeconds: '5', agentQueueSeconds: '600' }).preferredAgentSeconds, 5);
   });
 
   it('contact-event settings are read as assignment-recorder reads them', () => {
@@ -415,6 +504,13 @@ describe('settings', () => {
       [{ minConnectedSeconds: '1.5' }, /minConnectedSeconds/],
       [{ recordInitiationMethods: 'PHONE' }, /recordInitiationMethods: "PHONE" is not one of/],
       [{ recordInitiationMethods: 'INBOUND,MONITOR' }, /recordInitiationMethods: "MONITOR"/],
+      [{ routing: 'agent' }, /routing="agent": expected standard or direct/],
+      [{ preferredAgentSeconds: '4' }, /preferredAgentSeconds="4": expected whole seconds, 5 to 600/],
+      [{ preferredAgentSeconds: '601' }, /preferredAgentSeconds/],
+      [{ preferredAgentSeconds: '1.5' }, /preferredAgentSeconds/],
+      [{ askReturningCaller: 'yes' }, /askReturningCaller/],
+      [{ agentQueueSeconds: '9' }, /agentQueueSeconds="9": expected whole seconds, 10 to 600/],
+      [{ agentQueueSeconds: '601' }, /agentQueueSeconds/],
     ];
     for (const [context, message] of cases) {
       assert.throws(() => settings(context), (e: unknown) => e instanceof SettingsError && message.test(e.message));
