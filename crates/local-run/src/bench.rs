@@ -121,6 +121,9 @@ struct World {
     topic_arn: String,
     agents: Vec<String>,
     callers: Vec<String>,
+    /// CONNECTED_TO_AGENT events of answered calls, from the emulator's contact life: what
+    /// assignment-recorder is sent (EventBridge), one contact per event.
+    answered: Vec<Value>,
 }
 
 fn caller(i: usize) -> String {
@@ -148,7 +151,16 @@ impl World {
             connect.add_agent(Agent::new(id.clone(), format!("{id}@example.com"), ROUTING_PROFILE, status));
         }
         let callers: Vec<String> = (0..options.assignments.max(1)).map(caller).collect();
-        let world = World { _moto: moto, proxy, connect, calendars, conf, topic_arn, agents, callers };
+        // One answered call per event the recorder will be sent (cold starts, warm-up, warm).
+        let calls = options.cold_starts.max(1) + options.warm_invocations + 2;
+        for n in 0..calls {
+            let id = connect.start_inbound_call(Some(&callers[n % callers.len()]));
+            connect.queue_contact(&id, "q-support");
+            connect.connect_contact(&id, &agents[n % agents.len().max(1)]);
+        }
+        let answered: Vec<Value> =
+            connect.contact_events().into_iter().filter(|e| e["detail"]["eventType"] == "CONNECTED_TO_AGENT").collect();
+        let world = World { _moto: moto, proxy, connect, calendars, conf, topic_arn, agents, callers, answered };
         world.seed(options).await?;
         Ok(world)
     }
@@ -247,7 +259,7 @@ impl World {
             "holiday-check" => contact_event(&contact, Some(number), json!({"date": "2026-11-23"})),
             "last-agent-lookup" => contact_event(&contact, Some(number), json!({})),
             "agent-picker" => contact_event(&contact, Some(number), json!({"tried": agent})),
-            "assignment-recorder" => contact_event(&contact, Some(number), json!({"agentId": agent})),
+            "assignment-recorder" => self.answered[n % self.answered.len().max(1)].clone(),
             "ivr-choice-recorder" => {
                 let call = OutboundCall {
                     contact_id: contact,
@@ -297,7 +309,9 @@ impl World {
         use connect_aws::http_calendar::HttpCalendarSource;
         use connect_aws::s3::S3HolidayStore;
         use connect_core::campaign::{Campaign, Choice, RowStatus};
-        use connect_core::ports::{AgentDirectory, AssignmentStore, CalendarSource, CampaignTable, HolidayStore};
+        use connect_core::ports::{
+            AgentDirectory, AssignmentStore, CalendarSource, CampaignTable, ContactDetails, HolidayStore,
+        };
 
         let conf = sdk_config(&self.proxy.endpoint()).await;
         let connect_conf = sdk_config(&self.connect.endpoint()).await;
@@ -309,6 +323,7 @@ impl World {
         let directory =
             ConnectAgentDirectory::from_conf(&connect_conf, &instance_arn(), scope, Duration::from_secs(300));
         directory.warm_up().await;
+        let contacts = connect_aws::connect::ConnectContactDetails::from_conf(&connect_conf);
         let campaign = Campaign::parse(CAMPAIGN)?;
         let calendar_url = self.calendars.url(CALENDAR_PATH);
         let number = |n: usize| CallerNumber::parse(&self.callers[n % self.callers.len()]).context("bench number");
@@ -332,6 +347,9 @@ impl World {
                         directory.candidates().await?;
                     }
                     "assignment-recorder" => {
+                        let event = &self.answered[n % self.answered.len().max(1)]["detail"];
+                        let contact_id = event["contactId"].as_str().unwrap_or_default();
+                        contacts.customer_address(&instance_arn(), contact_id).await?;
                         let at = Utc::now();
                         let a = Assignment::new(number(n)?, agent(n), String::new(), format!("direct-{n}"), at, 90);
                         store.record(&a).await?;
@@ -520,7 +538,8 @@ impl Report {
             out,
             "\n`same requests direct` is the p50 of {} runs of the warm call's requests made from the bench \
              process through the same adapters (calendar download, GetItem and one GetCurrentUserData, the \
-             routing-profile GetCurrentUserData pages, PutItem, the conditional UpdateItem, the Scan); \
+             routing-profile GetCurrentUserData pages, DescribeContact and PutItem, the conditional UpdateItem, \
+             the Scan); \
              `above direct` is the warm p50 minus it. moto answers from Python, so its requests dominate.",
             o.emulator_samples
         );
