@@ -27,6 +27,8 @@ const USER_DATA_FILTER_LIMIT: usize = 100;
 const LIST_USERS_PAGE: i32 = 1000;
 const USER_DATA_PAGE: i32 = 100;
 const SEARCH_PAGE: i32 = 100;
+/// ListRoutingProfileQueues pages: the API's largest.
+const PROFILE_QUEUES_PAGE: i32 = 100;
 
 #[derive(Debug, thiserror::Error)]
 #[error("Amazon Connect {operation} failed")]
@@ -249,7 +251,7 @@ impl AgentDirectory for ConnectAgentDirectory {
             .list_routing_profile_queues()
             .instance_id(&self.instance_id)
             .routing_profile_id(routing_profile_id)
-            .max_results(USER_DATA_PAGE)
+            .max_results(PROFILE_QUEUES_PAGE)
             .into_paginator()
             .items()
             .send()

@@ -17,8 +17,17 @@ pub fn connect_instance_id(env: &Env) -> Result<String, ConfigError> {
 /// A Connect resource (`CONTACT_FLOW_ID`, `QUEUE_ID`, ...) given as an ID or as its ARN
 /// (`arn:aws:connect:<region>:<account>:instance/<instance>/<kind>/<id>`), kept as the ID.
 pub fn connect_resource_id(env: &Env, name: &'static str, kind: &str) -> Result<String, ConfigError> {
-    let value = env.required(name)?;
-    resource_id(&value, kind).ok_or_else(|| invalid(name, &value, format!("expected a {kind} ID or {kind} ARN")))
+    optional_connect_resource_id(env, name, kind)?.ok_or(ConfigError::Missing { name })
+}
+
+/// [`connect_resource_id`] for a setting that may be left out.
+pub fn optional_connect_resource_id(env: &Env, name: &'static str, kind: &str) -> Result<Option<String>, ConfigError> {
+    env.optional(name)
+        .map(|value| {
+            resource_id(&value, kind)
+                .ok_or_else(|| invalid(name, &value, format!("expected a {kind} ID or {kind} ARN")))
+        })
+        .transpose()
 }
 
 /// `CAMPAIGN`: the campaign's attribute name in the customers table, `None` when unset.

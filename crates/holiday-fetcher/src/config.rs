@@ -27,11 +27,6 @@ pub struct OverrideSettings {
     pub horizon_days: u32,
 }
 
-/// An hours-of-operation ID from an ID or ARN (`.../instance/<id>/operating-hours/<id>`).
-fn operating_hours_id(reference: &str) -> Option<String> {
-    connect_core::agents::resource_id(reference, "operating-hours")
-}
-
 impl OverrideSettings {
     fn from_env(env: &Env) -> Result<Option<Self>, ConfigError> {
         const IDS: &str = "HOURS_OF_OPERATION_IDS";
@@ -42,7 +37,10 @@ impl OverrideSettings {
         }
         let hours_ids = references
             .iter()
-            .map(|r| operating_hours_id(r).ok_or_else(|| invalid(IDS, r, "expected hours of operation IDs or ARNs")))
+            .map(|r| {
+                connect_core::agents::resource_id(r, "operating-hours")
+                    .ok_or_else(|| invalid(IDS, r, "expected hours of operation IDs or ARNs"))
+            })
             .collect::<Result<Vec<_>, _>>()?;
         let horizon_days = env.parse_or(HORIZON, 365u32)?;
         if !(1..=1095).contains(&horizon_days) {

@@ -1,6 +1,6 @@
 use chrono::TimeDelta;
 use connect_aws::config::invalid;
-use connect_aws::settings::{RoutingSettings, connect_resource_id};
+use connect_aws::settings::{RoutingSettings, optional_connect_resource_id};
 
 use crate::handler::Preference;
 use connect_aws::{ConfigError, Env};
@@ -41,11 +41,7 @@ impl Config {
             }
             Some(other) => return Err(invalid(SOURCE, other, "expected table or contact-search")),
         };
-        const QUEUE: &str = "QUEUE_ID";
-        let queue = match env.optional(QUEUE) {
-            None => None,
-            Some(_) => Some(connect_resource_id(env, QUEUE, "queue")?),
-        };
+        let queue = optional_connect_resource_id(env, "QUEUE_ID", "queue")?;
         let preference = Preference { check_state: env.flag("CHECK_AGENT_STATE", true)?, queue };
         Ok(Config { routing: RoutingSettings::from_env(env)?, source, preference })
     }

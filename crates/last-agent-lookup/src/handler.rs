@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, TimeDelta, Utc};
 use connect_aws::ANSWER_WITHIN;
-use connect_core::agents::{AgentAnswer, AgentState, Routing};
+use connect_core::agents::{AgentAnswer, AgentState};
 use connect_core::connect::{ContactFlowEvent, flag};
 use connect_core::phone::CallerNumber;
 use connect_core::ports::{AgentDirectory, AssignmentStore, Clock, ContactHistory, error_chain};
@@ -67,7 +67,8 @@ type BoxError = Box<dyn Error + Send + Sync>;
 pub struct LastAgentLookup<A, H, D, K> {
     remembered: Remembered<A, H>,
     directory: D,
-    routing: Routing,
+    /// The status name that means ready for a call (`AVAILABLE_STATUS`).
+    available_status: String,
     preference: Preference,
     clock: K,
     answer_within: Duration,
@@ -80,8 +81,14 @@ where
     D: AgentDirectory,
     K: Clock,
 {
-    pub fn new(remembered: Remembered<A, H>, directory: D, routing: Routing, preference: Preference, clock: K) -> Self {
-        LastAgentLookup { remembered, directory, routing, preference, clock, answer_within: ANSWER_WITHIN }
+    pub fn new(
+        remembered: Remembered<A, H>,
+        directory: D,
+        available_status: String,
+        preference: Preference,
+        clock: K,
+    ) -> Self {
+        LastAgentLookup { remembered, directory, available_status, preference, clock, answer_within: ANSWER_WITHIN }
     }
 
     /// Always answers the flow; failures become `status=error` with `preferAgent=false` (or
@@ -180,7 +187,7 @@ where
         let logged_in = state.status_name.as_deref().is_some_and(|s| s != LOGGED_OUT);
         let prefer = logged_in && self.serves_queue(contact_id, &state).await;
         let agent_state = state.status_name.clone().unwrap_or_else(|| LOGGED_OUT.to_owned());
-        let available = state.is_available(&self.routing.available_status);
+        let available = state.is_available(&self.available_status);
         LookupResponse::new(true, prefer, &agent_state, AgentAnswer::agent(&state, available, &[]))
     }
 
@@ -203,7 +210,6 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
-    use connect_core::agents::PickOrder;
     use connect_core::assignments::Assignment;
     use connect_core::fakes::{
         FakeAssignments, FakeClock, FakeDirectory, FakeHistory, SAMPLE_AGENT_ARN as ARN, SAMPLE_ROUTING_PROFILE,
@@ -233,8 +239,8 @@ mod tests {
         Assignment::new(caller, agent.into(), format!("{ARN}{agent}"), "c-0".into(), at, keep_days)
     }
 
-    fn routing() -> Routing {
-        Routing { available_status: "Available".into(), order: PickOrder::LongestAvailable }
+    fn available() -> String {
+        "Available".into()
     }
 
     fn checked() -> Preference {
@@ -242,7 +248,7 @@ mod tests {
     }
 
     fn from_table_with(store: FakeAssignments, preference: Preference) -> Lookup {
-        LastAgentLookup::new(Remembered::Table(store), team(), routing(), preference, FakeClock::at(NOW))
+        LastAgentLookup::new(Remembered::Table(store), team(), available(), preference, FakeClock::at(NOW))
     }
 
     fn from_table(store: FakeAssignments) -> Lookup {
@@ -251,7 +257,7 @@ mod tests {
 
     fn from_search(history: FakeHistory) -> Lookup {
         let remembered = Remembered::ContactSearch { history, lookback: TimeDelta::days(7) };
-        LastAgentLookup::new(remembered, team(), routing(), checked(), FakeClock::at(NOW))
+        LastAgentLookup::new(remembered, team(), available(), checked(), FakeClock::at(NOW))
     }
 
     fn event(name: &str) -> Value {

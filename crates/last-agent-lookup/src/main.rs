@@ -33,7 +33,12 @@ async fn main() -> Result<(), lambda_runtime::Error> {
         }
     };
     tokio::join!(directory.warm_up(), table_warm_up);
-    let lookup =
-        LastAgentLookup::new(remembered, directory, routing.routing.clone(), config.preference.clone(), SystemClock);
+    let lookup = LastAgentLookup::new(
+        remembered,
+        directory,
+        routing.routing.available_status.clone(),
+        config.preference.clone(),
+        SystemClock,
+    );
     lambda_runtime::run(service_fn(|event: LambdaEvent<serde_json::Value>| lookup.handle(event.payload))).await
 }
