@@ -341,7 +341,7 @@ pub(super) fn update_contact_routing_data(state: &mut State, input: &Value) -> R
 }
 
 /// Every agent ID named in `MatchCriteria.AgentsCriteria.AgentIds` anywhere in the criteria.
-pub fn preferred_agents(criteria: &Value) -> Vec<String> {
+fn preferred_agents(criteria: &Value) -> Vec<String> {
     let mut found = Vec::new();
     collect_agents(criteria, &mut found);
     found

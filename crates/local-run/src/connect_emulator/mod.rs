@@ -57,7 +57,7 @@ use common::{ApiError, arn};
 use model::{RawRequest, ServiceModel};
 
 pub use common::instance_arn;
-pub use contacts::{EmulatedContact, SYSTEM_NUMBER, preferred_agents};
+pub use contacts::{EmulatedContact, SYSTEM_NUMBER};
 pub use hours::{HoursOverride, MAX_HOURS_OVERRIDES};
 pub use metrics::AGENTS_AVAILABLE;
 pub use outbound::OutboundCall;
