@@ -94,6 +94,39 @@ function invokedFunction(arn: unknown): string | undefined {
   return FUNCTIONS.find((f) => arn === `\${${arnPlaceholder(f.name)}}`)?.name;
 }
 
+/**
+ * The rules of the flow language reference for `GetParticipantInput`
+ * (participant-actions-getparticipantinput, see infra/flows/README.md): `StoreInput` is the
+ * string "True" or "False"; `InputValidation` is "required if and only if StoreInput is True";
+ * with StoreInput "True" "conditions are not supported"; `DisableCancelKey` is "True" or
+ * "False"; `InputTerminationSequence` is "Up to five digits".
+ */
+function participantInputProblems(action: Action): string[] {
+  const id = action.Identifier;
+  const parameters = action.Parameters ?? {};
+  const problems: string[] = [];
+  const store = parameters.StoreInput;
+  if (store !== undefined && store !== 'True' && store !== 'False') {
+    problems.push(`${id}: StoreInput must be the string "True" or "False", not ${JSON.stringify(store)}`);
+  }
+  const storing = store === 'True';
+  if (storing !== (parameters.InputValidation !== undefined)) {
+    problems.push(`${id}: InputValidation is required with StoreInput "True" and allowed only then`);
+  }
+  if (storing && (action.Transitions?.Conditions ?? []).length > 0) {
+    problems.push(`${id}: conditions are not supported with StoreInput "True"`);
+  }
+  const dtmf = (parameters.DTMFConfiguration ?? {}) as Record<string, unknown>;
+  if (dtmf.DisableCancelKey !== undefined && dtmf.DisableCancelKey !== 'True' && dtmf.DisableCancelKey !== 'False') {
+    problems.push(`${id}: DisableCancelKey must be the string "True" or "False", not ${JSON.stringify(dtmf.DisableCancelKey)}`);
+  }
+  const terminator = dtmf.InputTerminationSequence;
+  if (terminator !== undefined && !(typeof terminator === 'string' && /^[0-9#*]{1,5}$/.test(terminator))) {
+    problems.push(`${id}: InputTerminationSequence must be 1 to 5 keys of 0-9, # and *, not ${JSON.stringify(terminator)}`);
+  }
+  return problems;
+}
+
 /** Every `$.External.<key>` anywhere in an action's parameters. */
 function externalReads(action: Action): string[] {
   const text = JSON.stringify(action.Parameters ?? {});
@@ -118,6 +151,7 @@ export function checkFlow(flow: Flow, contracts: Map<string, Contract>, rules: F
     if (rules.noAgentQueue && action.Type === 'UpdateContactTargetQueue' && action.Parameters?.AgentId !== undefined) {
       problems.push(`${action.Identifier}: sets an agent queue`);
     }
+    if (action.Type === 'GetParticipantInput') problems.push(...participantInputProblems(action));
     if (action.Type !== 'InvokeLambdaFunction') continue;
     const arn = action.Parameters?.LambdaFunctionARN;
     const name = invokedFunction(arn);

@@ -22,6 +22,16 @@ export interface Settings {
   /** Caller ID for campaign calls; the queue's outbound caller ID when unset. */
   campaignSourceNumber?: string;
   /**
+   * When campaign-dialer may place calls, in `timeZone`: one or more comma-separated ranges such
+   * as `Mon-Fri 09:00-20:00` or `Sat 10:00-17:00` (`CALLING_HOURS`). The dialer also reads the
+   * holiday list.
+   */
+  callingHours: string;
+  /** Minutes before a customer is dialed again after a call without an answer (1..10080, `RETRY_AFTER_MINUTES`). */
+  retryAfterMinutes: number;
+  /** Calls per customer at most (1..10, `MAX_ATTEMPTS`). */
+  maxAttempts: number;
+  /**
    * Reserve a concurrency of 1 for campaign-dialer (default), so runs never overlap. Accounts
    * still at Lambda's starting limit of 10 cannot reserve any and must turn this off.
    */
@@ -59,12 +69,20 @@ export type Routing = (typeof ROUTINGS)[number];
 /** Daily at 08:00 JST (23:00 UTC the day before). */
 export const DEFAULT_HOLIDAY_SCHEDULE = 'cron(0 23 * * ? *)';
 
+/** Weekdays, 09:00 to 20:00 in the center's time zone. */
+export const DEFAULT_CALLING_HOURS = 'Mon-Fri 09:00-20:00';
+
 const INSTANCE_ARN = /^arn:aws[a-z-]*:connect:[a-z0-9-]+:\d{12}:instance\/[0-9a-f-]{36}$/;
 const QUEUE_ARN = /^arn:aws[a-z-]*:connect:[a-z0-9-]+:\d{12}:instance\/[0-9a-f-]{36}\/queue\/[0-9a-f-]{36}$/;
 const SCHEDULE = /^(cron|rate)\(.+\)$/;
 const E164 = /^\+[0-9]{7,15}$/;
 const CAMPAIGN = /^[A-Za-z0-9_.-]{1,200}$/;
 const EMAIL = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
+/** `Mon-Fri 09:00-20:00`, `Sat 10:00-17:00`, `Mon-Sun 00:00-24:00`; comma-separated. */
+const DAY = '(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)';
+const CLOCK = '(?:[01][0-9]|2[0-3]):[0-5][0-9]';
+const CALLING_RANGE = `${DAY}(?:-${DAY})? ${CLOCK}-(?:${CLOCK}|24:00)`;
+const CALLING_HOURS = new RegExp(`^${CALLING_RANGE}(?: *, *${CALLING_RANGE})*$`);
 /**
  * The initiation methods of calls between a customer and an agent. The others Connect reports
  * (DISCONNECT, MONITOR, EXTERNAL_OUTBOUND, WEBRTC_API, AGENT_REPLY, FLOW) are not a phone
@@ -110,6 +128,37 @@ function seconds(read: ContextReader, name: string, min: number, max: number, fa
     throw new SettingsError(`context ${name}=${JSON.stringify(value)}: expected whole seconds, ${min} to ${max}`);
   }
   return Number(value);
+}
+
+/** A whole number within `min..max` (`what`: how the message names it); `fallback` when unset. */
+function whole(read: ContextReader, name: string, min: number, max: number, fallback: number, what: string): number {
+  const value = text(read, name);
+  if (value === undefined) return fallback;
+  if (!/^[0-9]{1,6}$/.test(value) || Number(value) < min || Number(value) > max) {
+    throw new SettingsError(`context ${name}=${JSON.stringify(value)}: expected ${what}, ${min} to ${max}`);
+  }
+  return Number(value);
+}
+
+/** `callingHours` as campaign-dialer parses it: the pattern above, and each range ending after it starts. */
+function callingHours(read: ContextReader): string {
+  const value = checked(
+    'callingHours',
+    text(read, 'callingHours'),
+    CALLING_HOURS,
+    'comma-separated ranges such as "Mon-Fri 09:00-20:00" or "Sat 10:00-17:00" (days Mon Tue Wed Thu Fri Sat Sun, times 00:00 to 24:00)',
+  );
+  if (value === undefined) return DEFAULT_CALLING_HOURS;
+  const minutes = (clock: string) => Number(clock.slice(0, 2)) * 60 + Number(clock.slice(3));
+  for (const range of value.split(',').map((r) => r.trim())) {
+    const [start, end] = range.split(' ')[1].split('-');
+    if (minutes(start) >= minutes(end)) {
+      throw new SettingsError(
+        `context callingHours: ${JSON.stringify(range)} must end after it starts (for hours past midnight, add a range from 00:00 on the next day)`,
+      );
+    }
+  }
+  return value;
 }
 
 function flag(read: ContextReader, name: string, fallback: boolean): boolean {
@@ -190,6 +239,9 @@ export function settingsFrom(read: ContextReader): Settings {
       E164,
       'an E.164 number such as +81501234567',
     ),
+    callingHours: callingHours(read),
+    retryAfterMinutes: whole(read, 'retryAfterMinutes', 1, 10080, 60, 'whole minutes'),
+    maxAttempts: whole(read, 'maxAttempts', 1, 10, 3, 'a whole number of calls'),
     minConnectedSeconds: minConnected === undefined ? 0 : Number(minConnected),
     recordInitiationMethods: recordInitiationMethods.length ? recordInitiationMethods : ['INBOUND'],
   };

@@ -25,8 +25,15 @@ import { Construct } from 'constructs';
 import { FUNCTIONS, FunctionSpec, arnPlaceholder, pascal } from './functions';
 import { Settings } from './settings';
 
-/** The stored holiday list: one object, read by holiday-check, written by holiday-fetcher. */
+/** The stored holiday list: one object, read by holiday-check and campaign-dialer, written by holiday-fetcher. */
 export const HOLIDAY_KEY = 'holidays.json';
+
+/**
+ * The customers table's sparse index of rows still to call: partition key `toCall` (the
+ * campaign), sort key `toCallAt` (RFC 3339 UTC, when the row may next be dialed). Only rows
+ * still to call carry these attributes, so the dialer's Query reads nothing else.
+ */
+export const TO_CALL_INDEX = 'to-call';
 
 export interface ConnectLambdasProps extends StackProps {
   settings: Settings;
@@ -45,7 +52,7 @@ export class ConnectLambdasStack extends Stack {
     const instanceArn = settings.connectInstanceArn;
     // Connect resources of this instance only: the instance itself and what is inside it.
     const inInstance = [instanceArn, `${instanceArn}/*`];
-    // Its contacts only: what assignment-recorder looks up the caller of.
+    // Its contacts only: what assignment-recorder looks up the caller of, and the dialer its calls.
     const contactsInInstance = `${instanceArn}/contact/*`;
 
     const bucket = new s3.Bucket(this, 'HolidayBucket', {
@@ -69,6 +76,16 @@ export class ConnectLambdasStack extends Stack {
       timeToLiveAttribute: 'expiresAt',
     });
     const customers = new dynamodb.Table(this, 'CustomersTable', tableProps);
+    customers.addGlobalSecondaryIndex({
+      indexName: TO_CALL_INDEX,
+      partitionKey: { name: 'toCall', type: dynamodb.AttributeType.STRING },
+      sortKey: { name: 'toCallAt', type: dynamodb.AttributeType.STRING },
+      projectionType: dynamodb.ProjectionType.ALL,
+    });
+    // The numbers that pressed 9 (one item each, the first opt-out kept). Apart from the
+    // customers table, whose rows a list reload replaces whole, and kept like it on stack
+    // deletion: customers' opt-outs must survive a redeploy.
+    const doNotCall = new dynamodb.Table(this, 'DoNotCallTable', tableProps);
 
     const alerts = new sns.Topic(this, 'AlertTopic', { displayName: 'connect-lambdas alerts' });
     alerts.addToResourcePolicy(
@@ -114,6 +131,11 @@ export class ConnectLambdasStack extends Stack {
       actions: ['connect:ListUsers', 'connect:GetCurrentUserData', 'connect:ListRoutingProfileQueues'],
       resources: inInstance,
     });
+    // The dialer's Connect calls, as narrow as IAM allows (infra/flows/README.md, "IAM for
+    // campaign-dialer"): StartOutboundVoiceContact supports no resource type and no condition
+    // key of its own, so its Resource must be "*" (limited to the instance's Region);
+    // DescribeContact takes this instance's contacts, GetCurrentMetricData the campaign queue.
+    const instanceRegion = instanceArn.split(':')[3];
     const permissions: Record<string, iam.PolicyStatement[]> = {
       'holiday-fetcher': [
         ...readHolidayList,
@@ -145,13 +167,24 @@ export class ConnectLambdasStack extends Stack {
       ],
       'ivr-choice-recorder': [
         new iam.PolicyStatement({ actions: ['dynamodb:UpdateItem', 'dynamodb:DescribeTable'], resources: [customers.tableArn] }),
+        // A 9 adds the number, conditionally (attribute_not_exists): written, never read or deleted.
+        new iam.PolicyStatement({ actions: ['dynamodb:PutItem'], resources: [doNotCall.tableArn] }),
       ],
       'campaign-dialer': [
-        new iam.PolicyStatement({ actions: ['dynamodb:Scan', 'dynamodb:UpdateItem'], resources: [customers.tableArn] }),
+        // Rows to call come from the sparse index only: no Scan of the table.
+        new iam.PolicyStatement({ actions: ['dynamodb:Query'], resources: [`${customers.tableArn}/index/${TO_CALL_INDEX}`] }),
+        new iam.PolicyStatement({ actions: ['dynamodb:UpdateItem'], resources: [customers.tableArn] }),
+        // A consistent read of the do-not-call list before each call: read, never written.
+        new iam.PolicyStatement({ actions: ['dynamodb:GetItem'], resources: [doNotCall.tableArn] }),
+        // No call on a public holiday: the list holiday-check reads.
+        new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [holidayObject] }),
         new iam.PolicyStatement({
-          actions: ['connect:GetCurrentMetricData', 'connect:StartOutboundVoiceContact', 'connect:DescribeContact'],
-          resources: inInstance,
+          actions: ['connect:StartOutboundVoiceContact'],
+          resources: ['*'],
+          conditions: { StringEquals: { 'aws:RequestedRegion': instanceRegion } },
         }),
+        new iam.PolicyStatement({ actions: ['connect:DescribeContact'], resources: [contactsInInstance] }),
+        new iam.PolicyStatement({ actions: ['connect:GetCurrentMetricData'], resources: [settings.queueArn] }),
       ],
     };
 
@@ -190,7 +223,11 @@ export class ConnectLambdasStack extends Stack {
         MIN_CONNECTED_SECONDS: String(settings.minConnectedSeconds),
         RECORD_INITIATION_METHODS: settings.recordInitiationMethods.join(','),
       },
-      'ivr-choice-recorder': { CUSTOMERS_TABLE: customers.tableName, CAMPAIGN: settings.campaign },
+      'ivr-choice-recorder': {
+        CUSTOMERS_TABLE: customers.tableName,
+        CAMPAIGN: settings.campaign,
+        DO_NOT_CALL_TABLE: doNotCall.tableName,
+      },
       // CONTACT_FLOW_ID is added below, once the outbound flow exists.
       'campaign-dialer': {
         CUSTOMERS_TABLE: customers.tableName,
@@ -198,6 +235,16 @@ export class ConnectLambdasStack extends Stack {
         CONNECT_INSTANCE_ID: instanceArn,
         QUEUE_ID: settings.queueArn,
         ...(settings.campaignSourceNumber ? { SOURCE_PHONE_NUMBER: settings.campaignSourceNumber } : {}),
+        TO_CALL_INDEX,
+        // Numbers that pressed 9 are never dialed, whatever a reload did to their rows.
+        DO_NOT_CALL_TABLE: doNotCall.tableName,
+        // The same list and time zone as holiday-check: no call on a holiday or outside the hours.
+        HOLIDAY_BUCKET: bucket.bucketName,
+        HOLIDAY_KEY,
+        TIME_ZONE: settings.timeZone,
+        CALLING_HOURS: settings.callingHours,
+        RETRY_AFTER_MINUTES: String(settings.retryAfterMinutes),
+        MAX_ATTEMPTS: String(settings.maxAttempts),
       },
     };
 
@@ -232,6 +279,11 @@ export class ConnectLambdasStack extends Stack {
         );
       }
     }
+
+    // A failed or throttled dialer run is never retried by Lambda, and an invocation that waited
+    // more than two minutes in Lambda's queue is dropped: a late run could call outside calling
+    // hours. The next schedule tick is the retry.
+    this.functions['campaign-dialer'].configureAsyncInvoke({ retryAttempts: 0, maxEventAge: Duration.minutes(2) });
 
     new events.Rule(this, 'HolidayFetcherSchedule', {
       description: 'Refresh the holiday list',
@@ -348,6 +400,7 @@ export class ConnectLambdasStack extends Stack {
     new CfnOutput(this, 'HolidayBucketName', { value: bucket.bucketName });
     new CfnOutput(this, 'AssignmentsTableName', { value: assignments.tableName });
     new CfnOutput(this, 'CustomersTableName', { value: customers.tableName });
+    new CfnOutput(this, 'DoNotCallTableName', { value: doNotCall.tableName });
     new CfnOutput(this, 'AlertTopicArn', { value: alerts.topicArn });
     new CfnOutput(this, 'AssignmentRecorderDeadLetterQueueUrl', { value: recorderDeadLetters.queueUrl });
     new CfnOutput(this, 'InboundFlowArn', { value: inbound.attrContactFlowArn });

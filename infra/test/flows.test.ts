@@ -135,6 +135,85 @@ describe('flow contract', () => {
     assert.ok(queueProblems.includes('agent-queue: UpdateContactTargetQueue is not an action type this suite uses in a CUSTOMER_QUEUE flow'));
     assert.ok(!queueProblems.some((p) => p.startsWith('dequeue:')));
   });
+
+  it('finds a Store customer input block that breaks the flow language reference', () => {
+    const input = (parameters: Record<string, unknown>, conditions = false): Action => ({
+      Identifier: 'ask',
+      Type: 'GetParticipantInput',
+      Parameters: { Text: 'x', InputTimeLimitSeconds: '5', ...parameters },
+      Transitions: {
+        NextAction: 'end',
+        ...(conditions ? { Conditions: [{ NextAction: 'end', Condition: { Operator: 'Equals', Operands: ['1'] } }] } : {}),
+        Errors: [{ NextAction: 'end', ErrorType: 'NoMatchingError' }],
+      },
+    });
+    const problems = (action: Action) =>
+      checkFlow({ StartAction: 'ask', Actions: [action, { Identifier: 'end', Type: 'DisconnectParticipant', Parameters: {}, Transitions: {} }] }, contracts);
+    const validation = { InputValidation: { CustomValidation: { MaximumLength: '1' } } };
+    assert.deepEqual(problems(input({ StoreInput: 'True', ...validation, DTMFConfiguration: { DisableCancelKey: 'True' } })), []);
+    assert.deepEqual(problems(input({ StoreInput: 'True', ...validation, DTMFConfiguration: { DisableCancelKey: true } })), [
+      'ask: DisableCancelKey must be the string "True" or "False", not true',
+    ]);
+    assert.deepEqual(problems(input({ StoreInput: 'True' })), [
+      'ask: InputValidation is required with StoreInput "True" and allowed only then',
+    ]);
+    assert.deepEqual(problems(input({ StoreInput: 'False', ...validation })), [
+      'ask: InputValidation is required with StoreInput "True" and allowed only then',
+    ]);
+    assert.deepEqual(problems(input({ StoreInput: 'True', ...validation }, true)), [
+      'ask: conditions are not supported with StoreInput "True"',
+    ]);
+    assert.deepEqual(problems(input({ StoreInput: true, ...validation })), [
+      'ask: StoreInput must be the string "True" or "False", not true',
+      'ask: InputValidation is required with StoreInput "True" and allowed only then',
+    ]);
+    assert.deepEqual(problems(input({ StoreInput: 'True', ...validation, DTMFConfiguration: { InputTerminationSequence: '######' } })), [
+      'ask: InputTerminationSequence must be 1 to 5 keys of 0-9, # and *, not "######"',
+    ]);
+    assert.deepEqual(problems(input({ StoreInput: 'False', DTMFConfiguration: { InputTerminationSequence: '##' } }, true)), []);
+  });
+});
+
+describe('outbound-campaign.json', () => {
+  const flow = flowFile('outbound-campaign.json');
+  const ask = action(flow, 'ask-choice');
+
+  it('ask-choice stores one key, with * an ordinary key (cancel key disabled) and the default # terminator', () => {
+    assert.equal(ask.Type, 'GetParticipantInput');
+    assert.equal(ask.Parameters?.StoreInput, 'True');
+    assert.deepEqual(ask.Parameters?.InputValidation, { CustomValidation: { MaximumLength: '1' } });
+    assert.deepEqual(ask.Parameters?.DTMFConfiguration, { DisableCancelKey: 'True' });
+    assert.equal(ask.Parameters?.InputTimeLimitSeconds, '8');
+    // Stored input has no conditions: the success and the error branch both go to the recorder.
+    assert.equal(ask.Transitions?.Conditions, undefined);
+    assert.equal(ask.Transitions?.NextAction, 'record-choice');
+    assert.deepEqual(onErrors(ask), ['record-choice']);
+  });
+
+  it('the prompt offers 1 talk now, 2 call back, 3 e-mail, 9 no more calls, any other key not interested', () => {
+    const text = String(ask.Parameters?.Text);
+    for (const choice of ['オペレーターとお話しになる場合は1を', 'お電話をご希望の場合は2を', 'メールでのご案内をご希望の場合は3を', '今後のお電話をご希望でない場合は9を', 'そのほかのボタン']) {
+      assert.ok(text.includes(choice), choice);
+    }
+    assert.ok(text.indexOf('3を') < text.indexOf('9を'), 'the options in key order');
+  });
+
+  it('whatever was stored (a key, Timeout, nothing) reaches ivr-choice-recorder, whose answer is played as SSML', () => {
+    const record = action(flow, 'record-choice');
+    assert.deepEqual(record.Parameters?.LambdaInvocationAttributes, { inputData: '$.StoredCustomerInput' });
+    assert.deepEqual(action(flow, 'play-result').Parameters, { SSML: '$.External.message' });
+    assert.deepEqual(onErrors(record), ['goodbye']);
+  });
+
+  it('only disconnect=false (talk now) goes to the campaign queue; 9, any other key and no input hang up', () => {
+    const talk = ids(simulate(flow, { input: '1', '$.External.disconnect': 'false' }));
+    assert.deepEqual(talk.slice(-3), ['should-transfer', 'set-campaign-queue', 'transfer-to-queue']);
+    for (const input of ['9', '2', '3', '*', 'Timeout']) {
+      const path = ids(simulate(flow, { input, '$.External.disconnect': 'true' }));
+      assert.deepEqual(path.slice(-3), ['play-result', 'should-transfer', 'disconnect'], input);
+    }
+    assert.deepEqual(action(flow, 'set-campaign-queue').Parameters, { QueueId: '${QueueArn}' });
+  });
 });
 
 describe('inbound.json (routing=standard)', () => {

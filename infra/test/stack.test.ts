@@ -36,6 +36,11 @@ function only(type: string, prefix: string, from = template): [string, Record<st
 }
 
 const DEAD_LETTERS = only('AWS::SQS::Queue', 'AssignmentRecorderDeadLetterQueue')[0];
+const CUSTOMERS = only('AWS::DynamoDB::Table', 'CustomersTable')[0];
+const DO_NOT_CALL = only('AWS::DynamoDB::Table', 'DoNotCallTable')[0];
+const DO_NOT_CALL_ARN = { 'Fn::GetAtt': [DO_NOT_CALL, 'Arn'] };
+const BUCKET = only('AWS::S3::Bucket', 'HolidayBucket')[0];
+const HOLIDAY_OBJECT = { 'Fn::Join': ['', [{ 'Fn::GetAtt': [BUCKET, 'Arn'] }, '/holidays.json']] };
 
 /** Every statement of the inline policies on a function's role. */
 function statements(name: string): Record<string, any>[] {
@@ -70,9 +75,9 @@ describe('storage and alerts', () => {
     template.hasResource('AWS::S3::Bucket', { DeletionPolicy: 'Retain' });
   });
 
-  it('both tables are keyed by phoneNumber with point-in-time recovery; assignments expire', () => {
+  it('the three tables are keyed by phoneNumber with point-in-time recovery; assignments expire', () => {
     const tables = Object.values(template.findResources('AWS::DynamoDB::Table'));
-    assert.equal(tables.length, 2);
+    assert.equal(tables.length, 3);
     for (const table of tables as any[]) {
       assert.deepEqual(table.Properties.KeySchema, [{ AttributeName: 'phoneNumber', KeyType: 'HASH' }]);
       assert.deepEqual(table.Properties.PointInTimeRecoverySpecification, { PointInTimeRecoveryEnabled: true });
@@ -81,6 +86,53 @@ describe('storage and alerts', () => {
     }
     const ttl = tables.map((t: any) => t.Properties.TimeToLiveSpecification).filter(Boolean);
     assert.deepEqual(ttl, [{ AttributeName: 'expiresAt', Enabled: true }]);
+  });
+
+  it('the customers table has the sparse to-call index: toCall (campaign) and toCallAt, every attribute projected', () => {
+    const customers = resource(CUSTOMERS);
+    assert.deepEqual(customers.Properties.GlobalSecondaryIndexes, [
+      {
+        IndexName: 'to-call',
+        KeySchema: [
+          { AttributeName: 'toCall', KeyType: 'HASH' },
+          { AttributeName: 'toCallAt', KeyType: 'RANGE' },
+        ],
+        Projection: { ProjectionType: 'ALL' },
+      },
+    ]);
+    assert.deepEqual(customers.Properties.AttributeDefinitions, [
+      { AttributeName: 'phoneNumber', AttributeType: 'S' },
+      { AttributeName: 'toCall', AttributeType: 'S' },
+      { AttributeName: 'toCallAt', AttributeType: 'S' },
+    ]);
+    // On demand (the exact index above carries no ProvisionedThroughput of its own).
+    assert.equal(customers.Properties.BillingMode, 'PAY_PER_REQUEST');
+    const assignments = resource(only('AWS::DynamoDB::Table', 'AssignmentsTable')[0]);
+    assert.equal(assignments.Properties.GlobalSecondaryIndexes, undefined);
+  });
+
+  it('the do-not-call table: phoneNumber only, on demand, point-in-time recovery, kept on delete and replace, never expiring', () => {
+    const table = resource(DO_NOT_CALL) as ReturnType<typeof resource> & { DeletionPolicy?: string; UpdateReplacePolicy?: string };
+    assert.equal(table.Type, 'AWS::DynamoDB::Table');
+    assert.deepEqual(table.Properties.KeySchema, [{ AttributeName: 'phoneNumber', KeyType: 'HASH' }]);
+    assert.deepEqual(table.Properties.AttributeDefinitions, [{ AttributeName: 'phoneNumber', AttributeType: 'S' }]);
+    assert.equal(table.Properties.BillingMode, 'PAY_PER_REQUEST');
+    assert.equal(table.Properties.ProvisionedThroughput, undefined);
+    assert.deepEqual(table.Properties.PointInTimeRecoverySpecification, { PointInTimeRecoveryEnabled: true });
+    // Customers' opt-outs survive a stack deletion or a replacement of the table.
+    assert.equal(table.DeletionPolicy, 'Retain');
+    assert.equal(table.UpdateReplacePolicy, 'Retain');
+    // An opt-out never expires, and the table has no index to read it by anything but the number.
+    assert.equal(table.Properties.TimeToLiveSpecification, undefined);
+    assert.equal(table.Properties.GlobalSecondaryIndexes, undefined);
+    assert.equal(table.Properties.LocalSecondaryIndexes, undefined);
+    // Encrypted as the customers table is (the same SSE settings), and no resource policy.
+    const customers = resource(CUSTOMERS) as typeof table;
+    assert.deepEqual(table.Properties.SSESpecification, customers.Properties.SSESpecification);
+    assert.deepEqual([table.DeletionPolicy, table.UpdateReplacePolicy], [customers.DeletionPolicy, customers.UpdateReplacePolicy]);
+    assert.equal(table.Properties.ResourcePolicy, undefined);
+    template.hasOutput('DoNotCallTableName', { Value: { Ref: DO_NOT_CALL } });
+    template.hasOutput('CustomersTableName', { Value: { Ref: CUSTOMERS } });
   });
 
   it('the alert topic mails the given address and refuses plain HTTP', () => {
@@ -133,6 +185,62 @@ describe('functions', () => {
     const dialer = env('campaign-dialer');
     assert.equal(dialer.QUEUE_ID, QUEUE_ARN);
     assert.deepEqual(dialer.CONTACT_FLOW_ID, { 'Fn::GetAtt': ['OutboundCampaignFlow', 'ContactFlowArn'] });
+    // ivr-choice-recorder: the customers table, the campaign and the do-not-call table (no index).
+    assert.deepEqual(env('ivr-choice-recorder'), {
+      CUSTOMERS_TABLE: { Ref: CUSTOMERS },
+      CAMPAIGN: 'campaign',
+      DO_NOT_CALL_TABLE: { Ref: DO_NOT_CALL },
+    });
+    // Both read and write the one do-not-call table; no other function is told of it.
+    assert.deepEqual(dialer.DO_NOT_CALL_TABLE, { Ref: DO_NOT_CALL });
+    for (const spec of FUNCTIONS.filter((f) => !['ivr-choice-recorder', 'campaign-dialer'].includes(f.name))) {
+      assert.ok(!JSON.stringify(env(spec.name)).includes(DO_NOT_CALL), spec.name);
+    }
+  });
+
+  it('campaign-dialer gets the index, the holiday list, the time zone and the calling rules (defaults)', () => {
+    const dialer = resource(logicalId('campaign-dialer')).Properties.Environment.Variables;
+    assert.deepEqual(Object.keys(dialer).sort(), [
+      'CALLING_HOURS', 'CAMPAIGN', 'CONNECT_INSTANCE_ID', 'CONTACT_FLOW_ID', 'CUSTOMERS_TABLE', 'DO_NOT_CALL_TABLE', 'HOLIDAY_BUCKET',
+      'HOLIDAY_KEY', 'MAX_ATTEMPTS', 'QUEUE_ID', 'RETRY_AFTER_MINUTES', 'TIME_ZONE', 'TO_CALL_INDEX',
+    ]);
+    assert.deepEqual(dialer.CUSTOMERS_TABLE, { Ref: CUSTOMERS });
+    assert.equal(dialer.TO_CALL_INDEX, 'to-call');
+    assert.equal(dialer.CALLING_HOURS, 'Mon-Fri 09:00-20:00');
+    assert.equal(dialer.RETRY_AFTER_MINUTES, '60');
+    assert.equal(dialer.MAX_ATTEMPTS, '3');
+    // The very list and time zone holiday-check answers from.
+    const check = resource(logicalId('holiday-check')).Properties.Environment.Variables;
+    assert.deepEqual(dialer.HOLIDAY_BUCKET, { Ref: BUCKET });
+    assert.deepEqual([dialer.HOLIDAY_BUCKET, dialer.HOLIDAY_KEY, dialer.TIME_ZONE], [check.HOLIDAY_BUCKET, check.HOLIDAY_KEY, check.TIME_ZONE]);
+    assert.equal(dialer.HOLIDAY_KEY, 'holidays.json');
+    assert.equal(dialer.TIME_ZONE, 'Asia/Tokyo');
+  });
+
+  it('campaign-dialer takes callingHours, retryAfterMinutes, maxAttempts and timeZone from context', () => {
+    const custom = synth({
+      callingHours: 'Mon-Fri 09:30-18:00, Sat 10:00-17:00',
+      retryAfterMinutes: '10080',
+      maxAttempts: '10',
+      timeZone: 'Europe/Berlin',
+    });
+    const id = custom.stack.getLogicalId(custom.stack.functions['campaign-dialer'].node.defaultChild as CfnElement);
+    const dialer = custom.template.toJSON().Resources[id].Properties.Environment.Variables;
+    assert.deepEqual(
+      [dialer.CALLING_HOURS, dialer.RETRY_AFTER_MINUTES, dialer.MAX_ATTEMPTS, dialer.TIME_ZONE],
+      ['Mon-Fri 09:30-18:00, Sat 10:00-17:00', '10080', '10', 'Europe/Berlin'],
+    );
+  });
+
+  it('a failed or late asynchronous dialer run is dropped, never retried later (the schedule target neither)', () => {
+    const configs = Object.values(template.findResources('AWS::Lambda::EventInvokeConfig')) as any[];
+    assert.deepEqual(configs.map((c) => c.Properties), [
+      { FunctionName: { Ref: logicalId('campaign-dialer') }, Qualifier: '$LATEST', MaximumRetryAttempts: 0, MaximumEventAgeInSeconds: 120 },
+    ]);
+    const [, schedule] = only('AWS::Events::Rule', 'CampaignDialerSchedule');
+    assert.deepEqual(schedule.Properties.Targets.map((t: any) => t.RetryPolicy), [{ MaximumRetryAttempts: 0 }]);
+    // Also without a schedule: a manual or other asynchronous invoke gets the same policy.
+    synth().template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', { MaximumRetryAttempts: 0, MaximumEventAgeInSeconds: 120 });
   });
 
   it('campaign-dialer runs one at a time unless told otherwise', () => {
@@ -152,12 +260,16 @@ describe('least privilege', () => {
     ],
     'agent-picker': ['connect:GetCurrentUserData', 'connect:ListRoutingProfileQueues', 'connect:ListUsers'],
     'assignment-recorder': ['connect:DescribeContact', 'dynamodb:DescribeTable', 'dynamodb:PutItem', 'sqs:SendMessage'],
-    'ivr-choice-recorder': ['dynamodb:DescribeTable', 'dynamodb:UpdateItem'],
+    'ivr-choice-recorder': ['dynamodb:DescribeTable', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
     'campaign-dialer': [
       'connect:DescribeContact', 'connect:GetCurrentMetricData', 'connect:StartOutboundVoiceContact',
-      'dynamodb:Scan', 'dynamodb:UpdateItem',
+      'dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem', 's3:GetObject',
     ],
   };
+
+  /** The one grant IAM cannot scope by resource (no resource type; see infra/flows/README.md). */
+  const unscopable = (name: string, statement: Record<string, any>) =>
+    name === 'campaign-dialer' && JSON.stringify(asList(statement.Action)) === JSON.stringify(['connect:StartOutboundVoiceContact']);
 
   for (const [name, actions] of Object.entries(expected)) {
     it(`${name} may do exactly what it does`, () => {
@@ -165,10 +277,93 @@ describe('least privilege', () => {
       assert.deepEqual([...new Set(granted)].sort(), [...LOGS, ...actions].sort());
       for (const statement of statements(name)) {
         assert.equal(statement.Effect, 'Allow');
+        if (unscopable(name, statement)) continue;
         assert.ok(!asList(statement.Resource).includes('*'), `${name}: ${JSON.stringify(statement)}`);
       }
     });
   }
+
+  it('campaign-dialer never scans: Query on the to-call index only, UpdateItem on the table only, GetItem on the do-not-call table only', () => {
+    const dynamo = statements('campaign-dialer').filter((s) => asList(s.Action).some((a: string) => a.startsWith('dynamodb:')));
+    assert.ok(!dynamo.some((s) => asList(s.Action).some((a: string) => a === 'dynamodb:Scan' || a === 'dynamodb:*')));
+    assert.ok(!JSON.stringify(statements('campaign-dialer')).includes('Scan'));
+    assert.deepEqual(dynamo, [
+      {
+        Action: 'dynamodb:Query',
+        Effect: 'Allow',
+        Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [CUSTOMERS, 'Arn'] }, '/index/to-call']] },
+      },
+      { Action: 'dynamodb:UpdateItem', Effect: 'Allow', Resource: { 'Fn::GetAtt': [CUSTOMERS, 'Arn'] } },
+      { Action: 'dynamodb:GetItem', Effect: 'Allow', Resource: DO_NOT_CALL_ARN },
+    ]);
+    // No other function may scan either.
+    for (const spec of FUNCTIONS) {
+      assert.ok(!statements(spec.name).some((s) => asList(s.Action).includes('dynamodb:Scan')), spec.name);
+    }
+  });
+
+  it('the do-not-call table: ivr-choice-recorder may only PutItem, campaign-dialer may only GetItem, nobody else anything', () => {
+    const onTable = (s: Record<string, any>) => JSON.stringify(s.Resource).includes(`"${DO_NOT_CALL}"`);
+    const recorder = statements('ivr-choice-recorder').filter(onTable);
+    assert.deepEqual(recorder, [{ Action: 'dynamodb:PutItem', Effect: 'Allow', Resource: DO_NOT_CALL_ARN }]);
+    const dialer = statements('campaign-dialer').filter(onTable);
+    assert.deepEqual(dialer, [{ Action: 'dynamodb:GetItem', Effect: 'Allow', Resource: DO_NOT_CALL_ARN }]);
+    for (const [name, statement, forbidden] of [
+      ['ivr-choice-recorder', recorder[0], ['dynamodb:GetItem', 'dynamodb:DeleteItem', 'dynamodb:UpdateItem', 'dynamodb:*']],
+      ['campaign-dialer', dialer[0], ['dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:UpdateItem', 'dynamodb:*']],
+    ] as [string, Record<string, any>, string[]][]) {
+      for (const action of forbidden) assert.ok(!asList(statement.Action).includes(action), `${name}: ${action}`);
+    }
+    // The recorder's PutItem is on the do-not-call table alone; its customer-row writes stay UpdateItem.
+    const puts = statements('ivr-choice-recorder').filter((s) => asList(s.Action).includes('dynamodb:PutItem'));
+    assert.deepEqual(puts.map((s) => s.Resource), [DO_NOT_CALL_ARN]);
+    // No other policy of the stack names the table, nor any wildcard table ARN.
+    const policies = template.findResources('AWS::IAM::Policy');
+    const recorderRole = resource(logicalId('ivr-choice-recorder')).Properties.Role['Fn::GetAtt'][0];
+    const dialerRole = resource(logicalId('campaign-dialer')).Properties.Role['Fn::GetAtt'][0];
+    for (const [id, policy] of Object.entries(policies) as [string, any][]) {
+      const roles = policy.Properties.Roles.map((r: any) => r.Ref);
+      if (roles.includes(recorderRole) || roles.includes(dialerRole)) continue;
+      assert.ok(!JSON.stringify(policy).includes(`"${DO_NOT_CALL}"`), id);
+      for (const statement of policy.Properties.PolicyDocument.Statement) {
+        assert.ok(!JSON.stringify(statement.Resource ?? '').includes(':table/'), id);
+      }
+    }
+    // Nothing outside IAM policies grants it either.
+    const others = Object.entries(template.toJSON().Resources as Record<string, any>).filter(
+      ([id, r]) => id !== DO_NOT_CALL && r.Type !== 'AWS::IAM::Policy' && JSON.stringify(r).includes(`"${DO_NOT_CALL}"`),
+    );
+    assert.deepEqual(
+      others.map(([id]) => id).sort(),
+      [logicalId('campaign-dialer'), logicalId('ivr-choice-recorder')].sort(),
+      'only the two functions name it (their DO_NOT_CALL_TABLE)',
+    );
+  });
+
+  it('campaign-dialer may read the holiday list object and nothing else in S3', () => {
+    const s3 = statements('campaign-dialer').filter((s) => asList(s.Action).some((a: string) => a.startsWith('s3:')));
+    assert.deepEqual(s3, [{ Action: 's3:GetObject', Effect: 'Allow', Resource: HOLIDAY_OBJECT }]);
+    // The object holiday-check reads.
+    const check = statements('holiday-check').find((s) => asList(s.Action).includes('s3:GetObject'));
+    assert.deepEqual(check?.Resource, HOLIDAY_OBJECT);
+  });
+
+  it('campaign-dialer: each Connect call as narrow as IAM allows', () => {
+    const connect = statements('campaign-dialer').filter((s) => asList(s.Action).some((a: string) => a.startsWith('connect:')));
+    assert.deepEqual(connect, [
+      // No resource type and no condition key of its own: "*", in the instance's Region only.
+      {
+        Action: 'connect:StartOutboundVoiceContact',
+        Effect: 'Allow',
+        Resource: '*',
+        Condition: { StringEquals: { 'aws:RequestedRegion': 'ap-northeast-1' } },
+      },
+      // Resource type contact*: this instance's contacts.
+      { Action: 'connect:DescribeContact', Effect: 'Allow', Resource: `${INSTANCE_ARN}/contact/*` },
+      // Resource type queue*: the campaign queue, the only one it asks about.
+      { Action: 'connect:GetCurrentMetricData', Effect: 'Allow', Resource: QUEUE_ARN },
+    ]);
+  });
 
   it('holiday-fetcher may manage hours-of-operation overrides only when asked to sync them', () => {
     const hours = '22222222-3333-4444-5555-666666666666';
@@ -195,14 +390,12 @@ describe('least privilege', () => {
   });
 
   it('Connect calls are scoped to the one instance', () => {
-    for (const name of ['last-agent-lookup', 'agent-picker', 'campaign-dialer']) {
-      if (name !== 'campaign-dialer') {
-        // ListRoutingProfileQueues sits in the same statement as the other agent reads.
-        const reads = statements(name).filter((s) => asList(s.Action).includes('connect:ListRoutingProfileQueues'));
-        assert.deepEqual(reads.map((s) => asList(s.Action).sort()), [
-          ['connect:GetCurrentUserData', 'connect:ListRoutingProfileQueues', 'connect:ListUsers'],
-        ], name);
-      }
+    for (const name of ['last-agent-lookup', 'agent-picker']) {
+      // ListRoutingProfileQueues sits in the same statement as the other agent reads.
+      const reads = statements(name).filter((s) => asList(s.Action).includes('connect:ListRoutingProfileQueues'));
+      assert.deepEqual(reads.map((s) => asList(s.Action).sort()), [
+        ['connect:GetCurrentUserData', 'connect:ListRoutingProfileQueues', 'connect:ListUsers'],
+      ], name);
       const connect = statements(name).filter((s) => asList(s.Action).some((a: string) => a.startsWith('connect:')));
       for (const statement of connect) {
         assert.deepEqual(asList(statement.Resource).sort(), [INSTANCE_ARN, `${INSTANCE_ARN}/*`].sort(), name);
@@ -475,6 +668,28 @@ describe('settings', () => {
     assert.equal(s.preferredAgentSeconds, 30);
     assert.equal(s.askReturningCaller, false);
     assert.equal(s.agentQueueSeconds, 60);
+    assert.equal(s.callingHours, 'Mon-Fri 09:00-20:00');
+    assert.equal(s.retryAfterMinutes, 60);
+    assert.equal(s.maxAttempts, 3);
+  });
+
+  it('calling hours: one or more comma-separated day ranges with times, taken as written', () => {
+    for (const hours of [
+      'Mon-Fri 09:00-20:00',
+      'Sat 10:00-17:00',
+      'Mon-Sun 00:00-24:00',
+      'Mon-Fri 09:00-12:00,Mon-Fri 13:00-20:00',
+      'Mon-Fri 09:00-20:00, Sat 10:00-17:00',
+      'Fri 18:00-24:00, Sat 00:00-02:00',
+      'Fri-Mon 10:00-16:00',
+    ]) {
+      assert.equal(settings({ callingHours: hours }).callingHours, hours);
+    }
+    assert.equal(settings({ callingHours: '  Sat 10:00-17:00 ' }).callingHours, 'Sat 10:00-17:00');
+    const low = settings({ retryAfterMinutes: '1', maxAttempts: '1' });
+    assert.deepEqual([low.retryAfterMinutes, low.maxAttempts], [1, 1]);
+    const high = settings({ retryAfterMinutes: '10080', maxAttempts: '10' });
+    assert.deepEqual([high.retryAfterMinutes, high.maxAttempts], [10080, 10]);
   });
 
   it('routing settings within their limits are taken', () => {
@@ -511,6 +726,23 @@ describe('settings', () => {
       [{ askReturningCaller: 'yes' }, /askReturningCaller/],
       [{ agentQueueSeconds: '9' }, /agentQueueSeconds="9": expected whole seconds, 10 to 600/],
       [{ agentQueueSeconds: '601' }, /agentQueueSeconds/],
+      [{ callingHours: 'weekdays 9-20' }, /callingHours="weekdays 9-20": expected comma-separated ranges such as "Mon-Fri 09:00-20:00"/],
+      [{ callingHours: 'Mon-Fri 9:00-20:00' }, /callingHours/],
+      [{ callingHours: 'Mon-Fri 09:00-25:00' }, /callingHours/],
+      [{ callingHours: 'Mon-Fri 24:00-24:00' }, /callingHours/],
+      [{ callingHours: 'Monday-Friday 09:00-20:00' }, /callingHours/],
+      [{ callingHours: 'mon-fri 09:00-20:00' }, /callingHours/],
+      [{ callingHours: 'Mon-Fri 09:00-20:00,' }, /callingHours/],
+      [{ callingHours: 'Mon-Fri' }, /callingHours/],
+      [{ callingHours: 'Mon-Fri 20:00-09:00' }, /callingHours: "Mon-Fri 20:00-09:00" must end after it starts/],
+      [{ callingHours: 'Mon-Fri 09:00-20:00, Sat 10:00-10:00' }, /callingHours: "Sat 10:00-10:00" must end after it starts/],
+      [{ retryAfterMinutes: '0' }, /retryAfterMinutes="0": expected whole minutes, 1 to 10080/],
+      [{ retryAfterMinutes: '10081' }, /retryAfterMinutes="10081": expected whole minutes, 1 to 10080/],
+      [{ retryAfterMinutes: '1.5' }, /retryAfterMinutes/],
+      [{ retryAfterMinutes: '-5' }, /retryAfterMinutes/],
+      [{ maxAttempts: '11' }, /maxAttempts="11": expected a whole number of calls, 1 to 10/],
+      [{ maxAttempts: '0' }, /maxAttempts="0": expected a whole number of calls, 1 to 10/],
+      [{ maxAttempts: 'three' }, /maxAttempts/],
     ];
     for (const [context, message] of cases) {
       assert.throws(() => settings(context), (e: unknown) => e instanceof SettingsError && message.test(e.message));

@@ -1,17 +1,16 @@
 //! campaign-dialer and ivr-choice-recorder as built, run through the Lambda Runtime API against
-//! moto (DynamoDB) and the project's Connect emulator (outbound calls, AGENTS_AVAILABLE,
-//! DescribeContact) on loopback.
+//! moto (DynamoDB with the to-call index, S3 with the holiday list) and the project's Connect
+//! emulator (outbound calls with 7-day client tokens, AGENTS_AVAILABLE, DescribeContact, the
+//! model check and the quotas) on loopback.
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use aws_sdk_dynamodb::types::AttributeValue;
-use connect_aws::campaign_table::DynamoCampaignTable;
-use connect_core::campaign::Campaign;
-use connect_core::ports::CampaignTable;
+use chrono::{Datelike, TimeDelta, Timelike, Utc};
 use local_run::campaign::{
-    CAMPAIGN, CAMPAIGN_DIALER, CUSTOMERS_TABLE, CampaignRig, IVR_CHOICE_RECORDER, OUTBOUND_FLOW, OUTBOUND_QUEUE,
-    SOURCE_NUMBER, answer_event,
+    CAMPAIGN, CAMPAIGN_DIALER, CampaignRig, IVR_CHOICE_RECORDER, OUTBOUND_FLOW, OUTBOUND_QUEUE, SOURCE_NUMBER,
+    answer_event,
 };
 use local_run::connect_emulator::{GET_CURRENT_METRIC_DATA, OutboundCall, Quota, START_OUTBOUND_VOICE_CONTACT};
 use local_run::{LambdaProcess, Outcome};
@@ -44,13 +43,33 @@ async fn answer(recorder: &mut LambdaProcess, call: &OutboundCall, input: &str) 
     recorder.invoke(&answer_event(call, input)).await?.response()
 }
 
+/// A run that must end as a function error: its type and message.
+async fn failed_run(dialer: &mut LambdaProcess) -> anyhow::Result<(String, String)> {
+    match dialer.invoke(&json!({})).await? {
+        Outcome::Error { error_type, error_message } => Ok((error_type, error_message)),
+        other => anyhow::bail!("expected a function error, got {other:?}"),
+    }
+}
+
 fn field<'a>(value: &'a Value, key: &str) -> &'a str {
     value[key].as_str().unwrap_or("<missing>")
 }
 
-fn full_numbers_in(logs: &[String]) -> Vec<&String> {
-    // the national part of any customer number: its country prefix and last four stay in a mask
-    logs.iter().filter(|l| CUSTOMERS.iter().any(|n| l.contains(&n[3..]))).collect()
+fn count(value: &Value, key: &str) -> u64 {
+    value[key].as_u64().unwrap_or(u64::MAX)
+}
+
+/// Lines that hold the national part of any of `numbers` (a mask keeps the prefix and last four).
+fn full_numbers_in<'a>(logs: &'a [String], numbers: &[&str]) -> Vec<&'a String> {
+    logs.iter().filter(|l| numbers.iter().any(|n| l.contains(&n[3..]))).collect()
+}
+
+async fn statuses(rig: &CampaignRig, numbers: &[&str]) -> anyhow::Result<Vec<Option<i64>>> {
+    let mut statuses = Vec::new();
+    for number in numbers {
+        statuses.push(rig.status(number).await?);
+    }
+    Ok(statuses)
 }
 
 #[tokio::test]
@@ -74,15 +93,19 @@ async fn a_campaign_is_dialed_at_the_pace_of_free_agents_and_every_answer_record
         (CUSTOMERS[0], OUTBOUND_FLOW, Some(OUTBOUND_QUEUE))
     );
     assert_eq!(a.source_phone_number.as_deref(), Some(SOURCE_NUMBER));
-    assert_eq!(a.client_token.as_deref(), Some(format!("{CAMPAIGN}:{}:1", CUSTOMERS[0]).as_str()));
+    let token = a.client_token.clone().unwrap_or_default();
+    assert_eq!(token.len(), 36, "a random UUID, no number in it: {token}");
+    assert_eq!(a.attributes.get("attempt"), Some(&token), "the recorder gets the attempt's token");
     assert_eq!(a.attributes.get("campaign").map(String::as_str), Some(CAMPAIGN));
-    assert!(a.attributes.contains_key("dialedAt"), "{:?}", a.attributes);
-    assert_eq!(rig.status(CUSTOMERS[0]).await?, Some(-3), "claimed while dialing");
+    let row = rig.row(CUSTOMERS[0]).await?.unwrap_or_default();
+    assert_eq!(row.get(CAMPAIGN).map(String::as_str), Some("-3"), "claimed while dialing");
+    assert_eq!(row.get(&format!("{CAMPAIGN}_attempt")), Some(&token), "the token is stored at the claim");
 
     // a second agent frees a second call
     rig.connect.set_agents_available(OUTBOUND_QUEUE, Some(2));
     let calls = calls_placed(&rig, 2).await?;
     let b = calls[1].clone();
+    assert_ne!(b.client_token, a.client_token);
 
     // A wants to talk and reaches an agent, who is then busy: B still waits, so no third call
     let talk = answer(&mut recorder, a, "1").await?;
@@ -107,29 +130,32 @@ async fn a_campaign_is_dialed_at_the_pace_of_free_agents_and_every_answer_record
     let calls = rig.connect.outbound_calls();
     let (summary, dialer) = run.await??;
     assert_eq!(
-        (summary["dialed"].as_u64(), summary["stillPending"].as_u64(), field(&summary, "stopped")),
-        (Some(5), Some(0), "nothing_pending"),
+        (count(&summary, "dialed"), count(&summary, "stillDue"), field(&summary, "stopped")),
+        (5, 0, "nothing_due"),
         "{summary}"
     );
-    assert_eq!(summary["noAnswer"], 1, "{summary}");
+    assert_eq!((count(&summary, "noAnswer"), count(&summary, "retriesScheduled")), (1, 1), "{summary}");
 
-    let mut statuses = Vec::new();
-    for number in CUSTOMERS {
-        statuses.push(rig.status(number).await?);
-    }
-    assert_eq!(statuses, [Some(1), Some(-2), Some(3), Some(2), Some(0)]);
-    let row = rig.row(CUSTOMERS[2]).await?.expect("row");
+    assert_eq!(statuses(&rig, &CUSTOMERS).await?, [Some(1), Some(-2), Some(3), Some(2), Some(9)]);
+    let row = rig.row(CUSTOMERS[2]).await?.unwrap_or_default();
     assert_eq!(row.get(&format!("{CAMPAIGN}_contactId")), Some(&calls[2].contact_id));
-    assert_eq!(row.get(&format!("{CAMPAIGN}_calls")).map(String::as_str), Some("1"));
-    assert!(row.contains_key(&format!("{CAMPAIGN}_updatedAt")), "{row:?}");
+    assert_eq!(row.get(&format!("{CAMPAIGN}_attempts")).map(String::as_str), Some("1"));
+    assert!(!row.contains_key("toCall"), "an answered row leaves the to-call index: {row:?}");
     assert_eq!(row.get("name").map(String::as_str), Some("Customer 3"), "the customer's own data stays");
+    let unanswered = rig.row(CUSTOMERS[1]).await?.unwrap_or_default();
+    assert_eq!(unanswered.get("toCall").map(String::as_str), Some(CAMPAIGN), "no answer is due again later");
+    let opted_out = rig.row(CUSTOMERS[4]).await?.unwrap_or_default();
+    assert_eq!(opted_out.get("DO_NOT_CALL").map(String::as_str), Some("true"));
+    assert!(rig.do_not_call_listed(CUSTOMERS[4]).await?, "on the do-not-call list");
     let mut destinations: Vec<&str> = calls.iter().map(|c| c.destination.as_str()).collect();
     destinations.sort_unstable();
     assert_eq!(destinations, CUSTOMERS, "each customer called once");
+    assert_eq!(rig.aws_requests("dynamodb:Scan"), 0, "the dialer reads the index, never the table");
+    assert!(rig.aws_requests("dynamodb:Query") >= 1);
 
     let logs: Vec<String> = dialer.logs().into_iter().chain(recorder.logs()).collect();
     assert!(logs.iter().any(|l| l.contains("+81******0003")), "masked numbers are logged");
-    assert!(full_numbers_in(&logs).is_empty(), "full numbers in logs: {:#?}", full_numbers_in(&logs));
+    assert!(full_numbers_in(&logs, &CUSTOMERS).is_empty(), "{:#?}", full_numbers_in(&logs, &CUSTOMERS));
     Ok(())
 }
 
@@ -139,7 +165,7 @@ async fn two_dialer_runs_over_one_list_never_call_a_customer_twice() -> anyhow::
     let numbers: Vec<String> = (0..12).map(|i| format!("+8190222200{i:02}")).collect();
     let refs: Vec<&str> = numbers.iter().map(String::as_str).collect();
     rig.add_pending(&refs).await?;
-    // nobody free at first, so both runs read the whole list as pending before either dials
+    // nobody free at first, so both runs read the whole list as due before either dials
     rig.connect.set_agents_available(OUTBOUND_QUEUE, Some(0));
     // Two runs at once each pace to Connect's 2 calls/s, together twice the account's quota; the
     // stack prevents that (reserved concurrency 1). This scene is about claims, so the account here
@@ -156,9 +182,9 @@ async fn two_dialer_runs_over_one_list_never_call_a_customer_twice() -> anyhow::
     let mut called: Vec<&str> = calls.iter().map(|c| c.destination.as_str()).collect();
     called.sort_unstable();
     assert_eq!(called, refs, "every customer once");
-    assert_eq!(one["dialed"].as_u64().unwrap_or(0) + two["dialed"].as_u64().unwrap_or(0), 12);
+    assert_eq!(count(&one, "dialed") + count(&two, "dialed"), 12);
     assert_eq!(
-        one["claimedElsewhere"].as_u64().unwrap_or(0) + two["claimedElsewhere"].as_u64().unwrap_or(0),
+        count(&one, "claimedElsewhere") + count(&two, "claimedElsewhere"),
         12,
         "each row was lost by exactly one run: {one} {two}"
     );
@@ -167,7 +193,111 @@ async fn two_dialer_runs_over_one_list_never_call_a_customer_twice() -> anyhow::
 }
 
 #[tokio::test]
-async fn the_dialer_stops_before_its_deadline_and_handles_bad_numbers_and_failures() -> anyhow::Result<()> {
+async fn a_list_reloaded_within_the_week_is_really_dialed() -> anyhow::Result<()> {
+    let rig = CampaignRig::start().await?;
+    rig.add_pending(&CUSTOMERS[..2]).await?;
+    rig.connect.set_agents_available(OUTBOUND_QUEUE, Some(10));
+    let mut dialer = rig.spawn(CAMPAIGN_DIALER, &[("POLL_SECONDS", "0.1")], Duration::from_secs(10)).await?;
+    let summary = dialer.invoke(&json!({})).await?.response()?;
+    assert_eq!(count(&summary, "dialed"), 2, "{summary}");
+    for call in rig.connect.outbound_calls() {
+        rig.connect.end_contact(&call.contact_id);
+    }
+
+    // The operator loads the list again the same day (PutItem: the counter and token are gone).
+    // Connect keeps tokens for 7 days, so a token made from the row would return the old, ended
+    // calls and ring nobody.
+    rig.connect.advance_clock(TimeDelta::days(6));
+    rig.add_pending(&CUSTOMERS[..2]).await?;
+    let summary = dialer.invoke(&json!({})).await?.response()?;
+    assert_eq!(count(&summary, "dialed"), 2, "{summary}");
+    let calls = rig.connect.outbound_calls();
+    assert_eq!(calls.len(), 4, "both customers rang again: {calls:?}");
+    let mut tokens: Vec<_> = calls.iter().filter_map(|c| c.client_token.clone()).collect();
+    tokens.sort();
+    tokens.dedup();
+    assert_eq!(tokens.len(), 4, "a token per attempt");
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_lost_answer_from_connect_loses_no_customer_answer_and_places_no_second_call() -> anyhow::Result<()> {
+    let rig = CampaignRig::start().await?;
+    rig.add_pending(&CUSTOMERS[..2]).await?;
+    rig.connect.set_agents_available(OUTBOUND_QUEUE, Some(10));
+    let mut recorder = rig.spawn(IVR_CHOICE_RECORDER, &[], Duration::from_secs(3)).await?;
+    // Connect places A's call, but every answer (the SDK's retries re-send the same token) is lost.
+    let attempts = connect_aws::bootstrap::BACKGROUND_ATTEMPTS as usize;
+    rig.connect.lose_answers(START_OUTBOUND_VOICE_CONTACT, 500, "InternalServiceException", attempts);
+    // (10 s: the SDK's five attempts with back-off fit well inside the run)
+    let mut dialer = rig.spawn(CAMPAIGN_DIALER, &[("POLL_SECONDS", "0.1")], Duration::from_secs(10)).await?;
+    let (error_type, message) = failed_run(&mut dialer).await?;
+    assert_eq!(error_type, "OutboundCallUncertain", "{message}");
+    assert!(message.contains("stays claimed"), "{message}");
+    let calls = rig.connect.outbound_calls();
+    assert_eq!(calls.len(), 1, "one call placed, the rest of the run stopped");
+    assert_eq!(rig.connect.requests(START_OUTBOUND_VOICE_CONTACT), attempts);
+    let row = rig.row(CUSTOMERS[0]).await?.unwrap_or_default();
+    assert_eq!(row.get(CAMPAIGN).map(String::as_str), Some("-3"), "left claimed with its token: {row:?}");
+    assert!(!row.contains_key(&format!("{CAMPAIGN}_contactId")), "the dialer never learned the contact");
+
+    // The customer answers that call anyway: the answer belongs to the row's attempt.
+    let answered = answer(&mut recorder, &calls[0], "2").await?;
+    assert_eq!(field(&answered, "recorded"), "true", "{answered}");
+
+    // The next run: A is answered (out of the index), B is dialed, A is not called again.
+    let summary = dialer.invoke(&json!({})).await?.response()?;
+    assert_eq!((count(&summary, "dialed"), count(&summary, "resent")), (1, 0), "{summary}");
+    assert_eq!(statuses(&rig, &CUSTOMERS[..2]).await?, [Some(2), Some(-3)]);
+    assert_eq!(rig.connect.outbound_calls().len(), 2);
+
+    // Lost again for B, and B does not answer: the next run re-sends B's token and Connect
+    // answers with the call it placed; nobody is rung twice.
+    rig.add_pending(&CUSTOMERS[2..3]).await?;
+    rig.connect.lose_answers(START_OUTBOUND_VOICE_CONTACT, 500, "InternalServiceException", attempts);
+    failed_run(&mut dialer).await?;
+    let lost = rig.connect.outbound_calls().last().cloned().ok_or_else(|| anyhow::anyhow!("no call"))?;
+    rig.connect.end_contact(&lost.contact_id);
+    // once the failed run's hold (its 10 s) is over
+    rig.age_row(&lost.destination, TimeDelta::seconds(15)).await?;
+    let summary = dialer.invoke(&json!({})).await?.response()?;
+    assert_eq!(count(&summary, "resent"), 1, "{summary}");
+    let row = rig.row(&lost.destination).await?.unwrap_or_default();
+    assert_eq!(row.get(&format!("{CAMPAIGN}_contactId")), Some(&lost.contact_id), "settled from Connect's answer");
+    assert_eq!(rig.connect.outbound_calls().len(), 3, "three customers, three calls");
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_refusal_that_is_not_the_customers_leaves_every_row_untouched_and_fails_the_run() -> anyhow::Result<()> {
+    let rig = CampaignRig::start().await?;
+    rig.add_pending(&CUSTOMERS[..3]).await?;
+    rig.connect.set_agents_available(OUTBOUND_QUEUE, Some(10));
+    let mut before = Vec::new();
+    for number in &CUSTOMERS[..3] {
+        before.push(rig.row(number).await?);
+    }
+    // Connect's generic validation error (a wrong source number or flow raises it too)
+    rig.connect.fail_next(START_OUTBOUND_VOICE_CONTACT, 400, "InvalidParameterException", 1);
+    let mut dialer = rig.spawn(CAMPAIGN_DIALER, &[("POLL_SECONDS", "0.1")], Duration::from_secs(10)).await?;
+    let (error_type, message) = failed_run(&mut dialer).await?;
+    assert_eq!(error_type, "OutboundCallMisconfigured", "{message}");
+    assert!(message.contains("InvalidParameterException"), "{message}");
+    let mut after = Vec::new();
+    for number in &CUSTOMERS[..3] {
+        after.push(rig.row(number).await?);
+    }
+    assert_eq!(after, before, "every row as it was");
+    assert!(rig.connect.outbound_calls().is_empty());
+
+    // fixed, the next run dials everybody
+    let summary = dialer.invoke(&json!({})).await?.response()?;
+    assert_eq!(count(&summary, "dialed"), 3, "{summary}");
+    Ok(())
+}
+
+#[tokio::test]
+async fn the_dialer_stops_before_its_deadline_and_marks_only_numbers_connect_will_not_dial() -> anyhow::Result<()> {
     let rig = CampaignRig::start().await?;
     rig.add_pending(&CUSTOMERS[..3]).await?;
     rig.add_pending(&["03-1111-2222", "+19005550100"]).await?;
@@ -180,49 +310,156 @@ async fn the_dialer_stops_before_its_deadline_and_handles_bad_numbers_and_failur
     let started = Instant::now();
     let summary = dialer.invoke(&json!({})).await?.response()?;
     let took = started.elapsed();
-    assert_eq!((field(&summary, "stopped"), summary["dialed"].as_u64()), ("deadline", Some(0)), "{summary}");
-    assert_eq!(summary["stillPending"], 5);
+    assert_eq!((field(&summary, "stopped"), count(&summary, "dialed")), ("deadline", 0), "{summary}");
+    assert_eq!(count(&summary, "stillDue"), 5);
     assert!(took >= Duration::from_millis(1400) && took < Duration::from_secs(2), "answered after {took:?}");
     assert!(rig.connect.outbound_calls().is_empty());
 
-    // agents free: a malformed number is never sent, a refused one is marked, the rest dialed
+    // agents free: a malformed number is never sent, a refused destination is marked
     rig.connect.set_agents_available(OUTBOUND_QUEUE, Some(10));
     rig.connect.deny_destination_prefix("+1900");
     let mut dialer = rig.spawn(CAMPAIGN_DIALER, &env, Duration::from_secs(10)).await?;
     let summary = dialer.invoke(&json!({})).await?.response()?;
-    assert_eq!((summary["dialed"].as_u64(), summary["invalidNumbers"].as_u64()), (Some(3), Some(2)), "{summary}");
-    assert_eq!((field(&summary, "stopped"), summary["stillPending"].as_u64()), ("nothing_pending", Some(0)));
-    assert_eq!(rig.status("03-1111-2222").await?, Some(-4));
-    assert_eq!(rig.status("+19005550100").await?, Some(-4));
+    assert_eq!((count(&summary, "dialed"), count(&summary, "invalidNumbers")), (3, 2), "{summary}");
+    assert_eq!(field(&summary, "stopped"), "nothing_due");
+    assert_eq!(statuses(&rig, &["03-1111-2222", "+19005550100"]).await?, [Some(-4), Some(-4)]);
     assert_eq!(rig.connect.outbound_calls().len(), 3, "the malformed number never reached Connect");
-
-    // a failed call (every attempt: the SDK retries 5xx) puts the row back to pending
-    rig.add_pending(&CUSTOMERS[3..4]).await?;
-    let attempts = connect_aws::bootstrap::BACKGROUND_ATTEMPTS as usize;
-    rig.connect.fail_next(START_OUTBOUND_VOICE_CONTACT, 500, "InternalServiceException", attempts);
-    let summary = dialer.invoke(&json!({})).await?.response()?;
-    assert_eq!((summary["dialed"].as_u64(), summary["failed"].as_u64()), (Some(0), Some(1)), "{summary}");
-    assert_eq!(summary["stillPending"], 1);
-    assert_eq!(rig.status(CUSTOMERS[3]).await?, Some(-1));
-
-    // the next run dials it with the same token as before: no call had been placed
-    let summary = dialer.invoke(&json!({})).await?.response()?;
-    assert_eq!(summary["dialed"], 1, "{summary}");
-    let tokens: Vec<String> = rig.connect.outbound_calls().iter().filter_map(|c| c.client_token.clone()).collect();
-    assert_eq!(tokens.len(), 4);
-    assert!(tokens.iter().all(|t| t.ends_with(":1")), "{tokens:?}");
+    // Connect's refusal quotes the number; the dialer's logs mask it
+    let logs = dialer.logs();
+    assert!(logs.iter().any(|l| l.contains("+19*****0100")), "the refusal is logged, masked");
+    assert!(full_numbers_in(&logs, &["+19005550100"]).is_empty(), "{:#?}", full_numbers_in(&logs, &["+19005550100"]));
 
     // a table that cannot be read fails the run loudly (an alarm), having dialed nobody
     let mut broken =
         rig.spawn(CAMPAIGN_DIALER, &[("CUSTOMERS_TABLE", "no-such-table")], Duration::from_secs(5)).await?;
-    match broken.invoke(&json!({})).await? {
-        Outcome::Error { error_type, error_message } => {
-            assert_eq!(error_type, "CampaignRowsUnavailable");
-            assert!(error_message.contains("Scan on table no-such-table"), "{error_message}");
+    let (error_type, message) = failed_run(&mut broken).await?;
+    assert_eq!(error_type, "CampaignTableUnavailable");
+    assert!(message.contains("Query on table no-such-table"), "{message}");
+    Ok(())
+}
+
+/// `Mon`..`Sun` for a chrono weekday.
+fn day_name(day: chrono::Weekday) -> &'static str {
+    ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"][day.num_days_from_monday() as usize]
+}
+
+#[tokio::test]
+async fn no_call_outside_calling_hours_on_a_holiday_or_without_the_holiday_list() -> anyhow::Result<()> {
+    let rig = CampaignRig::start().await?;
+    rig.add_pending(&CUSTOMERS[..1]).await?;
+    rig.add_pending_with(CUSTOMERS[1], "In New York", &[("timeZone", AttributeValue::S("America/New_York".into()))])
+        .await?;
+    rig.connect.set_agents_available(OUTBOUND_QUEUE, Some(10));
+    let tokyo = Utc::now().with_timezone(&chrono_tz::Asia::Tokyo);
+
+    // the center's hours are tomorrow only: no call, nothing read
+    let tomorrow = format!("{} 00:00-24:00", day_name(tokyo.weekday().succ()));
+    let mut dialer = rig.spawn(CAMPAIGN_DIALER, &[("CALLING_HOURS", &tomorrow)], Duration::from_secs(5)).await?;
+    let summary = dialer.invoke(&json!({})).await?.response()?;
+    assert_eq!((field(&summary, "stopped"), count(&summary, "rowsRead")), ("outside_calling_hours", 0), "{summary}");
+    assert_eq!(rig.aws_requests("dynamodb:Query"), 0);
+
+    // today in the stored holiday list: no call
+    let today = tokyo.date_naive().to_string();
+    rig.set_holidays(&[(&today, "臨時休業")]).await?;
+    let mut dialer = rig.spawn(CAMPAIGN_DIALER, &[], Duration::from_secs(5)).await?;
+    let summary = dialer.invoke(&json!({})).await?.response()?;
+    assert_eq!(field(&summary, "stopped"), "holiday", "{summary}");
+    assert!(field(&summary, "detail").contains("臨時休業"), "{summary}");
+
+    // no list, or a list that is not one: no call, and the summary says why
+    rig.delete_holidays().await?;
+    let summary = dialer.invoke(&json!({})).await?.response()?;
+    assert_eq!(field(&summary, "stopped"), "no_holiday_list", "{summary}");
+    assert!(field(&summary, "detail").contains("missing"), "{summary}");
+    assert!(rig.connect.outbound_calls().is_empty());
+
+    // open hours in Tokyo around now: the Tokyo customer is called, the New York one is not
+    // (New York is 13 or 14 hours behind: another hour, or another day)
+    rig.set_holidays(&[]).await?;
+    let (from, to) = (tokyo.hour().saturating_sub(1), (tokyo.hour() + 2).min(24));
+    let hours = format!("{} {from:02}:00-{to:02}:00", day_name(tokyo.weekday()));
+    let mut dialer = rig.spawn(CAMPAIGN_DIALER, &[("CALLING_HOURS", &hours)], Duration::from_secs(10)).await?;
+    let summary = dialer.invoke(&json!({})).await?.response()?;
+    assert_eq!((count(&summary, "dialed"), count(&summary, "outsideTheirHours")), (1, 1), "{hours}: {summary}");
+    let called: Vec<String> = rig.connect.outbound_calls().into_iter().map(|c| c.destination).collect();
+    assert_eq!(called, [CUSTOMERS[0]]);
+    assert_eq!(rig.status(CUSTOMERS[1]).await?, Some(-1), "left for their own hours");
+    Ok(())
+}
+
+#[tokio::test]
+async fn no_answer_is_retried_after_the_wait_and_no_more_often_than_allowed() -> anyhow::Result<()> {
+    let rig = CampaignRig::start().await?;
+    rig.add_pending(&CUSTOMERS[..1]).await?;
+    rig.connect.set_agents_available(OUTBOUND_QUEUE, Some(1));
+    let env = [("POLL_SECONDS", "0.1"), ("RETRY_AFTER_MINUTES", "30"), ("MAX_ATTEMPTS", "2")];
+    let mut dialer = rig.spawn(CAMPAIGN_DIALER, &env, Duration::from_secs(5)).await?;
+    let number = CUSTOMERS[0];
+
+    let ring_out = |rig: &CampaignRig| {
+        if let Some(call) = rig.connect.outbound_calls().last() {
+            rig.connect.end_contact(&call.contact_id);
         }
-        other => panic!("expected a function error, got {other:?}"),
+    };
+    assert_eq!(count(&dialer.invoke(&json!({})).await?.response()?, "dialed"), 1);
+    ring_out(&rig);
+    // the call ended unanswered: the next run settles it (the first run's hold is over by now)
+    rig.age_row(number, TimeDelta::seconds(10)).await?;
+    let summary = dialer.invoke(&json!({})).await?.response()?;
+    assert_eq!((count(&summary, "noAnswer"), count(&summary, "retriesScheduled")), (1, 1), "{summary}");
+    assert_eq!(rig.status(number).await?, Some(-2));
+
+    // ten minutes later: not yet
+    rig.age_row(number, TimeDelta::minutes(10)).await?;
+    let summary = dialer.invoke(&json!({})).await?.response()?;
+    assert_eq!((count(&summary, "dialed"), count(&summary, "rowsRead")), (0, 0), "{summary}");
+    // half an hour after the no answer: the second attempt, with a new token
+    rig.age_row(number, TimeDelta::minutes(21)).await?;
+    let summary = dialer.invoke(&json!({})).await?.response()?;
+    assert_eq!(count(&summary, "dialed"), 1, "{summary}");
+    let calls = rig.connect.outbound_calls();
+    assert_eq!(calls.len(), 2);
+    assert_ne!(calls[0].client_token, calls[1].client_token);
+    ring_out(&rig);
+    rig.age_row(number, TimeDelta::seconds(10)).await?;
+    let summary = dialer.invoke(&json!({})).await?.response()?;
+    assert_eq!((count(&summary, "noAnswer"), count(&summary, "retriesScheduled")), (1, 0), "the last attempt");
+    let row = rig.row(number).await?.unwrap_or_default();
+    assert_eq!(row.get(&format!("{CAMPAIGN}_attempts")).map(String::as_str), Some("2"));
+    assert!(!row.contains_key("toCall"), "final: out of the to-call index: {row:?}");
+
+    // a day later, still no third call
+    rig.age_row(number, TimeDelta::days(1)).await?;
+    dialer.invoke(&json!({})).await?.response()?;
+    assert_eq!(rig.connect.outbound_calls().len(), 2, "MAX_ATTEMPTS=2");
+    Ok(())
+}
+
+#[tokio::test]
+async fn an_opted_out_number_is_never_dialed_again_even_after_a_reload() -> anyhow::Result<()> {
+    let rig = CampaignRig::start().await?;
+    rig.add_pending(&CUSTOMERS[..2]).await?;
+    rig.connect.set_agents_available(OUTBOUND_QUEUE, Some(10));
+    let mut dialer = rig.spawn(CAMPAIGN_DIALER, &[("POLL_SECONDS", "0.1")], Duration::from_secs(10)).await?;
+    let mut recorder = rig.spawn(IVR_CHOICE_RECORDER, &[], Duration::from_secs(3)).await?;
+    dialer.invoke(&json!({})).await?.response()?;
+    let calls = rig.connect.outbound_calls();
+    let opted = calls.iter().find(|c| c.destination == CUSTOMERS[0]).cloned().ok_or_else(|| anyhow::anyhow!("A"))?;
+    let answered = answer(&mut recorder, &opted, "9").await?;
+    assert_eq!([field(&answered, "outcome"), field(&answered, "recorded")], ["opted_out", "true"]);
+    assert!(field(&answered, "message").contains("今後"), "{answered}");
+    for call in &calls {
+        rig.connect.end_contact(&call.contact_id);
     }
-    assert!(full_numbers_in(&dialer.logs()).is_empty(), "{:#?}", full_numbers_in(&dialer.logs()));
+
+    // the list is loaded again (PutItem replaces the rows, DO_NOT_CALL and all)
+    rig.add_pending(&CUSTOMERS[..2]).await?;
+    let summary = dialer.invoke(&json!({})).await?.response()?;
+    assert_eq!((count(&summary, "dialed"), count(&summary, "optedOut")), (1, 1), "{summary}");
+    let called: Vec<String> = rig.connect.outbound_calls().into_iter().map(|c| c.destination).collect();
+    assert_eq!(called.iter().filter(|n| *n == CUSTOMERS[0]).count(), 1, "A once, before the 9");
+    assert_eq!(rig.status(CUSTOMERS[0]).await?, Some(9));
     Ok(())
 }
 
@@ -251,8 +488,8 @@ async fn answers_are_recorded_once_per_row_and_never_overwritten_by_an_earlier_c
     for _ in 0..3 {
         recorders.push(rig.spawn(IVR_CHOICE_RECORDER, &[], Duration::from_secs(3)).await?);
     }
-    let now = chrono::Utc::now();
-    let earlier = (now - chrono::TimeDelta::minutes(5)).to_rfc3339();
+    let now = Utc::now();
+    let earlier = (now - TimeDelta::minutes(5)).to_rfc3339();
 
     // every outcome, with three recorders answering five customers at once
     let inputs = ["1", "2", "3", "Timeout", "7"];
@@ -282,43 +519,26 @@ async fn answers_are_recorded_once_per_row_and_never_overwritten_by_an_earlier_c
     assert!(
         answers.iter().all(|a| field(a, "message").starts_with("<speak>") && field(a, "message").ends_with("</speak>"))
     );
-    let mut statuses = Vec::new();
-    for number in CUSTOMERS {
-        statuses.push(rig.status(number).await?);
-    }
-    assert_eq!(statuses, [Some(1), Some(2), Some(3), Some(-2), Some(0)], "email is 3, not 'later'");
+    assert_eq!(statuses(&rig, &CUSTOMERS).await?, [Some(1), Some(2), Some(3), Some(-2), Some(0)]);
 
     // a number not in the table is answered but never created
     let stranger = answer(&mut recorders[0], &placed("c-x", "+819099990000", &earlier), "2").await?;
     assert_eq!([field(&stranger, "recorded"), field(&stranger, "error")], ["false", "unknown customer"]);
     assert_eq!(rig.row("+819099990000").await?, None);
 
-    // the operator re-dials customer 2: the dialer claims the row, then contact c-1's retry
-    // arrives late, and c-9's answer must win whatever the order
+    // A contact placed some other way (no attempt token): an answer from a contact placed before
+    // the row last changed is refused, the later contact's answer wins whatever the order.
     let customer = CUSTOMERS[1];
-    aws_sdk_dynamodb::Client::new(&rig.conf)
-        .update_item()
-        .table_name(CUSTOMERS_TABLE)
-        .key("phoneNumber", AttributeValue::S(customer.to_owned()))
-        .update_expression("SET #c = :pending")
-        .expression_attribute_names("#c", CAMPAIGN)
-        .expression_attribute_values(":pending", AttributeValue::N("-1".into()))
-        .send()
-        .await?;
-    let table = DynamoCampaignTable::from_conf(&rig.conf, CUSTOMERS_TABLE);
-    let campaign = Campaign::parse(CAMPAIGN)?;
-    assert!(table.claim(&campaign, customer, now).await?);
-    let late = answer(&mut recorders[1], &placed("c-1", customer, &earlier), "2").await?;
-    assert_eq!(field(&late, "recorded"), "false", "an earlier contact's retry after the claim");
-    let redial = placed("c-9", customer, &now.to_rfc3339());
+    let later = placed("c-9", customer, &(Utc::now() + TimeDelta::seconds(1)).to_rfc3339());
+    tokio::time::sleep(Duration::from_millis(1100)).await;
     let (first, second) = {
         let (r0, rest) = recorders.split_at_mut(1);
-        let (e1, e2) = (answer_event(&redial, "3"), answer_event(&redial, "3"));
+        let (e1, e2) = (answer_event(&later, "3"), answer_event(&later, "3"));
         tokio::try_join!(r0[0].invoke(&e1), rest[0].invoke(&e2))?
     };
     assert_eq!([field(&first.response()?, "recorded"), field(&second.response()?, "recorded")], ["true", "true"]);
-    let late_again = answer(&mut recorders[2], &placed("c-1", customer, &earlier), "2").await?;
-    assert_eq!(field(&late_again, "recorded"), "false");
+    let late = answer(&mut recorders[2], &placed("c-1", customer, &earlier), "2").await?;
+    assert_eq!(field(&late, "recorded"), "false", "an earlier contact's late retry");
     assert_eq!(rig.status(customer).await?, Some(3));
     assert_eq!(
         rig.row(customer).await?.and_then(|r| r.get(&format!("{CAMPAIGN}_contactId")).cloned()),
@@ -326,7 +546,7 @@ async fn answers_are_recorded_once_per_row_and_never_overwritten_by_an_earlier_c
     );
 
     let logs: Vec<String> = recorders.iter().flat_map(|r| r.logs()).collect();
-    assert!(full_numbers_in(&logs).is_empty(), "{:#?}", full_numbers_in(&logs));
+    assert!(full_numbers_in(&logs, &CUSTOMERS).is_empty(), "{:#?}", full_numbers_in(&logs, &CUSTOMERS));
     Ok(())
 }
 
@@ -337,6 +557,8 @@ async fn bad_configuration_fails_init_with_the_variable_named() -> anyhow::Resul
         (IVR_CHOICE_RECORDER, [("CHOICE_MESSAGES", "{talk_now: hi}")], "CHOICE_MESSAGES"),
         (CAMPAIGN_DIALER, [("CAMPAIGN", "")], "CAMPAIGN"),
         (CAMPAIGN_DIALER, [("POLL_SECONDS", "-1")], "POLL_SECONDS"),
+        (CAMPAIGN_DIALER, [("CALLING_HOURS", "9 to 5")], "CALLING_HOURS"),
+        (CAMPAIGN_DIALER, [("MAX_ATTEMPTS", "0")], "MAX_ATTEMPTS"),
     ] {
         let mut process = rig.spawn(function, &env, Duration::from_secs(3)).await?;
         match process.init_error().await? {
@@ -344,7 +566,7 @@ async fn bad_configuration_fails_init_with_the_variable_named() -> anyhow::Resul
                 assert_eq!(error_type, "InvalidConfiguration");
                 assert!(error_message.contains(expected), "{function}: {error_message}");
             }
-            other => panic!("{function}: expected an init error, got {other:?}"),
+            other => anyhow::bail!("{function}: expected an init error, got {other:?}"),
         }
     }
     Ok(())

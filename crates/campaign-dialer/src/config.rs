@@ -1,10 +1,14 @@
 use std::time::Duration;
 
+use chrono::TimeDelta;
+use chrono_tz::Tz;
+use connect_aws::campaign_table::TO_CALL_INDEX;
 use connect_aws::config::invalid;
 use connect_aws::outbound::OutboundTarget;
 use connect_aws::settings::{campaign, connect_instance_id, connect_resource_id};
 use connect_aws::{ConfigError, Env};
-use connect_core::campaign::Campaign;
+use connect_core::calling_hours::CallingHours;
+use connect_core::campaign::{Campaign, RetryPolicy};
 use connect_core::phone::CallerNumber;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -12,9 +16,21 @@ pub struct Config {
     pub table: String,
     pub campaign: Campaign,
     pub target: OutboundTarget,
+    /// The to-call index of the table.
+    pub index: String,
     pub max_calls: u32,
     /// How long to wait before asking again when no agent is free.
     pub poll: Duration,
+    /// When calls may be placed, in `time_zone` and in the customer's own time zone.
+    pub calling_hours: CallingHours,
+    /// The center's time zone: its calling hours and the date of its holidays.
+    pub time_zone: Tz,
+    /// The holiday list holiday-fetcher keeps (the one holiday-check reads).
+    pub holiday_bucket: String,
+    pub holiday_key: String,
+    pub retry: RetryPolicy,
+    /// The do-not-call table (numbers that pressed 9); only the rows' `DO_NOT_CALL` when unset.
+    pub do_not_call_table: Option<String>,
 }
 
 impl Config {
@@ -38,6 +54,16 @@ impl Config {
         if !(0.05..=60.0).contains(&poll) {
             return Err(invalid(POLL, &poll.to_string(), "expected 0.05 to 60 seconds"));
         }
+        const RETRY: &str = "RETRY_AFTER_MINUTES";
+        const ATTEMPTS: &str = "MAX_ATTEMPTS";
+        let retry_after = env.parse_or(RETRY, 60u32)?;
+        if !(1..=10_080).contains(&retry_after) {
+            return Err(invalid(RETRY, &retry_after.to_string(), "expected 1 to 10080 minutes (a week)"));
+        }
+        let max_attempts = env.parse_or(ATTEMPTS, 3u32)?;
+        if !(1..=10).contains(&max_attempts) {
+            return Err(invalid(ATTEMPTS, &max_attempts.to_string(), "expected 1 to 10"));
+        }
         Ok(Config {
             table: env.required("CUSTOMERS_TABLE")?,
             campaign: campaign(env)?.ok_or(ConfigError::Missing { name: "CAMPAIGN" })?,
@@ -47,22 +73,35 @@ impl Config {
                 queue_id: connect_resource_id(env, "QUEUE_ID", "queue")?,
                 source_phone_number,
             },
+            index: env.optional("TO_CALL_INDEX").unwrap_or_else(|| TO_CALL_INDEX.to_owned()),
             max_calls,
             poll: Duration::from_secs_f64(poll),
+            calling_hours: env.parse_or("CALLING_HOURS", default_calling_hours())?,
+            time_zone: env.parse_or("TIME_ZONE", chrono_tz::Asia::Tokyo)?,
+            holiday_bucket: env.required("HOLIDAY_BUCKET")?,
+            holiday_key: env.optional("HOLIDAY_KEY").unwrap_or_else(|| "holidays.json".to_owned()),
+            retry: RetryPolicy { retry_after: TimeDelta::minutes(retry_after.into()), max_attempts },
+            do_not_call_table: env.optional("DO_NOT_CALL_TABLE"),
         })
     }
+}
+
+/// Weekdays from 9 to 20, the example the README gives.
+fn default_calling_hours() -> CallingHours {
+    CallingHours::weekdays_nine_to_eight()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    const REQUIRED: [(&str, &str); 5] = [
+    const REQUIRED: [(&str, &str); 6] = [
         ("CUSTOMERS_TABLE", "customers"),
         ("CAMPAIGN", "spring"),
         ("CONNECT_INSTANCE_ID", "arn:aws:connect:ap-northeast-1:1:instance/inst-1"),
         ("CONTACT_FLOW_ID", "arn:aws:connect:ap-northeast-1:1:instance/inst-1/contact-flow/flow-1"),
         ("QUEUE_ID", "q-1"),
+        ("HOLIDAY_BUCKET", "holidays"),
     ];
 
     fn with(extra: &[(&'static str, &'static str)]) -> Result<Config, ConfigError> {
@@ -82,6 +121,21 @@ mod tests {
             }
         );
         assert_eq!((config.max_calls, config.poll), (50, Duration::from_secs(5)));
+        assert_eq!(
+            (config.calling_hours.to_string().as_str(), config.time_zone),
+            ("Mon-Fri 09:00-20:00", chrono_tz::Asia::Tokyo)
+        );
+        assert_eq!((config.holiday_key.as_str(), config.index.as_str()), ("holidays.json", "to-call"));
+        assert_eq!(config.retry, RetryPolicy { retry_after: TimeDelta::minutes(60), max_attempts: 3 });
+        let config = with(&[
+            ("CALLING_HOURS", "Mon-Sun 00:00-24:00"),
+            ("TIME_ZONE", "America/New_York"),
+            ("RETRY_AFTER_MINUTES", "15"),
+            ("MAX_ATTEMPTS", "1"),
+        ])
+        .unwrap();
+        assert_eq!(config.retry, RetryPolicy { retry_after: TimeDelta::minutes(15), max_attempts: 1 });
+        assert_eq!(config.time_zone, chrono_tz::America::New_York);
         let config =
             with(&[("SOURCE_PHONE_NUMBER", "+81501234567"), ("POLL_SECONDS", "0.5"), ("MAX_CALLS_PER_RUN", "3")])
                 .unwrap();
@@ -102,6 +156,11 @@ mod tests {
             (("MAX_CALLS_PER_RUN", "many"), "MAX_CALLS_PER_RUN"),
             (("POLL_SECONDS", "0"), "POLL_SECONDS"),
             (("POLL_SECONDS", "NaN"), "POLL_SECONDS"),
+            (("CALLING_HOURS", "weekdays"), "CALLING_HOURS"),
+            (("CALLING_HOURS", "Mon-Fri 20:00-09:00"), "end after it starts"),
+            (("TIME_ZONE", "Tokyo"), "TIME_ZONE"),
+            (("RETRY_AFTER_MINUTES", "0"), "RETRY_AFTER_MINUTES"),
+            (("MAX_ATTEMPTS", "11"), "MAX_ATTEMPTS"),
         ] {
             let err = with(&[pair]).unwrap_err().to_string();
             assert!(err.contains(expected), "{err}");

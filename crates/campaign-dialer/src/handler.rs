@@ -1,17 +1,24 @@
-//! Dials a campaign's pending customers, never more at once than the queue has free agents,
-//! and stops in time to answer before the Lambda deadline.
+//! Dials a campaign's due customers, never more at once than the queue has free agents, only
+//! inside calling hours and never on a holiday, and stops in time to answer before the Lambda
+//! deadline. Every attempt has its own random token, stored on the row when it is claimed: a
+//! call whose answer was lost is settled by re-sending that token, never dialed twice.
 
 use std::collections::VecDeque;
 use std::time::Duration;
 
-use chrono::TimeDelta;
+use chrono::{DateTime, TimeDelta, Utc};
+use chrono_tz::Tz;
 use connect_core::assignments::stored_time;
+use connect_core::calling_hours::CallingHours;
 use connect_core::campaign::{
-    CAMPAIGN_ATTRIBUTE, CallState, Campaign, CampaignRow, DIALED_AT_ATTRIBUTE, DialFailure, RowStatus, StopReason,
-    calls_allowed, safety_margin,
+    ATTEMPT_ATTRIBUTE, CAMPAIGN_ATTRIBUTE, CallState, Campaign, CampaignRow, CampaignState, DIALED_AT_ATTRIBUTE,
+    DialFailure, NextStep, Refusal, RetryPolicy, RowStatus, StopReason, calls_allowed, next_step, safety_margin,
 };
-use connect_core::phone::{CallerNumber, mask};
-use connect_core::ports::{CallRequest, CampaignTable, Clock, OutboundCalls, error_chain};
+use connect_core::holidays::{HolidayDocument, HolidayIndex};
+use connect_core::phone::{CallerNumber, mask, mask_numbers};
+use connect_core::ports::{
+    AttemptTokens, CallRequest, CampaignTable, Clock, DoNotCallList, HolidayStore, OutboundCalls, Stored, error_chain,
+};
 use futures_util::StreamExt;
 use lambda_runtime::Diagnostic;
 use serde::Serialize;
@@ -19,51 +26,75 @@ use tokio::time::{Instant, sleep_until, timeout_at};
 
 use crate::config::Config;
 
-/// A claim this old without a contact ID belongs to a run that stopped between claiming and
-/// dialing: the row is pending again. If that run's call was placed after all, the same client
-/// token finds it instead of ringing the customer twice.
-const STALE_CLAIM: TimeDelta = TimeDelta::minutes(10);
-/// Failed calls in a row after which the run stops: beyond that it is not one number's fault.
-const MAX_FAILURES_IN_A_ROW: u32 = 3;
 /// DescribeContact requests at once when checking placed calls.
 const CHECKS_AT_ONCE: usize = 5;
+/// Rows a run may read per call it may place: rows outside their calling hours or not yet due
+/// are read too, but a run never walks the whole list.
+const ROWS_PER_CALL: u32 = 10;
 
 /// What a run did; the invocation's answer and its last log line.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct DialSummary {
     pub campaign: String,
-    pub dialed: u32,
-    /// Rows left pending (including ones released after a failed call).
-    pub still_pending: usize,
-    /// `nothing_pending`, `max_calls`, `deadline` or `dial_failures`.
+    /// `nothing_due`, `max_calls`, `max_rows`, `deadline`, `outside_calling_hours`, `holiday`,
+    /// `no_holiday_list`, `call_refused`, `call_uncertain` or `table_unavailable`.
     pub stopped: &'static str,
+    /// Why, in words: the holiday's name, why the list is unreadable, Connect's (masked) refusal.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+    /// New attempts placed.
+    pub dialed: u32,
+    /// Attempts whose answer an earlier run lost, re-sent with their token.
+    pub resent: u32,
     /// Placed calls (this run's and earlier runs') still waiting for an agent at the end.
     pub waiting_for_agents: usize,
-    /// Calls that failed; their rows are pending again.
-    pub failed: u32,
-    /// Rows set to -4: not an E.164 number, or refused by Connect.
-    pub invalid_numbers: u32,
-    /// Placed calls that ended without an answer; their rows are set to -2.
+    /// Placed calls that ended without an answer.
     pub no_answer: u32,
-    /// Pending rows another run claimed first.
+    /// Of those, rows due again after `RETRY_AFTER_MINUTES`.
+    pub retries_scheduled: u32,
+    /// Rows set to -4: not an E.164 number, or `DestinationNotAllowedException`.
+    pub invalid_numbers: u32,
+    /// Rows with `DO_NOT_CALL` set, marked opted out (9) and never dialed.
+    pub opted_out: u32,
+    /// Due rows another run changed first.
     pub claimed_elsewhere: u32,
-    pub stale_claims_released: u32,
+    /// Due rows skipped because it is outside calling hours in the customer's own time zone.
+    pub outside_their_hours: u32,
+    /// Due rows skipped because their `timeZone` is not an IANA name.
+    pub unknown_time_zone: u32,
+    /// Rows left claimed with their token because Connect's answer was lost: the next run settles them.
+    pub uncertain: u32,
+    pub rows_read: u32,
+    /// Due rows read but not dialed when the run stopped.
+    pub still_due: usize,
 }
 
 #[derive(Debug, thiserror::Error)]
 pub enum DialerError {
-    #[error("could not read campaign {campaign}'s rows")]
-    Rows {
+    #[error("campaign {campaign}: the customers table failed")]
+    Table {
         campaign: String,
         #[source]
         source: Box<dyn std::error::Error + Send + Sync>,
     },
+    #[error("campaign {campaign}: Connect refused the call ({message}); no row changed")]
+    Refused { campaign: String, refusal: Refusal, message: String },
+    #[error(
+        "campaign {campaign}: Connect's answer to a call was lost ({message}); the row stays claimed for the next run"
+    )]
+    Uncertain { campaign: String, message: String },
 }
 
 impl From<DialerError> for Diagnostic {
     fn from(error: DialerError) -> Diagnostic {
-        Diagnostic { error_type: "CampaignRowsUnavailable".to_owned(), error_message: error_chain(&error) }
+        let error_type = match &error {
+            DialerError::Table { .. } => "CampaignTableUnavailable",
+            DialerError::Refused { refusal, .. } => refusal.error_type(),
+            DialerError::Uncertain { .. } => "OutboundCallUncertain",
+        };
+        // Connect's messages may quote the number: masked like everything the dialer logs.
+        Diagnostic { error_type: error_type.to_owned(), error_message: mask_numbers(&error_chain(&error)) }
     }
 }
 
@@ -71,21 +102,22 @@ impl From<DialerError> for Diagnostic {
 struct PlacedCall {
     contact_id: String,
     phone_number: String,
+    state: CampaignState,
+}
+
+/// A row to dial: a new attempt, or an earlier attempt's token to re-send.
+struct Due {
+    row: CampaignRow,
+    resend: Option<String>,
 }
 
 enum Dialed {
     Placed(PlacedCall),
-    ClaimedElsewhere,
-    /// Set to -4; `by_connect` when Connect refused it (which a broken setup can also cause).
-    InvalidNumber {
-        by_connect: bool,
-    },
-    /// `pending_again` unless the row is left claimed (a release that failed too); a later
-    /// run releases such a claim once it is stale.
-    Failed {
-        pending_again: bool,
-    },
-    OutOfTime,
+    /// Not dialed now, row untouched (changed by another run, or outside its hours).
+    Skipped,
+    InvalidNumber,
+    /// The run must stop: why, and the error it ends with (none for the deadline).
+    Stop(StopReason, Option<DialerError>),
 }
 
 /// When a run stops starting work, stops waiting for Connect, and stops writing.
@@ -98,7 +130,7 @@ struct Deadlines {
 
 impl Deadlines {
     /// A quarter of the invocation (at most 10 s) is kept back: new calls start only before
-    /// it, calls in progress may use half of it, writes that release rows the rest but a bit.
+    /// it, calls in progress may use half of it, writes that settle rows the rest but a bit.
     fn for_invocation(time_left: Duration) -> Deadlines {
         let start = Instant::now();
         let margin = safety_margin(time_left);
@@ -110,228 +142,421 @@ impl Deadlines {
     }
 }
 
-pub struct CampaignDialer<T, C, K> {
+/// One run's state.
+struct Run {
+    summary: DialSummary,
+    queue: VecDeque<Due>,
+    waiting: Vec<PlacedCall>,
+    next_page: Option<String>,
+    read_all: bool,
+    /// The claim's hold: a row this run claimed is another run's to settle only after this.
+    hold_until: DateTime<Utc>,
+}
+
+pub struct CampaignDialer<T, C, S, D, R, K> {
     table: T,
     calls: C,
+    holidays: S,
+    do_not_call: D,
+    tokens: R,
     clock: K,
     campaign: Campaign,
     max_calls: u32,
     poll: Duration,
+    hours: CallingHours,
+    time_zone: Tz,
+    retry: RetryPolicy,
 }
 
-impl<T: CampaignTable, C: OutboundCalls, K: Clock> CampaignDialer<T, C, K> {
-    pub fn new(config: &Config, table: T, calls: C, clock: K) -> Self {
+/// The dialer's outside world, one port each.
+pub struct Ports<T, C, S, D, R, K> {
+    pub table: T,
+    pub calls: C,
+    pub holidays: S,
+    pub do_not_call: D,
+    pub tokens: R,
+    pub clock: K,
+}
+
+impl<T, C, S, D, R, K> CampaignDialer<T, C, S, D, R, K>
+where
+    T: CampaignTable,
+    C: OutboundCalls,
+    S: HolidayStore,
+    D: DoNotCallList,
+    R: AttemptTokens,
+    K: Clock,
+{
+    pub fn new(config: &Config, ports: Ports<T, C, S, D, R, K>) -> Self {
+        let Ports { table, calls, holidays, do_not_call, tokens, clock } = ports;
         CampaignDialer {
             table,
             calls,
+            holidays,
+            do_not_call,
+            tokens,
             clock,
             campaign: config.campaign.clone(),
             max_calls: config.max_calls,
             poll: config.poll,
+            hours: config.calling_hours.clone(),
+            time_zone: config.time_zone,
+            retry: config.retry,
         }
     }
 
-    /// One run: read the open rows, settle earlier runs' calls, then dial while agents are free.
+    /// One run: check the day and the hour, settle earlier runs' calls, then dial due rows page
+    /// by page while agents are free.
     pub async fn run(&self, time_left: Duration) -> Result<DialSummary, DialerError> {
         let deadlines = Deadlines::for_invocation(time_left);
-        let mut summary = DialSummary { campaign: self.campaign.to_string(), ..DialSummary::default() };
-        let rows = match timeout_at(deadlines.calls, self.table.open_rows(&self.campaign)).await {
-            Ok(Ok(rows)) => rows,
-            Ok(Err(e)) => {
-                return Err(DialerError::Rows { campaign: self.campaign.to_string(), source: Box::new(e) });
-            }
-            Err(_) => return Ok(self.finish(summary, StopReason::Deadline, 0, 0)),
+        let hold = TimeDelta::from_std(time_left).unwrap_or(TimeDelta::minutes(15));
+        let mut run = Run {
+            summary: DialSummary { campaign: self.campaign.to_string(), ..DialSummary::default() },
+            queue: VecDeque::new(),
+            waiting: Vec::new(),
+            next_page: None,
+            read_all: false,
+            hold_until: self.clock.now() + hold,
         };
-        let (mut pending, mut waiting) = self.sort_rows(rows, &mut summary, deadlines).await;
-        self.check_placed(&mut waiting, &mut summary, deadlines).await;
+        let holidays = match self.holiday_list(deadlines).await {
+            Ok(holidays) => holidays,
+            Err(why) => {
+                run.summary.detail = Some(why);
+                return self.finish(run, StopReason::NoHolidayList, None);
+            }
+        };
+        if let Some((stop, detail)) = self.closed(&holidays) {
+            run.summary.detail = detail;
+            return self.finish(run, stop, None);
+        }
+        if let Err(e) = self.read_page(&mut run, deadlines).await {
+            return self.finish(run, StopReason::TableUnavailable, Some(e));
+        }
+        self.check_placed(&mut run, deadlines).await;
 
-        let mut released = 0usize;
-        let mut failures_in_a_row = 0u32;
-        let stopped = 'run: loop {
-            if pending.is_empty() {
-                break StopReason::NothingPending;
+        let mut dialed = 0u32;
+        let (stopped, error) = 'run: loop {
+            if run.queue.is_empty() && !run.read_all {
+                if run.summary.rows_read >= self.max_calls.saturating_mul(ROWS_PER_CALL) {
+                    break (StopReason::MaxRows, None);
+                }
+                if let Err(e) = self.read_page(&mut run, deadlines).await {
+                    break (StopReason::TableUnavailable, Some(e));
+                }
+                continue;
             }
-            if summary.dialed >= self.max_calls {
-                break StopReason::MaxCalls;
+            if run.queue.is_empty() {
+                break (StopReason::NothingDue, None);
             }
-            if failures_in_a_row >= MAX_FAILURES_IN_A_ROW {
-                break StopReason::DialFailures;
+            if dialed >= self.max_calls {
+                break (StopReason::MaxCalls, None);
             }
             if Instant::now() >= deadlines.new_work {
-                break StopReason::Deadline;
+                break (StopReason::Deadline, None);
+            }
+            if let Some((stop, detail)) = self.closed(&holidays) {
+                run.summary.detail = detail;
+                break (stop, None);
             }
             let available = match timeout_at(deadlines.calls, self.calls.agents_available()).await {
                 Ok(Ok(available)) => available,
                 Ok(Err(e)) => {
                     // Dialing blind could ring customers with nobody to take them: wait instead.
-                    tracing::warn!(error = %error_chain(&e), "available agents unknown; waiting");
+                    tracing::warn!(error = %mask_numbers(&error_chain(&e)), "available agents unknown; waiting");
                     0
                 }
-                Err(_) => break StopReason::Deadline,
+                Err(_) => break (StopReason::Deadline, None),
             };
-            let mut allowed = calls_allowed(available, waiting.len());
-            if allowed == 0 && !waiting.is_empty() {
-                self.check_placed(&mut waiting, &mut summary, deadlines).await;
-                allowed = calls_allowed(available, waiting.len());
+            let mut allowed = calls_allowed(available, run.waiting.len());
+            if allowed == 0 && !run.waiting.is_empty() {
+                self.check_placed(&mut run, deadlines).await;
+                allowed = calls_allowed(available, run.waiting.len());
             }
-            tracing::debug!(available, waiting = waiting.len(), allowed, "pacing");
-            let mut failed = false;
-            while allowed > 0 && summary.dialed < self.max_calls && Instant::now() < deadlines.new_work {
-                let Some(row) = pending.pop_front() else { break };
-                match self.dial(&row, deadlines).await {
+            tracing::debug!(available, waiting = run.waiting.len(), allowed, "pacing");
+            while allowed > 0 && dialed < self.max_calls && Instant::now() < deadlines.new_work {
+                // No call once the hours end or the day turns into a holiday, even mid-batch.
+                if let Some((stop, detail)) = self.closed(&holidays) {
+                    run.summary.detail = detail;
+                    break 'run (stop, None);
+                }
+                let Some(due) = run.queue.pop_front() else { break };
+                let resend = due.resend.is_some();
+                match self.dial(due, run.hold_until, deadlines, &mut run.summary).await {
                     Dialed::Placed(call) => {
-                        summary.dialed += 1;
-                        waiting.push(call);
+                        dialed += 1;
+                        if resend {
+                            run.summary.resent += 1;
+                        } else {
+                            run.summary.dialed += 1;
+                        }
+                        run.waiting.push(call);
                         allowed -= 1;
-                        failures_in_a_row = 0;
                     }
-                    Dialed::ClaimedElsewhere => summary.claimed_elsewhere += 1,
-                    Dialed::InvalidNumber { by_connect } => {
-                        summary.invalid_numbers += 1;
-                        failures_in_a_row += u32::from(by_connect);
-                    }
-                    Dialed::Failed { pending_again } => {
-                        summary.failed += 1;
-                        released += usize::from(pending_again);
-                        failures_in_a_row += 1;
-                        failed = true;
-                        break;
-                    }
-                    Dialed::OutOfTime => break 'run StopReason::Deadline,
-                }
-                if failures_in_a_row >= MAX_FAILURES_IN_A_ROW {
-                    break;
+                    Dialed::Skipped => {}
+                    Dialed::InvalidNumber => run.summary.invalid_numbers += 1,
+                    Dialed::Stop(stop, error) => break 'run (stop, error),
                 }
             }
-            if allowed == 0 || failed {
+            if allowed == 0 && !run.queue.is_empty() {
                 sleep_until((Instant::now() + self.poll).min(deadlines.new_work)).await;
             }
         };
-        Ok(self.finish(summary, stopped, pending.len() + released, waiting.len()))
+        self.finish(run, stopped, error)
     }
 
-    fn finish(
-        &self,
-        mut summary: DialSummary,
-        stopped: StopReason,
-        still_pending: usize,
-        waiting: usize,
-    ) -> DialSummary {
+    /// The run's answer: the summary, logged, or the error that stopped it (the summary logged too).
+    fn finish(&self, run: Run, stopped: StopReason, error: Option<DialerError>) -> Result<DialSummary, DialerError> {
+        let mut summary = run.summary;
         summary.stopped = stopped.name();
-        summary.still_pending = still_pending;
-        summary.waiting_for_agents = waiting;
-        tracing::info!(
-            campaign = summary.campaign,
-            dialed = summary.dialed,
-            still_pending,
-            stopped = summary.stopped,
-            waiting_for_agents = waiting,
-            failed = summary.failed,
-            invalid_numbers = summary.invalid_numbers,
-            no_answer = summary.no_answer,
-            claimed_elsewhere = summary.claimed_elsewhere,
-            "run finished"
-        );
-        summary
+        summary.still_due = run.queue.len();
+        summary.waiting_for_agents = run.waiting.len();
+        let detail = summary.detail.clone().unwrap_or_default();
+        let s = &summary;
+        let fields = (s.dialed, s.resent, s.no_answer, s.retries_scheduled, s.invalid_numbers, s.opted_out);
+        let (dialed, resent, no_answer, retries_scheduled, invalid_numbers, opted_out) = fields;
+        match &error {
+            None => tracing::info!(
+                campaign = s.campaign,
+                stopped = s.stopped,
+                detail,
+                dialed,
+                resent,
+                no_answer,
+                retries_scheduled,
+                invalid_numbers,
+                opted_out,
+                waiting_for_agents = s.waiting_for_agents,
+                uncertain = s.uncertain,
+                claimed_elsewhere = s.claimed_elsewhere,
+                outside_their_hours = s.outside_their_hours,
+                rows_read = s.rows_read,
+                still_due = s.still_due,
+                "run finished"
+            ),
+            Some(e) => tracing::error!(
+                campaign = s.campaign, stopped = s.stopped, error = %mask_numbers(&error_chain(e)), dialed, resent,
+                no_answer, retries_scheduled, invalid_numbers, opted_out, waiting_for_agents = s.waiting_for_agents,
+                uncertain = s.uncertain, rows_read = s.rows_read, still_due = s.still_due, "run failed"
+            ),
+        }
+        match error {
+            None => Ok(summary),
+            Some(e) => Err(e),
+        }
     }
 
-    /// Pending rows to dial, and calls earlier runs placed that may still need an agent. Stale
-    /// claims are released and dialed again; fresh ones belong to a run dialing right now.
-    async fn sort_rows(
-        &self,
-        rows: Vec<CampaignRow>,
-        summary: &mut DialSummary,
-        deadlines: Deadlines,
-    ) -> (VecDeque<CampaignRow>, Vec<PlacedCall>) {
+    /// The stored holiday list, or why there is none: without it no call is safe.
+    async fn holiday_list(&self, deadlines: Deadlines) -> Result<HolidayIndex, String> {
+        let body = match timeout_at(deadlines.calls, self.holidays.load(None)).await {
+            Ok(Ok(Stored::Current { body, .. })) => body,
+            Ok(Ok(Stored::Missing | Stored::NotModified)) => return Err("the holiday list is missing".to_owned()),
+            Ok(Err(e)) => return Err(format!("the holiday list is unreadable: {}", error_chain(&e))),
+            Err(_) => return Err("the holiday list did not load in time".to_owned()),
+        };
+        let document = HolidayDocument::from_json(&body).map_err(|e| format!("the holiday list is not valid: {e}"))?;
+        Ok(HolidayIndex::new(&document))
+    }
+
+    /// Why the center takes no calls now (a holiday or closure today in its time zone, or outside
+    /// its calling hours), with the holiday's name.
+    fn closed(&self, holidays: &HolidayIndex) -> Option<(StopReason, Option<String>)> {
         let now = self.clock.now();
-        let mut pending = VecDeque::new();
-        let mut waiting = Vec::new();
-        for row in rows {
-            match (row.status, row.contact_id.clone()) {
-                (RowStatus::Pending, _) => pending.push_back(row),
-                (RowStatus::Dialing, Some(contact_id)) => {
-                    waiting.push(PlacedCall { contact_id, phone_number: row.phone_number });
+        let today = now.with_timezone(&self.time_zone).date_naive();
+        if let Some(name) = holidays.name_of(today) {
+            return Some((StopReason::Holiday, Some(format!("{today} {name}"))));
+        }
+        let open = self.hours.open_until(now, self.time_zone).is_some();
+        (!open).then(|| (StopReason::OutsideCallingHours, Some(format!("{} in {}", self.hours, self.time_zone))))
+    }
+
+    /// Reads the next page of due rows and sorts them: to dial, to check, or bookkeeping.
+    async fn read_page(&self, run: &mut Run, deadlines: Deadlines) -> Result<(), DialerError> {
+        let now = self.clock.now();
+        let read = self.table.due_rows(&self.campaign, now, run.next_page.as_deref());
+        let page = match timeout_at(deadlines.calls, read).await {
+            Ok(Ok(page)) => page,
+            Ok(Err(e)) => return Err(self.table_error(e)),
+            Err(_) => return Err(self.table_error(std::io::Error::other("no page of due rows before the deadline"))),
+        };
+        run.read_all = page.next.is_none();
+        run.next_page = page.next;
+        run.summary.rows_read =
+            run.summary.rows_read.saturating_add(u32::try_from(page.rows.len()).unwrap_or(u32::MAX));
+        for row in page.rows {
+            let phone_number = row.phone_number.clone();
+            match next_step(&row, now, self.retry) {
+                NextStep::Dial => run.queue.push_back(Due { row, resend: None }),
+                NextStep::Resend { token } => run.queue.push_back(Due { row, resend: Some(token) }),
+                NextStep::Check { contact_id } => {
+                    run.waiting.push(PlacedCall { contact_id, phone_number, state: row.state });
                 }
-                (RowStatus::Dialing, None) if row.updated_at.is_none_or(|at| now - at > STALE_CLAIM) => {
-                    let released = self.settle(&row.phone_number, RowStatus::Pending, None, deadlines).await;
-                    if released {
-                        summary.stale_claims_released += 1;
-                        pending.push_back(CampaignRow { status: RowStatus::Pending, ..row });
+                NextStep::Later(at) => {
+                    self.write(&phone_number, &row.state, &row.state.due_at(Some(at)), deadlines).await;
+                }
+                NextStep::Done => {
+                    self.write(&phone_number, &row.state, &row.state.due_at(None), deadlines).await;
+                }
+                NextStep::OptOut => {
+                    let opted_out = row.state.settled(RowStatus::OptedOut, now);
+                    if self.write(&phone_number, &row.state, &opted_out, deadlines).await {
+                        tracing::info!(
+                            number = mask(&phone_number),
+                            "DO_NOT_CALL is set; marked opted out, not dialed"
+                        );
+                        run.summary.opted_out += 1;
                     }
                 }
-                _ => {}
+                NextStep::Skip => {}
             }
         }
-        (pending, waiting)
+        Ok(())
     }
 
-    /// Claims a row, places its call and records the contact; a failed call releases the row.
-    async fn dial(&self, row: &CampaignRow, deadlines: Deadlines) -> Dialed {
+    fn table_error(&self, source: impl std::error::Error + Send + Sync + 'static) -> DialerError {
+        DialerError::Table { campaign: self.campaign.to_string(), source: Box::new(source) }
+    }
+
+    /// Whether it is inside calling hours in the customer's own time zone (the center's when
+    /// the row has none); `None` when the row's time zone is not a name we know.
+    fn in_their_hours(&self, row: &CampaignRow) -> Option<bool> {
+        let tz = match &row.time_zone {
+            None => self.time_zone,
+            Some(name) => name.parse::<Tz>().ok()?,
+        };
+        Some(self.hours.open_until(self.clock.now(), tz).is_some())
+    }
+
+    /// Claims a due row for an attempt, places its call and records the contact.
+    async fn dial(
+        &self,
+        due: Due,
+        hold_until: DateTime<Utc>,
+        deadlines: Deadlines,
+        summary: &mut DialSummary,
+    ) -> Dialed {
+        let Due { row, resend } = due;
         let number = mask(&row.phone_number);
-        let at = self.clock.now();
-        match timeout_at(deadlines.calls, self.table.claim(&self.campaign, &row.phone_number, at)).await {
-            Ok(Ok(true)) => {}
-            Ok(Ok(false)) => return Dialed::ClaimedElsewhere,
-            Ok(Err(e)) => {
-                tracing::error!(number, error = %error_chain(&e), "could not claim the row; not dialed");
-                return Dialed::Failed { pending_again: true };
-            }
-            Err(_) => return Dialed::OutOfTime,
-        }
+        let now = self.clock.now();
         let Some(customer) = CallerNumber::parse(&row.phone_number) else {
             tracing::warn!(number, "not an E.164 number; set to failed to dial");
-            self.settle(&row.phone_number, RowStatus::FailedToDial, None, deadlines).await;
-            return Dialed::InvalidNumber { by_connect: false };
+            let failed = row.state.settled(RowStatus::FailedToDial, now);
+            return match self.write(&row.phone_number, &row.state, &failed, deadlines).await {
+                true => Dialed::InvalidNumber,
+                false => Dialed::Skipped,
+            };
         };
+        match self.in_their_hours(&row) {
+            Some(true) => {}
+            Some(false) => {
+                summary.outside_their_hours += 1;
+                return Dialed::Skipped;
+            }
+            None => {
+                tracing::warn!(number, time_zone = row.time_zone, "timeZone is not an IANA time zone; not dialed");
+                summary.unknown_time_zone += 1;
+                return Dialed::Skipped;
+            }
+        }
+        match timeout_at(deadlines.calls, self.do_not_call.contains(&row.phone_number)).await {
+            Ok(Ok(false)) => {}
+            Ok(Ok(true)) => {
+                tracing::info!(number, "on the do-not-call list; marked opted out, not dialed");
+                let opted_out = row.state.settled(RowStatus::OptedOut, now);
+                summary.opted_out += u32::from(self.write(&row.phone_number, &row.state, &opted_out, deadlines).await);
+                return Dialed::Skipped;
+            }
+            // Not knowing is not permission to call.
+            Ok(Err(e)) => return Dialed::Stop(StopReason::TableUnavailable, Some(self.table_error(e))),
+            Err(_) => return Dialed::Stop(StopReason::Deadline, None),
+        }
+        let claimed = match &resend {
+            None => row.state.claimed(self.tokens.new_token(), now, hold_until),
+            Some(_) => row.state.taken_over(now, hold_until),
+        };
+        match timeout_at(deadlines.calls, self.table.update(&self.campaign, &row.phone_number, &row.state, &claimed))
+            .await
+        {
+            Ok(Ok(true)) => {}
+            Ok(Ok(false)) => {
+                summary.claimed_elsewhere += 1;
+                return Dialed::Skipped;
+            }
+            Ok(Err(e)) => return Dialed::Stop(StopReason::TableUnavailable, Some(self.table_error(e))),
+            Err(_) => return Dialed::Stop(StopReason::Deadline, None),
+        }
+        let Some(token) = claimed.attempt.clone() else { return Dialed::Skipped };
         let call = CallRequest {
-            client_token: self.campaign.client_token(&customer, row.calls_placed),
+            client_token: token.clone(),
             destination: customer,
             attributes: vec![
                 (CAMPAIGN_ATTRIBUTE.to_owned(), self.campaign.to_string()),
-                // The claim's own time: the recorder keeps this call's answer over older ones.
-                (DIALED_AT_ATTRIBUTE.to_owned(), stored_time(at)),
+                (DIALED_AT_ATTRIBUTE.to_owned(), stored_time(now)),
+                // The recorder writes the answer while the row is on this attempt.
+                (ATTEMPT_ATTRIBUTE.to_owned(), token),
             ],
         };
-        match timeout_at(deadlines.calls, self.calls.place(&call)).await {
+        let placed = timeout_at(deadlines.calls, self.calls.place(&call)).await;
+        match placed {
             Ok(Ok(contact_id)) => {
-                tracing::info!(number, contact_id, "call placed");
-                let recorded = timeout_at(
-                    deadlines.writes,
-                    self.table.dialed(&self.campaign, &row.phone_number, &contact_id, self.clock.now()),
-                )
-                .await;
-                if !matches!(recorded, Ok(Ok(()))) {
-                    tracing::error!(number, contact_id, "placed call's contact ID not recorded");
+                tracing::info!(
+                    number,
+                    contact_id,
+                    attempt = claimed.attempts,
+                    resent = resend.is_some(),
+                    "call placed"
+                );
+                let recorded = claimed.placed(&contact_id);
+                let write = self.table.update(&self.campaign, &row.phone_number, &claimed, &recorded);
+                let written = timeout_at(deadlines.writes, write).await;
+                let call = PlacedCall { contact_id, phone_number: row.phone_number.clone(), state: recorded };
+                match written {
+                    // `false`: the customer answered before the write; their answer stands.
+                    Ok(Ok(_)) => Dialed::Placed(call),
+                    // The row stays claimed with its token: the next run re-sends it and gets this contact.
+                    Ok(Err(e)) => Dialed::Stop(StopReason::TableUnavailable, Some(self.table_error(e))),
+                    Err(_) => Dialed::Stop(StopReason::Deadline, None),
                 }
-                Dialed::Placed(PlacedCall { contact_id, phone_number: row.phone_number.clone() })
             }
-            Ok(Err((DialFailure::InvalidNumber, e))) => {
-                tracing::warn!(number, error = %error_chain(&e), "Connect refused the number; set to failed to dial");
-                self.settle(&row.phone_number, RowStatus::FailedToDial, None, deadlines).await;
-                Dialed::InvalidNumber { by_connect: true }
+            Ok(Err((DialFailure::DestinationRefused, e))) => {
+                let message = mask_numbers(&error_chain(&e));
+                tracing::warn!(number, error = message, "Connect will not dial this number; set to failed to dial");
+                let failed = claimed.settled(RowStatus::FailedToDial, now);
+                self.write(&row.phone_number, &claimed, &failed, deadlines).await;
+                Dialed::InvalidNumber
             }
-            Ok(Err((DialFailure::Failed, e))) => {
-                tracing::error!(number, error = %error_chain(&e), "call failed; row pending again");
-                let pending_again = self.settle(&row.phone_number, RowStatus::Pending, None, deadlines).await;
-                Dialed::Failed { pending_again }
+            Ok(Err((DialFailure::Refused(refusal), e))) => {
+                // Nothing was placed and nothing is the customer's fault: the row goes back as it was.
+                let message = mask_numbers(&error_chain(&e));
+                self.write(&row.phone_number, &claimed, &row.state, deadlines).await;
+                summary.detail = Some(message.clone());
+                let error = DialerError::Refused { campaign: self.campaign.to_string(), refusal, message };
+                Dialed::Stop(StopReason::CallRefused, Some(error))
+            }
+            Ok(Err((DialFailure::Uncertain, e))) => {
+                summary.uncertain += 1;
+                let message = mask_numbers(&error_chain(&e));
+                summary.detail = Some(message.clone());
+                let error = DialerError::Uncertain { campaign: self.campaign.to_string(), message };
+                Dialed::Stop(StopReason::CallUncertain, Some(error))
             }
             Err(_) => {
-                tracing::warn!(number, "no answer from Connect before the deadline; row pending again");
-                self.settle(&row.phone_number, RowStatus::Pending, None, deadlines).await;
-                Dialed::OutOfTime
+                tracing::warn!(number, "no answer from Connect before the deadline; left claimed for the next run");
+                summary.uncertain += 1;
+                Dialed::Stop(StopReason::Deadline, None)
             }
         }
     }
 
     /// Asks Connect how placed calls are doing: calls with an agent are done, calls that ended
-    /// without an answer set their row to -2, the rest (and any Connect could not tell) still wait.
-    async fn check_placed(&self, waiting: &mut Vec<PlacedCall>, summary: &mut DialSummary, deadlines: Deadlines) {
-        let checked: Vec<(PlacedCall, Option<CallState>)> = futures_util::stream::iter(std::mem::take(waiting))
+    /// without an answer are due again later (or final), the rest (and any Connect could not
+    /// tell) still wait.
+    async fn check_placed(&self, run: &mut Run, deadlines: Deadlines) {
+        let checked: Vec<(PlacedCall, Option<CallState>)> = futures_util::stream::iter(std::mem::take(&mut run.waiting))
             .map(|call| async move {
                 let state = match timeout_at(deadlines.calls, self.calls.call_state(&call.contact_id)).await {
                     Ok(Ok(state)) => Some(state),
                     Ok(Err(e)) => {
-                        tracing::warn!(contact_id = call.contact_id, error = %error_chain(&e), "call state unknown; still waiting");
+                        tracing::warn!(contact_id = call.contact_id, error = %mask_numbers(&error_chain(&e)), "call state unknown; still waiting");
                         None
                     }
                     Err(_) => None,
@@ -345,34 +570,30 @@ impl<T: CampaignTable, C: OutboundCalls, K: Clock> CampaignDialer<T, C, K> {
             match state {
                 Some(CallState::WithAgent) => {}
                 Some(CallState::Ended) => {
-                    // Only a row still dialing for this contact: an answer recorded in the flow stays.
-                    let marked =
-                        self.settle(&call.phone_number, RowStatus::NoAnswer, Some(&call.contact_id), deadlines).await;
-                    summary.no_answer += u32::from(marked);
+                    // Only a row still on this call: an answer recorded in the flow stays.
+                    let unanswered = call.state.unanswered(self.clock.now(), self.retry);
+                    if self.write(&call.phone_number, &call.state, &unanswered, deadlines).await {
+                        run.summary.no_answer += 1;
+                        run.summary.retries_scheduled += u32::from(unanswered.to_call_at.is_some());
+                    }
                 }
-                Some(CallState::Waiting) | None => waiting.push(call),
+                Some(CallState::Waiting) | None => run.waiting.push(call),
             }
         }
     }
 
-    /// Dialing -> `status`; `true` when written. Failures are logged: a row left claimed is
-    /// released by a later run once the claim is stale.
-    async fn settle(
-        &self,
-        phone_number: &str,
-        status: RowStatus,
-        contact_id: Option<&str>,
-        deadlines: Deadlines,
-    ) -> bool {
-        let write = self.table.settle(&self.campaign, phone_number, status, contact_id, self.clock.now());
+    /// A bookkeeping write; `true` when written. A failure is logged and left for a later run,
+    /// which finds the row as it was.
+    async fn write(&self, phone_number: &str, seen: &CampaignState, new: &CampaignState, deadlines: Deadlines) -> bool {
+        let write = self.table.update(&self.campaign, phone_number, seen, new);
         match timeout_at(deadlines.writes, write).await {
             Ok(Ok(written)) => written,
             Ok(Err(e)) => {
-                tracing::error!(number = mask(phone_number), status = status.code(), error = %error_chain(&e), "row not updated");
+                tracing::error!(number = mask(phone_number), status = new.status.code(), error = %error_chain(&e), "row not updated");
                 false
             }
             Err(_) => {
-                tracing::error!(number = mask(phone_number), status = status.code(), "row update timed out");
+                tracing::error!(number = mask(phone_number), status = new.status.code(), "row update timed out");
                 false
             }
         }
@@ -383,66 +604,109 @@ impl<T: CampaignTable, C: OutboundCalls, K: Clock> CampaignDialer<T, C, K> {
 mod tests {
     use super::*;
     use connect_aws::Env;
-    use connect_core::fakes::{FakeCampaignTable, FakeClock, FakeOutbound, FakeRow};
+    use connect_core::fakes::{
+        FakeCampaignTable, FakeClock, FakeDoNotCall, FakeOutbound, FakeRow, FakeStore, FakeTokens, loaded_at,
+    };
+    use connect_core::holidays::Holiday;
 
     const A: &str = "+819011110001";
     const B: &str = "+819011110002";
     const C: &str = "+819011110003";
     const MINUTE: Duration = Duration::from_secs(60);
+    /// Friday 2026-12-04, 10:00 in Tokyo.
+    const FRIDAY_MORNING: &str = "2026-12-04T01:00:00Z";
 
-    type Dialer = CampaignDialer<FakeCampaignTable, FakeOutbound, FakeClock>;
+    type Dialer = CampaignDialer<FakeCampaignTable, FakeOutbound, FakeStore, FakeDoNotCall, FakeTokens, FakeClock>;
 
-    fn dialer(rows: FakeCampaignTable, calls: FakeOutbound, extra: &[(&'static str, &'static str)]) -> Dialer {
+    fn holiday_list(dates: &[(&str, &str)]) -> Vec<u8> {
+        HolidayDocument {
+            generated_at: loaded_at(),
+            sources: vec!["test".into()],
+            holidays: dates.iter().map(|(d, n)| Holiday { date: d.parse().unwrap(), name: (*n).into() }).collect(),
+        }
+        .to_json()
+    }
+
+    fn dialer_at(
+        now: &str,
+        rows: FakeCampaignTable,
+        calls: FakeOutbound,
+        extra: &[(&'static str, &'static str)],
+    ) -> Dialer {
         let pairs = [
             ("CUSTOMERS_TABLE", "customers"),
             ("CAMPAIGN", "spring"),
             ("CONNECT_INSTANCE_ID", "inst-1"),
             ("CONTACT_FLOW_ID", "flow-1"),
             ("QUEUE_ID", "q-1"),
+            ("HOLIDAY_BUCKET", "holidays"),
         ]
         .into_iter()
         .chain(extra.iter().copied());
         let config = Config::from_env(&Env::from_pairs(pairs)).unwrap();
-        CampaignDialer::new(&config, rows, calls, FakeClock::at("2026-11-21T10:00:00Z"))
+        let holidays = FakeStore::holding(holiday_list(&[("2026-12-31", "年末休業"), ("2027-01-01", "元日")]));
+        let ports = Ports {
+            table: rows,
+            calls,
+            holidays,
+            do_not_call: FakeDoNotCall::default(),
+            tokens: FakeTokens::default(),
+            clock: FakeClock::at(now),
+        };
+        CampaignDialer::new(&config, ports)
     }
 
-    fn pending(numbers: &[&'static str]) -> FakeCampaignTable {
-        FakeCampaignTable::with(numbers.iter().map(|n| (*n, Some(RowStatus::Pending))))
+    fn dialer(rows: FakeCampaignTable, calls: FakeOutbound, extra: &[(&'static str, &'static str)]) -> Dialer {
+        dialer_at(FRIDAY_MORNING, rows, calls, extra)
     }
 
     fn destinations(d: &Dialer) -> Vec<String> {
         d.calls.placed().iter().map(|c| c.destination.as_e164().to_owned()).collect()
     }
 
+    fn attempt(d: &Dialer, number: &str) -> Option<String> {
+        d.table.state(number)?.attempt
+    }
+
+    fn failure(result: Result<DialSummary, DialerError>) -> (String, String) {
+        let diagnostic = Diagnostic::from(result.unwrap_err());
+        (diagnostic.error_type, diagnostic.error_message)
+    }
+
     #[tokio::test(start_paused = true)]
-    async fn dials_every_pending_customer_when_agents_are_free() {
-        let rows = pending(&[A, B]);
-        rows.put(C, FakeRow { code: Some(RowStatus::TalkNow.code()), ..FakeRow::default() });
+    async fn dials_every_due_customer_with_a_token_of_its_own() {
+        let rows = FakeCampaignTable::pending(&[A, B]);
+        let answered = CampaignState::pending(loaded_at()).settled(RowStatus::TalkNow, loaded_at());
+        rows.put(C, FakeRow { state: Some(answered), ..FakeRow::default() });
         rows.put("+819011110009", FakeRow::default());
         let d = dialer(rows, FakeOutbound::with_available(5), &[]);
         let summary = d.run(MINUTE).await.unwrap();
-        assert_eq!((summary.dialed, summary.still_pending, summary.stopped), (2, 0, "nothing_pending"));
-        assert_eq!(summary.waiting_for_agents, 2);
-        assert_eq!(destinations(&d), [A, B], "answered and unlisted rows are not dialed");
+        assert_eq!((summary.dialed, summary.still_due, summary.stopped), (2, 0, "nothing_due"));
+        assert_eq!((summary.waiting_for_agents, summary.rows_read), (2, 2), "answered and unlisted rows are not read");
+        assert_eq!(destinations(&d), [A, B]);
         let call = &d.calls.placed()[0];
-        assert_eq!(call.client_token, format!("spring:{A}:1"));
+        assert_eq!(call.client_token, "token-1");
         assert_eq!(
             call.attributes,
             [
                 ("campaign".to_owned(), "spring".to_owned()),
-                ("dialedAt".to_owned(), "2026-11-21T10:00:00.000Z".to_owned())
+                ("dialedAt".to_owned(), "2026-12-04T01:00:00.000Z".to_owned()),
+                ("attempt".to_owned(), "token-1".to_owned()),
             ]
         );
-        let row = d.table.row(A).unwrap();
+        let state = d.table.state(A).unwrap();
         assert_eq!(
-            (d.table.status(A), row.contact_id.as_deref(), row.calls),
-            (Some(RowStatus::Dialing), Some("contact-1"), 1)
+            (state.status, state.attempt.as_deref(), state.contact_id.as_deref(), state.attempts),
+            (RowStatus::Dialing, Some("token-1"), Some("contact-1"), 1)
         );
+        assert_eq!(state.to_call_at, Some("2026-12-04T01:01:00Z".parse().unwrap()), "held until the run is over");
+        assert_eq!(attempt(&d, B).as_deref(), Some("token-2"));
     }
 
     #[tokio::test(start_paused = true)]
     async fn with_one_free_agent_the_second_call_waits_until_the_metric_allows() {
-        let d = dialer(pending(&[A, B, C]), FakeOutbound::with_available(1), &[("POLL_SECONDS", "5")]);
+        let d =
+            dialer(FakeCampaignTable::pending(&[A, B, C]), FakeOutbound::with_available(1), &[("POLL_SECONDS", "5")]);
         let started = Instant::now();
         let (summary, ()) = tokio::join!(d.run(MINUTE), async {
             tokio::time::sleep(Duration::from_secs(20)).await;
@@ -453,14 +717,14 @@ mod tests {
         });
         let summary = summary.unwrap();
         assert_eq!(summary.dialed, 2);
-        assert_eq!((summary.stopped, summary.still_pending, summary.waiting_for_agents), ("deadline", 1, 2));
+        assert_eq!((summary.stopped, summary.still_due, summary.waiting_for_agents), ("deadline", 1, 2));
         assert!(started.elapsed() <= Duration::from_secs(50), "stopped 10 s before the deadline");
         assert!(d.calls.metric_reads() >= 10, "polled every 5 s: {}", d.calls.metric_reads());
     }
 
     #[tokio::test(start_paused = true)]
-    async fn an_unanswered_call_frees_its_agent_and_marks_the_row() {
-        let d = dialer(pending(&[A, B]), FakeOutbound::with_available(1), &[]);
+    async fn an_unanswered_call_frees_its_agent_and_is_due_again_after_the_wait() {
+        let d = dialer(FakeCampaignTable::pending(&[A, B]), FakeOutbound::with_available(1), &[]);
         let (summary, ()) = tokio::join!(d.run(MINUTE), async {
             tokio::time::sleep(Duration::from_secs(12)).await;
             assert_eq!(destinations(&d), [A]);
@@ -468,18 +732,50 @@ mod tests {
         });
         let summary = summary.unwrap();
         assert_eq!(destinations(&d), [A, B]);
-        assert_eq!(d.table.status(A), Some(RowStatus::NoAnswer));
-        assert_eq!((summary.no_answer, summary.stopped), (1, "nothing_pending"));
+        let state = d.table.state(A).unwrap();
+        assert_eq!((state.status, state.attempts), (RowStatus::NoAnswer, 1));
+        assert_eq!(state.to_call_at, Some("2026-12-04T02:00:00Z".parse().unwrap()), "RETRY_AFTER_MINUTES=60");
+        assert_eq!((summary.no_answer, summary.retries_scheduled, summary.stopped), (1, 1, "nothing_due"));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn retries_come_at_the_right_time_and_no_more_than_allowed() {
+        let d = dialer(FakeCampaignTable::pending(&[A]), FakeOutbound::with_available(1), &[("MAX_ATTEMPTS", "2")]);
+        let ring_out = |n: usize| d.calls.set_state(&FakeOutbound::contact_id(n), CallState::Ended);
+        d.run(MINUTE).await.unwrap();
+        ring_out(0);
+        d.clock.advance(chrono::Duration::minutes(2));
+        let summary = d.run(MINUTE).await.unwrap();
+        assert_eq!((summary.no_answer, summary.dialed, summary.retries_scheduled), (1, 0, 1), "settled, not yet due");
+        d.clock.advance(chrono::Duration::minutes(30));
+        assert_eq!(d.run(MINUTE).await.unwrap().rows_read, 0, "half an hour later: nothing due");
+        d.clock.advance(chrono::Duration::minutes(29));
+        assert_eq!(d.run(MINUTE).await.unwrap().dialed, 0, "59 minutes after the no answer: not yet");
+        d.clock.advance(chrono::Duration::minutes(1));
+        let summary = d.run(MINUTE).await.unwrap();
+        assert_eq!(summary.dialed, 1, "an hour after the no answer: {summary:?}");
+        assert_eq!(d.calls.placed()[1].client_token, "token-2", "a new attempt gets a new token");
+        ring_out(1);
+        d.clock.advance(chrono::Duration::minutes(2));
+        let summary = d.run(MINUTE).await.unwrap();
+        assert_eq!((summary.no_answer, summary.retries_scheduled), (1, 0), "the last attempt is final");
+        let state = d.table.state(A).unwrap();
+        assert_eq!((state.status, state.attempts, state.to_call_at), (RowStatus::NoAnswer, 2, None));
+        d.clock.advance(chrono::Duration::days(2));
+        d.run(MINUTE).await.unwrap();
+        assert_eq!(destinations(&d), [A, A], "two attempts, never a third");
     }
 
     #[tokio::test(start_paused = true)]
     async fn an_answered_call_keeps_its_choice() {
-        let d = dialer(pending(&[A, B]), FakeOutbound::with_available(1), &[]);
+        let d = dialer(FakeCampaignTable::pending(&[A, B]), FakeOutbound::with_available(1), &[]);
         let (summary, ()) = tokio::join!(d.run(MINUTE), async {
             tokio::time::sleep(Duration::from_secs(7)).await;
             // the customer pressed 1, was put through, and the call is over
             let mut row = d.table.row(A).unwrap();
-            row.code = Some(RowStatus::TalkNow.code());
+            if let Some(state) = row.state.as_mut() {
+                *state = state.settled(RowStatus::TalkNow, loaded_at());
+            }
             d.table.put(A, row);
             d.calls.set_state(&FakeOutbound::contact_id(0), CallState::Ended);
         });
@@ -490,58 +786,104 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn stops_at_the_deadline_with_nobody_free() {
-        let d = dialer(pending(&[A, B]), FakeOutbound::with_available(0), &[]);
+        let d = dialer(FakeCampaignTable::pending(&[A, B]), FakeOutbound::with_available(0), &[]);
         let started = Instant::now();
         let summary = d.run(Duration::from_secs(20)).await.unwrap();
-        assert_eq!((summary.stopped, summary.dialed, summary.still_pending), ("deadline", 0, 2));
+        assert_eq!((summary.stopped, summary.dialed, summary.still_due), ("deadline", 0, 2));
         assert_eq!(started.elapsed(), Duration::from_secs(15), "a quarter of 20 s kept back");
         assert_eq!(d.calls.metric_reads(), 3, "at 0, 5 and 10 s");
 
-        let d = dialer(pending(&[A]), FakeOutbound::default(), &[]);
+        let d = dialer(FakeCampaignTable::pending(&[A]), FakeOutbound::default(), &[]);
         let summary = d.run(Duration::from_secs(20)).await.unwrap();
         assert_eq!((summary.stopped, summary.dialed), ("deadline", 0), "an unknown metric dials nobody");
     }
 
     #[tokio::test(start_paused = true)]
-    async fn stops_at_max_calls() {
-        let d = dialer(pending(&[A, B, C]), FakeOutbound::with_available(10), &[("MAX_CALLS_PER_RUN", "2")]);
+    async fn stops_at_max_calls_and_reads_page_by_page_within_a_bound() {
+        let numbers: Vec<String> = (0..30).map(|i| format!("+8190111100{i:02}")).collect();
+        let refs: Vec<&str> = numbers.iter().map(String::as_str).collect();
+        let rows = FakeCampaignTable::pending(&refs);
+        rows.set_page_size(4);
+        let d = dialer(rows, FakeOutbound::with_available(100), &[("MAX_CALLS_PER_RUN", "6")]);
         let summary = d.run(MINUTE).await.unwrap();
-        assert_eq!((summary.stopped, summary.dialed, summary.still_pending), ("max_calls", 2, 1));
+        assert_eq!((summary.stopped, summary.dialed, summary.rows_read), ("max_calls", 6, 8), "{summary:?}");
+        assert_eq!(d.table.pages(), 2, "read only the pages it dialed");
+
+        // rows it may not dial now (their own hours) are read, up to 10 per allowed call
+        let rows = FakeCampaignTable::pending(&[]);
+        for number in &refs {
+            let state = Some(CampaignState::pending(loaded_at()));
+            rows.put(number, FakeRow { state, time_zone: Some("America/New_York".into()), ..FakeRow::default() });
+        }
+        rows.set_page_size(4);
+        let d = dialer(rows, FakeOutbound::with_available(100), &[("MAX_CALLS_PER_RUN", "1")]);
+        let summary = d.run(MINUTE).await.unwrap();
+        assert_eq!((summary.stopped, summary.rows_read, summary.dialed), ("max_rows", 12, 0), "{summary:?}");
+        assert_eq!(summary.outside_their_hours, 12, "20:00 the evening before in New York");
     }
 
     #[tokio::test(start_paused = true)]
-    async fn invalid_numbers_are_marked_and_failed_calls_released() {
-        let d = dialer(pending(&["0311112222", A, B, C]), FakeOutbound::with_available(10), &[]);
-        d.calls.fail_next_place(DialFailure::InvalidNumber);
-        d.calls.fail_next_place(DialFailure::Failed);
+    async fn bad_numbers_are_marked_and_only_refused_destinations_with_them() {
+        let d = dialer(FakeCampaignTable::pending(&["0311112222", A, B]), FakeOutbound::with_available(10), &[]);
+        d.calls.fail_next_place(DialFailure::DestinationRefused);
         let summary = d.run(MINUTE).await.unwrap();
         assert_eq!(d.table.status("0311112222"), Some(RowStatus::FailedToDial), "never sent to Connect");
-        assert_eq!(d.table.status(A), Some(RowStatus::FailedToDial), "refused by Connect");
-        assert_eq!(d.table.status(B), Some(RowStatus::Pending), "released after a failed call");
-        assert_eq!(destinations(&d), [C]);
-        assert_eq!((summary.invalid_numbers, summary.failed, summary.dialed), (2, 1, 1));
-        assert_eq!((summary.still_pending, summary.stopped), (1, "nothing_pending"));
+        assert_eq!(d.table.state("0311112222").unwrap().to_call_at, None);
+        assert_eq!(d.table.status(A), Some(RowStatus::FailedToDial), "DestinationNotAllowed");
+        assert_eq!(destinations(&d), [B]);
+        assert_eq!((summary.invalid_numbers, summary.dialed, summary.stopped), (2, 1, "nothing_due"));
     }
 
     #[tokio::test(start_paused = true)]
-    async fn three_failures_in_a_row_stop_the_run() {
-        let d = dialer(pending(&[A, B, C, "+819011110004"]), FakeOutbound::with_available(10), &[]);
-        for _ in 0..3 {
-            d.calls.fail_next_place(DialFailure::Failed);
+    async fn a_refusal_that_is_not_the_customers_changes_no_row_and_fails_the_run() {
+        for (refusal, expected) in [
+            (Refusal::Misconfigured, "OutboundCallMisconfigured"),
+            (Refusal::NotAllowed, "OutboundCallNotAllowed"),
+            (Refusal::QuotaExceeded, "OutboundCallQuotaExceeded"),
+        ] {
+            let d = dialer(FakeCampaignTable::pending(&[A, B, C]), FakeOutbound::with_available(10), &[]);
+            let before: Vec<_> = [A, B, C].iter().map(|n| d.table.row(n)).collect();
+            d.calls.fail_next_place(DialFailure::Refused(refusal));
+            let (error_type, message) = failure(d.run(MINUTE).await);
+            assert_eq!(error_type, expected);
+            assert!(message.contains("no row changed"), "{message}");
+            let after: Vec<_> = [A, B, C].iter().map(|n| d.table.row(n)).collect();
+            assert_eq!(after, before, "every row as it was");
+            assert!(d.calls.placed().is_empty(), "nobody else dialed after the refusal");
         }
-        let summary = d.run(MINUTE).await.unwrap();
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_lost_answer_leaves_the_row_claimed_and_the_next_run_resends_its_token() {
+        let d = dialer(FakeCampaignTable::pending(&[A, B]), FakeOutbound::with_available(10), &[]);
+        d.calls.lose_responses(1);
+        let (error_type, _) = failure(d.run(MINUTE).await);
+        assert_eq!(error_type, "OutboundCallUncertain");
+        assert_eq!(destinations(&d), [A], "Connect placed the call; the run stopped there");
+        let state = d.table.state(A).unwrap();
         assert_eq!(
-            (summary.stopped, summary.failed, summary.dialed, summary.still_pending),
-            ("dial_failures", 3, 0, 4)
+            (state.status, state.attempt.as_deref(), state.contact_id),
+            (RowStatus::Dialing, Some("token-1"), None)
         );
-        assert!(d.calls.placed().is_empty());
+
+        // a run while the claim is held leaves it alone
+        let summary = d.run(MINUTE).await.unwrap();
+        assert_eq!((summary.resent, destinations(&d).len()), (0, 2), "B dialed; A's claim still held");
+
+        d.clock.advance(chrono::Duration::minutes(2));
+        let summary = d.run(MINUTE).await.unwrap();
+        assert_eq!(summary.resent, 1, "{summary:?}");
+        assert_eq!(d.calls.requests(), 3, "A's token sent twice, B's once");
+        assert_eq!(destinations(&d), [A, B], "no second call to A");
+        let state = d.table.state(A).unwrap();
+        assert_eq!((state.contact_id.as_deref(), state.attempts), (Some("contact-1"), 1), "the first call's contact");
     }
 
     #[tokio::test(start_paused = true)]
     async fn two_runs_over_one_list_never_call_a_customer_twice() {
         let numbers = ["+819011110001", "+819011110002", "+819011110003", "+819011110004", "+819011110005"];
-        // Nobody free at first, so both runs read the same pending rows before either dials.
-        let d = dialer(pending(&numbers), FakeOutbound::with_available(0), &[]);
+        // Nobody free at first, so both runs read the same due rows before either dials.
+        let d = dialer(FakeCampaignTable::pending(&numbers), FakeOutbound::with_available(0), &[]);
         let (one, two, ()) = tokio::join!(d.run(MINUTE), d.run(MINUTE), async {
             tokio::time::sleep(Duration::from_secs(1)).await;
             d.calls.set_available(Some(10));
@@ -555,58 +897,143 @@ mod tests {
     }
 
     #[tokio::test(start_paused = true)]
-    async fn earlier_runs_calls_are_settled_and_stale_claims_dialed_again() {
-        let table = pending(&[A]);
-        let ten_to = "2026-11-21T09:50:00Z".parse().ok();
-        let placed = |id: &str| FakeRow {
-            code: Some(RowStatus::Dialing.code()),
-            contact_id: Some(id.to_owned()),
-            updated_at: ten_to,
-            calls: 1,
+    async fn earlier_runs_calls_are_settled_from_connect() {
+        let table = FakeCampaignTable::pending(&[A]);
+        let ten_to: DateTime<Utc> = "2026-12-04T00:50:00Z".parse().unwrap();
+        let placed = |token: &str, id: &str| {
+            let state = CampaignState::pending(loaded_at()).claimed(token.into(), ten_to, ten_to).placed(id);
+            FakeRow { state: Some(state), ..FakeRow::default() }
         };
-        table.put(B, placed("old-ended"));
-        table.put(C, placed("old-ringing"));
-        let stale = FakeRow {
-            code: Some(RowStatus::Dialing.code()),
-            updated_at: "2026-11-21T09:40:00Z".parse().ok(),
-            ..FakeRow::default()
-        };
-        table.put("+819011110004", stale);
-        let fresh = FakeRow {
-            code: Some(RowStatus::Dialing.code()),
-            updated_at: "2026-11-21T09:59:00Z".parse().ok(),
-            ..FakeRow::default()
-        };
-        table.put("+819011110005", fresh);
+        table.put(B, placed("t-b", "old-ended"));
+        table.put(C, placed("t-c", "old-ringing"));
         let calls = FakeOutbound::with_available(2);
         calls.set_state("old-ended", CallState::Ended);
         let d = dialer(table, calls, &[]);
         let summary = d.run(MINUTE).await.unwrap();
         assert_eq!(d.table.status(B), Some(RowStatus::NoAnswer));
         assert_eq!(summary.no_answer, 1);
-        assert_eq!(summary.stale_claims_released, 1);
-        // 2 agents, 1 earlier call still ringing: one call at a time for A and the stale row
+        // 2 agents, 1 earlier call still ringing: one more call
         assert_eq!(destinations(&d), [A]);
-        assert_eq!((summary.stopped, summary.still_pending), ("deadline", 1));
-        assert_eq!(d.table.status("+819011110005"), Some(RowStatus::Dialing), "a fresh claim is another run's");
+        assert_eq!((summary.stopped, summary.waiting_for_agents), ("nothing_due", 2));
     }
 
     #[tokio::test(start_paused = true)]
-    async fn unreadable_rows_fail_the_run_with_a_named_error() {
-        let d = dialer(pending(&[A]), FakeOutbound::with_available(1), &[]);
+    async fn no_call_outside_calling_hours_or_on_a_holiday() {
+        let evening = "2026-12-04T11:00:00Z"; // Friday 20:00 in Tokyo
+        let d = dialer_at(evening, FakeCampaignTable::pending(&[A]), FakeOutbound::with_available(5), &[]);
+        let summary = d.run(MINUTE).await.unwrap();
+        assert_eq!((summary.stopped, summary.rows_read), ("outside_calling_hours", 0));
+        assert_eq!(summary.detail.as_deref(), Some("Mon-Fri 09:00-20:00 in Asia/Tokyo"));
+
+        let new_years_eve = "2026-12-31T01:00:00Z";
+        let d = dialer_at(new_years_eve, FakeCampaignTable::pending(&[A]), FakeOutbound::with_available(5), &[]);
+        let summary = d.run(MINUTE).await.unwrap();
+        assert_eq!((summary.stopped, summary.detail.as_deref()), ("holiday", Some("2026-12-31 年末休業")));
+        assert!(d.calls.placed().is_empty() && d.calls.metric_reads() == 0);
+
+        for broken in [None, Some("AccessDenied"), Some("{not json")] {
+            let d = dialer(FakeCampaignTable::pending(&[A]), FakeOutbound::with_available(5), &[]);
+            match broken {
+                None => d.holidays.delete(),
+                Some("{not json") => d.holidays.put("{not json"),
+                Some(message) => d.holidays.fail_with(Some(message)),
+            }
+            let summary = d.run(MINUTE).await.unwrap();
+            assert_eq!(summary.stopped, "no_holiday_list", "{broken:?}");
+            assert!(summary.detail.as_deref().unwrap_or_default().starts_with("the holiday list is"), "{summary:?}");
+            assert!(d.calls.placed().is_empty() && d.table.pages() == 0);
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_run_stops_dialing_when_the_hours_end() {
+        let just_before = "2026-12-04T10:59:00Z"; // 19:59 in Tokyo
+        let numbers = ["+819011110001", "+819011110002", "+819011110003"];
+        let d = dialer_at(just_before, FakeCampaignTable::pending(&numbers), FakeOutbound::with_available(1), &[]);
+        let (summary, ()) = tokio::join!(d.run(Duration::from_secs(600)), async {
+            tokio::time::sleep(Duration::from_secs(3)).await;
+            d.clock.advance(chrono::Duration::minutes(1));
+            d.calls.set_available(Some(5));
+        });
+        let summary = summary.unwrap();
+        assert_eq!((summary.stopped, summary.dialed, summary.still_due), ("outside_calling_hours", 1, 2));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_customers_own_time_zone_counts_and_an_unknown_one_is_not_guessed() {
+        let rows = FakeCampaignTable::pending(&[A]);
+        let in_zone = |tz: &str| FakeRow {
+            state: Some(CampaignState::pending(loaded_at())),
+            time_zone: Some(tz.into()),
+            ..FakeRow::default()
+        };
+        rows.put(B, in_zone("America/New_York")); // Thursday 20:00 there
+        rows.put(C, in_zone("Tokio/Japan"));
+        rows.put("+819011110004", in_zone("Asia/Seoul"));
+        let d = dialer(rows, FakeOutbound::with_available(5), &[]);
+        let summary = d.run(MINUTE).await.unwrap();
+        assert_eq!(destinations(&d), [A, "+819011110004"]);
+        assert_eq!((summary.outside_their_hours, summary.unknown_time_zone), (1, 1));
+        assert_eq!((d.table.status(B), d.table.status(C)), (Some(RowStatus::Pending), Some(RowStatus::Pending)));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_number_on_the_do_not_call_list_or_row_is_never_dialed() {
+        let rows = FakeCampaignTable::pending(&[A]);
+        let state = Some(CampaignState::pending(loaded_at()));
+        rows.put(B, FakeRow { state, do_not_call: true, ..FakeRow::default() });
+        rows.put(C, FakeRow { state: Some(CampaignState::pending(loaded_at())), ..FakeRow::default() });
+        let d = dialer(rows, FakeOutbound::with_available(5), &[]);
+        d.do_not_call.add(&CallerNumber::parse(C).unwrap(), &d.campaign, loaded_at()).await.unwrap();
+        let summary = d.run(MINUTE).await.unwrap();
+        assert_eq!((destinations(&d), summary.opted_out), (vec![A.to_owned()], 2));
+        for number in [B, C] {
+            let state = d.table.state(number).unwrap();
+            assert_eq!((state.status, state.to_call_at), (RowStatus::OptedOut, None), "{number}");
+        }
+
+        // a list that cannot be read is no permission to call
+        let d = dialer(FakeCampaignTable::pending(&[A]), FakeOutbound::with_available(5), &[]);
+        d.do_not_call.fail_with(Some("ProvisionedThroughputExceededException"));
+        let (error_type, _) = failure(d.run(MINUTE).await);
+        assert_eq!((error_type.as_str(), d.calls.placed().len()), ("CampaignTableUnavailable", 0));
+        assert_eq!(d.table.status(A), Some(RowStatus::Pending));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_table_that_fails_fails_the_run_with_a_named_error() {
+        let d = dialer(FakeCampaignTable::pending(&[A]), FakeOutbound::with_available(1), &[]);
         d.table.fail_with(Some("AccessDeniedException"));
-        let err = d.run(MINUTE).await.unwrap_err();
-        let diagnostic = Diagnostic::from(err);
-        assert_eq!(diagnostic.error_type, "CampaignRowsUnavailable");
-        assert!(diagnostic.error_message.contains("spring") && diagnostic.error_message.contains("AccessDenied"));
+        let (error_type, message) = failure(d.run(MINUTE).await);
+        assert_eq!(error_type, "CampaignTableUnavailable");
+        assert!(message.contains("spring") && message.contains("AccessDenied"), "{message}");
+
+        let d = dialer(FakeCampaignTable::pending(&[A]), FakeOutbound::with_available(1), &[]);
+        d.table.fail_writes_with(Some("ProvisionedThroughputExceededException"));
+        let (error_type, _) = failure(d.run(MINUTE).await);
+        assert_eq!(error_type, "CampaignTableUnavailable");
+        assert!(d.calls.placed().is_empty(), "no call without a claim");
     }
 
     #[test]
     fn the_summary_names_its_fields_in_camel_case() {
         let json = serde_json::to_value(DialSummary { stopped: "max_calls", ..DialSummary::default() }).unwrap();
-        for key in
-            ["dialed", "stillPending", "stopped", "waitingForAgents", "invalidNumbers", "noAnswer", "claimedElsewhere"]
-        {
+        for key in [
+            "dialed",
+            "resent",
+            "stillDue",
+            "stopped",
+            "waitingForAgents",
+            "invalidNumbers",
+            "noAnswer",
+            "retriesScheduled",
+            "optedOut",
+            "claimedElsewhere",
+            "outsideTheirHours",
+            "unknownTimeZone",
+            "uncertain",
+            "rowsRead",
+        ] {
             assert!(json.get(key).is_some(), "{key}");
         }
     }

@@ -5,17 +5,24 @@ mod config;
 mod handler;
 
 use connect_aws::campaign_table::DynamoCampaignTable;
-use connect_aws::outbound::ConnectOutbound;
+use connect_aws::do_not_call::DynamoDoNotCall;
+use connect_aws::outbound::{ConnectOutbound, RandomTokens};
+use connect_aws::s3::S3HolidayStore;
 use connect_aws::{CallProfile, Env, SystemClock, init_tracing, load_aws_config, or_init_error, time_left};
 use lambda_runtime::{LambdaEvent, service_fn};
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_runtime::Error> {
     init_tracing();
-    let config = or_init_error(config::Config::from_env(&Env::from_process())).await?;
+    let env = Env::from_process();
+    let config = or_init_error(config::Config::from_env(&env)).await?;
     let aws = load_aws_config(CallProfile::Background).await;
-    let table = DynamoCampaignTable::from_conf(&aws, &config.table);
+    let table = DynamoCampaignTable::from_conf(&aws, &config.table).with_index(&config.index);
     let calls = ConnectOutbound::from_conf(&aws, config.target.clone());
-    let dialer = handler::CampaignDialer::new(&config, table, calls, SystemClock);
+    let path_style = env.has_endpoint_override("S3");
+    let holidays = S3HolidayStore::from_conf(&aws, path_style, &config.holiday_bucket, &config.holiday_key);
+    let do_not_call = config.do_not_call_table.as_ref().map(|name| DynamoDoNotCall::from_conf(&aws, name));
+    let ports = handler::Ports { table, calls, holidays, do_not_call, tokens: RandomTokens, clock: SystemClock };
+    let dialer = handler::CampaignDialer::new(&config, ports);
     lambda_runtime::run(service_fn(|event: LambdaEvent<serde_json::Value>| dialer.run(time_left(&event.context)))).await
 }

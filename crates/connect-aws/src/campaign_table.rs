@@ -1,6 +1,8 @@
 //! The customers table (`phoneNumber` key) as outbound campaigns use it. Every write is one
 //! conditional UpdateItem on the campaign's attributes only, so the customer's own attributes
-//! are never rewritten and concurrent writers never lose each other's changes.
+//! are never rewritten and concurrent writers never lose each other's changes. Rows still to
+//! call are read from the sparse `to-call` index (`toCall` = campaign, `toCallAt` = due time),
+//! page by page: never a Scan of the table.
 
 use std::collections::HashMap;
 
@@ -12,31 +14,45 @@ use aws_sdk_dynamodb::operation::update_item::builders::UpdateItemFluentBuilder;
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValuesOnConditionCheckFailure};
 use chrono::{DateTime, Utc};
 use connect_core::assignments::stored_time;
-use connect_core::campaign::{Campaign, CampaignRow, Choice, ChoiceWrite, RowStatus};
-use connect_core::ports::CampaignTable;
+use connect_core::campaign::{
+    Campaign, CampaignRow, CampaignState, Choice, ChoiceWrite, DO_NOT_CALL, RowStatus, TIME_ZONE_ATTRIBUTE, TO_CALL,
+    TO_CALL_AT,
+};
+use connect_core::ports::{CampaignTable, RowPage};
 
 use crate::dynamodb::DynamoError;
 
-/// A keypad answer is written on an existing row when the row holds this contact (a retry),
-/// has never been written, or was last changed no later than this contact was placed; a row
-/// changed by a later contact (or claimed for one) keeps that contact's state.
-const CHOICE_UPDATE: &str = "SET #status = :status, #updatedAt = :at, #contactId = :contactId";
-const CHOICE_CONDITION: &str = "attribute_exists(phoneNumber) AND (#contactId = :contactId OR attribute_not_exists(#updatedAt) \
+/// The index the stack creates; `TO_CALL_INDEX` names another.
+pub const TO_CALL_INDEX: &str = "to-call";
+/// Rows per Query page: a run reads a page only when it has dialed the previous one.
+const PAGE_SIZE: i32 = 50;
+
+/// A contact placed by the dialer carries its attempt token: its answer is written while the row
+/// is on that attempt (or holds that contact), whatever the dialer wrote since.
+const ATTEMPT_CHOICE: &str = "attribute_exists(phoneNumber) AND (#contactId = :contactId OR #attempt = :attempt)";
+/// A contact placed some other way: written when the row holds this contact, has never been
+/// written, or was last changed no later than this contact was placed.
+const TIMED_CHOICE: &str = "attribute_exists(phoneNumber) AND (#contactId = :contactId OR attribute_not_exists(#updatedAt) \
      OR #updatedAt <= :placedAt)";
 
 #[derive(Debug, Clone)]
 pub struct DynamoCampaignTable {
     client: Client,
     table: String,
+    index: String,
 }
 
 impl DynamoCampaignTable {
     pub fn new(client: Client, table: impl Into<String>) -> Self {
-        DynamoCampaignTable { client, table: table.into() }
+        DynamoCampaignTable { client, table: table.into(), index: TO_CALL_INDEX.to_owned() }
     }
 
     pub fn from_conf(conf: &SdkConfig, table: impl Into<String>) -> Self {
         Self::new(Client::new(conf), table)
+    }
+
+    pub fn with_index(self, index: impl Into<String>) -> Self {
+        DynamoCampaignTable { index: index.into(), ..self }
     }
 
     /// Opens the connection and checks the table during init (see `dynamodb::warm_up_table`).
@@ -53,8 +69,8 @@ impl DynamoCampaignTable {
     }
 
     /// A conditional UpdateItem on one row, with the campaign's attribute names bound to the
-    /// placeholders the expressions use (`#status`, `#updatedAt`, `#contactId`, `#calls`).
-    fn update(
+    /// placeholders the expressions use.
+    fn conditional_update(
         &self,
         campaign: &Campaign,
         phone_number: &str,
@@ -69,15 +85,6 @@ impl DynamoCampaignTable {
             .condition_expression(condition)
             .set_expression_attribute_names(Some(attribute_names(campaign, &[update, condition])))
     }
-
-    /// Runs a conditional update: `Ok(true)` when written, `Ok(false)` when the condition failed.
-    async fn conditional(&self, update: UpdateItemFluentBuilder) -> Result<bool, DynamoError> {
-        match update.send().await {
-            Ok(_) => Ok(true),
-            Err(e) if condition_failed(&e) => Ok(false),
-            Err(e) => Err(self.error("UpdateItem", e)),
-        }
-    }
 }
 
 /// The placeholders `expressions` use, bound to the campaign's attributes: DynamoDB refuses a
@@ -87,12 +94,23 @@ fn attribute_names(campaign: &Campaign, expressions: &[&str]) -> HashMap<String,
         ("#status", campaign.status_attribute().to_owned()),
         ("#updatedAt", campaign.updated_at_attribute()),
         ("#contactId", campaign.contact_id_attribute()),
-        ("#calls", campaign.calls_attribute()),
+        ("#attempts", campaign.attempts_attribute()),
+        ("#attempt", campaign.attempt_attribute()),
+        ("#toCallAt", TO_CALL_AT.to_owned()),
+        ("#toCall", TO_CALL.to_owned()),
+        ("#doNotCall", DO_NOT_CALL.to_owned()),
     ]
     .into_iter()
-    .filter(|(placeholder, _)| expressions.iter().any(|e| e.contains(placeholder)))
+    // `#attempt` is a prefix of `#attempts` (and `#toCall` of `#toCallAt`): match whole names.
+    .filter(|(placeholder, _)| expressions.iter().any(|e| uses(e, placeholder)))
     .map(|(placeholder, name)| (placeholder.to_owned(), name))
     .collect()
+}
+
+fn uses(expression: &str, placeholder: &str) -> bool {
+    expression
+        .match_indices(placeholder)
+        .any(|(i, _)| !expression[i + placeholder.len()..].starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_'))
 }
 
 fn condition_failed(error: &SdkError<UpdateItemError, aws_sdk_dynamodb::config::http::HttpResponse>) -> bool {
@@ -107,118 +125,182 @@ fn time(at: DateTime<Utc>) -> AttributeValue {
     AttributeValue::S(stored_time(at))
 }
 
-/// A scanned item as an open row; `None` for items whose status is not a known code.
+fn text(value: &str) -> AttributeValue {
+    AttributeValue::S(value.to_owned())
+}
+
+/// `DO_NOT_CALL` as people set it by hand: `true`, `"true"`, `"yes"`, `"1"` or a non-zero number.
+fn truthy(value: Option<&AttributeValue>) -> bool {
+    match value {
+        Some(AttributeValue::Bool(b)) => *b,
+        Some(AttributeValue::S(s)) => matches!(s.trim().to_ascii_lowercase().as_str(), "true" | "yes" | "1"),
+        Some(AttributeValue::N(n)) => n.parse::<f64>().is_ok_and(|n| n != 0.0),
+        _ => false,
+    }
+}
+
+/// An index item as a row; `None` for items whose status is not a known code.
 fn row_of(campaign: &Campaign, item: &HashMap<String, AttributeValue>) -> Option<CampaignRow> {
-    let text = |name: &str| item.get(name).and_then(|v| v.as_s().ok()).cloned();
+    let text = |name: &str| item.get(name).and_then(|v| v.as_s().ok()).cloned().filter(|t| !t.is_empty());
     let number = |name: &str| item.get(name).and_then(|v| v.as_n().ok()).and_then(|n| n.parse::<i64>().ok());
+    let when = |name: &str| text(name).and_then(|t| t.parse::<DateTime<Utc>>().ok());
     Some(CampaignRow {
         phone_number: text("phoneNumber")?,
-        status: RowStatus::from_code(number(campaign.status_attribute())?)?,
-        contact_id: text(&campaign.contact_id_attribute()).filter(|id| !id.is_empty()),
-        updated_at: text(&campaign.updated_at_attribute()).and_then(|t| t.parse().ok()),
-        calls_placed: number(&campaign.calls_attribute()).and_then(|n| u32::try_from(n).ok()).unwrap_or(0),
+        state: CampaignState {
+            status: RowStatus::from_code(number(campaign.status_attribute())?)?,
+            attempt: text(&campaign.attempt_attribute()),
+            attempts: number(&campaign.attempts_attribute()).and_then(|n| u32::try_from(n).ok()).unwrap_or(0),
+            contact_id: text(&campaign.contact_id_attribute()),
+            updated_at: when(&campaign.updated_at_attribute()),
+            // an unreadable due time counts as due now
+            to_call_at: Some(when(TO_CALL_AT).unwrap_or(DateTime::<Utc>::UNIX_EPOCH)),
+        },
+        do_not_call: truthy(item.get(DO_NOT_CALL)),
+        time_zone: text(TIME_ZONE_ATTRIBUTE),
     })
+}
+
+/// The index position after `item`, as text the next call gives back.
+fn page_token(item: &HashMap<String, AttributeValue>) -> Option<String> {
+    let key: HashMap<&str, &str> = ["phoneNumber", TO_CALL, TO_CALL_AT]
+        .into_iter()
+        .filter_map(|name| Some((name, item.get(name)?.as_s().ok()?.as_str())))
+        .collect();
+    serde_json::to_string(&key).ok()
+}
+
+fn start_key(token: &str) -> Option<HashMap<String, AttributeValue>> {
+    let key: HashMap<String, String> = serde_json::from_str(token).ok()?;
+    Some(key.into_iter().map(|(name, value)| (name, AttributeValue::S(value))).collect())
+}
+
+/// The update that writes `new` over the campaign's attributes: SET what has a value, REMOVE
+/// what has none, so a restored row is the row as it was.
+fn state_update(new: &CampaignState) -> String {
+    let mut set = vec!["#status = :status"];
+    let mut remove = Vec::new();
+    for (present, assign, attribute) in [
+        (new.attempt.is_some(), "#attempt = :attempt", "#attempt"),
+        (new.attempts > 0, "#attempts = :attempts", "#attempts"),
+        (new.contact_id.is_some(), "#contactId = :contactId", "#contactId"),
+        (new.updated_at.is_some(), "#updatedAt = :updatedAt", "#updatedAt"),
+    ] {
+        if present {
+            set.push(assign);
+        } else {
+            remove.push(attribute);
+        }
+    }
+    if new.to_call_at.is_some() {
+        set.extend(["#toCall = :campaign", "#toCallAt = :toCallAt"]);
+    } else {
+        remove.extend(["#toCall", "#toCallAt"]);
+    }
+    let mut update = format!("SET {}", set.join(", "));
+    if !remove.is_empty() {
+        update.push_str(&format!(" REMOVE {}", remove.join(", ")));
+    }
+    update
+}
+
+/// The row is still as the dialer saw it: same status, attempt and contact.
+fn state_condition(seen: &CampaignState) -> String {
+    let attempt = if seen.attempt.is_some() { "#attempt = :seenAttempt" } else { "attribute_not_exists(#attempt)" };
+    let contact =
+        if seen.contact_id.is_some() { "#contactId = :seenContactId" } else { "attribute_not_exists(#contactId)" };
+    format!("#status = :seenStatus AND {attempt} AND {contact}")
 }
 
 impl CampaignTable for DynamoCampaignTable {
     type Error = DynamoError;
 
-    async fn open_rows(&self, campaign: &Campaign) -> Result<Vec<CampaignRow>, DynamoError> {
-        const FILTER: &str = "#status IN (:pending, :dialing)";
-        const PROJECTION: &str = "phoneNumber, #status, #updatedAt, #contactId, #calls";
-        let items: Vec<HashMap<String, AttributeValue>> = self
+    async fn due_rows(
+        &self,
+        campaign: &Campaign,
+        due_by: DateTime<Utc>,
+        after: Option<&str>,
+    ) -> Result<RowPage, DynamoError> {
+        let output = self
             .client
-            .scan()
+            .query()
             .table_name(&self.table)
-            .filter_expression(FILTER)
-            .projection_expression(PROJECTION)
-            .set_expression_attribute_names(Some(attribute_names(campaign, &[FILTER, PROJECTION])))
-            .expression_attribute_values(":pending", code(RowStatus::Pending))
-            .expression_attribute_values(":dialing", code(RowStatus::Dialing))
-            // A row another run claimed a moment ago must not look pending.
-            .consistent_read(true)
-            .into_paginator()
-            .items()
+            .index_name(&self.index)
+            .key_condition_expression("#toCall = :campaign AND #toCallAt <= :due")
+            .expression_attribute_names("#toCall", TO_CALL)
+            .expression_attribute_names("#toCallAt", TO_CALL_AT)
+            .expression_attribute_values(":campaign", text(campaign.status_attribute()))
+            .expression_attribute_values(":due", time(due_by))
+            .limit(PAGE_SIZE)
+            .set_exclusive_start_key(after.and_then(start_key))
             .send()
-            .try_collect()
             .await
-            .map_err(|e| self.error("Scan", e))?;
-        Ok(items.iter().filter_map(|item| row_of(campaign, item)).collect())
+            .map_err(|e| self.error("Query", e))?;
+        let items = output.items();
+        Ok(RowPage {
+            rows: items.iter().filter_map(|item| row_of(campaign, item)).collect(),
+            next: output.last_evaluated_key().and_then(page_token),
+        })
     }
 
-    async fn claim(&self, campaign: &Campaign, phone_number: &str, at: DateTime<Utc>) -> Result<bool, DynamoError> {
-        // The previous contact's ID goes, so that contact's late answer cannot pass as this one's.
-        let update = self
-            .update(
-                campaign,
-                phone_number,
-                "SET #status = :dialing, #updatedAt = :at REMOVE #contactId",
-                "#status = :pending",
-            )
-            .expression_attribute_values(":dialing", code(RowStatus::Dialing))
-            .expression_attribute_values(":pending", code(RowStatus::Pending))
-            .expression_attribute_values(":at", time(at));
-        self.conditional(update).await
-    }
-
-    async fn dialed(
+    async fn update(
         &self,
         campaign: &Campaign,
         phone_number: &str,
-        contact_id: &str,
-        _at: DateTime<Utc>,
-    ) -> Result<(), DynamoError> {
-        // Status and time stay: the customer may already have answered.
-        let update = self
-            .update(
-                campaign,
-                phone_number,
-                "SET #contactId = :contactId ADD #calls :one",
-                "attribute_exists(phoneNumber)",
-            )
-            .expression_attribute_values(":contactId", AttributeValue::S(contact_id.to_owned()))
-            .expression_attribute_values(":one", AttributeValue::N("1".to_owned()));
-        if !self.conditional(update).await? {
-            tracing::warn!(contact_id, table = self.table, "the row of a placed call is gone");
-        }
-        Ok(())
-    }
-
-    async fn settle(
-        &self,
-        campaign: &Campaign,
-        phone_number: &str,
-        status: RowStatus,
-        contact_id: Option<&str>,
-        at: DateTime<Utc>,
+        seen: &CampaignState,
+        new: &CampaignState,
     ) -> Result<bool, DynamoError> {
-        let condition = match contact_id {
-            Some(_) => "#status = :dialing AND #contactId = :contactId",
-            None => "#status = :dialing",
-        };
-        let mut update = self
-            .update(campaign, phone_number, "SET #status = :status, #updatedAt = :at", condition)
-            .expression_attribute_values(":status", code(status))
-            .expression_attribute_values(":dialing", code(RowStatus::Dialing))
-            .expression_attribute_values(":at", time(at));
-        if let Some(id) = contact_id {
-            update = update.expression_attribute_values(":contactId", AttributeValue::S(id.to_owned()));
+        let update = state_update(new);
+        let condition = state_condition(seen);
+        let mut request = self.conditional_update(campaign, phone_number, &update, &condition);
+        let values = [
+            (":status", Some(code(new.status))),
+            (":seenStatus", Some(code(seen.status))),
+            (":attempt", new.attempt.as_deref().map(text)),
+            (":attempts", (new.attempts > 0).then(|| AttributeValue::N(new.attempts.to_string()))),
+            (":contactId", new.contact_id.as_deref().map(text)),
+            (":updatedAt", new.updated_at.map(time)),
+            (":toCallAt", new.to_call_at.map(time)),
+            (":campaign", new.to_call_at.map(|_| text(campaign.status_attribute()))),
+            (":seenAttempt", seen.attempt.as_deref().map(text)),
+            (":seenContactId", seen.contact_id.as_deref().map(text)),
+        ];
+        for (name, value) in values {
+            if let Some(value) = value {
+                request = request.expression_attribute_values(name, value);
+            }
         }
-        self.conditional(update).await
+        match request.send().await {
+            Ok(_) => Ok(true),
+            Err(e) if condition_failed(&e) => Ok(false),
+            Err(e) => Err(self.error("UpdateItem", e)),
+        }
     }
 
     async fn record_choice(&self, campaign: &Campaign, choice: &Choice) -> Result<ChoiceWrite, DynamoError> {
-        let written = self
-            .update(campaign, choice.customer.as_e164(), CHOICE_UPDATE, CHOICE_CONDITION)
+        let mut update = "SET #status = :status, #updatedAt = :at, #contactId = :contactId".to_owned();
+        if choice.status == RowStatus::OptedOut {
+            update.push_str(", #doNotCall = :true");
+        }
+        // An answer ends the customer's part; no input is retried like an unanswered call.
+        if choice.status.answered() {
+            update.push_str(" REMOVE #toCall, #toCallAt");
+        }
+        let condition = if choice.attempt.is_some() { ATTEMPT_CHOICE } else { TIMED_CHOICE };
+        let mut request = self
+            .conditional_update(campaign, choice.customer.as_e164(), &update, condition)
             .expression_attribute_values(":status", code(choice.status))
             .expression_attribute_values(":at", time(choice.recorded_at))
-            .expression_attribute_values(":placedAt", time(choice.placed_at))
-            .expression_attribute_values(":contactId", AttributeValue::S(choice.contact_id.clone()))
+            .expression_attribute_values(":contactId", text(&choice.contact_id))
             // On a failed condition the old item tells "no such customer" from "a later answer".
-            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
-            .send()
-            .await;
-        match written {
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld);
+        request = match &choice.attempt {
+            Some(token) => request.expression_attribute_values(":attempt", text(token)),
+            None => request.expression_attribute_values(":placedAt", time(choice.placed_at)),
+        };
+        if choice.status == RowStatus::OptedOut {
+            request = request.expression_attribute_values(":true", AttributeValue::Bool(true));
+        }
+        match request.send().await {
             Ok(_) => Ok(ChoiceWrite::Recorded),
             Err(e) => match e.as_service_error() {
                 Some(UpdateItemError::ConditionalCheckFailedException(refused)) => {
@@ -238,10 +320,11 @@ impl CampaignTable for DynamoCampaignTable {
 mod tests {
     use super::*;
     use crate::test_support::{http_response, mocked_client};
-    use aws_sdk_dynamodb::operation::scan::ScanOutput;
+    use aws_sdk_dynamodb::operation::query::QueryOutput;
     use aws_sdk_dynamodb::operation::update_item::UpdateItemOutput;
     use aws_sdk_dynamodb::types::error::ConditionalCheckFailedException;
     use aws_smithy_mocks::{Rule, mock};
+    use connect_core::campaign::RetryPolicy;
     use connect_core::phone::CallerNumber;
     use connect_core::ports::error_chain;
 
@@ -260,11 +343,12 @@ mod tests {
         "2026-11-21T09:00:00Z".parse().unwrap()
     }
 
-    fn choice() -> Choice {
+    fn choice(attempt: Option<&str>, status: RowStatus) -> Choice {
         Choice {
             customer: CallerNumber::parse(NUMBER).unwrap(),
-            status: RowStatus::Email,
+            status,
             contact_id: "c-1".into(),
+            attempt: attempt.map(str::to_owned),
             placed_at: at(),
             recorded_at: at(),
         }
@@ -276,46 +360,126 @@ mod tests {
         )
     }
 
+    /// Every placeholder an expression uses is bound, and nothing else: what DynamoDB checks.
+    fn bound_exactly(r: &aws_sdk_dynamodb::operation::update_item::UpdateItemInput) -> bool {
+        let expressions = [r.update_expression().unwrap_or(""), r.condition_expression().unwrap_or("")].join(" ");
+        let words: Vec<&str> =
+            expressions.split(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '#' | ':' | '_'))).collect();
+        let used = |prefix: char| {
+            let mut names: Vec<String> =
+                words.iter().filter(|w| w.starts_with(prefix)).map(|w| w.to_string()).collect();
+            names.sort();
+            names.dedup();
+            names
+        };
+        let mut names: Vec<String> = r.expression_attribute_names().cloned().unwrap_or_default().into_keys().collect();
+        let mut values: Vec<String> =
+            r.expression_attribute_values().cloned().unwrap_or_default().into_keys().collect();
+        names.sort();
+        values.sort();
+        names == used('#') && values == used(':')
+    }
+
     #[tokio::test]
-    async fn an_answer_is_one_conditional_update_of_the_campaign_attributes() {
+    async fn an_answer_to_an_attempt_is_one_conditional_update_on_its_token() {
         let update = mock!(Client::update_item)
             .match_requests(|r| {
                 let names = r.expression_attribute_names().cloned().unwrap_or_default();
-                r.condition_expression() == Some(CHOICE_CONDITION)
-                    && names.get("#status").map(String::as_str) == Some("spring")
-                    && names.get("#contactId").map(String::as_str) == Some("spring_contactId")
-                    && !names.contains_key("#calls")
-                    && r.expression_attribute_values().and_then(|v| v.get(":status")) == Some(&code(RowStatus::Email))
+                r.condition_expression() == Some(ATTEMPT_CHOICE)
+                    && names.get("#attempt").map(String::as_str) == Some("spring_attempt")
+                    && r.update_expression().is_some_and(|u| u.contains("REMOVE #toCall, #toCallAt"))
+                    && r.expression_attribute_values().and_then(|v| v.get(":attempt")) == Some(&text("token-1"))
                     && r.return_values_on_condition_check_failure()
                         == Some(&ReturnValuesOnConditionCheckFailure::AllOld)
+                    && bound_exactly(r)
             })
             .then_output(|| UpdateItemOutput::builder().build());
         let table = table(&[&update]).await;
-        assert_eq!(table.record_choice(&campaign(), &choice()).await.unwrap(), ChoiceWrite::Recorded);
-        assert_eq!(update.num_calls(), 1);
+        let written = table.record_choice(&campaign(), &choice(Some("token-1"), RowStatus::Email)).await.unwrap();
+        assert_eq!((written, update.num_calls()), (ChoiceWrite::Recorded, 1));
+    }
+
+    #[tokio::test]
+    async fn opting_out_sets_do_not_call_and_no_input_stays_to_call() {
+        let opt_out = mock!(Client::update_item)
+            .match_requests(|r| {
+                r.update_expression().is_some_and(|u| u.contains("#doNotCall = :true") && u.contains("REMOVE"))
+                    && bound_exactly(r)
+            })
+            .then_output(|| UpdateItemOutput::builder().build());
+        let no_input = mock!(Client::update_item)
+            .match_requests(|r| {
+                r.update_expression().is_some_and(|u| !u.contains("REMOVE") && !u.contains("doNotCall"))
+                    && r.condition_expression() == Some(TIMED_CHOICE)
+                    && bound_exactly(r)
+            })
+            .then_output(|| UpdateItemOutput::builder().build());
+        let table = table(&[&opt_out, &no_input]).await;
+        table.record_choice(&campaign(), &choice(Some("t"), RowStatus::OptedOut)).await.unwrap();
+        table.record_choice(&campaign(), &choice(None, RowStatus::NoAnswer)).await.unwrap();
+        assert_eq!((opt_out.num_calls(), no_input.num_calls()), (1, 1));
     }
 
     #[tokio::test]
     async fn a_refused_answer_is_superseded_when_the_row_exists_else_unknown() {
         let item = HashMap::from([("phoneNumber".to_owned(), AttributeValue::S(NUMBER.into()))]);
         let later = mock!(Client::update_item).then_error(move || refused(Some(item.clone())));
-        assert_eq!(
-            table(&[&later]).await.record_choice(&campaign(), &choice()).await.unwrap(),
-            ChoiceWrite::Superseded
-        );
+        let written = table(&[&later]).await.record_choice(&campaign(), &choice(None, RowStatus::Email)).await;
+        assert_eq!(written.unwrap(), ChoiceWrite::Superseded);
         let missing = mock!(Client::update_item).then_error(|| refused(None));
+        let written = table(&[&missing]).await.record_choice(&campaign(), &choice(None, RowStatus::Email)).await;
+        assert_eq!(written.unwrap(), ChoiceWrite::UnknownCustomer);
+    }
+
+    #[test]
+    fn a_state_write_sets_what_has_a_value_and_removes_the_rest() {
+        let pending = CampaignState::pending(at());
         assert_eq!(
-            table(&[&missing]).await.record_choice(&campaign(), &choice()).await.unwrap(),
-            ChoiceWrite::UnknownCustomer
+            state_update(&pending),
+            "SET #status = :status, #toCall = :campaign, #toCallAt = :toCallAt \
+             REMOVE #attempt, #attempts, #contactId, #updatedAt"
+        );
+        let claimed = pending.claimed("t-1".into(), at(), at());
+        assert_eq!(
+            state_update(&claimed),
+            "SET #status = :status, #attempt = :attempt, #attempts = :attempts, #updatedAt = :updatedAt, \
+             #toCall = :campaign, #toCallAt = :toCallAt REMOVE #contactId"
+        );
+        let policy = RetryPolicy { retry_after: chrono::TimeDelta::minutes(1), max_attempts: 1 };
+        let done = claimed.placed("c-1").unanswered(at(), policy);
+        assert!(state_update(&done).ends_with("REMOVE #toCall, #toCallAt"), "{}", state_update(&done));
+        assert_eq!(
+            state_condition(&claimed),
+            "#status = :seenStatus AND #attempt = :seenAttempt AND attribute_not_exists(#contactId)"
+        );
+        assert_eq!(
+            state_condition(&pending),
+            "#status = :seenStatus AND attribute_not_exists(#attempt) AND attribute_not_exists(#contactId)"
         );
     }
 
     #[tokio::test]
-    async fn a_lost_claim_is_an_answer_and_a_throttled_one_an_error() {
+    async fn a_claim_binds_exactly_what_it_uses_and_a_lost_race_is_an_answer() {
+        let pending = CampaignState::pending(at());
+        let claimed = pending.claimed("t-1".into(), at(), at());
+        let claim = mock!(Client::update_item)
+            .match_requests(|r| {
+                let values = r.expression_attribute_values().cloned().unwrap_or_default();
+                bound_exactly(r)
+                    && values.get(":campaign") == Some(&text("spring"))
+                    && values.get(":seenStatus") == Some(&code(RowStatus::Pending))
+                    && values.get(":status") == Some(&code(RowStatus::Dialing))
+            })
+            .then_output(|| UpdateItemOutput::builder().build());
         let lost = mock!(Client::update_item).then_error(|| refused(None));
-        assert!(!table(&[&lost]).await.claim(&campaign(), NUMBER, at()).await.unwrap());
-        assert_eq!(lost.num_calls(), 1, "not retried");
+        let table = table(&[&claim, &lost]).await;
+        assert!(table.update(&campaign(), NUMBER, &pending, &claimed).await.unwrap());
+        assert!(!table.update(&campaign(), NUMBER, &pending, &claimed).await.unwrap());
+        assert_eq!((claim.num_calls(), lost.num_calls()), (1, 1), "a lost race is not retried");
+    }
 
+    #[tokio::test]
+    async fn a_throttled_table_is_an_error_after_the_background_attempts() {
         let throttled = mock!(Client::update_item)
             .sequence()
             .http_response(|| {
@@ -326,35 +490,73 @@ mod tests {
             })
             .times(crate::bootstrap::BACKGROUND_ATTEMPTS as usize)
             .build();
-        let err = table(&[&throttled]).await.claim(&campaign(), NUMBER, at()).await.unwrap_err();
+        let pending = CampaignState::pending(at());
+        let claimed = pending.claimed("t".into(), at(), at());
+        let err = table(&[&throttled]).await.update(&campaign(), NUMBER, &pending, &claimed).await.unwrap_err();
         assert_eq!(throttled.num_calls(), 5, "the background profile makes five attempts");
         assert!(error_chain(&err).contains("UpdateItem on table customers"), "{}", error_chain(&err));
     }
 
     #[tokio::test]
-    async fn open_rows_reads_every_page_and_skips_unknown_codes() {
+    async fn due_rows_are_queried_from_the_index_a_page_at_a_time() {
         let item = |number: &str, status: &str| {
             HashMap::from([
-                ("phoneNumber".to_owned(), AttributeValue::S(number.into())),
+                ("phoneNumber".to_owned(), text(number)),
                 ("spring".to_owned(), AttributeValue::N(status.into())),
+                ("toCall".to_owned(), text("spring")),
+                ("toCallAt".to_owned(), text("2026-11-21T08:00:00.000Z")),
+                ("spring_attempt".to_owned(), text("t-9")),
+                ("spring_attempts".to_owned(), AttributeValue::N("2".into())),
+                ("DO_NOT_CALL".to_owned(), AttributeValue::S("yes".into())),
+                ("timeZone".to_owned(), text("America/New_York")),
             ])
         };
-        let first = item("+8111", "-1");
-        let second = item("+8122", "-3");
-        let odd = item("+8133", "7");
-        let scan = mock!(Client::scan)
-            .sequence()
-            .output(move || {
-                ScanOutput::builder()
-                    .items(first.clone())
-                    .last_evaluated_key("phoneNumber", AttributeValue::S("+8111".into()))
-                    .build()
+        let (first, odd) = (item("+8111", "-1"), item("+8133", "7"));
+        let last_key = HashMap::from([
+            ("phoneNumber".to_owned(), text("+8111")),
+            ("toCall".to_owned(), text("spring")),
+            ("toCallAt".to_owned(), text("2026-11-21T08:00:00.000Z")),
+        ]);
+        let expected_start = last_key.clone();
+        let page_one = mock!(Client::query)
+            .match_requests(|r| {
+                r.index_name() == Some("to-call")
+                    && r.exclusive_start_key().is_none()
+                    && r.key_condition_expression() == Some("#toCall = :campaign AND #toCallAt <= :due")
+                    && r.expression_attribute_values().and_then(|v| v.get(":due"))
+                        == Some(&text("2026-11-21T09:00:00.000Z"))
+                    && r.limit() == Some(PAGE_SIZE)
             })
-            .output(move || ScanOutput::builder().items(second.clone()).items(odd.clone()).build())
-            .build();
-        let rows = table(&[&scan]).await.open_rows(&campaign()).await.unwrap();
-        let got: Vec<(&str, RowStatus)> = rows.iter().map(|r| (r.phone_number.as_str(), r.status)).collect();
-        assert_eq!(got, [("+8111", RowStatus::Pending), ("+8122", RowStatus::Dialing)]);
-        assert_eq!(scan.num_calls(), 2);
+            .then_output(move || {
+                QueryOutput::builder().items(first.clone()).set_last_evaluated_key(Some(last_key.clone())).build()
+            });
+        let page_two = mock!(Client::query)
+            .match_requests(move |r| r.exclusive_start_key() == Some(&expected_start))
+            .then_output(move || QueryOutput::builder().items(odd.clone()).build());
+        let table = table(&[&page_one, &page_two]).await;
+        let page = table.due_rows(&campaign(), at(), None).await.unwrap();
+        let row = &page.rows[0];
+        assert_eq!((row.phone_number.as_str(), row.state.status, row.state.attempts), ("+8111", RowStatus::Pending, 2));
+        assert_eq!((row.state.attempt.as_deref(), row.do_not_call), (Some("t-9"), true));
+        assert_eq!(row.time_zone.as_deref(), Some("America/New_York"));
+        let next = page.next.expect("a second page");
+        let page = table.due_rows(&campaign(), at(), Some(&next)).await.unwrap();
+        assert!(page.rows.is_empty() && page.next.is_none(), "an unknown code is skipped: {page:?}");
+        assert_eq!((page_one.num_calls(), page_two.num_calls()), (1, 1));
+    }
+
+    #[test]
+    fn do_not_call_as_people_write_it() {
+        for (value, expected) in [
+            (AttributeValue::Bool(true), true),
+            (AttributeValue::Bool(false), false),
+            (AttributeValue::S("TRUE".into()), true),
+            (AttributeValue::S("no".into()), false),
+            (AttributeValue::N("1".into()), true),
+            (AttributeValue::N("0".into()), false),
+        ] {
+            assert_eq!(truthy(Some(&value)), expected, "{value:?}");
+        }
+        assert!(!truthy(None));
     }
 }

@@ -6,6 +6,7 @@ pub mod campaign_table;
 pub mod clock;
 pub mod config;
 pub mod connect;
+pub mod do_not_call;
 pub mod dynamodb;
 pub mod hours;
 pub mod http_calendar;

@@ -5,10 +5,12 @@ use std::collections::HashMap;
 
 use aws_config::SdkConfig;
 use aws_sdk_connect::Client;
+use aws_sdk_connect::config::http::HttpResponse;
+use aws_sdk_connect::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_connect::operation::start_outbound_voice_contact::StartOutboundVoiceContactError;
 use aws_sdk_connect::types::{Channel, CurrentMetric, CurrentMetricName, Filters, Grouping, Unit};
-use connect_core::campaign::{CallState, DialFailure};
-use connect_core::ports::{CallRequest, OutboundCalls};
+use connect_core::campaign::{CallState, DialFailure, Refusal};
+use connect_core::ports::{AttemptTokens, CallRequest, OutboundCalls};
 
 use crate::connect::{ConnectError, connect_error};
 use crate::pacing::ConnectPacer;
@@ -40,12 +42,50 @@ impl ConnectOutbound {
     }
 }
 
-/// A number Connect will never dial; anything else may work on another try.
-fn failure_of(error: &StartOutboundVoiceContactError) -> DialFailure {
-    if error.is_destination_not_allowed_exception() || error.is_invalid_parameter_exception() {
-        DialFailure::InvalidNumber
-    } else {
-        DialFailure::Failed
+/// Random (version 4) UUIDs as attempt tokens: unique without coordination between runs, and
+/// free of personal data, since Connect and CloudTrail keep the `ClientToken`.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RandomTokens;
+
+impl AttemptTokens for RandomTokens {
+    fn new_token(&self) -> String {
+        uuid::Uuid::new_v4().to_string()
+    }
+}
+
+/// What a failed StartOutboundVoiceContact means for the customer and the run.
+/// Only `DestinationNotAllowedException` names the customer's number; Connect's other refusals
+/// (its generic `InvalidParameterException` included, which a wrong source number or flow also
+/// raises) say nothing about the customer. An error without a clear refusal (a timeout, a 5xx
+/// after every retry, a dropped connection, an unreadable answer) may have placed the call.
+fn failure_of(error: &SdkError<StartOutboundVoiceContactError, HttpResponse>) -> DialFailure {
+    let Some(service) = error.as_service_error() else {
+        return DialFailure::Uncertain;
+    };
+    let status = error.raw_response().map(|r| r.status().as_u16()).unwrap_or(0);
+    if service.is_destination_not_allowed_exception() {
+        return DialFailure::DestinationRefused;
+    }
+    if service.is_invalid_parameter_exception()
+        || service.is_invalid_request_exception()
+        || service.is_resource_not_found_exception()
+    {
+        return DialFailure::Refused(Refusal::Misconfigured);
+    }
+    if service.is_limit_exceeded_exception() {
+        return DialFailure::Refused(Refusal::QuotaExceeded);
+    }
+    match service.code() {
+        Some("DestinationNotAllowedException") => DialFailure::DestinationRefused,
+        Some("InvalidParameterException" | "InvalidRequestException" | "ResourceNotFoundException") => {
+            DialFailure::Refused(Refusal::Misconfigured)
+        }
+        Some("LimitExceededException" | "ThrottlingException" | "TooManyRequestsException") => {
+            DialFailure::Refused(Refusal::QuotaExceeded)
+        }
+        _ if status == 429 => DialFailure::Refused(Refusal::QuotaExceeded),
+        _ if (400..500).contains(&status) => DialFailure::Refused(Refusal::NotAllowed),
+        _ => DialFailure::Uncertain,
     }
 }
 
@@ -95,10 +135,7 @@ impl OutboundCalls for ConnectOutbound {
             .await;
         match output {
             Ok(output) => Ok(output.contact_id.unwrap_or_default()),
-            Err(e) => {
-                let failure = e.as_service_error().map(failure_of).unwrap_or(DialFailure::Failed);
-                Err((failure, connect_error("StartOutboundVoiceContact")(e.into())))
-            }
+            Err(e) => Err((failure_of(&e), connect_error("StartOutboundVoiceContact")(e.into()))),
         }
     }
 
@@ -149,7 +186,7 @@ mod tests {
     fn call() -> CallRequest {
         CallRequest {
             destination: CallerNumber::parse("+819012345678").unwrap(),
-            client_token: "spring:+819012345678:1".into(),
+            client_token: "0b6f3a6e-5d2c-4c47-9f0e-3b2a1c0d9e8f".into(),
             attributes: vec![("campaign".into(), "spring".into())],
         }
     }
@@ -183,7 +220,7 @@ mod tests {
     async fn a_call_carries_token_queue_and_attributes() {
         let start = mock!(Client::start_outbound_voice_contact)
             .match_requests(|r| {
-                r.client_token() == Some("spring:+819012345678:1")
+                r.client_token() == Some("0b6f3a6e-5d2c-4c47-9f0e-3b2a1c0d9e8f")
                     && r.queue_id() == Some("q-1")
                     && r.contact_flow_id() == Some("flow-1")
                     && r.destination_phone_number() == Some("+819012345678")
@@ -194,23 +231,36 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn refused_numbers_are_invalid_and_throttling_is_a_failure() {
+    async fn only_a_refused_destination_is_the_customers_and_a_lost_answer_is_uncertain() {
         let refused = mock!(Client::start_outbound_voice_contact).then_error(|| {
             StartOutboundVoiceContactError::DestinationNotAllowedException(
                 DestinationNotAllowedException::builder().message("no").build(),
             )
         });
         let (failure, _) = outbound(&[&refused]).await.place(&call()).await.unwrap_err();
-        assert_eq!(failure, DialFailure::InvalidNumber);
+        assert_eq!(failure, DialFailure::DestinationRefused);
 
-        let limited = mock!(Client::start_outbound_voice_contact)
-            .sequence()
-            .http_response(|| http_response(429, r#"{"__type":"ThrottlingException","message":"Rate exceeded"}"#))
-            .times(crate::bootstrap::BACKGROUND_ATTEMPTS as usize)
-            .build();
-        let (failure, error) = outbound(&[&limited]).await.place(&call()).await.unwrap_err();
-        assert_eq!((failure, limited.num_calls()), (DialFailure::Failed, 5));
-        assert!(error_chain(&error).contains("StartOutboundVoiceContact"), "{}", error_chain(&error));
+        let attempts = crate::bootstrap::BACKGROUND_ATTEMPTS as usize;
+        let cases: [(u16, &'static str, usize, DialFailure); 6] = [
+            (400, "InvalidParameterException", 1, DialFailure::Refused(Refusal::Misconfigured)),
+            (404, "ResourceNotFoundException", 1, DialFailure::Refused(Refusal::Misconfigured)),
+            (403, "AccessDeniedException", 1, DialFailure::Refused(Refusal::NotAllowed)),
+            (429, "LimitExceededException", attempts, DialFailure::Refused(Refusal::QuotaExceeded)),
+            (429, "ThrottlingException", attempts, DialFailure::Refused(Refusal::QuotaExceeded)),
+            (500, "InternalServiceException", attempts, DialFailure::Uncertain),
+        ];
+        for (status, code, requests, expected) in cases {
+            let body: &'static str =
+                Box::leak(format!(r#"{{"__type":"{code}","message":"refused +819012345678"}}"#).into_boxed_str());
+            let rule = mock!(Client::start_outbound_voice_contact)
+                .sequence()
+                .http_response(move || http_response(status, body))
+                .times(attempts)
+                .build();
+            let (failure, error) = outbound(&[&rule]).await.place(&call()).await.unwrap_err();
+            assert_eq!((failure, rule.num_calls()), (expected, requests), "{code}");
+            assert!(error_chain(&error).contains("StartOutboundVoiceContact"), "{}", error_chain(&error));
+        }
     }
 
     #[tokio::test]

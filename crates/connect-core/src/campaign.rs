@@ -1,22 +1,34 @@
 //! Outbound campaigns: the states a customer's row goes through, what a keypad answer means,
 //! what the customer hears, and how the dialer paces its calls.
 //!
-//! A campaign is an attribute of the customers table (`phoneNumber` key) holding a number;
-//! `<campaign>_updatedAt`, `<campaign>_contactId` and `<campaign>_calls` sit beside it.
+//! A campaign is an attribute of the customers table (`phoneNumber` key) holding a status code;
+//! `<campaign>_attempt`, `_attempts`, `_contactId` and `_updatedAt` sit beside it. A row still to
+//! call also carries `toCall` (the campaign) and `toCallAt` (when it may next be dialed): the
+//! sparse `to-call` index holds exactly those rows, so a run reads only what it may dial.
 
 use std::collections::BTreeMap;
 use std::fmt;
 use std::str::FromStr;
 use std::time::Duration;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, TimeDelta, Utc};
 
-use crate::phone::CallerNumber;
+use crate::phone::{CallerNumber, mask};
 
 /// Contact attributes the dialer sets on each call and the recorder reads back: which
-/// campaign the call belongs to, and when it was placed (RFC 3339).
+/// campaign the call belongs to, when it was placed (RFC 3339), and the attempt's token.
 pub const CAMPAIGN_ATTRIBUTE: &str = "campaign";
 pub const DIALED_AT_ATTRIBUTE: &str = "dialedAt";
+pub const ATTEMPT_ATTRIBUTE: &str = "attempt";
+
+/// The row attributes of the sparse to-call index: the campaign, and when the row is due.
+pub const TO_CALL: &str = "toCall";
+pub const TO_CALL_AT: &str = "toCallAt";
+/// A row attribute (`true`) that no campaign of the table ever dials again: the customer pressed
+/// 9, or the operator set it.
+pub const DO_NOT_CALL: &str = "DO_NOT_CALL";
+/// A row attribute: the customer's IANA time zone, for their calling hours.
+pub const TIME_ZONE_ATTRIBUTE: &str = "timeZone";
 
 /// The longest campaign name: DynamoDB allows 255 bytes per attribute name, and the longest
 /// suffix (`_contactId`) must still fit.
@@ -66,17 +78,14 @@ impl Campaign {
         format!("{}_contactId", self.0)
     }
 
-    /// How many calls the dialer has placed to this row in this campaign.
-    pub fn calls_attribute(&self) -> String {
-        format!("{}_calls", self.0)
+    /// The current (or last) attempt's token: StartOutboundVoiceContact's `ClientToken`.
+    pub fn attempt_attribute(&self) -> String {
+        format!("{}_attempt", self.0)
     }
 
-    /// StartOutboundVoiceContact's idempotency token for a customer's next call. It stays the
-    /// same until a call is known to be placed: a retry after a timeout, a crash or a failed
-    /// write returns the call Connect already placed instead of ringing the customer twice,
-    /// while a deliberate re-dial (the row set back to pending) gets a new token.
-    pub fn client_token(&self, customer: &CallerNumber, calls_placed: u32) -> String {
-        format!("{}:{}:{}", self.0, customer.as_e164(), calls_placed + 1)
+    /// How many attempts the dialer has started on this row in this campaign.
+    pub fn attempts_attribute(&self) -> String {
+        format!("{}_attempts", self.0)
     }
 }
 
@@ -99,10 +108,12 @@ pub enum RowStatus {
     TalkNow,
     CallBack,
     Email,
+    /// The customer pressed 9: never call again (the row also gets `DO_NOT_CALL`).
+    OptedOut,
 }
 
 impl RowStatus {
-    pub const ALL: [RowStatus; 8] = [
+    pub const ALL: [RowStatus; 9] = [
         RowStatus::Pending,
         RowStatus::Dialing,
         RowStatus::NoAnswer,
@@ -111,6 +122,7 @@ impl RowStatus {
         RowStatus::TalkNow,
         RowStatus::CallBack,
         RowStatus::Email,
+        RowStatus::OptedOut,
     ];
 
     pub fn code(self) -> i64 {
@@ -123,11 +135,25 @@ impl RowStatus {
             RowStatus::TalkNow => 1,
             RowStatus::CallBack => 2,
             RowStatus::Email => 3,
+            RowStatus::OptedOut => 9,
         }
     }
 
     pub fn from_code(code: i64) -> Option<RowStatus> {
         RowStatus::ALL.into_iter().find(|s| s.code() == code)
+    }
+
+    /// A customer's answer that ends their part of the campaign (no input is not one: it is
+    /// retried like a call nobody answered).
+    pub fn answered(self) -> bool {
+        matches!(
+            self,
+            RowStatus::NotInterested
+                | RowStatus::TalkNow
+                | RowStatus::CallBack
+                | RowStatus::Email
+                | RowStatus::OptedOut
+        )
     }
 }
 
@@ -139,19 +165,29 @@ pub enum Outcome {
     Email,
     NoInput,
     NotInterested,
+    OptedOut,
 }
 
 impl Outcome {
-    pub const ALL: [Outcome; 5] =
-        [Outcome::TalkNow, Outcome::CallBack, Outcome::Email, Outcome::NoInput, Outcome::NotInterested];
+    pub const ALL: [Outcome; 6] = [
+        Outcome::TalkNow,
+        Outcome::CallBack,
+        Outcome::Email,
+        Outcome::NoInput,
+        Outcome::NotInterested,
+        Outcome::OptedOut,
+    ];
 
-    /// `1`, `2`, `3`; `Timeout` (what "Store customer input" gives when nothing is pressed) or
-    /// nothing at all is no input; any other key is "not interested".
+    /// `1`, `2`, `3`, `9` (do not call me again); `Timeout` (what "Store customer input" gives
+    /// when nothing is pressed), nothing at all, or `#` alone (the terminating key, which
+    /// Connect strips from the digits) is no input; any other key, `*` included (the flow
+    /// disables the cancel key), is "not interested".
     pub fn from_input(input: &str) -> Outcome {
-        match input.trim() {
+        match input.trim().trim_end_matches('#') {
             "1" => Outcome::TalkNow,
             "2" => Outcome::CallBack,
             "3" => Outcome::Email,
+            "9" => Outcome::OptedOut,
             "" => Outcome::NoInput,
             other if other.eq_ignore_ascii_case("timeout") => Outcome::NoInput,
             _ => Outcome::NotInterested,
@@ -165,6 +201,7 @@ impl Outcome {
             Outcome::Email => "email",
             Outcome::NoInput => "no_input",
             Outcome::NotInterested => "not_interested",
+            Outcome::OptedOut => "opted_out",
         }
     }
 
@@ -175,6 +212,7 @@ impl Outcome {
             Outcome::Email => RowStatus::Email,
             Outcome::NoInput => RowStatus::NoAnswer,
             Outcome::NotInterested => RowStatus::NotInterested,
+            Outcome::OptedOut => RowStatus::OptedOut,
         }
     }
 
@@ -201,8 +239,12 @@ pub struct Choice {
     pub customer: CallerNumber,
     pub status: RowStatus,
     pub contact_id: String,
-    /// When this contact was placed (the dialer's `dialedAt` attribute), else when it answered:
-    /// a row changed after this contact was placed, by another contact, is not overwritten.
+    /// The dialer's attempt token (contact attribute `attempt`): the answer belongs to the row
+    /// while the row is on that attempt, whatever the dialer wrote meanwhile.
+    pub attempt: Option<String>,
+    /// When this contact was placed (the dialer's `dialedAt` attribute), else when it answered.
+    /// Only for a contact without an attempt token (placed some other way): a row changed after
+    /// it was placed is not overwritten.
     pub placed_at: DateTime<Utc>,
     pub recorded_at: DateTime<Utc>,
 }
@@ -231,6 +273,10 @@ impl Default for ChoiceMessages {
             (
                 Outcome::NotInterested,
                 "承知いたしました。お時間をいただきありがとうございました。失礼いたします。".to_owned(),
+            ),
+            (
+                Outcome::OptedOut,
+                "承知いたしました。今後、こちらからお電話することはございません。失礼いたします。".to_owned(),
             ),
         ]))
     }
@@ -289,15 +335,154 @@ pub fn ssml(text: &str) -> String {
     out
 }
 
-/// A row of the campaign that is still open: pending, or claimed by a dialer.
+/// A row's attributes in one campaign, as stored. Every dialer write names the state it saw
+/// and the state it leaves, so concurrent runs and recorders never lose each other's changes.
 #[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CampaignState {
+    pub status: RowStatus,
+    /// The current (or last) attempt's token, sent as StartOutboundVoiceContact's `ClientToken`.
+    pub attempt: Option<String>,
+    /// Attempts started in this campaign (a re-sent token is the same attempt).
+    pub attempts: u32,
+    pub contact_id: Option<String>,
+    pub updated_at: Option<DateTime<Utc>>,
+    /// When the row may next be dialed (for a claim: when the claiming run is over); `None`:
+    /// out of the to-call index, nothing more to do.
+    pub to_call_at: Option<DateTime<Utc>>,
+}
+
+impl CampaignState {
+    /// A freshly loaded row: pending and due now.
+    pub fn pending(due: DateTime<Utc>) -> CampaignState {
+        CampaignState {
+            status: RowStatus::Pending,
+            attempt: None,
+            attempts: 0,
+            contact_id: None,
+            updated_at: None,
+            to_call_at: Some(due),
+        }
+    }
+
+    /// A new attempt with its own token, held by the claiming run until `until`.
+    pub fn claimed(&self, token: String, now: DateTime<Utc>, until: DateTime<Utc>) -> CampaignState {
+        CampaignState {
+            status: RowStatus::Dialing,
+            attempt: Some(token),
+            attempts: self.attempts.saturating_add(1),
+            contact_id: None,
+            updated_at: Some(now),
+            to_call_at: Some(until),
+        }
+    }
+
+    /// An attempt whose call may have been placed, taken over by a later run to re-send its token.
+    pub fn taken_over(&self, now: DateTime<Utc>, until: DateTime<Utc>) -> CampaignState {
+        CampaignState { updated_at: Some(now), to_call_at: Some(until), ..self.clone() }
+    }
+
+    /// The attempt's call was placed.
+    pub fn placed(&self, contact_id: &str) -> CampaignState {
+        CampaignState { contact_id: Some(contact_id.to_owned()), ..self.clone() }
+    }
+
+    /// A final status: out of the index.
+    pub fn settled(&self, status: RowStatus, now: DateTime<Utc>) -> CampaignState {
+        CampaignState { status, updated_at: Some(now), to_call_at: None, ..self.clone() }
+    }
+
+    /// Nobody answered: due again after the policy's wait, or final once the attempts are used.
+    pub fn unanswered(&self, now: DateTime<Utc>, policy: RetryPolicy) -> CampaignState {
+        let to_call_at = (self.attempts < policy.max_attempts).then(|| now + policy.retry_after);
+        CampaignState { status: RowStatus::NoAnswer, updated_at: Some(now), to_call_at, ..self.clone() }
+    }
+
+    /// The same row, due at another time.
+    pub fn due_at(&self, at: Option<DateTime<Utc>>) -> CampaignState {
+        CampaignState { to_call_at: at, ..self.clone() }
+    }
+}
+
+/// A row of the to-call index.
+#[derive(Clone, PartialEq, Eq)]
 pub struct CampaignRow {
     /// As stored; may be malformed (the list is the customer's data).
     pub phone_number: String,
-    pub status: RowStatus,
-    pub contact_id: Option<String>,
-    pub updated_at: Option<DateTime<Utc>>,
-    pub calls_placed: u32,
+    pub state: CampaignState,
+    /// `DO_NOT_CALL` is set: no campaign calls this number again.
+    pub do_not_call: bool,
+    /// The customer's own time zone (`timeZone`), as stored.
+    pub time_zone: Option<String>,
+}
+
+/// The number is personal data: masked in `Debug` too.
+impl fmt::Debug for CampaignRow {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CampaignRow")
+            .field("phone_number", &mask(&self.phone_number))
+            .field("state", &self.state)
+            .field("do_not_call", &self.do_not_call)
+            .field("time_zone", &self.time_zone)
+            .finish()
+    }
+}
+
+/// When a no-answer is dialed again, and how often a customer is tried.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RetryPolicy {
+    pub retry_after: TimeDelta,
+    pub max_attempts: u32,
+}
+
+/// What a run does with a row the index gave it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NextStep {
+    /// A new attempt, with a new token.
+    Dial,
+    /// An attempt whose run ended without knowing whether Connect placed the call: re-send its
+    /// token, and Connect answers with the call it placed, or places it now.
+    Resend { token: String },
+    /// A call an earlier run placed: ask Connect how it is doing.
+    Check { contact_id: String },
+    /// Not due yet: written back with its due time (an answer recorded no-input).
+    Later(DateTime<Utc>),
+    /// Nothing more to do: out of the index, status kept.
+    Done,
+    /// `DO_NOT_CALL` is set: opted out in this campaign too, out of the index.
+    OptOut,
+    /// Another run's claim, still held.
+    Skip,
+}
+
+/// The step for a due row at `now`. Pure: the same row and time always give the same step.
+pub fn next_step(row: &CampaignRow, now: DateTime<Utc>, policy: RetryPolicy) -> NextStep {
+    let state = &row.state;
+    let held = state.to_call_at.is_some_and(|at| at > now);
+    if row.do_not_call && state.status != RowStatus::Dialing {
+        return NextStep::OptOut;
+    }
+    match state.status {
+        RowStatus::Pending if held => NextStep::Skip,
+        RowStatus::Pending => NextStep::Dial,
+        RowStatus::NoAnswer if state.attempts >= policy.max_attempts => NextStep::Done,
+        RowStatus::NoAnswer => {
+            let due = state.updated_at.map_or(now, |at| at + policy.retry_after);
+            match due <= now {
+                true if held => NextStep::Skip,
+                true => NextStep::Dial,
+                false if state.to_call_at == Some(due) => NextStep::Skip,
+                false => NextStep::Later(due),
+            }
+        }
+        RowStatus::Dialing if held => NextStep::Skip,
+        RowStatus::Dialing => match (&state.contact_id, &state.attempt) {
+            (Some(contact_id), _) => NextStep::Check { contact_id: contact_id.clone() },
+            (None, Some(token)) => NextStep::Resend { token: token.clone() },
+            // a claim without a token (made by hand): nothing was sent with it
+            (None, None) => NextStep::Dial,
+        },
+        _ => NextStep::Done,
+    }
 }
 
 /// How a Connect call a dialer placed is doing.
@@ -309,32 +494,72 @@ pub enum CallState {
     Ended,
 }
 
-/// Why StartOutboundVoiceContact placed no call.
+/// A refusal by Connect that says nothing about the customer: no row changes, and the run
+/// ends as a function error of this type so the alarm fires.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    /// `InvalidParameterException`, `InvalidRequestException`, `ResourceNotFoundException`:
+    /// a wrong flow, queue, source number or instance.
+    Misconfigured,
+    /// `AccessDeniedException` or any other 4xx: the role may not place the call.
+    NotAllowed,
+    /// `LimitExceededException`, throttling after every retry: the account's quota.
+    QuotaExceeded,
+}
+
+impl Refusal {
+    pub fn error_type(self) -> &'static str {
+        match self {
+            Refusal::Misconfigured => "OutboundCallMisconfigured",
+            Refusal::NotAllowed => "OutboundCallNotAllowed",
+            Refusal::QuotaExceeded => "OutboundCallQuotaExceeded",
+        }
+    }
+}
+
+/// Why StartOutboundVoiceContact gave no contact ID.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DialFailure {
-    /// Connect will never dial this number (malformed, or a destination not allowed).
-    InvalidNumber,
-    /// Anything else: throttling, limits, timeouts, permissions, configuration.
-    Failed,
+    /// `DestinationNotAllowedException`: Connect will not dial this number.
+    DestinationRefused,
+    Refused(Refusal),
+    /// A timeout, a 5xx after every retry, a lost connection: the call may have been placed.
+    Uncertain,
 }
 
 /// Why a dialer run stopped.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StopReason {
-    NothingPending,
+    NothingDue,
     MaxCalls,
+    /// The run read as many rows as it may (10 per call it may place).
+    MaxRows,
     Deadline,
-    /// Several calls in a row failed: something is wrong beyond one number.
-    DialFailures,
+    OutsideCallingHours,
+    Holiday,
+    /// The holiday list is missing or unreadable: no call is safe.
+    NoHolidayList,
+    /// Connect refused a call for a reason that is not the customer's (a function error).
+    CallRefused,
+    /// Connect's answer to a call was lost (a function error); the row stays claimed.
+    CallUncertain,
+    /// The customers table could not be read or written (a function error).
+    TableUnavailable,
 }
 
 impl StopReason {
     pub fn name(self) -> &'static str {
         match self {
-            StopReason::NothingPending => "nothing_pending",
+            StopReason::NothingDue => "nothing_due",
             StopReason::MaxCalls => "max_calls",
+            StopReason::MaxRows => "max_rows",
             StopReason::Deadline => "deadline",
-            StopReason::DialFailures => "dial_failures",
+            StopReason::OutsideCallingHours => "outside_calling_hours",
+            StopReason::Holiday => "holiday",
+            StopReason::NoHolidayList => "no_holiday_list",
+            StopReason::CallRefused => "call_refused",
+            StopReason::CallUncertain => "call_uncertain",
+            StopReason::TableUnavailable => "table_unavailable",
         }
     }
 }
@@ -361,7 +586,8 @@ mod tests {
         assert_eq!(campaign.status_attribute(), "spring_2026");
         assert_eq!(campaign.updated_at_attribute(), "spring_2026_updatedAt");
         assert_eq!(campaign.contact_id_attribute(), "spring_2026_contactId");
-        assert_eq!(campaign.calls_attribute(), "spring_2026_calls");
+        assert_eq!(campaign.attempt_attribute(), "spring_2026_attempt");
+        assert_eq!(campaign.attempts_attribute(), "spring_2026_attempts");
         for bad in ["", "a b", "phoneNumber", "#x", &"c".repeat(201), "キャンペーン"] {
             assert!(Campaign::parse(bad).is_err(), "{bad}");
         }
@@ -369,20 +595,9 @@ mod tests {
     }
 
     #[test]
-    fn client_token_changes_only_after_a_placed_call() {
-        let campaign = Campaign::parse("spring").unwrap();
-        let customer = CallerNumber::parse("+819012345678").unwrap();
-        let first = campaign.client_token(&customer, 0);
-        assert_eq!(first, campaign.client_token(&customer, 0), "a retry reuses the token");
-        assert_ne!(first, campaign.client_token(&customer, 1), "a re-dial gets a new one");
-        assert_ne!(first, Campaign::parse("autumn").unwrap().client_token(&customer, 0));
-        assert!(first.len() <= 500, "Connect's ClientToken limit");
-    }
-
-    #[test]
     fn row_status_codes_round_trip() {
         let codes: Vec<i64> = RowStatus::ALL.iter().map(|s| s.code()).collect();
-        assert_eq!(codes, [-1, -3, -2, -4, 0, 1, 2, 3]);
+        assert_eq!(codes, [-1, -3, -2, -4, 0, 1, 2, 3, 9]);
         for status in RowStatus::ALL {
             assert_eq!(RowStatus::from_code(status.code()), Some(status));
         }
@@ -399,9 +614,11 @@ mod tests {
             ("timeout", Outcome::NoInput, -2, true),
             ("", Outcome::NoInput, -2, true),
             ("  ", Outcome::NoInput, -2, true),
+            ("9", Outcome::OptedOut, 9, true),
+            ("#", Outcome::NoInput, -2, true),
+            ("2#", Outcome::CallBack, 2, true),
+            ("*", Outcome::NotInterested, 0, true),
             ("0", Outcome::NotInterested, 0, true),
-            ("9", Outcome::NotInterested, 0, true),
-            ("#", Outcome::NotInterested, 0, true),
             ("12", Outcome::NotInterested, 0, true),
         ];
         for (input, outcome, code, disconnects) in cases {
@@ -460,5 +677,83 @@ mod tests {
         assert_eq!(safety_margin(Duration::from_secs(4)), Duration::from_secs(1));
         assert_eq!(safety_margin(Duration::from_secs(300)), Duration::from_secs(10));
         assert_eq!(safety_margin(Duration::ZERO), Duration::ZERO);
+    }
+
+    fn at(s: &str) -> DateTime<Utc> {
+        s.parse().unwrap()
+    }
+
+    const POLICY: RetryPolicy = RetryPolicy { retry_after: TimeDelta::minutes(60), max_attempts: 3 };
+
+    fn row(state: CampaignState) -> CampaignRow {
+        CampaignRow { phone_number: "+819012345678".into(), state, do_not_call: false, time_zone: None }
+    }
+
+    #[test]
+    fn next_step_for_each_state_of_a_row() {
+        let now = at("2026-12-04T10:00:00Z");
+        let loaded = CampaignState::pending(at("2026-12-01T00:00:00Z"));
+        let claim = loaded.claimed("t-1".into(), at("2026-12-04T09:00:00Z"), at("2026-12-04T09:05:00Z"));
+        let live = loaded.claimed("t-2".into(), now, at("2026-12-04T10:05:00Z"));
+        let placed = claim.placed("c-1");
+        let unanswered = placed.unanswered(at("2026-12-04T09:30:00Z"), POLICY);
+        let retry_due = placed.unanswered(at("2026-12-04T08:30:00Z"), POLICY);
+        let mut used_up = retry_due.clone();
+        used_up.attempts = 3;
+        let mut no_input = placed.clone();
+        no_input.status = RowStatus::NoAnswer;
+        no_input.updated_at = Some(at("2026-12-04T09:30:00Z"));
+        let cases = [
+            (loaded.clone(), NextStep::Dial),
+            (loaded.due_at(Some(at("2026-12-05T00:00:00Z"))), NextStep::Skip),
+            (claim.clone(), NextStep::Resend { token: "t-1".into() }),
+            (live, NextStep::Skip),
+            (placed.clone(), NextStep::Check { contact_id: "c-1".into() }),
+            (unanswered, NextStep::Skip),
+            (retry_due, NextStep::Dial),
+            (used_up, NextStep::Done),
+            (no_input, NextStep::Later(at("2026-12-04T10:30:00Z"))),
+            (placed.settled(RowStatus::Email, now), NextStep::Done),
+            (CampaignState { attempt: None, ..claim.clone() }, NextStep::Dial),
+        ];
+        for (state, expected) in cases {
+            let got = next_step(&row(state.clone()), now, POLICY);
+            assert_eq!(got, expected, "{state:?}");
+        }
+        let opted_out = CampaignRow { do_not_call: true, ..row(loaded) };
+        assert_eq!(next_step(&opted_out, now, POLICY), NextStep::OptOut);
+        let on_the_phone = CampaignRow { do_not_call: true, ..row(placed) };
+        assert!(
+            matches!(next_step(&on_the_phone, now, POLICY), NextStep::Check { .. }),
+            "a call in progress settles first"
+        );
+    }
+
+    #[test]
+    fn attempts_count_claims_and_retries_end_at_the_maximum() {
+        let now = at("2026-12-04T10:00:00Z");
+        let mut state = CampaignState::pending(now);
+        for attempt in 1..=3 {
+            state = state.claimed(format!("t-{attempt}"), now, now).placed("c").unanswered(now, POLICY);
+            assert_eq!(state.attempts, attempt);
+            let due = (attempt < 3).then(|| now + TimeDelta::minutes(60));
+            assert_eq!(state.to_call_at, due, "attempt {attempt}");
+        }
+        let taken = state.claimed("t-4".into(), now, now).taken_over(now, now + TimeDelta::minutes(5));
+        assert_eq!((taken.attempts, taken.attempt.as_deref()), (4, Some("t-4")), "a re-send is the same attempt");
+        assert_eq!(taken.settled(RowStatus::FailedToDial, now).to_call_at, None);
+    }
+
+    #[test]
+    fn a_row_never_shows_its_number_in_debug() {
+        let shown = format!("{:?}", row(CampaignState::pending(at("2026-12-04T10:00:00Z"))));
+        assert!(!shown.contains("9012345678") && shown.contains("+81******5678"), "{shown}");
+    }
+
+    #[test]
+    fn refusals_have_stable_error_types() {
+        let types: Vec<&str> =
+            [Refusal::Misconfigured, Refusal::NotAllowed, Refusal::QuotaExceeded].map(Refusal::error_type).to_vec();
+        assert_eq!(types, ["OutboundCallMisconfigured", "OutboundCallNotAllowed", "OutboundCallQuotaExceeded"]);
     }
 }

@@ -7,13 +7,13 @@ use chrono::{DateTime, Duration, Utc};
 
 use crate::agents::AgentState;
 use crate::assignments::{Assignment, RecordOutcome};
-use crate::campaign::{CallState, Campaign, CampaignRow, Choice, ChoiceWrite, DialFailure, RowStatus};
+use crate::campaign::{CallState, Campaign, CampaignRow, CampaignState, Choice, ChoiceWrite, DialFailure, RowStatus};
 use crate::holidays::Holiday;
 use crate::overrides::ExistingOverride;
 use crate::phone::CallerNumber;
 use crate::ports::{
-    AgentDirectory, AssignmentStore, CalendarSource, CallRequest, CampaignTable, Clock, ContactDetails, ContactHistory,
-    HolidayStore, HoursOverrides, Notifier, OutboundCalls, Stored,
+    AgentDirectory, AssignmentStore, AttemptTokens, CalendarSource, CallRequest, CampaignTable, Clock, ContactDetails,
+    ContactHistory, DoNotCallList, HolidayStore, HoursOverrides, Notifier, OutboundCalls, RowPage, Stored,
 };
 
 /// A panicking test poisons nothing here: the data stays usable.
@@ -364,36 +364,68 @@ impl ContactDetails for FakeContacts {
     }
 }
 
-/// One customer's row in one campaign, as [`FakeCampaignTable`] keeps it.
+/// One customer's row, as [`FakeCampaignTable`] keeps it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct FakeRow {
-    /// The status code; `None` when the row is not in the campaign.
-    pub code: Option<i64>,
-    pub contact_id: Option<String>,
-    pub updated_at: Option<DateTime<Utc>>,
-    pub calls: u32,
+    /// `None` when the row is not in the campaign.
+    pub state: Option<CampaignState>,
+    pub do_not_call: bool,
+    pub time_zone: Option<String>,
 }
 
-/// A customers table for one campaign, with the DynamoDB adapter's conditions; writes are
-/// counted and can be made to fail.
-#[derive(Debug, Default)]
+/// When the fake's loaded rows are due: long before any test's clock.
+pub fn loaded_at() -> DateTime<Utc> {
+    DateTime::<Utc>::UNIX_EPOCH
+}
+
+/// A customers table for one campaign, with the DynamoDB adapter's conditions and a to-call
+/// index read page by page; reads and writes are counted and can be made to fail.
+#[derive(Debug)]
 pub struct FakeCampaignTable {
     state: Mutex<FakeCampaignState>,
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug)]
 struct FakeCampaignState {
     rows: BTreeMap<String, FakeRow>,
+    page_size: usize,
+    pages: usize,
     writes: usize,
     failing: Option<String>,
+    failing_writes: Option<String>,
+}
+
+impl Default for FakeCampaignTable {
+    fn default() -> Self {
+        FakeCampaignTable {
+            state: Mutex::new(FakeCampaignState {
+                rows: BTreeMap::new(),
+                page_size: 100,
+                pages: 0,
+                writes: 0,
+                failing: None,
+                failing_writes: None,
+            }),
+        }
+    }
 }
 
 impl FakeCampaignTable {
-    /// Rows by number with their status (`None`: the customer is not in the campaign yet).
+    /// Rows by number with their status (`None`: the customer is not in the campaign yet),
+    /// due since [`loaded_at`].
     pub fn with(rows: impl IntoIterator<Item = (&'static str, Option<RowStatus>)>) -> Self {
         let table = FakeCampaignTable::default();
         for (number, status) in rows {
-            table.put(number, FakeRow { code: status.map(RowStatus::code), ..FakeRow::default() });
+            let state = status.map(|status| CampaignState { status, ..CampaignState::pending(loaded_at()) });
+            table.put(number, FakeRow { state, ..FakeRow::default() });
+        }
+        table
+    }
+    /// Rows loaded as pending, due since [`loaded_at`].
+    pub fn pending(numbers: &[&str]) -> Self {
+        let table = FakeCampaignTable::default();
+        for number in numbers {
+            table.put(number, FakeRow { state: Some(CampaignState::pending(loaded_at())), ..FakeRow::default() });
         }
         table
     }
@@ -403,105 +435,179 @@ impl FakeCampaignTable {
     pub fn row(&self, number: &str) -> Option<FakeRow> {
         lock(&self.state).rows.get(number).cloned()
     }
+    pub fn state(&self, number: &str) -> Option<CampaignState> {
+        self.row(number)?.state
+    }
     pub fn status(&self, number: &str) -> Option<RowStatus> {
-        self.row(number)?.code.and_then(RowStatus::from_code)
+        Some(self.state(number)?.status)
+    }
+    pub fn set_page_size(&self, rows: usize) {
+        lock(&self.state).page_size = rows.max(1);
+    }
+    /// Pages of the index read so far.
+    pub fn pages(&self) -> usize {
+        lock(&self.state).pages
     }
     pub fn writes(&self) -> usize {
         lock(&self.state).writes
     }
+    /// Every request fails with `message` (`None`: they work again).
     pub fn fail_with(&self, message: Option<&str>) {
         lock(&self.state).failing = message.map(str::to_owned);
+    }
+    /// Writes fail with `message`; reads still work.
+    pub fn fail_writes_with(&self, message: Option<&str>) {
+        lock(&self.state).failing_writes = message.map(str::to_owned);
     }
     /// Counts a write and applies `change` to the row when it exists; the row's answer.
     fn write<T>(&self, number: &str, missing: T, change: impl FnOnce(&mut FakeRow) -> T) -> Result<T, FakeError> {
         let mut s = lock(&self.state);
         s.writes += 1;
-        if let Some(message) = &s.failing {
+        if let Some(message) = s.failing.as_ref().or(s.failing_writes.as_ref()) {
             return Err(FakeError(message.clone()));
         }
         Ok(s.rows.get_mut(number).map(change).unwrap_or(missing))
     }
 }
 
+fn page_key(at: DateTime<Utc>, number: &str) -> String {
+    format!("{}|{number}", at.to_rfc3339())
+}
+
 impl CampaignTable for FakeCampaignTable {
     type Error = FakeError;
 
-    async fn open_rows(&self, _campaign: &Campaign) -> Result<Vec<CampaignRow>, FakeError> {
-        let s = lock(&self.state);
+    async fn due_rows(
+        &self,
+        _campaign: &Campaign,
+        due_by: DateTime<Utc>,
+        after: Option<&str>,
+    ) -> Result<RowPage, FakeError> {
+        let mut s = lock(&self.state);
+        s.pages += 1;
         if let Some(message) = &s.failing {
             return Err(FakeError(message.clone()));
         }
-        Ok(s.rows
+        let mut due: Vec<(String, CampaignRow)> = s
+            .rows
             .iter()
             .filter_map(|(number, row)| {
-                let status = row.code.and_then(RowStatus::from_code)?;
-                matches!(status, RowStatus::Pending | RowStatus::Dialing).then(|| CampaignRow {
+                let state = row.state.clone()?;
+                let at = state.to_call_at.filter(|at| *at <= due_by)?;
+                let row = CampaignRow {
                     phone_number: number.clone(),
-                    status,
-                    contact_id: row.contact_id.clone(),
-                    updated_at: row.updated_at,
-                    calls_placed: row.calls,
-                })
+                    state,
+                    do_not_call: row.do_not_call,
+                    time_zone: row.time_zone.clone(),
+                };
+                Some((page_key(at, number), row))
             })
-            .collect())
+            .filter(|(key, _)| after.is_none_or(|after| key.as_str() > after))
+            .collect();
+        due.sort_by(|a, b| a.0.cmp(&b.0));
+        let next = (due.len() > s.page_size).then(|| due[s.page_size - 1].0.clone());
+        Ok(RowPage { rows: due.into_iter().take(s.page_size).map(|(_, row)| row).collect(), next })
     }
 
-    async fn claim(&self, _campaign: &Campaign, phone_number: &str, at: DateTime<Utc>) -> Result<bool, FakeError> {
-        self.write(phone_number, false, |row| {
-            let pending = row.code == Some(RowStatus::Pending.code());
-            if pending {
-                row.code = Some(RowStatus::Dialing.code());
-                row.contact_id = None;
-                row.updated_at = Some(at);
-            }
-            pending
-        })
-    }
-
-    async fn dialed(
+    async fn update(
         &self,
         _campaign: &Campaign,
         phone_number: &str,
-        contact_id: &str,
-        _at: DateTime<Utc>,
-    ) -> Result<(), FakeError> {
-        self.write(phone_number, (), |row| {
-            row.contact_id = Some(contact_id.to_owned());
-            row.calls += 1;
-        })
-    }
-
-    async fn settle(
-        &self,
-        _campaign: &Campaign,
-        phone_number: &str,
-        status: RowStatus,
-        contact_id: Option<&str>,
-        at: DateTime<Utc>,
+        seen: &CampaignState,
+        new: &CampaignState,
     ) -> Result<bool, FakeError> {
         self.write(phone_number, false, |row| {
-            let dialing = row.code == Some(RowStatus::Dialing.code());
-            let same_contact = contact_id.is_none_or(|id| row.contact_id.as_deref() == Some(id));
-            if dialing && same_contact {
-                row.code = Some(status.code());
-                row.updated_at = Some(at);
+            let unchanged = row.state.as_ref().is_some_and(|state| {
+                state.status == seen.status && state.attempt == seen.attempt && state.contact_id == seen.contact_id
+            });
+            if unchanged {
+                row.state = Some(new.clone());
             }
-            dialing && same_contact
+            unchanged
         })
     }
 
     async fn record_choice(&self, _campaign: &Campaign, choice: &Choice) -> Result<ChoiceWrite, FakeError> {
         self.write(choice.customer.as_e164(), ChoiceWrite::UnknownCustomer, |row| {
-            let writable = row.contact_id.as_deref() == Some(choice.contact_id.as_str())
-                || row.updated_at.is_none_or(|at| at <= choice.placed_at);
+            let state = row.state.clone();
+            let same_contact = state.as_ref().and_then(|s| s.contact_id.as_deref()) == Some(choice.contact_id.as_str());
+            let writable = same_contact
+                || match &choice.attempt {
+                    Some(token) => state.as_ref().and_then(|s| s.attempt.as_ref()) == Some(token),
+                    None => state.as_ref().and_then(|s| s.updated_at).is_none_or(|at| at <= choice.placed_at),
+                };
             if !writable {
                 return ChoiceWrite::Superseded;
             }
-            row.code = Some(choice.status.code());
-            row.contact_id = Some(choice.contact_id.clone());
-            row.updated_at = Some(choice.recorded_at);
+            let mut state = state
+                .unwrap_or_else(|| CampaignState { to_call_at: None, ..CampaignState::pending(choice.recorded_at) });
+            state.status = choice.status;
+            state.contact_id = Some(choice.contact_id.clone());
+            state.updated_at = Some(choice.recorded_at);
+            if choice.status.answered() {
+                state.to_call_at = None;
+            }
+            row.do_not_call |= choice.status == RowStatus::OptedOut;
+            row.state = Some(state);
             ChoiceWrite::Recorded
         })
+    }
+}
+
+/// A do-not-call list in memory; lookups are counted and can fail.
+#[derive(Debug, Default)]
+pub struct FakeDoNotCall {
+    state: Mutex<(BTreeSet<String>, usize, Option<String>)>,
+}
+
+impl FakeDoNotCall {
+    pub fn listing(numbers: &[&str]) -> Self {
+        let list = FakeDoNotCall::default();
+        lock(&list.state).0.extend(numbers.iter().map(|n| (*n).to_owned()));
+        list
+    }
+    pub fn listed(&self, number: &str) -> bool {
+        lock(&self.state).0.contains(number)
+    }
+    pub fn lookups(&self) -> usize {
+        lock(&self.state).1
+    }
+    pub fn fail_with(&self, message: Option<&str>) {
+        lock(&self.state).2 = message.map(str::to_owned);
+    }
+}
+
+impl DoNotCallList for FakeDoNotCall {
+    type Error = FakeError;
+
+    async fn contains(&self, phone_number: &str) -> Result<bool, FakeError> {
+        let mut s = lock(&self.state);
+        s.1 += 1;
+        match &s.2 {
+            Some(message) => Err(FakeError(message.clone())),
+            None => Ok(s.0.contains(phone_number)),
+        }
+    }
+
+    async fn add(&self, customer: &CallerNumber, _campaign: &Campaign, _at: DateTime<Utc>) -> Result<(), FakeError> {
+        let mut s = lock(&self.state);
+        if let Some(message) = &s.2 {
+            return Err(FakeError(message.clone()));
+        }
+        s.0.insert(customer.as_e164().to_owned());
+        Ok(())
+    }
+}
+
+/// Tokens `token-1`, `token-2`, ... in order.
+#[derive(Debug, Default)]
+pub struct FakeTokens(Mutex<usize>);
+
+impl AttemptTokens for FakeTokens {
+    fn new_token(&self) -> String {
+        let mut n = lock(&self.0);
+        *n += 1;
+        format!("token-{n}")
     }
 }
 
@@ -517,9 +623,11 @@ struct FakeOutboundState {
     /// `None`: the metric request fails.
     available: Option<u32>,
     placed: Vec<CallRequest>,
+    requests: usize,
     by_token: HashMap<String, String>,
     states: HashMap<String, CallState>,
     place_failures: VecDeque<DialFailure>,
+    lost_responses: usize,
     metric_reads: usize,
 }
 
@@ -532,9 +640,13 @@ impl FakeOutbound {
     pub fn set_available(&self, agents: Option<u32>) {
         lock(&self.state).available = agents;
     }
-    /// Calls placed, in order.
+    /// Calls placed, in order (a token once).
     pub fn placed(&self) -> Vec<CallRequest> {
         lock(&self.state).placed.clone()
+    }
+    /// StartOutboundVoiceContact requests, re-sent tokens and failures included.
+    pub fn requests(&self) -> usize {
+        lock(&self.state).requests
     }
     /// The contact ID of the n-th placed call (0-based), as [`OutboundCalls::place`] gave it.
     pub fn contact_id(n: usize) -> String {
@@ -543,9 +655,13 @@ impl FakeOutbound {
     pub fn set_state(&self, contact_id: &str, state: CallState) {
         lock(&self.state).states.insert(contact_id.to_owned(), state);
     }
-    /// The next call attempts fail, one per entry.
+    /// The next call attempts fail before Connect places anything, one per entry.
     pub fn fail_next_place(&self, failure: DialFailure) {
         lock(&self.state).place_failures.push_back(failure);
+    }
+    /// The next `n` requests place their call (once per token) but the answer is lost.
+    pub fn lose_responses(&self, n: usize) {
+        lock(&self.state).lost_responses = n;
     }
     pub fn metric_reads(&self) -> usize {
         lock(&self.state).metric_reads
@@ -563,15 +679,23 @@ impl OutboundCalls for FakeOutbound {
 
     async fn place(&self, call: &CallRequest) -> Result<String, (DialFailure, FakeError)> {
         let mut s = lock(&self.state);
+        s.requests += 1;
         if let Some(failure) = s.place_failures.pop_front() {
             return Err((failure, FakeError(format!("{failure:?}"))));
         }
-        if let Some(contact_id) = s.by_token.get(&call.client_token) {
-            return Ok(contact_id.clone());
+        let contact_id = match s.by_token.get(&call.client_token) {
+            Some(contact_id) => contact_id.clone(),
+            None => {
+                let contact_id = FakeOutbound::contact_id(s.placed.len());
+                s.by_token.insert(call.client_token.clone(), contact_id.clone());
+                s.placed.push(call.clone());
+                contact_id
+            }
+        };
+        if s.lost_responses > 0 {
+            s.lost_responses -= 1;
+            return Err((DialFailure::Uncertain, FakeError("response lost".into())));
         }
-        let contact_id = FakeOutbound::contact_id(s.placed.len());
-        s.by_token.insert(call.client_token.clone(), contact_id.clone());
-        s.placed.push(call.clone());
         Ok(contact_id)
     }
 

@@ -7,6 +7,7 @@
 pub mod agents;
 pub mod assignments;
 pub mod calendar;
+pub mod calling_hours;
 pub mod campaign;
 pub mod closures;
 pub mod connect;

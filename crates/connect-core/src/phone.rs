@@ -51,6 +51,28 @@ pub fn mask(raw: &str) -> String {
         .collect()
 }
 
+/// Free text (an error message from Connect, which may quote the number it refused) with every
+/// run of seven or more digits, with or without a leading `+`, masked as [`mask`] does.
+pub fn mask_numbers(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut run = String::new();
+    let flush = |run: &mut String, out: &mut String| {
+        let digits = run.bytes().filter(u8::is_ascii_digit).count();
+        out.push_str(&if digits >= 7 { mask(run) } else { std::mem::take(run) });
+        run.clear();
+    };
+    for c in text.chars() {
+        if c.is_ascii_digit() || (c == '+' && run.is_empty()) {
+            run.push(c);
+        } else {
+            flush(&mut run, &mut out);
+            out.push(c);
+        }
+    }
+    flush(&mut run, &mut out);
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -98,5 +120,19 @@ mod tests {
             assert!(shown.contains("5678"));
         }
         assert_eq!(number.as_e164(), "+819012345678");
+    }
+
+    #[test]
+    fn numbers_inside_text_are_masked_and_short_digit_runs_kept() {
+        let cases = [
+            ("Outbound calls to +19005550100 are not allowed", "Outbound calls to +19*****0100 are not allowed"),
+            ("destination 819012345678, code 400", "destination 81******5678, code 400"),
+            ("retry in 30 s (attempt 2 of 5)", "retry in 30 s (attempt 2 of 5)"),
+            ("+1+819012345678", "+1+81******5678"),
+            ("", ""),
+        ];
+        for (raw, masked) in cases {
+            assert_eq!(mask_numbers(raw), masked, "{raw}");
+        }
     }
 }

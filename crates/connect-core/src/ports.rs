@@ -10,7 +10,7 @@ use chrono::{DateTime, Utc};
 
 use crate::agents::AgentState;
 use crate::assignments::{Assignment, RecordOutcome};
-use crate::campaign::{CallState, Campaign, CampaignRow, Choice, ChoiceWrite, DialFailure, RowStatus};
+use crate::campaign::{CallState, Campaign, CampaignRow, CampaignState, Choice, ChoiceWrite, DialFailure};
 use crate::holidays::Holiday;
 use crate::overrides::ExistingOverride;
 use crate::phone::CallerNumber;
@@ -103,36 +103,33 @@ pub trait ContactDetails: Send + Sync {
     ) -> impl Future<Output = Result<Option<String>, Self::Error>> + Send;
 }
 
+/// One page of the to-call index, and where the next one starts (`None`: the last page).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RowPage {
+    pub rows: Vec<CampaignRow>,
+    pub next: Option<String>,
+}
+
 /// The customers table as campaigns use it (DynamoDB in production). Every write is one
 /// conditional request, so concurrent dialer runs and recorders never lose each other's work.
 pub trait CampaignTable: Send + Sync {
     type Error: Error + Send + Sync + 'static;
-    /// Every row of the campaign that is pending or dialing, all pages.
-    fn open_rows(&self, campaign: &Campaign) -> impl Future<Output = Result<Vec<CampaignRow>, Self::Error>> + Send;
-    /// Pending -> dialing; `false` when the row is no longer pending (another run has it).
-    fn claim(
+    /// A page of the campaign's rows due by `due_by` in the to-call index, earliest due first;
+    /// `after` is the previous page's `next`.
+    fn due_rows(
+        &self,
+        campaign: &Campaign,
+        due_by: DateTime<Utc>,
+        after: Option<&str>,
+    ) -> impl Future<Output = Result<RowPage, Self::Error>> + Send;
+    /// Writes `new` on the row only if the row is still as `seen` (status, attempt token and
+    /// contact ID); `false` when someone else changed it first.
+    fn update(
         &self,
         campaign: &Campaign,
         phone_number: &str,
-        at: DateTime<Utc>,
-    ) -> impl Future<Output = Result<bool, Self::Error>> + Send;
-    /// A call was placed for a dialing row: its contact ID, and one more call counted.
-    fn dialed(
-        &self,
-        campaign: &Campaign,
-        phone_number: &str,
-        contact_id: &str,
-        at: DateTime<Utc>,
-    ) -> impl Future<Output = Result<(), Self::Error>> + Send;
-    /// Dialing -> `status`, only if the row is still dialing and, when `contact_id` is given,
-    /// still holds that contact; `false` when it no longer is (an answer was recorded).
-    fn settle(
-        &self,
-        campaign: &Campaign,
-        phone_number: &str,
-        status: RowStatus,
-        contact_id: Option<&str>,
-        at: DateTime<Utc>,
+        seen: &CampaignState,
+        new: &CampaignState,
     ) -> impl Future<Output = Result<bool, Self::Error>> + Send;
     /// A keypad answer: written on an existing row unless a later contact changed it.
     fn record_choice(
@@ -140,6 +137,42 @@ pub trait CampaignTable: Send + Sync {
         campaign: &Campaign,
         choice: &Choice,
     ) -> impl Future<Output = Result<ChoiceWrite, Self::Error>> + Send;
+}
+
+/// Numbers no campaign may call (the customer pressed 9), kept apart from the customer rows so a
+/// reloaded list (PutItem replaces the whole row) cannot bring a number back.
+pub trait DoNotCallList: Send + Sync {
+    type Error: Error + Send + Sync + 'static;
+    fn contains(&self, phone_number: &str) -> impl Future<Output = Result<bool, Self::Error>> + Send;
+    fn add(
+        &self,
+        customer: &CallerNumber,
+        campaign: &Campaign,
+        at: DateTime<Utc>,
+    ) -> impl Future<Output = Result<(), Self::Error>> + Send;
+}
+
+/// `None`: no list configured, only the rows' `DO_NOT_CALL` attribute counts.
+impl<L: DoNotCallList> DoNotCallList for Option<L> {
+    type Error = L::Error;
+    async fn contains(&self, phone_number: &str) -> Result<bool, Self::Error> {
+        match self {
+            Some(list) => list.contains(phone_number).await,
+            None => Ok(false),
+        }
+    }
+    async fn add(&self, customer: &CallerNumber, campaign: &Campaign, at: DateTime<Utc>) -> Result<(), Self::Error> {
+        match self {
+            Some(list) => list.add(customer, campaign, at).await,
+            None => Ok(()),
+        }
+    }
+}
+
+/// A new attempt's token (random in production: a token must never repeat within Connect's
+/// 7 days, and carries no personal data).
+pub trait AttemptTokens: Send + Sync {
+    fn new_token(&self) -> String;
 }
 
 /// A call for StartOutboundVoiceContact (flow, queue and source number are the adapter's).
@@ -155,7 +188,8 @@ pub trait OutboundCalls: Send + Sync {
     type Error: Error + Send + Sync + 'static;
     /// The queue's available agents right now (voice); no data means none.
     fn agents_available(&self) -> impl Future<Output = Result<u32, Self::Error>> + Send;
-    /// Places a call: its contact ID, or why there is none.
+    /// Places a call: its contact ID, or why there is none. The same token within 7 days
+    /// answers the call it placed first and places no other.
     fn place(&self, call: &CallRequest) -> impl Future<Output = Result<String, (DialFailure, Self::Error)>> + Send;
     /// How a placed call is doing; a contact Connect no longer knows counts as ended.
     fn call_state(&self, contact_id: &str) -> impl Future<Output = Result<CallState, Self::Error>> + Send;

@@ -10,6 +10,9 @@ pub struct Config {
     /// attribute names one.
     pub campaign: Option<Campaign>,
     pub messages: ChoiceMessages,
+    /// Where a 9 (do not call me again) is kept for every campaign; only the row's
+    /// `DO_NOT_CALL` when unset.
+    pub do_not_call_table: Option<String>,
 }
 
 impl Config {
@@ -19,7 +22,12 @@ impl Config {
             None => ChoiceMessages::default(),
             Some(json) => ChoiceMessages::with_overrides(&json).map_err(|e| invalid(MESSAGES, &json, e))?,
         };
-        Ok(Config { table: env.required("CUSTOMERS_TABLE")?, campaign: campaign(env)?, messages })
+        Ok(Config {
+            table: env.required("CUSTOMERS_TABLE")?,
+            campaign: campaign(env)?,
+            messages,
+            do_not_call_table: env.optional("DO_NOT_CALL_TABLE"),
+        })
     }
 }
 

@@ -7,10 +7,10 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use connect_aws::ANSWER_WITHIN;
 use connect_core::campaign::{
-    CAMPAIGN_ATTRIBUTE, Campaign, Choice, ChoiceMessages, ChoiceWrite, DIALED_AT_ATTRIBUTE, Outcome,
+    ATTEMPT_ATTRIBUTE, CAMPAIGN_ATTRIBUTE, Campaign, Choice, ChoiceMessages, ChoiceWrite, DIALED_AT_ATTRIBUTE, Outcome,
 };
 use connect_core::connect::{ContactFlowEvent, flag};
-use connect_core::ports::{CampaignTable, Clock, error_chain};
+use connect_core::ports::{CampaignTable, Clock, DoNotCallList, error_chain};
 use serde::Serialize;
 
 use crate::config::Config;
@@ -28,18 +28,20 @@ pub struct ChoiceResponse {
     pub error: Option<String>,
 }
 
-pub struct ChoiceRecorder<T, K> {
+pub struct ChoiceRecorder<T, D, K> {
     table: T,
+    do_not_call: D,
     clock: K,
     campaign: Option<Campaign>,
     messages: ChoiceMessages,
     answer_within: Duration,
 }
 
-impl<T: CampaignTable, K: Clock> ChoiceRecorder<T, K> {
-    pub fn new(config: Config, table: T, clock: K) -> Self {
+impl<T: CampaignTable, D: DoNotCallList, K: Clock> ChoiceRecorder<T, D, K> {
+    pub fn new(config: Config, table: T, do_not_call: D, clock: K) -> Self {
         ChoiceRecorder {
             table,
+            do_not_call,
             clock,
             campaign: config.campaign,
             messages: config.messages,
@@ -104,12 +106,38 @@ impl<T: CampaignTable, K: Clock> ChoiceRecorder<T, K> {
             customer,
             status: outcome.status(),
             contact_id: contact_id.to_owned(),
+            attempt: event.attribute(ATTEMPT_ATTRIBUTE).filter(|token| !token.trim().is_empty()),
             placed_at,
             recorded_at: now,
         };
         let customer = &choice.customer;
         let outcome_name = outcome.name();
-        match tokio::time::timeout(self.answer_within, self.table.record_choice(&campaign, &choice)).await {
+        // An opt-out goes on the do-not-call list too, in the same budget: a reloaded list
+        // (which replaces the row) must not bring the number back.
+        let listed = async {
+            if outcome != Outcome::OptedOut {
+                return true;
+            }
+            match self.do_not_call.add(customer, &campaign, now).await {
+                Ok(()) => true,
+                Err(e) => {
+                    tracing::error!(contact_id, %customer, error = %error_chain(&e), "opt-out not added to the do-not-call list");
+                    false
+                }
+            }
+        };
+        let written = tokio::time::timeout(self.answer_within, async {
+            let (written, listed) = tokio::join!(self.table.record_choice(&campaign, &choice), listed);
+            (written, listed)
+        });
+        let written = match written.await {
+            Ok((_, false)) => {
+                return Ok(self.answer(outcome, false, Some("opt-out not recorded")));
+            }
+            Ok((written, true)) => Ok(written),
+            Err(elapsed) => Err(elapsed),
+        };
+        match written {
             Ok(Ok(ChoiceWrite::Recorded)) => {
                 tracing::info!(contact_id, %customer, %campaign, outcome = outcome_name, "choice recorded");
                 Ok(self.answer(outcome, true, None))
@@ -139,22 +167,35 @@ mod tests {
     use super::*;
     use chrono::TimeDelta;
     use connect_aws::Env;
-    use connect_core::campaign::RowStatus;
-    use connect_core::fakes::{FakeCampaignTable, FakeClock, FakeRow, sample_event};
+    use connect_core::campaign::{CampaignState, RetryPolicy, RowStatus};
+    use connect_core::fakes::{FakeCampaignTable, FakeClock, FakeDoNotCall, FakeRow, loaded_at, sample_event};
     use serde_json::{Value, json};
 
     const CUSTOMER: &str = "+819012345678";
 
-    type Recorder = ChoiceRecorder<FakeCampaignTable, FakeClock>;
+    type Recorder = ChoiceRecorder<FakeCampaignTable, FakeDoNotCall, FakeClock>;
 
     fn recorder_with(env: &[(&'static str, &'static str)], table: FakeCampaignTable) -> Recorder {
         let pairs = [("CUSTOMERS_TABLE", "customers")].into_iter().chain(env.iter().copied());
         let config = Config::from_env(&Env::from_pairs(pairs)).unwrap();
-        ChoiceRecorder::new(config, table, FakeClock::at("2026-11-21T10:00:00Z"))
+        ChoiceRecorder::new(config, table, FakeDoNotCall::default(), FakeClock::at("2026-11-21T10:00:00Z"))
+    }
+
+    /// The attempt token of the sample events.
+    const ATTEMPT: &str = "9b2f6a1e-4c3d-4e5f-8a7b-1c2d3e4f5a6b";
+
+    /// The row as the dialer left it: claimed for the sample events' attempt, due again at 10:05.
+    fn claimed() -> FakeCampaignTable {
+        let at = "2026-11-21T09:59:30Z".parse().unwrap();
+        let until = "2026-11-21T10:05:00Z".parse().unwrap();
+        let state = CampaignState::pending(loaded_at()).claimed(ATTEMPT.into(), at, until);
+        let table = FakeCampaignTable::default();
+        table.put(CUSTOMER, FakeRow { state: Some(state), ..FakeRow::default() });
+        table
     }
 
     fn recorder() -> Recorder {
-        recorder_with(&[], FakeCampaignTable::with([(CUSTOMER, Some(RowStatus::Dialing))]))
+        recorder_with(&[], claimed())
     }
 
     fn event(name: &str) -> Value {
@@ -167,10 +208,18 @@ mod tests {
         e
     }
 
+    /// A contact placed some other way than by the dialer: no attempt token.
     fn from_contact(contact_id: &str, input: &str, dialed_at: &str) -> Value {
         let mut e = pressed(input);
         e["Details"]["ContactData"]["ContactId"] = json!(contact_id);
-        e["Details"]["ContactData"]["Attributes"]["dialedAt"] = json!(dialed_at);
+        e["Details"]["ContactData"]["Attributes"] = json!({"campaign": "spring", "dialedAt": dialed_at});
+        e
+    }
+
+    fn for_attempt(contact_id: &str, input: &str, attempt: &str) -> Value {
+        let mut e = pressed(input);
+        e["Details"]["ContactData"]["ContactId"] = json!(contact_id);
+        e["Details"]["ContactData"]["Attributes"]["attempt"] = json!(attempt);
         e
     }
 
@@ -186,8 +235,9 @@ mod tests {
             ("3", "email", "true", RowStatus::Email),
             ("Timeout", "no_input", "true", RowStatus::NoAnswer),
             ("", "no_input", "true", RowStatus::NoAnswer),
-            ("9", "not_interested", "true", RowStatus::NotInterested),
+            ("9", "opted_out", "true", RowStatus::OptedOut),
             ("*", "not_interested", "true", RowStatus::NotInterested),
+            ("#", "no_input", "true", RowStatus::NoAnswer),
         ];
         for (input, outcome, disconnect, status) in cases {
             let r = recorder();
@@ -199,9 +249,13 @@ mod tests {
             );
             assert!(got.message.starts_with("<speak>") && got.message.ends_with("</speak>"), "{}", got.message);
             let row = r.table.row(CUSTOMER).unwrap();
-            assert_eq!(r.table.status(CUSTOMER), Some(status), "{input:?}");
-            assert_eq!(row.contact_id.as_deref(), Some("7f1b2c3d-0000-4000-8000-000000000001"));
-            assert_eq!(row.updated_at, Some("2026-11-21T10:00:00Z".parse().unwrap()));
+            let state = row.state.unwrap();
+            assert_eq!(state.status, status, "{input:?}");
+            assert_eq!(state.contact_id.as_deref(), Some("7f1b2c3d-0000-4000-8000-000000000001"));
+            assert_eq!(state.updated_at, Some("2026-11-21T10:00:00Z".parse().unwrap()));
+            // an answer leaves the to-call index; no input stays in it, to be retried
+            assert_eq!(state.to_call_at.is_some(), status == RowStatus::NoAnswer, "{input:?}");
+            assert_eq!(row.do_not_call, status == RowStatus::OptedOut, "{input:?}");
         }
         let timeout = answer(&recorder(), event("timeout")).await;
         assert_eq!(timeout.outcome, "no_input", "the sample event for Timeout");
@@ -211,12 +265,12 @@ mod tests {
     async fn email_is_recorded_as_email_not_as_later() {
         let r = recorder();
         answer(&r, pressed("3")).await;
-        assert_eq!(r.table.row(CUSTOMER).unwrap().code, Some(3));
+        assert_eq!(r.table.status(CUSTOMER), Some(RowStatus::Email));
     }
 
     #[tokio::test]
     async fn the_campaign_comes_from_parameter_then_attribute_then_environment() {
-        let table = || FakeCampaignTable::with([(CUSTOMER, Some(RowStatus::Dialing))]);
+        let table = claimed;
         // the sample event names "spring" as the contact attribute
         assert_eq!(answer(&recorder_with(&[], table()), pressed("1")).await.recorded, "true");
 
@@ -244,7 +298,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_later_answer_is_never_overwritten_by_an_earlier_contacts_retry() {
-        let r = recorder();
+        let r = recorder_with(&[], FakeCampaignTable::with([(CUSTOMER, Some(RowStatus::Dialing))]));
         // the clock (answers) starts at 10:00; each contact is placed shortly before its answer
         let first = "2026-11-21T09:59:30.000Z";
         let second = "2026-11-21T10:00:30.000Z";
@@ -256,23 +310,55 @@ mod tests {
         let late = answer(&r, from_contact("c-1", "2", first)).await;
         assert_eq!((late.recorded.as_str(), late.outcome.as_str()), ("false", "call_back"));
         assert_eq!(r.table.status(CUSTOMER), Some(RowStatus::TalkNow));
-        assert_eq!(r.table.row(CUSTOMER).unwrap().contact_id.as_deref(), Some("c-2"));
+        assert_eq!(r.table.state(CUSTOMER).unwrap().contact_id.as_deref(), Some("c-2"));
     }
 
     #[tokio::test]
-    async fn an_answer_for_a_contact_placed_after_the_claim_is_recorded_before_its_contact_id_is() {
-        // The dialer claimed the row at 09:00 (removing the old contact) and placed c-2; the
-        // customer answered before the dialer wrote c-2's ID.
-        let table = FakeCampaignTable::default();
-        let claimed_at = "2026-11-21T09:00:00Z".parse().unwrap();
-        table.put(
-            CUSTOMER,
-            FakeRow { code: Some(RowStatus::Dialing.code()), contact_id: None, updated_at: Some(claimed_at), calls: 1 },
-        );
-        let r = recorder_with(&[], table);
-        assert_eq!(answer(&r, from_contact("c-2", "3", "2026-11-21T09:00:00.000Z")).await.recorded, "true");
-        assert_eq!(answer(&r, from_contact("c-1", "2", "2026-11-20T09:00:00.000Z")).await.recorded, "false");
+    async fn an_answer_to_the_rows_attempt_is_recorded_whatever_the_dialer_wrote_meanwhile() {
+        // The dialer claimed the row for the attempt and lost Connect's answer: no contact ID on
+        // the row. The customer answers; later the dialer had even settled the row as no answer.
+        let r = recorder();
+        assert_eq!(answer(&r, for_attempt("c-2", "3", ATTEMPT)).await.recorded, "true");
         assert_eq!(r.table.status(CUSTOMER), Some(RowStatus::Email));
+
+        let table = claimed();
+        let policy = RetryPolicy { retry_after: TimeDelta::minutes(60), max_attempts: 3 };
+        let mut row = table.row(CUSTOMER).unwrap();
+        row.state = row.state.map(|s| s.placed("c-2").unanswered("2026-11-21T10:01:00Z".parse().unwrap(), policy));
+        table.put(CUSTOMER, row);
+        let r = recorder_with(&[], table);
+        r.clock.advance(TimeDelta::minutes(5));
+        assert_eq!(answer(&r, for_attempt("c-2", "1", ATTEMPT)).await.recorded, "true", "a late answer still counts");
+        assert_eq!(r.table.status(CUSTOMER), Some(RowStatus::TalkNow));
+
+        // an earlier attempt's answer is not this attempt's
+        let r = recorder();
+        let old = answer(&r, for_attempt("c-1", "2", "an-earlier-token")).await;
+        assert_eq!((old.recorded.as_str(), old.outcome.as_str()), ("false", "call_back"));
+        assert_eq!(r.table.status(CUSTOMER), Some(RowStatus::Dialing));
+    }
+
+    #[tokio::test]
+    async fn pressing_nine_opts_out_for_good() {
+        let r = recorder();
+        let got = answer(&r, pressed("9")).await;
+        assert_eq!(
+            (got.outcome.as_str(), got.recorded.as_str(), got.disconnect.as_str()),
+            ("opted_out", "true", "true")
+        );
+        assert!(got.message.contains("今後"), "{}", got.message);
+        let row = r.table.row(CUSTOMER).unwrap();
+        assert!(row.do_not_call);
+        assert_eq!(row.state.map(|s| (s.status, s.to_call_at)), Some((RowStatus::OptedOut, None)));
+        assert!(r.do_not_call.listed(CUSTOMER), "on the list a reload cannot wipe");
+        assert_eq!(r.do_not_call.lookups(), 0, "only written");
+
+        // a list that cannot be written: the customer still hears the answer, and it says so
+        let r = recorder();
+        r.do_not_call.fail_with(Some("ProvisionedThroughputExceededException"));
+        let got = answer(&r, pressed("9")).await;
+        assert_eq!((got.recorded.as_str(), got.error.as_deref()), ("false", Some("opt-out not recorded")));
+        assert!(got.message.contains("今後"));
     }
 
     #[tokio::test]
@@ -301,10 +387,7 @@ mod tests {
 
     #[tokio::test]
     async fn overridden_messages_are_escaped() {
-        let r = recorder_with(
-            &[("CHOICE_MESSAGES", r#"{"call_back": "We'll call <you> back & soon"}"#)],
-            FakeCampaignTable::with([(CUSTOMER, Some(RowStatus::Dialing))]),
-        );
+        let r = recorder_with(&[("CHOICE_MESSAGES", r#"{"call_back": "We'll call <you> back & soon"}"#)], claimed());
         let got = answer(&r, pressed("2")).await;
         assert_eq!(got.message, "<speak>We&apos;ll call &lt;you&gt; back &amp; soon</speak>");
         assert_eq!(serde_json::to_value(&got).unwrap()["disconnect"], "true");

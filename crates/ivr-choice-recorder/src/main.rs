@@ -5,6 +5,7 @@ mod config;
 mod handler;
 
 use connect_aws::campaign_table::DynamoCampaignTable;
+use connect_aws::do_not_call::DynamoDoNotCall;
 use connect_aws::{CallProfile, Env, SystemClock, init_tracing, load_aws_config, or_init_error};
 use lambda_runtime::{LambdaEvent, service_fn};
 
@@ -15,6 +16,7 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     let aws = load_aws_config(CallProfile::ContactFlow).await;
     let table = DynamoCampaignTable::from_conf(&aws, &config.table);
     table.warm_up().await;
-    let recorder = handler::ChoiceRecorder::new(config, table, SystemClock);
+    let do_not_call = config.do_not_call_table.as_ref().map(|name| DynamoDoNotCall::from_conf(&aws, name));
+    let recorder = handler::ChoiceRecorder::new(config, table, do_not_call, SystemClock);
     lambda_runtime::run(service_fn(|event: LambdaEvent<serde_json::Value>| recorder.handle(event.payload))).await
 }

@@ -5,7 +5,8 @@ use std::time::Duration;
 
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_sdk_dynamodb::types::{
-    AttributeDefinition, AttributeValue, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
+    AttributeDefinition, AttributeValue, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection,
+    ProjectionType, ScalarAttributeType,
 };
 use aws_sdk_s3::config::Credentials;
 
@@ -56,6 +57,33 @@ pub async fn create_phone_number_table(conf: &SdkConfig, table: &str) -> anyhow:
     Ok(())
 }
 
+/// The customers table as the stack creates it: keyed by `phoneNumber`, with the sparse
+/// `to-call` index (`toCall` = campaign, `toCallAt` = due time, every attribute projected).
+pub async fn create_customers_table(conf: &SdkConfig, table: &str) -> anyhow::Result<()> {
+    use connect_core::campaign::{TO_CALL, TO_CALL_AT};
+    let string =
+        |name: &str| AttributeDefinition::builder().attribute_name(name).attribute_type(ScalarAttributeType::S).build();
+    let key = |name: &str, kind| KeySchemaElement::builder().attribute_name(name).key_type(kind).build();
+    let index = GlobalSecondaryIndex::builder()
+        .index_name(connect_aws::campaign_table::TO_CALL_INDEX)
+        .key_schema(key(TO_CALL, KeyType::Hash)?)
+        .key_schema(key(TO_CALL_AT, KeyType::Range)?)
+        .projection(Projection::builder().projection_type(ProjectionType::All).build())
+        .build()?;
+    aws_sdk_dynamodb::Client::new(conf)
+        .create_table()
+        .table_name(table)
+        .billing_mode(BillingMode::PayPerRequest)
+        .attribute_definitions(string("phoneNumber")?)
+        .attribute_definitions(string(TO_CALL)?)
+        .attribute_definitions(string(TO_CALL_AT)?)
+        .key_schema(key("phoneNumber", KeyType::Hash)?)
+        .global_secondary_indexes(index)
+        .send()
+        .await?;
+    Ok(())
+}
+
 /// A number's item, read consistently, as attribute name -> text (numbers as their digits).
 pub async fn item_by_number(
     conf: &SdkConfig,
@@ -75,6 +103,7 @@ pub async fn item_by_number(
             .map(|(k, v)| {
                 let text = match v {
                     AttributeValue::S(s) | AttributeValue::N(s) => s,
+                    AttributeValue::Bool(b) => b.to_string(),
                     other => format!("{other:?}"),
                 };
                 (k, text)

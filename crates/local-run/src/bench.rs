@@ -16,7 +16,7 @@ use connect_core::assignments::Assignment;
 use connect_core::phone::CallerNumber;
 use serde_json::{Value, json};
 
-use crate::aws::{create_phone_number_table, sdk_config};
+use crate::aws::{create_customers_table, sdk_config};
 use crate::campaign::{CAMPAIGN, CUSTOMERS_TABLE, OUTBOUND_FLOW, OUTBOUND_QUEUE, answer_event};
 use crate::connect_emulator::quotas::default_quota;
 use crate::connect_emulator::{Agent, AgentStatus, ConnectEmulator, OutboundCall, instance_arn};
@@ -138,7 +138,7 @@ impl World {
         let conf = sdk_config(moto.endpoint()).await;
         let topic_arn = create_bucket_and_topic(&conf).await?;
         create_assignments_table(&conf).await?;
-        create_phone_number_table(&conf, CUSTOMERS_TABLE).await?;
+        create_customers_table(&conf, CUSTOMERS_TABLE).await?;
         let calendars = StubServer::start().await?;
         calendars.set(CALENDAR_PATH, StubResponse::ok(sample_calendar()?));
         let connect = ConnectEmulator::start().await?;
@@ -240,6 +240,9 @@ impl World {
                 own("CAMPAIGN", CAMPAIGN.to_owned());
                 own("CONTACT_FLOW_ID", OUTBOUND_FLOW.to_owned());
                 own("QUEUE_ID", OUTBOUND_QUEUE.to_owned());
+                // the dialer's run reads the holiday list, then the to-call index (empty here)
+                own("HOLIDAY_BUCKET", BUCKET.to_owned());
+                own("CALLING_HOURS", "Mon-Sun 00:00-24:00".to_owned());
             }
             _ => {}
         }
@@ -360,13 +363,15 @@ impl World {
                             customer,
                             status: RowStatus::CallBack,
                             contact_id: format!("direct-{n}"),
+                            attempt: None,
                             placed_at: Utc::now(),
                             recorded_at: Utc::now(),
                         };
                         customers.record_choice(&campaign, &choice).await?;
                     }
                     "campaign-dialer" => {
-                        customers.open_rows(&campaign).await?;
+                        holidays.load(None).await?;
+                        customers.due_rows(&campaign, Utc::now(), None).await?;
                     }
                     // holiday-check answers warm calls from its cache; the floor asks nothing.
                     _ => {}

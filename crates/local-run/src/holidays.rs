@@ -31,8 +31,8 @@ pub fn sample_calendar() -> anyhow::Result<Vec<u8>> {
     Ok(std::fs::read(workspace_root().join("events/holiday-fetcher/calendar-ja.ics"))?)
 }
 
-/// The holiday bucket and the alert topic, as the stack creates them; the topic's ARN.
-pub async fn create_bucket_and_topic(conf: &SdkConfig) -> anyhow::Result<String> {
+/// The holiday bucket, as the stack creates it.
+pub async fn create_holiday_bucket(conf: &SdkConfig) -> anyhow::Result<()> {
     s3_client(conf, true)
         .create_bucket()
         .bucket(BUCKET)
@@ -41,6 +41,25 @@ pub async fn create_bucket_and_topic(conf: &SdkConfig) -> anyhow::Result<String>
         )
         .send()
         .await?;
+    Ok(())
+}
+
+/// Stores a holiday list as holiday-fetcher publishes it: `(date, name)` pairs.
+pub async fn store_holiday_list(conf: &SdkConfig, holidays: &[(&str, &str)]) -> anyhow::Result<()> {
+    use connect_core::holidays::{Holiday, HolidayDocument};
+    let holidays = holidays
+        .iter()
+        .map(|(date, name)| Ok(Holiday { date: date.parse()?, name: (*name).to_owned() }))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let document =
+        HolidayDocument { generated_at: chrono::Utc::now(), sources: vec!["local-run".to_owned()], holidays };
+    S3HolidayStore::from_conf(conf, true, BUCKET, KEY).save(document.to_json()).await?;
+    Ok(())
+}
+
+/// The holiday bucket and the alert topic, as the stack creates them; the topic's ARN.
+pub async fn create_bucket_and_topic(conf: &SdkConfig) -> anyhow::Result<String> {
+    create_holiday_bucket(conf).await?;
     let topic = aws_sdk_sns::Client::new(conf).create_topic().name("connect-lambdas-alerts").send().await?;
     Ok(topic.topic_arn.unwrap_or_default())
 }

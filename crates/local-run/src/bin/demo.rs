@@ -8,6 +8,7 @@
 
 use std::time::{Duration, Instant};
 
+use chrono::Datelike;
 use connect_core::phone::mask;
 use local_run::campaign::{CAMPAIGN, CAMPAIGN_DIALER, CampaignRig, IVR_CHOICE_RECORDER, OUTBOUND_QUEUE, answer_event};
 use local_run::connect_emulator::{GET_CURRENT_METRIC_DATA, OutboundCall};
@@ -202,16 +203,33 @@ async fn returning_caller() -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Four customers, one agent: the dialer places a call only when an agent is free for it, and
-/// each customer's keypad answer lands on their row.
+/// Four customers, one agent: no call outside the calling hours; inside them the dialer places a
+/// call only when an agent is free for it, each customer's keypad answer lands on their row, a
+/// call nobody answered is tried again after RETRY_AFTER_MINUTES, and a 9 is never called again.
 async fn outbound_campaign() -> anyhow::Result<()> {
     const CUSTOMERS: [&str; 4] = ["+819011110001", "+819011110002", "+819011110003", "+819011110004"];
-    println!("\n-- outbound campaign (moto DynamoDB + the Connect emulator's outbound queue) --");
+    println!("\n-- outbound campaign (moto DynamoDB and S3 + the Connect emulator's outbound queue) --");
     let rig = CampaignRig::start().await?;
     rig.add_pending(&CUSTOMERS).await?;
     rig.connect.set_agents_available(OUTBOUND_QUEUE, Some(1));
     let masked: Vec<String> = CUSTOMERS.iter().map(|n| mask(n)).collect();
     println!("   campaign {CAMPAIGN}: {} pending (-1); 1 agent available; POLL_SECONDS=0.2", masked.join(", "));
+
+    // Calling hours that are not now (tomorrow only, in Tokyo): the run places nothing.
+    let tokyo = chrono::Utc::now().with_timezone(&chrono_tz::Asia::Tokyo);
+    let tomorrow =
+        ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"][tokyo.weekday().succ().num_days_from_monday() as usize];
+    let hours = format!("{tomorrow} 00:00-24:00");
+    let mut closed = rig.spawn(CAMPAIGN_DIALER, &[("CALLING_HOURS", &hours)], Duration::from_secs(10)).await?;
+    let summary = closed.invoke(&json!({"source": "aws.events"})).await?.response()?;
+    println!(
+        "   CALLING_HOURS=\"{hours}\": campaign-dialer -> stopped={} ({}), calls placed: {}",
+        summary["stopped"].as_str().unwrap_or_default(),
+        summary["detail"].as_str().unwrap_or_default(),
+        rig.connect.outbound_calls().len()
+    );
+
+    println!("   CALLING_HOURS=\"Mon-Sun 00:00-24:00\" (every hour, for the demo):");
     let mut dialer = rig.spawn(CAMPAIGN_DIALER, &[("POLL_SECONDS", "0.2")], Duration::from_secs(60)).await?;
     let mut recorder = rig.spawn(IVR_CHOICE_RECORDER, &[], Duration::from_secs(3)).await?;
     dialer.ready().await?;
@@ -243,23 +261,53 @@ async fn outbound_campaign() -> anyhow::Result<()> {
     choose(&mut recorder, &third, "3").await?;
     rig.connect.end_contact(&third.contact_id);
     let fourth = placed(&rig, started, 4).await?;
-    choose(&mut recorder, &fourth, "Timeout").await?;
+    choose(&mut recorder, &fourth, "9").await?;
     rig.connect.end_contact(&fourth.contact_id);
 
-    let (summary, dialer) = run.await??;
+    let (summary, mut dialer) = run.await??;
     println!(
-        "   campaign-dialer -> dialed={} stillPending={} stopped={} noAnswer={}",
+        "   campaign-dialer -> dialed={} stopped={} noAnswer={} retriesScheduled={}",
         summary["dialed"],
-        summary["stillPending"],
         summary["stopped"].as_str().unwrap_or_default(),
-        summary["noAnswer"]
+        summary["noAnswer"],
+        summary["retriesScheduled"]
     );
-    let mut rows = Vec::new();
-    for (number, shown) in CUSTOMERS.iter().zip(&masked) {
-        let status = rig.status(number).await?.map(|s| s.to_string()).unwrap_or_default();
-        rows.push(format!("{shown}={status}"));
-    }
-    println!("   rows now: {} (1 talk now, -2 no answer, 3 email, -2 no input)", rows.join(", "));
+    let rows = |rig: &CampaignRig| {
+        let rig = rig.conf.clone();
+        async move {
+            let mut rows = Vec::new();
+            for (number, shown) in CUSTOMERS.iter().zip(CUSTOMERS.iter().map(|n| mask(n))) {
+                let row = local_run::aws::item_by_number(&rig, local_run::campaign::CUSTOMERS_TABLE, number).await?;
+                let status = row.and_then(|r| r.get(CAMPAIGN).cloned()).unwrap_or_default();
+                rows.push(format!("{shown}={status}"));
+            }
+            anyhow::Ok(rows.join(", "))
+        }
+    };
+    println!("   rows now: {} (1 talk now, -2 no answer, 3 email, 9 opted out)", rows(&rig).await?);
+
+    // An hour later (RETRY_AFTER_MINUTES=60): the customer who did not answer is tried again.
+    rig.age_row(CUSTOMERS[1], chrono::TimeDelta::minutes(61)).await?;
+    let started = Instant::now();
+    let retry = tokio::spawn(async move {
+        let summary = dialer.invoke(&json!({"source": "aws.events"})).await?.response()?;
+        anyhow::Ok((summary, dialer))
+    });
+    println!("   an hour later, the next scheduled run:");
+    let again = placed(&rig, started, 5).await?;
+    choose(&mut recorder, &again, "2").await?;
+    rig.connect.end_contact(&again.contact_id);
+    let (summary, mut dialer) = retry.await??;
+    println!("   campaign-dialer -> dialed={} (attempt 2 of MAX_ATTEMPTS=3)", summary["dialed"]);
+
+    // The operator loads the list again: the customer who pressed 9 stays off it.
+    rig.add_pending(&CUSTOMERS).await?;
+    rig.connect.set_agents_available(OUTBOUND_QUEUE, Some(10));
+    let summary = dialer.invoke(&json!({"source": "aws.events"})).await?.response()?;
+    println!(
+        "   the list is loaded again (PutItem): campaign-dialer -> dialed={} optedOut={} ({} stays off: DO_NOT_CALL list)",
+        summary["dialed"], summary["optedOut"], masked[3]
+    );
     let logs: Vec<String> = dialer.logs().into_iter().chain(recorder.logs()).collect();
     let full = logs.iter().filter(|l| CUSTOMERS.iter().any(|n| l.contains(n))).count();
     println!("   log lines: {}, with a customer's full number: {full}", logs.len());

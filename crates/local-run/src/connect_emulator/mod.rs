@@ -116,6 +116,8 @@ pub struct Refusal {
 struct Fault {
     status: u16,
     error_type: String,
+    /// The request is served first, then answered with the error: an answer lost on the way back.
+    served: bool,
 }
 
 /// The answer to a client token, kept from its first request.
@@ -228,7 +230,17 @@ impl ConnectEmulator {
         let mut state = lock(&self.state);
         let queue = state.faults.entry(operation.to_owned()).or_default();
         for _ in 0..times {
-            queue.push_back(Fault { status, error_type: error_type.to_owned() });
+            queue.push_back(Fault { status, error_type: error_type.to_owned(), served: false });
+        }
+    }
+
+    /// Like [`ConnectEmulator::fail_next`], but each request is served (a call placed, a token
+    /// remembered) before the error goes back: the answer is lost, not the work.
+    pub fn lose_answers(&self, operation: &str, status: u16, error_type: &str, times: usize) {
+        let mut state = lock(&self.state);
+        let queue = state.faults.entry(operation.to_owned()).or_default();
+        for _ in 0..times {
+            queue.push_back(Fault { status, error_type: error_type.to_owned(), served: true });
         }
     }
 
@@ -421,13 +433,16 @@ async fn handle(model: Arc<ServiceModel>, state: Arc<Mutex<State>>, request: Req
     if let Some(delay) = admission.delay {
         tokio::time::sleep(delay).await;
     }
-    if let Some(fault) = admission.fault {
-        return error_response(&ApiError::new(fault.status, &fault.error_type, format!("injected failure of {name}")));
-    }
     let token = model
         .idempotency_member(operation)
         .and_then(|member| input[member].as_str())
         .map(|token| (name.clone(), token.to_owned()));
+    if let Some(fault) = admission.fault {
+        if fault.served {
+            let _ = serve(&state, &name, &input, token);
+        }
+        return error_response(&ApiError::new(fault.status, &fault.error_type, format!("injected failure of {name}")));
+    }
     match serve(&state, &name, &input, token) {
         Ok(answer) => json_response(200, &answer),
         Err(error) => error_response(&error),

@@ -12,7 +12,7 @@ use super::contacts::EmulatedContact;
 use super::{ConnectEmulator, State, lock};
 
 /// A StartOutboundVoiceContact call the emulator accepted (recorded once per client token).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct OutboundCall {
     pub contact_id: String,
     pub instance_id: String,
@@ -22,6 +22,20 @@ pub struct OutboundCall {
     pub source_phone_number: Option<String>,
     pub client_token: Option<String>,
     pub attributes: HashMap<String, String>,
+}
+
+/// The destination is personal data: masked in `Debug`, as everywhere in the suite.
+impl std::fmt::Debug for OutboundCall {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OutboundCall")
+            .field("contact_id", &self.contact_id)
+            .field("destination", &connect_core::phone::mask(&self.destination))
+            .field("contact_flow_id", &self.contact_flow_id)
+            .field("queue_id", &self.queue_id)
+            .field("client_token", &self.client_token)
+            .field("attributes", &self.attributes)
+            .finish_non_exhaustive()
+    }
 }
 
 #[derive(Debug, Default)]
