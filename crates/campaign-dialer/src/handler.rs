@@ -589,7 +589,7 @@ where
         match timeout_at(deadlines.writes, write).await {
             Ok(Ok(written)) => written,
             Ok(Err(e)) => {
-                tracing::error!(number = mask(phone_number), status = new.status.code(), error = %error_chain(&e), "row not updated");
+                tracing::error!(number = mask(phone_number), status = new.status.code(), error = %mask_numbers(&error_chain(&e)), "row not updated");
                 false
             }
             Err(_) => {
