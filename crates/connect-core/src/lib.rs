@@ -9,6 +9,7 @@ pub mod assignments;
 pub mod calendar;
 pub mod calling_hours;
 pub mod campaign;
+pub mod closed_window;
 pub mod closures;
 pub mod connect;
 pub mod contact_events;
