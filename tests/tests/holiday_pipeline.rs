@@ -31,8 +31,9 @@ async fn fetcher_publishes_once_notifies_and_refuses_bad_calendars() -> anyhow::
     assert_eq!(summary["status"], "updated");
     let stored = rig.stored_list().await?.expect("list published");
     let document = HolidayDocument::from_json(&stored)?;
-    assert_eq!(summary["holidayCount"], document.holidays.len());
-    let names: Vec<&str> = document.holidays.iter().map(|h| h.name.as_str()).collect();
+    let holidays = &document.sites[0].holidays;
+    assert_eq!(summary["holidayCount"], holidays.len());
+    let names: Vec<&str> = holidays.iter().map(|h| h.name.as_str()).collect();
     assert!(names.contains(&"敬老の日") && names.contains(&"休業日"));
     assert!(!names.contains(&"節分") && !names.contains(&"クリスマス"), "observances are not holidays");
     let notices = rig.inbox.drain().await?;
@@ -183,7 +184,7 @@ async fn fetcher_keeps_hours_of_operation_overrides_in_step() -> anyhow::Result<
     let summary = fetcher.invoke(&event("holiday-fetcher", "scheduled")?).await?.response()?;
     let document = HolidayDocument::from_json(&rig.stored_list().await?.expect("list published"))?;
     let today = chrono::Utc::now().with_timezone(&chrono_tz::Asia::Tokyo).date_naive();
-    let upcoming: Vec<String> = document
+    let upcoming: Vec<String> = document.sites[0]
         .holidays
         .iter()
         .filter(|h| h.date >= today && h.date <= today + chrono::TimeDelta::days(365))

@@ -28,6 +28,8 @@ pub struct Config {
     /// The holiday list holiday-fetcher keeps (the one holiday-check reads).
     pub holiday_bucket: String,
     pub holiday_key: String,
+    /// The site of the list whose holidays, closures and early closes stop calls.
+    pub site: String,
     pub retry: RetryPolicy,
     /// The do-not-call table (numbers that pressed 9); only the rows' `DO_NOT_CALL` when unset.
     pub do_not_call_table: Option<String>,
@@ -80,6 +82,7 @@ impl Config {
             time_zone: env.parse_or("TIME_ZONE", chrono_tz::Asia::Tokyo)?,
             holiday_bucket: env.required("HOLIDAY_BUCKET")?,
             holiday_key: env.optional("HOLIDAY_KEY").unwrap_or_else(|| "holidays.json".to_owned()),
+            site: env.optional("SITE").unwrap_or_else(|| connect_core::holidays::DEFAULT_SITE.to_owned()),
             retry: RetryPolicy { retry_after: TimeDelta::minutes(retry_after.into()), max_attempts },
             do_not_call_table: env.optional("DO_NOT_CALL_TABLE"),
         })

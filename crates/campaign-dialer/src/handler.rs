@@ -161,6 +161,7 @@ pub struct CampaignDialer<T, C, S, D, R, K> {
     tokens: R,
     clock: K,
     campaign: Campaign,
+    site: String,
     max_calls: u32,
     poll: Duration,
     hours: CallingHours,
@@ -197,6 +198,7 @@ where
             tokens,
             clock,
             campaign: config.campaign.clone(),
+            site: config.site.clone(),
             max_calls: config.max_calls,
             poll: config.poll,
             hours: config.calling_hours.clone(),
@@ -354,16 +356,18 @@ where
             Err(_) => return Err("the holiday list did not load in time".to_owned()),
         };
         let document = HolidayDocument::from_json(&body).map_err(|e| format!("the holiday list is not valid: {e}"))?;
-        Ok(HolidayIndex::new(&document))
+        let site = document.site(&self.site).ok_or_else(|| format!("the holiday list has no site {:?}", self.site))?;
+        Ok(HolidayIndex::new(site))
     }
 
-    /// Why the center takes no calls now (a holiday or closure today in its time zone, or outside
-    /// its calling hours), with the holiday's name.
+    /// Why the center takes no calls now (a holiday, a closure or an early close of its list
+    /// now in its time zone, or outside its calling hours), with the holiday's name.
     fn closed(&self, holidays: &HolidayIndex) -> Option<(StopReason, Option<String>)> {
         let now = self.clock.now();
-        let today = now.with_timezone(&self.time_zone).date_naive();
-        if let Some(name) = holidays.name_of(today) {
-            return Some((StopReason::Holiday, Some(format!("{today} {name}"))));
+        if let Some(closed) = holidays.closed_at(now, self.time_zone) {
+            let holiday = closed.holiday;
+            let window = holiday.closed.map(|w| format!(" {w}")).unwrap_or_default();
+            return Some((StopReason::Holiday, Some(format!("{}{window} {}", holiday.date, holiday.name))));
         }
         let open = self.hours.open_until(now, self.time_zone).is_some();
         (!open).then(|| (StopReason::OutsideCallingHours, Some(format!("{} in {}", self.hours, self.time_zone))))
@@ -607,7 +611,7 @@ mod tests {
     use connect_core::fakes::{
         FakeCampaignTable, FakeClock, FakeDoNotCall, FakeOutbound, FakeRow, FakeStore, FakeTokens, loaded_at,
     };
-    use connect_core::holidays::Holiday;
+    use connect_core::holidays::{Holiday, SiteHolidays};
 
     const A: &str = "+819011110001";
     const B: &str = "+819011110002";
@@ -619,12 +623,21 @@ mod tests {
     type Dialer = CampaignDialer<FakeCampaignTable, FakeOutbound, FakeStore, FakeDoNotCall, FakeTokens, FakeClock>;
 
     fn holiday_list(dates: &[(&str, &str)]) -> Vec<u8> {
-        HolidayDocument {
-            generated_at: loaded_at(),
+        let mut holidays: Vec<Holiday> = dates.iter().map(|(d, n)| Holiday::new(d.parse().unwrap(), *n)).collect();
+        // Friday 2026-12-04 closes early, from 17:00
+        holidays.push(Holiday {
+            closed: "17:00-24:00".parse().ok(),
+            closure: true,
+            ..Holiday::new("2026-12-04".parse().unwrap(), "早仕舞い")
+        });
+        holidays.sort_by_key(|h| h.date);
+        let site = SiteHolidays {
+            name: "default".into(),
+            time_zone: Some("Asia/Tokyo".into()),
             sources: vec!["test".into()],
-            holidays: dates.iter().map(|(d, n)| Holiday { date: d.parse().unwrap(), name: (*n).into() }).collect(),
-        }
-        .to_json()
+            holidays,
+        };
+        HolidayDocument::single(loaded_at(), site).to_json()
     }
 
     fn dialer_at(
@@ -919,7 +932,19 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn no_call_outside_calling_hours_or_on_a_holiday() {
-        let evening = "2026-12-04T11:00:00Z"; // Friday 20:00 in Tokyo
+        let early_close = "2026-12-04T08:01:00Z"; // Friday 17:01 in Tokyo, closed from 17:00
+        let d = dialer_at(early_close, FakeCampaignTable::pending(&[A]), FakeOutbound::with_available(5), &[]);
+        let summary = d.run(MINUTE).await.unwrap();
+        assert_eq!((summary.stopped, summary.detail.as_deref()), ("holiday", Some("2026-12-04 17:00-24:00 早仕舞い")));
+        let before = "2026-12-04T07:59:00Z"; // 16:59: still open
+        let d = dialer_at(before, FakeCampaignTable::pending(&[A]), FakeOutbound::with_available(5), &[]);
+        assert_eq!(d.run(MINUTE).await.unwrap().dialed, 1);
+        let other_site =
+            dialer_at(before, FakeCampaignTable::pending(&[A]), FakeOutbound::with_available(5), &[("SITE", "osaka")]);
+        let summary = other_site.run(MINUTE).await.unwrap();
+        assert_eq!(summary.stopped, "no_holiday_list", "a site the list does not have: {summary:?}");
+
+        let evening = "2026-12-05T01:00:00Z"; // Saturday 10:00 in Tokyo
         let d = dialer_at(evening, FakeCampaignTable::pending(&[A]), FakeOutbound::with_available(5), &[]);
         let summary = d.run(MINUTE).await.unwrap();
         assert_eq!((summary.stopped, summary.rows_read), ("outside_calling_hours", 0));
@@ -947,7 +972,7 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn a_run_stops_dialing_when_the_hours_end() {
-        let just_before = "2026-12-04T10:59:00Z"; // 19:59 in Tokyo
+        let just_before = "2026-12-03T10:59:00Z"; // Thursday 19:59 in Tokyo
         let numbers = ["+819011110001", "+819011110002", "+819011110003"];
         let d = dialer_at(just_before, FakeCampaignTable::pending(&numbers), FakeOutbound::with_available(1), &[]);
         let (summary, ()) = tokio::join!(d.run(Duration::from_secs(600)), async {

@@ -1,4 +1,5 @@
-//! Hours-of-operation overrides of one Connect instance: list, create closed-all-day, delete.
+//! Hours-of-operation overrides of one Connect instance: list, create closed (all day or for a
+//! window of the day), delete.
 
 use aws_config::SdkConfig;
 use aws_sdk_connect::Client;
@@ -42,19 +43,22 @@ fn override_day(day: Weekday) -> OverrideDays {
     }
 }
 
-/// Closed from 00:00 to 23:59 on the holiday's weekday, effective that date only.
-fn closed_all_day(holiday: &Holiday) -> Result<HoursOfOperationOverrideConfig, ConnectError> {
-    let time = |hours, minutes| {
+/// Closed on the holiday's weekday, effective that date only: from 00:00 to 23:59 for a whole
+/// day, else the window (an end at 24:00 is written 23:59, as for a whole day).
+fn closed_config(holiday: &Holiday) -> Result<HoursOfOperationOverrideConfig, ConnectError> {
+    let time = |minute: u32| {
+        let minute = minute.min(23 * 60 + 59);
         OverrideTimeSlice::builder()
-            .hours(hours)
-            .minutes(minutes)
+            .hours((minute / 60) as i32)
+            .minutes((minute % 60) as i32)
             .build()
             .map_err(|e| connect_error("CreateHoursOfOperationOverride")(e.into()))
     };
+    let (from, until) = holiday.closed.map_or((0, 24 * 60), |w| (w.from_minute(), w.until_minute()));
     Ok(HoursOfOperationOverrideConfig::builder()
         .day(override_day(holiday.date.weekday()))
-        .start_time(time(0, 0)?)
-        .end_time(time(23, 59)?)
+        .start_time(time(from)?)
+        .end_time(time(until)?)
         .build())
 }
 
@@ -92,9 +96,13 @@ impl HoursOverrides for ConnectHoursOverrides {
             .instance_id(&self.instance_id)
             .hours_of_operation_id(hours_id)
             .name(name)
-            .description("Public holiday, kept in step by connect-lambdas holiday-fetcher")
+            .description(if holiday.closed.is_some() {
+                "Closed part of the day, kept in step by connect-lambdas holiday-fetcher"
+            } else {
+                "Holiday, kept in step by connect-lambdas holiday-fetcher"
+            })
             .override_type(OverrideType::Closed)
-            .config(closed_all_day(holiday)?)
+            .config(closed_config(holiday)?)
             .effective_from(&date)
             .effective_till(&date)
             .send()
@@ -133,7 +141,7 @@ mod tests {
     }
 
     fn holiday() -> Holiday {
-        Holiday { date: "2026-11-23".parse().unwrap(), name: "勤労感謝の日".into() }
+        Holiday::new("2026-11-23".parse().unwrap(), "勤労感謝の日")
     }
 
     #[tokio::test]
@@ -173,6 +181,25 @@ mod tests {
             });
         let id = hours(&[&create]).await.create_closed("h-1", "holiday 2026-11-23 勤労感謝の日", &holiday()).await;
         assert_eq!(id.unwrap(), "ov-1");
+    }
+
+    #[tokio::test]
+    async fn an_early_close_is_closed_for_its_window_only() {
+        let slice = |c: &HoursOfOperationOverrideConfig| {
+            let t = |t: Option<&OverrideTimeSlice>| t.map(|t| (t.hours(), t.minutes()));
+            (t(c.start_time()), t(c.end_time()))
+        };
+        let create = mock!(Client::create_hours_of_operation_override)
+            .match_requests(move |r| {
+                r.config().first().map(slice) == Some((Some((15, 0)), Some((23, 59))))
+                    && r.config().first().and_then(|c| c.day()) == Some(&OverrideDays::Monday)
+            })
+            .then_output(|| {
+                CreateHoursOfOperationOverrideOutput::builder().hours_of_operation_override_id("ov-2").build()
+            });
+        let early = Holiday { closed: "15:00-24:00".parse().ok(), ..Holiday::new("2026-12-28".parse().unwrap(), "x") };
+        let id = hours(&[&create]).await.create_closed("h-1", "holiday 2026-12-28 15:00-24:00 x", &early).await;
+        assert_eq!(id.unwrap(), "ov-2");
     }
 
     #[tokio::test]

@@ -16,6 +16,8 @@ pub struct CalendarDay {
     pub name: String,
     /// An observance (節分, 七夕, ...) is a working day unless the center opts in.
     pub observance: bool,
+    /// `None`: the whole day; `Some`: only this local window.
+    pub window: Option<crate::closed_window::ClosedWindow>,
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -56,8 +58,31 @@ pub fn unfold(raw: &[u8]) -> Vec<u8> {
     out
 }
 
+/// How to read one calendar for one site.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReadOptions {
+    pub time_zone: chrono_tz::Tz,
+    pub first_year: i32,
+    pub last_year: i32,
+    pub timed_windows: bool,
+    pub default_name: String,
+    pub max_days: usize,
+}
+
+pub const DEFAULT_MAX_DAYS: usize = 20_000;
+
 /// Reads every VEVENT of a calendar body into days. Cancelled events are skipped.
-pub fn read_days(raw: &[u8]) -> Result<Vec<CalendarDay>, CalendarError> {
+pub fn read_days(raw: &[u8], options: &ReadOptions) -> Result<Vec<CalendarDay>, CalendarError> {
+    let mut days = read_all_days(raw)?;
+    for day in &mut days {
+        if day.name.is_empty() {
+            day.name = options.default_name.clone();
+        }
+    }
+    Ok(days)
+}
+
+fn read_all_days(raw: &[u8]) -> Result<Vec<CalendarDay>, CalendarError> {
     let unfolded = unfold(raw);
     let text = std::str::from_utf8(&unfolded).map_err(|e| CalendarError::NotUtf8(e.valid_up_to()))?;
     let text = text.trim_start_matches('\u{feff}');
@@ -106,7 +131,7 @@ fn event_days(event: &Component<'_>) -> Result<Vec<CalendarDay>, CalendarError> 
     }
     Ok((0..=span)
         .filter_map(|offset| start.date().checked_add_days(Days::new(offset)))
-        .map(|date| CalendarDay { date, name: name.clone(), observance })
+        .map(|date| CalendarDay { date, name: name.clone(), observance, window: None })
         .collect())
 }
 
@@ -138,6 +163,17 @@ fn first_line(message: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn options() -> ReadOptions {
+        ReadOptions {
+            time_zone: chrono_tz::Asia::Tokyo,
+            first_year: 2000,
+            last_year: 2100,
+            timed_windows: false,
+            default_name: String::new(),
+            max_days: DEFAULT_MAX_DAYS,
+        }
+    }
 
     fn date(s: &str) -> NaiveDate {
         NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
@@ -174,18 +210,28 @@ mod tests {
         let mut ev = b"BEGIN:VEVENT\r\nDTSTART;VALUE=DATE:20260921\r\nSUMMARY:\xE6\r\n \x95\xAC\xE8\x80\x81\xE3\x81\xAE\xE6\x97\xA5\r\nDESCRIPTION:\xE7\xA5\x9D\xE6\x97\xA5\r\nEND:VEVENT\r\n".to_vec();
         let at = raw.len() - "END:VCALENDAR\r\n".len();
         raw.splice(at..at, ev.drain(..));
-        let days = read_days(&raw).unwrap();
-        assert_eq!(days, vec![CalendarDay { date: date("2026-09-21"), name: "敬老の日".into(), observance: false }]);
+        let days = read_days(&raw, &options()).unwrap();
+        assert_eq!(
+            days,
+            vec![CalendarDay {
+                date: date("2026-09-21"), name: "敬老の日".into(), observance: false, window: None
+            }]
+        );
     }
 
     #[test]
     fn lf_only_files_and_escaped_text_are_read() {
         let body =
             calendar(&event("20260101", Some("20260102"), "元日\\, New Year", "祝日\\n詳細")).replace("\r\n", "\n");
-        let days = read_days(body.as_bytes()).unwrap();
+        let days = read_days(body.as_bytes(), &options()).unwrap();
         assert_eq!(
             days,
-            vec![CalendarDay { date: date("2026-01-01"), name: "元日, New Year".into(), observance: false }]
+            vec![CalendarDay {
+                date: date("2026-01-01"),
+                name: "元日, New Year".into(),
+                observance: false,
+                window: None
+            }]
         );
     }
 
@@ -197,7 +243,7 @@ mod tests {
             (event("20260101", Some("20260101"), "zero length", "祝日"), vec!["2026-01-01"]),
         ];
         for (ev, expected) in cases {
-            let days = read_days(calendar(&ev).as_bytes()).unwrap();
+            let days = read_days(calendar(&ev).as_bytes(), &options()).unwrap();
             let got: Vec<String> = days.iter().map(|d| d.date.to_string()).collect();
             assert_eq!(got, expected);
         }
@@ -207,7 +253,7 @@ mod tests {
     fn date_times_keep_their_written_date_and_an_end_at_midnight_is_exclusive() {
         let ev = "BEGIN:VEVENT\r\nDTSTART:20261231T000000\r\nDTEND:20270102T000000\r\nSUMMARY:年末\r\nEND:VEVENT\r\n\
                   BEGIN:VEVENT\r\nDTSTART:20260505T090000Z\r\nDTEND:20260505T170000Z\r\nSUMMARY:こどもの日\r\nEND:VEVENT\r\n";
-        let days = read_days(calendar(ev).as_bytes()).unwrap();
+        let days = read_days(calendar(ev).as_bytes(), &options()).unwrap();
         let got: Vec<String> = days.iter().map(|d| d.date.to_string()).collect();
         assert_eq!(got, ["2026-12-31", "2027-01-01", "2026-05-05"]);
     }
@@ -222,7 +268,8 @@ mod tests {
             ("", false),
         ];
         for (description, expected) in cases {
-            let days = read_days(calendar(&event("20260203", None, "節分", description)).as_bytes()).unwrap();
+            let days =
+                read_days(calendar(&event("20260203", None, "節分", description)).as_bytes(), &options()).unwrap();
             assert_eq!(days[0].observance, expected, "description {description:?}");
         }
     }
@@ -230,7 +277,7 @@ mod tests {
     #[test]
     fn cancelled_events_are_skipped() {
         let ev = event("20260101", None, "元日", "祝日").replace("END:VEVENT", "STATUS:CANCELLED\r\nEND:VEVENT");
-        assert!(read_days(calendar(&ev).as_bytes()).unwrap().is_empty());
+        assert!(read_days(calendar(&ev).as_bytes(), &options()).unwrap().is_empty());
     }
 
     #[test]
@@ -243,14 +290,14 @@ mod tests {
             (b"BEGIN:VCALENDAR\r\nSUMMARY:\xff\r\nEND:VCALENDAR\r\n".to_vec(), CalendarError::NotUtf8(25)),
         ];
         for (body, expected) in cases {
-            assert_eq!(read_days(&body), Err(expected));
+            assert_eq!(read_days(&body, &options()), Err(expected));
         }
     }
 
     #[test]
     fn unreadable_dates_are_refused_with_the_event_named() {
         let body = calendar(&event("2026-01-01", None, "元日", "祝日"));
-        match read_days(body.as_bytes()) {
+        match read_days(body.as_bytes(), &options()) {
             Err(CalendarError::BadDate { summary, property, .. }) => {
                 assert_eq!((summary.as_str(), property), ("元日", "DTSTART"));
             }
@@ -261,6 +308,9 @@ mod tests {
     #[test]
     fn an_event_spanning_more_than_a_year_is_refused() {
         let body = calendar(&event("20260101", Some("20280101"), "too long", "祝日"));
-        assert!(matches!(read_days(body.as_bytes()), Err(CalendarError::BadDate { property: "DTEND", .. })));
+        assert!(matches!(
+            read_days(body.as_bytes(), &options()),
+            Err(CalendarError::BadDate { property: "DTEND", .. })
+        ));
     }
 }

@@ -1,9 +1,12 @@
 //! The center's own closures (`CLOSED_DATES`): fixed dates, yearly dates and yearly ranges
-//! that may cross the new year, e.g. `2026-08-14,05-01,12-29..01-03`.
+//! that may cross the new year, each closed all day or only for a local window, e.g.
+//! `2026-08-14, 05-01, 12-29..01-03, 12-28 15:00-24:00, 2026-12-24 12:00-17:00`.
 
 use std::str::FromStr;
 
 use chrono::{Datelike, NaiveDate};
+
+use crate::closed_window::ClosedWindow;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Closure {
@@ -16,14 +19,25 @@ enum Closure {
     YearlyRange((u32, u32), (u32, u32)),
 }
 
-/// A parsed `CLOSED_DATES` list.
+/// A parsed `CLOSED_DATES` list: each entry's dates, and the window when not the whole day.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct ClosedDates(Vec<Closure>);
+pub struct ClosedDates(Vec<(Closure, Option<ClosedWindow>)>);
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
-#[error("{entry:?} is not YYYY-MM-DD, MM-DD, MM-DD..MM-DD or YYYY-MM-DD..YYYY-MM-DD")]
+#[error(
+    "{entry:?} is not YYYY-MM-DD, MM-DD, MM-DD..MM-DD or YYYY-MM-DD..YYYY-MM-DD, optionally followed by a window HH:MM-HH:MM"
+)]
 pub struct ClosedDatesError {
     pub entry: String,
+}
+
+/// One closed date: the whole day, or only `window` of it (local time).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct ClosedDay {
+    pub date: NaiveDate,
+    pub window: Option<ClosedWindow>,
+    /// From an entry that repeats every year (`MM-DD`, `MM-DD..MM-DD`).
+    pub yearly: bool,
 }
 
 impl FromStr for ClosedDates {
@@ -32,10 +46,21 @@ impl FromStr for ClosedDates {
     fn from_str(list: &str) -> Result<Self, Self::Err> {
         let entries = list.split(',').map(str::trim).filter(|e| !e.is_empty());
         entries
-            .map(|entry| parse_entry(entry).ok_or_else(|| ClosedDatesError { entry: entry.to_owned() }))
+            .map(|entry| parse_windowed(entry).ok_or_else(|| ClosedDatesError { entry: entry.to_owned() }))
             .collect::<Result<_, _>>()
             .map(ClosedDates)
     }
+}
+
+/// `<dates>` or `<dates> HH:MM-HH:MM`; a window of the whole day is the whole day.
+fn parse_windowed(entry: &str) -> Option<(Closure, Option<ClosedWindow>)> {
+    let mut parts = entry.split_whitespace();
+    let dates = parse_entry(parts.next()?)?;
+    let window = match parts.next() {
+        None => None,
+        Some(window) => Some(window.parse::<ClosedWindow>().ok()?).filter(|w| !w.is_whole_day()),
+    };
+    parts.next().is_none().then_some((dates, window))
 }
 
 fn parse_entry(entry: &str) -> Option<Closure> {
@@ -70,31 +95,60 @@ impl ClosedDates {
 
     /// Every closed date within the given years (inclusive), sorted and without repeats.
     pub fn dates_in(&self, first_year: i32, last_year: i32) -> Vec<NaiveDate> {
+        let mut dates: Vec<NaiveDate> = self.days_in(first_year, last_year).iter().map(|d| d.date).collect();
+        dates.dedup();
+        dates
+    }
+
+    /// Every closed day within the given years (inclusive), sorted by date; a date closed both
+    /// all day and for a window is closed all day, two windows on one date span both.
+    pub fn days_in(&self, first_year: i32, last_year: i32) -> Vec<ClosedDay> {
         let in_span = |d: &NaiveDate| (first_year..=last_year).contains(&d.year());
-        let mut dates: Vec<NaiveDate> = Vec::new();
-        for closure in &self.0 {
-            match *closure {
-                Closure::Date(d) => dates.push(d),
-                Closure::DateRange(a, b) => dates.extend(a.iter_days().take_while(|d| *d <= b)),
-                Closure::Yearly(m, d) => {
-                    dates.extend((first_year..=last_year).filter_map(|y| NaiveDate::from_ymd_opt(y, m, d)))
-                }
-                Closure::YearlyRange((fm, fd), (tm, td)) => {
-                    // A range that crosses the new year starts in the year before: include it.
-                    for year in first_year - 1..=last_year {
-                        let to_year = if (tm, td) < (fm, fd) { year + 1 } else { year };
-                        let (Some(a), Some(b)) = (first_valid(year, fm, fd, true), first_valid(to_year, tm, td, false))
-                        else {
-                            continue;
+        let mut days: std::collections::BTreeMap<NaiveDate, ClosedDay> = std::collections::BTreeMap::new();
+        for (closure, window) in &self.0 {
+            let yearly = matches!(closure, Closure::Yearly(..) | Closure::YearlyRange(..));
+            for date in closure.dates(first_year, last_year).into_iter().filter(in_span) {
+                let day = ClosedDay { date, window: *window, yearly };
+                days.entry(date)
+                    .and_modify(|known| {
+                        known.window = match (known.window, day.window) {
+                            (Some(a), Some(b)) => ClosedWindow::new(
+                                a.from_minute().min(b.from_minute()),
+                                a.until_minute().max(b.until_minute()),
+                            ),
+                            _ => None,
                         };
-                        dates.extend(a.iter_days().take_while(|d| *d <= b));
-                    }
+                        known.yearly &= day.yearly;
+                    })
+                    .or_insert(day);
+            }
+        }
+        days.into_values().collect()
+    }
+}
+
+impl Closure {
+    /// The closure's dates from the year before `first_year` (a range crossing the new year
+    /// starts there) to `last_year`.
+    fn dates(&self, first_year: i32, last_year: i32) -> Vec<NaiveDate> {
+        let mut dates = Vec::new();
+        match *self {
+            Closure::Date(d) => dates.push(d),
+            Closure::DateRange(a, b) => dates.extend(a.iter_days().take_while(|d| *d <= b)),
+            Closure::Yearly(m, d) => {
+                dates.extend((first_year..=last_year).filter_map(|y| NaiveDate::from_ymd_opt(y, m, d)))
+            }
+            Closure::YearlyRange((fm, fd), (tm, td)) => {
+                for year in first_year - 1..=last_year {
+                    let to_year = if (tm, td) < (fm, fd) { year + 1 } else { year };
+                    let (Some(a), Some(b)) = (first_valid(year, fm, fd, true), first_valid(to_year, tm, td, false))
+                    else {
+                        continue;
+                    };
+                    dates.extend(a.iter_days().take_while(|d| *d <= b));
                 }
             }
         }
-        dates.retain(in_span);
-        dates.sort_unstable();
-        dates.dedup();
         dates
     }
 }
@@ -144,8 +198,45 @@ mod tests {
     }
 
     #[test]
+    fn windows_close_part_of_a_day() {
+        let list: ClosedDates =
+            "12-28 15:00-24:00, 2026-12-24 12:00-17:00, 12-29..12-30, 12-30 09:00-12:00, 05-01 00:00-24:00"
+                .parse()
+                .unwrap();
+        let days: Vec<(String, Option<String>, bool)> = list
+            .days_in(2026, 2026)
+            .iter()
+            .map(|d| (d.date.to_string(), d.window.map(|w| w.to_string()), d.yearly))
+            .collect();
+        let day = |date: &str, window: Option<&str>, yearly| (date.to_owned(), window.map(str::to_owned), yearly);
+        assert_eq!(
+            days,
+            [
+                day("2026-05-01", None, true),
+                day("2026-12-24", Some("12:00-17:00"), false),
+                day("2026-12-28", Some("15:00-24:00"), true),
+                day("2026-12-29", None, true),
+                day("2026-12-30", None, true),
+            ],
+            "a whole day wins over a window on the same date; 00:00-24:00 is the whole day"
+        );
+        let two: ClosedDates = "2026-12-24 09:00-10:00, 2026-12-24 15:00-24:00".parse().unwrap();
+        assert_eq!(two.days_in(2026, 2026)[0].window.map(|w| w.to_string()).as_deref(), Some("09:00-24:00"));
+    }
+
+    #[test]
     fn bad_entries_are_named() {
-        for bad in ["13-01", "2026-02-30", "12-29..", "tomorrow", "2026-05-02..2026-04-30", "1-1-1"] {
+        for bad in [
+            "13-01",
+            "2026-02-30",
+            "12-29..",
+            "tomorrow",
+            "2026-05-02..2026-04-30",
+            "1-1-1",
+            "12-28 15:00",
+            "12-28 16:00-15:00",
+            "12-28 15:00-24:00 extra",
+        ] {
             let err = bad.parse::<ClosedDates>().unwrap_err();
             assert_eq!(err.entry, bad.trim());
         }

@@ -45,21 +45,29 @@ impl Clock for FakeClock {
     }
 }
 
-/// Calendar bodies by URL; a URL without a body fails like a broken download.
+/// Calendar bodies by URL; a URL without a body fails like a broken download. Downloads are
+/// counted per URL.
 #[derive(Debug, Default)]
-pub struct FakeCalendars(pub HashMap<String, Vec<u8>>);
+pub struct FakeCalendars {
+    bodies: HashMap<String, Vec<u8>>,
+    fetches: Mutex<BTreeMap<String, usize>>,
+}
 
 impl FakeCalendars {
     pub fn with(mut self, url: &str, body: impl Into<Vec<u8>>) -> Self {
-        self.0.insert(url.to_owned(), body.into());
+        self.bodies.insert(url.to_owned(), body.into());
         self
+    }
+    pub fn fetches(&self, url: &str) -> usize {
+        lock(&self.fetches).get(url).copied().unwrap_or(0)
     }
 }
 
 impl CalendarSource for FakeCalendars {
     type Error = FakeError;
     async fn fetch(&self, url: &str) -> Result<Vec<u8>, FakeError> {
-        self.0.get(url).cloned().ok_or_else(|| FakeError(format!("GET {url} answered HTTP 503")))
+        *lock(&self.fetches).entry(url.to_owned()).or_default() += 1;
+        self.bodies.get(url).cloned().ok_or_else(|| FakeError(format!("GET {url} answered HTTP 503")))
     }
 }
 

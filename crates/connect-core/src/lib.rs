@@ -13,10 +13,10 @@ pub mod closed_window;
 pub mod closures;
 pub mod connect;
 pub mod contact_events;
-pub mod dates;
 #[cfg(any(test, feature = "fakes"))]
 pub mod fakes;
 pub mod holidays;
 pub mod overrides;
 pub mod phone;
 pub mod ports;
+pub mod sites;

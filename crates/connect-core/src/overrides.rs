@@ -29,9 +29,11 @@ impl ExistingOverride {
     }
 }
 
-/// The name of a holiday's override: stable, so a second run finds it again.
+/// The name of a holiday's override: stable, so a second run finds it again; a window is part
+/// of it, so a changed early close replaces its override.
 pub fn override_name(holiday: &Holiday) -> String {
-    format!("{OVERRIDE_PREFIX}{} {}", holiday.date, holiday.name).chars().take(MAX_NAME_CHARS).collect()
+    let window = holiday.closed.map(|w| format!("{w} ")).unwrap_or_default();
+    format!("{OVERRIDE_PREFIX}{} {window}{}", holiday.date, holiday.name).chars().take(MAX_NAME_CHARS).collect()
 }
 
 /// What to do to one hours of operation.
@@ -94,7 +96,7 @@ mod tests {
     use super::*;
 
     fn day(date: &str, name: &str) -> Holiday {
-        Holiday { date: date.parse().unwrap(), name: name.into() }
+        Holiday::new(date.parse().unwrap(), name)
     }
 
     fn ours(id: &str, holiday: &Holiday) -> ExistingOverride {
@@ -109,6 +111,8 @@ mod tests {
     fn names_carry_date_and_holiday_and_are_capped() {
         assert_eq!(override_name(&day("2026-11-23", "勤労感謝の日")), "holiday 2026-11-23 勤労感謝の日");
         assert_eq!(override_name(&day("2026-11-23", &"x".repeat(300))).chars().count(), 127);
+        let early = Holiday { closed: "15:00-24:00".parse().ok(), ..day("2026-12-28", "仕事納め") };
+        assert_eq!(override_name(&early), "holiday 2026-12-28 15:00-24:00 仕事納め");
     }
 
     #[test]

@@ -32,6 +32,8 @@ pub struct Config {
     pub cache_for: TimeDelta,
     pub on_error: OnError,
     pub alert_topic_arn: Option<String>,
+    /// The site a flow asks about when it passes no `site` parameter.
+    pub site: String,
 }
 
 impl Config {
@@ -43,6 +45,7 @@ impl Config {
             cache_for: TimeDelta::seconds(env.parse_or::<u32>("CACHE_SECONDS", 300)?.into()),
             on_error: env.parse_or("ON_ERROR", OnError::Open)?,
             alert_topic_arn: env.optional("ALERT_TOPIC_ARN"),
+            site: env.optional("SITE").unwrap_or_else(|| connect_core::holidays::DEFAULT_SITE.to_owned()),
         })
     }
 }
@@ -56,6 +59,7 @@ mod tests {
         let config = Config::from_env(&Env::from_pairs([("HOLIDAY_BUCKET", "b")])).unwrap();
         assert_eq!((config.key.as_str(), config.time_zone), ("holidays.json", chrono_tz::Asia::Tokyo));
         assert_eq!((config.cache_for, config.on_error), (TimeDelta::seconds(300), OnError::Open));
+        assert_eq!(config.site, "default");
         let cases = [
             (vec![], "HOLIDAY_BUCKET"),
             (vec![("HOLIDAY_BUCKET", "b"), ("TIME_ZONE", "JST+9")], "TIME_ZONE"),

@@ -1,12 +1,15 @@
-//! Answers a contact flow's "is it a holiday?" from a per-environment cache of the holiday list.
+//! Answers a contact flow's "are we closed?" for a site, at an instant or on a date, from a
+//! per-environment cache of the holiday list: whole-day holidays and closures, and early closes.
 
 use std::convert::Infallible;
 use std::sync::Arc;
+use std::time::Duration;
 
-use chrono::{DateTime, TimeDelta, Utc};
+use chrono::{DateTime, NaiveDate, SecondsFormat, TimeDelta, Utc};
 use chrono_tz::Tz;
+use connect_aws::ANSWER_WITHIN;
+use connect_core::closed_window::local_instant;
 use connect_core::connect::{ContactFlowEvent, flag};
-use connect_core::dates::date_to_check;
 use connect_core::holidays::{HolidayDocument, HolidayIndex};
 use connect_core::ports::{Clock, HolidayStore, Notifier, Stored, error_chain};
 use serde::Serialize;
@@ -20,18 +23,40 @@ const ALERT_WINDOW: TimeDelta = TimeDelta::minutes(15);
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct HolidayCheckResponse {
+    /// A whole-day holiday or closure on the date.
     pub is_holiday: String,
     pub holiday_name: String,
+    /// Closed at the instant (`at`, or now): a whole-day holiday, or inside an early close.
+    /// With `date`, closed all that day.
+    pub is_closed: String,
+    /// The closed span in the site's local time (RFC 3339 with its offset), when there is one
+    /// at the instant (or, with `date`, on that date); else empty.
+    pub closed_from: String,
+    pub closed_until: String,
     pub date: String,
+    pub site: String,
     pub status: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
 }
 
 struct Cached {
-    index: Arc<HolidayIndex>,
+    document: Arc<Sites>,
     etag: Option<String>,
     checked_at: DateTime<Utc>,
+}
+
+/// Each site's index, from one loaded document.
+struct Sites(Vec<(String, HolidayIndex)>);
+
+impl Sites {
+    fn of(document: &HolidayDocument) -> Sites {
+        Sites(document.sites.iter().map(|s| (s.name.clone(), HolidayIndex::new(s))).collect())
+    }
+
+    fn site(&self, name: &str) -> Option<&HolidayIndex> {
+        self.0.iter().find(|(n, _)| n == name).map(|(_, index)| index)
+    }
 }
 
 #[derive(Default)]
@@ -46,30 +71,40 @@ enum Unavailable {
     #[error("holiday list not found")]
     Missing,
     #[error("holiday list unreadable")]
-    Unreadable(#[source] serde_json::Error),
+    Unreadable(#[source] connect_core::holidays::DocumentError),
     #[error("holiday list unavailable")]
     Store(#[source] Box<dyn std::error::Error + Send + Sync>),
 }
 
+/// What a flow asked: a date, or an instant.
+enum Question {
+    Date(NaiveDate),
+    At(DateTime<Utc>),
+}
+
 pub struct HolidayCheck<S, N, K> {
     store: S,
-    notifier: N,
+    notifier: Arc<N>,
     clock: K,
     time_zone: Tz,
     cache_for: TimeDelta,
     on_error: OnError,
+    site: String,
+    answer_within: Duration,
     state: Mutex<State>,
 }
 
-impl<S: HolidayStore, N: Notifier, K: Clock> HolidayCheck<S, N, K> {
+impl<S: HolidayStore, N: Notifier + 'static, K: Clock> HolidayCheck<S, N, K> {
     pub fn new(config: &Config, store: S, notifier: N, clock: K) -> Self {
         HolidayCheck {
             store,
-            notifier,
+            notifier: Arc::new(notifier),
             clock,
             time_zone: config.time_zone,
             cache_for: config.cache_for,
             on_error: config.on_error,
+            site: config.site.clone(),
+            answer_within: ANSWER_WITHIN,
             state: Mutex::new(State::default()),
         }
     }
@@ -82,60 +117,136 @@ impl<S: HolidayStore, N: Notifier, K: Clock> HolidayCheck<S, N, K> {
         }
     }
 
-    /// Always answers the flow; problems become `status=error`, never a function error.
+    /// Always answers the flow, within one budget; problems become `status=error`, never a
+    /// function error.
     pub async fn handle(&self, event: serde_json::Value) -> Result<HolidayCheckResponse, Infallible> {
         let now = self.clock.now();
-        let event = match ContactFlowEvent::from_value(event) {
-            Ok(event) => event,
-            Err(e) => return Ok(self.error_answer(now, "", "malformed event", &error_chain(&e)).await),
-        };
-        let contact_id = event.contact_id().to_owned();
-        let date_param = event.parameter("date");
-        let at_param = event.parameter("at");
-        let date = match date_to_check(date_param.as_deref(), at_param.as_deref(), now, self.time_zone) {
-            Ok(date) => date,
-            Err(e) => {
-                let answer = self.error_answer(now, "", "invalid parameter", &e.to_string()).await;
-                tracing::warn!(contact_id, error = %e, "invalid parameter");
-                return Ok(answer);
-            }
-        };
-        match self.holidays(now).await {
-            Ok(index) => {
-                let name = index.name_of(date).unwrap_or_default();
-                tracing::info!(contact_id, %date, is_holiday = !name.is_empty(), holiday = name, "checked");
-                Ok(HolidayCheckResponse {
-                    is_holiday: flag(!name.is_empty()),
-                    holiday_name: name.to_owned(),
-                    date: date.to_string(),
-                    status: "ok".to_owned(),
-                    error: None,
-                })
-            }
-            Err(e) => {
-                let detail = error_chain(&e);
-                tracing::error!(contact_id, %date, error = %detail, on_error = ?self.on_error, "holiday list unavailable");
-                Ok(self.error_answer(now, &date.to_string(), &e.to_string(), &detail).await)
+        match tokio::time::timeout(self.answer_within, self.answer(event, now)).await {
+            Ok(answer) => Ok(answer),
+            Err(_) => {
+                tracing::error!(within_ms = self.answer_within.as_millis(), "holiday list not read in time");
+                Ok(self.error_answer(now, "", "", "timed out", "the holiday list was not read within the budget").await)
             }
         }
     }
 
-    async fn error_answer(&self, now: DateTime<Utc>, date: &str, reason: &str, detail: &str) -> HolidayCheckResponse {
+    async fn answer(&self, event: serde_json::Value, now: DateTime<Utc>) -> HolidayCheckResponse {
+        let event = match ContactFlowEvent::from_value(event) {
+            Ok(event) => event,
+            Err(e) => return self.error_answer(now, "", "", "malformed event", &error_chain(&e)).await,
+        };
+        let contact_id = event.contact_id().to_owned();
+        let site = event.parameter("site").map(|s| s.trim().to_owned()).filter(|s| !s.is_empty());
+        let site = site.unwrap_or_else(|| self.site.clone());
+        let question = match (event.parameter("date"), event.parameter("at")) {
+            (Some(date), _) => match NaiveDate::parse_from_str(date.trim(), "%Y-%m-%d") {
+                Ok(date) => Question::Date(date),
+                Err(_) => {
+                    tracing::warn!(contact_id, date, "invalid parameter");
+                    return self
+                        .error_answer(now, "", &site, "invalid parameter", &format!("date {date:?} is not YYYY-MM-DD"))
+                        .await;
+                }
+            },
+            (None, Some(at)) => match DateTime::parse_from_rfc3339(at.trim()) {
+                Ok(at) => Question::At(at.to_utc()),
+                Err(_) => {
+                    tracing::warn!(contact_id, at, "invalid parameter");
+                    return self
+                        .error_answer(
+                            now,
+                            "",
+                            &site,
+                            "invalid parameter",
+                            &format!("at {at:?} is not an RFC 3339 instant"),
+                        )
+                        .await;
+                }
+            },
+            (None, None) => Question::At(now),
+        };
+        let sites = match self.holidays(now).await {
+            Ok(sites) => sites,
+            Err(e) => {
+                let detail = error_chain(&e);
+                tracing::error!(contact_id, site, error = %detail, on_error = ?self.on_error, "holiday list unavailable");
+                // Without the list the site's zone is unknown: the date in TIME_ZONE.
+                let date = match question {
+                    Question::Date(date) => date,
+                    Question::At(at) => at.with_timezone(&self.time_zone).date_naive(),
+                };
+                return self.error_answer(now, &date.to_string(), &site, &e.to_string(), &detail).await;
+            }
+        };
+        let Some(index) = sites.site(&site) else {
+            tracing::error!(contact_id, site, "unknown site");
+            return self
+                .error_answer(now, "", &site, "unknown site", &format!("site {site:?} is not in the holiday list"))
+                .await;
+        };
+        // The site's zone as published; a version-1 list has none: the function's TIME_ZONE.
+        let tz = index.time_zone().unwrap_or(self.time_zone);
+        let (date, closed) = match question {
+            Question::At(at) => {
+                let date = at.with_timezone(&tz).date_naive();
+                (date, index.closed_at(at, tz).map(|c| (c.from, c.until, true)))
+            }
+            Question::Date(date) => {
+                let span = index.on(date).and_then(|h| match h.closed {
+                    None => Some((local_instant(date, 0, tz)?, local_instant(date, 24 * 60, tz)?, true)),
+                    Some(window) => window.instants(date, tz).map(|(from, until)| (from, until, false)),
+                });
+                (date, span)
+            }
+        };
+        let name = index.name_of(date).unwrap_or_default();
+        let closed_name = index.on(date).map(|h| h.name.as_str()).unwrap_or_default();
+        let local = |t: DateTime<Utc>| t.with_timezone(&tz).to_rfc3339_opts(SecondsFormat::Secs, true);
+        let is_closed = closed.is_some_and(|(_, _, closed)| closed);
+        tracing::info!(contact_id, site, %date, is_holiday = !name.is_empty(), is_closed, closure = closed_name, "checked");
+        HolidayCheckResponse {
+            is_holiday: flag(!name.is_empty()),
+            holiday_name: if name.is_empty() && closed.is_some() { closed_name.to_owned() } else { name.to_owned() },
+            is_closed: flag(is_closed),
+            closed_from: closed.map(|(from, _, _)| local(from)).unwrap_or_default(),
+            closed_until: closed.map(|(_, until, _)| local(until)).unwrap_or_default(),
+            date: date.to_string(),
+            site,
+            status: "ok".to_owned(),
+            error: None,
+        }
+    }
+
+    async fn error_answer(
+        &self,
+        now: DateTime<Utc>,
+        date: &str,
+        site: &str,
+        reason: &str,
+        detail: &str,
+    ) -> HolidayCheckResponse {
         self.alert(
             now,
-            &format!("holiday-check answered status=error ({reason}); ON_ERROR={:?}.\n\n{detail}\n", self.on_error),
+            format!("holiday-check answered status=error ({reason}); ON_ERROR={:?}.\n\n{detail}\n", self.on_error),
         )
         .await;
+        let closed = self.on_error == OnError::Closed;
         HolidayCheckResponse {
-            is_holiday: flag(self.on_error == OnError::Closed),
+            is_holiday: flag(closed),
             holiday_name: String::new(),
+            is_closed: flag(closed),
+            closed_from: String::new(),
+            closed_until: String::new(),
             date: date.to_owned(),
+            site: site.to_owned(),
             status: "error".to_owned(),
             error: Some(reason.to_owned()),
         }
     }
 
-    async fn alert(&self, now: DateTime<Utc>, message: &str) {
+    /// Sends the alert in the background: the caller never waits for SNS. (Lambda may freeze
+    /// the environment after the answer; the publish then completes at its next invocation.)
+    async fn alert(&self, now: DateTime<Utc>, message: String) {
         {
             let mut state = self.state.lock().await;
             if state.last_alert.is_some_and(|at| now - at < ALERT_WINDOW) {
@@ -143,55 +254,59 @@ impl<S: HolidayStore, N: Notifier, K: Clock> HolidayCheck<S, N, K> {
             }
             state.last_alert = Some(now);
         }
-        if let Err(e) = self.notifier.notify("connect-lambdas: holiday-check error", message).await {
-            tracing::error!(error = %error_chain(&e), "alert not sent");
-        }
+        let notifier = self.notifier.clone();
+        tokio::spawn(async move {
+            if let Err(e) = notifier.notify("connect-lambdas: holiday-check error", &message).await {
+                tracing::error!(error = %error_chain(&e), "alert not sent");
+            }
+        });
     }
 
-    /// The cached index within `CACHE_SECONDS` (no request at all), else revalidated with a
-    /// conditional GET. When the store fails but a list is cached, the cached list keeps
-    /// answering for another window: callers are better served by yesterday's list than by
-    /// an error, and S3 is not hammered while it is down.
-    async fn holidays(&self, now: DateTime<Utc>) -> Result<Arc<HolidayIndex>, Unavailable> {
+    /// The cached list within `CACHE_SECONDS` (no request at all), else revalidated with a
+    /// conditional GET. When the store fails, or the stored list turns unreadable, but a list
+    /// is cached, the cached list keeps answering for another window and an alert goes out:
+    /// callers are better served by the last good list than by an error.
+    async fn holidays(&self, now: DateTime<Utc>) -> Result<Arc<Sites>, Unavailable> {
         let mut state = self.state.lock().await;
         if let Some(cached) = state.cached.as_ref().filter(|c| now - c.checked_at < self.cache_for) {
-            return Ok(cached.index.clone());
+            return Ok(cached.document.clone());
         }
         let etag = state.cached.as_ref().and_then(|c| c.etag.clone());
         let loaded = self.store.load(etag.as_deref()).await;
-        match (loaded, state.cached.as_mut()) {
+        let problem = match (loaded, state.cached.as_mut()) {
             (Ok(Stored::NotModified), Some(cached)) => {
                 cached.checked_at = now;
-                Ok(cached.index.clone())
+                return Ok(cached.document.clone());
             }
-            (Ok(Stored::Current { body, etag }), _) => {
-                let document = HolidayDocument::from_json(&body).map_err(Unavailable::Unreadable)?;
-                let index = Arc::new(HolidayIndex::new(&document));
-                tracing::info!(holidays = index.len(), generated_at = %document.generated_at, "holiday list loaded");
-                state.cached = Some(Cached { index: index.clone(), etag, checked_at: now });
-                Ok(index)
-            }
+            (Ok(Stored::Current { body, etag }), cached) => match HolidayDocument::from_json(&body) {
+                Ok(document) => {
+                    let sites = Arc::new(Sites::of(&document));
+                    let count: usize = document.sites.iter().map(|s| s.holidays.len()).sum();
+                    tracing::info!(sites = document.sites.len(), holidays = count, generated_at = %document.generated_at, "holiday list loaded");
+                    state.cached = Some(Cached { document: sites.clone(), etag, checked_at: now });
+                    return Ok(sites);
+                }
+                Err(e) if cached.is_none() => return Err(Unavailable::Unreadable(e)),
+                Err(e) => format!("the stored holiday list is unreadable ({e})"),
+            },
             (Ok(Stored::Missing | Stored::NotModified), _) => {
                 state.cached = None;
-                Err(Unavailable::Missing)
+                return Err(Unavailable::Missing);
             }
-            (Err(e), Some(cached)) => {
-                tracing::warn!(error = %error_chain(&e), "store unavailable; answering from the cached list");
-                cached.checked_at = now;
-                let index = cached.index.clone();
-                drop(state);
-                self.alert(
-                    now,
-                    &format!(
-                        "holiday-check could not revalidate the holiday list and answers from its cache.\n\n{}\n",
-                        error_chain(&e)
-                    ),
-                )
-                .await;
-                Ok(index)
-            }
-            (Err(e), None) => Err(Unavailable::Store(Box::new(e))),
-        }
+            (Err(e), Some(_)) => format!("the store is unavailable ({})", error_chain(&e)),
+            (Err(e), None) => return Err(Unavailable::Store(Box::new(e))),
+        };
+        let Some(cached) = state.cached.as_mut() else { return Err(Unavailable::Missing) };
+        tracing::warn!(problem, "answering from the cached list");
+        cached.checked_at = now;
+        let sites = cached.document.clone();
+        drop(state);
+        self.alert(
+            now,
+            format!("holiday-check could not revalidate the holiday list and answers from its cache: {problem}.\n"),
+        )
+        .await;
+        Ok(sites)
     }
 }
 
@@ -200,19 +315,52 @@ mod tests {
     use super::*;
     use connect_aws::Env;
     use connect_core::fakes::{FakeClock, FakeNotifier, FakeStore};
-    use connect_core::holidays::Holiday;
+    use connect_core::holidays::{Holiday, SiteHolidays};
     use serde_json::{Value, json};
 
     type Check = HolidayCheck<FakeStore, FakeNotifier, FakeClock>;
 
-    fn document() -> Vec<u8> {
-        let holiday = |date: &str, name: &str| Holiday { date: date.parse().unwrap(), name: name.into() };
-        HolidayDocument {
-            generated_at: "2026-11-01T00:00:00Z".parse().unwrap(),
+    fn holiday(date: &str, name: &str) -> Holiday {
+        Holiday::new(date.parse().unwrap(), name)
+    }
+
+    fn early_close(date: &str, window: &str) -> Holiday {
+        Holiday { closed: window.parse().ok(), closure: true, ..holiday(date, "仕事納め") }
+    }
+
+    fn site(name: &str, time_zone: Option<&str>, holidays: Vec<Holiday>) -> SiteHolidays {
+        SiteHolidays {
+            name: name.into(),
+            time_zone: time_zone.map(str::to_owned),
             sources: vec!["https://calendars.test/ja.ics".into()],
-            holidays: vec![holiday("2026-11-23", "勤労感謝の日"), holiday("2027-01-01", "元日")],
+            holidays,
         }
-        .to_json()
+    }
+
+    /// The single-site list as holiday-fetcher writes it without SITES (no zone: TIME_ZONE).
+    fn document() -> Vec<u8> {
+        let holidays = vec![
+            holiday("2026-11-23", "勤労感謝の日"),
+            early_close("2026-12-28", "15:00-24:00"),
+            holiday("2027-01-01", "元日"),
+        ];
+        HolidayDocument::single("2026-11-01T00:00:00Z".parse().unwrap(), site("default", None, holidays)).to_json()
+    }
+
+    /// Tokyo and a New York site with early closes on both of its 2026 daylight-saving days.
+    fn two_sites() -> Vec<u8> {
+        let tokyo = site("tokyo", Some("Asia/Tokyo"), vec![holiday("2026-11-23", "勤労感謝の日")]);
+        let new_york = site(
+            "new-york",
+            Some("America/New_York"),
+            vec![
+                early_close("2026-03-08", "15:00-24:00"),
+                early_close("2026-11-01", "15:00-24:00"),
+                holiday("2026-11-26", "Thanksgiving"),
+            ],
+        );
+        HolidayDocument { generated_at: "2026-11-01T00:00:00Z".parse().unwrap(), sites: vec![tokyo, new_york] }
+            .to_json()
     }
 
     fn check(store: FakeStore, extra: &[(&str, &str)]) -> Check {
@@ -233,8 +381,13 @@ mod tests {
         event
     }
 
+    /// The answer; alerts go out in the background, so they are given a moment to be sent.
     async fn ask(check: &Check, event: Value) -> HolidayCheckResponse {
-        check.handle(event).await.unwrap()
+        let answer = check.handle(event).await.unwrap();
+        for _ in 0..3 {
+            tokio::task::yield_now().await;
+        }
+        answer
     }
 
     #[tokio::test]
@@ -246,7 +399,11 @@ mod tests {
             HolidayCheckResponse {
                 is_holiday: "true".into(),
                 holiday_name: "勤労感謝の日".into(),
+                is_closed: "true".into(),
+                closed_from: "2026-11-23T00:00:00+09:00".into(),
+                closed_until: "2026-11-24T00:00:00+09:00".into(),
                 date: "2026-11-23".into(),
+                site: "default".into(),
                 status: "ok".into(),
                 error: None
             }
@@ -358,6 +515,104 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn an_early_close_is_closed_from_its_start_and_not_a_holiday() {
+        let c = check(FakeStore::holding(document()), &[]);
+        let at = |t: &str| with_params(json!({"at": t}));
+        let closed = ask(&c, at("2026-12-28T06:01:00Z")).await; // 15:01 in Tokyo
+        assert_eq!((closed.is_closed.as_str(), closed.is_holiday.as_str()), ("true", "false"));
+        assert_eq!(closed.closed_from, "2026-12-28T15:00:00+09:00");
+        assert_eq!(closed.closed_until, "2026-12-29T00:00:00+09:00");
+        assert_eq!(closed.holiday_name, "仕事納め");
+        let open = ask(&c, at("2026-12-28T05:59:00Z")).await; // 14:59
+        assert_eq!((open.is_closed.as_str(), open.closed_from.as_str(), open.status.as_str()), ("false", "", "ok"));
+        // asked about the date: not closed all day, and the flow learns when it closes
+        let day = ask(&c, with_params(json!({"date": "2026-12-28"}))).await;
+        assert_eq!((day.is_closed.as_str(), day.is_holiday.as_str()), ("false", "false"));
+        assert_eq!(
+            (day.closed_from.as_str(), day.closed_until.as_str()),
+            ("2026-12-28T15:00:00+09:00", "2026-12-29T00:00:00+09:00")
+        );
+    }
+
+    #[tokio::test]
+    async fn each_site_in_its_own_zone_across_daylight_saving() {
+        let c = check(FakeStore::holding(two_sites()), &[("SITE", "tokyo")]);
+        let ask_site = |site: &str, at: &str| with_params(json!({"site": site, "at": at}));
+        // 2026-03-08 (EST -> EDT) and 2026-11-01 (EDT -> EST): 14:59 open, 15:01 closed, local time
+        for (open_at, closed_at, from) in [
+            ("2026-03-08T18:59:00Z", "2026-03-08T19:01:00Z", "2026-03-08T15:00:00-04:00"),
+            ("2026-11-01T19:59:00Z", "2026-11-01T20:01:00Z", "2026-11-01T15:00:00-05:00"),
+        ] {
+            let open = ask(&c, ask_site("new-york", open_at)).await;
+            assert_eq!((open.is_closed.as_str(), open.site.as_str()), ("false", "new-york"), "{open_at}");
+            let closed = ask(&c, ask_site("new-york", closed_at)).await;
+            assert_eq!((closed.is_closed.as_str(), closed.closed_from.as_str()), ("true", from), "{closed_at}");
+        }
+        // no site parameter: SITE; Tokyo's holiday is not New York's
+        let tokyo = ask(&c, with_params(json!({"date": "2026-11-23"}))).await;
+        assert_eq!((tokyo.site.as_str(), tokyo.is_holiday.as_str()), ("tokyo", "true"));
+        let new_york = ask(&c, ask_site("new-york", "2026-11-23T15:00:00Z")).await;
+        assert_eq!(new_york.is_holiday, "false");
+        let unknown = ask(&c, with_params(json!({"site": "osaka"}))).await;
+        assert_eq!(
+            (unknown.status.as_str(), unknown.error.as_deref(), unknown.site.as_str()),
+            ("error", Some("unknown site"), "osaka")
+        );
+    }
+
+    #[tokio::test]
+    async fn a_stored_list_that_turns_unreadable_is_answered_from_the_cache_with_an_alert() {
+        let c = check(FakeStore::holding(document()), &[("CACHE_SECONDS", "60")]);
+        ask(&c, sample_event("voice-now")).await;
+        c.store.put(b"{\"version\": 2, \"sites\": 7}".to_vec());
+        c.clock.advance(TimeDelta::seconds(61));
+        let answer = ask(&c, sample_event("voice-now")).await;
+        assert_eq!((answer.status.as_str(), answer.is_holiday.as_str()), ("ok", "true"));
+        let notices = c.notifier.notices();
+        assert_eq!(notices.len(), 1);
+        assert!(notices[0].1.contains("unreadable"), "{notices:?}");
+    }
+
+    /// A store that takes `delay` to answer.
+    struct SlowStore(Duration);
+
+    impl HolidayStore for SlowStore {
+        type Error = connect_core::fakes::FakeError;
+        async fn load(&self, _: Option<&str>) -> Result<Stored, Self::Error> {
+            tokio::time::sleep(self.0).await;
+            Ok(Stored::Missing)
+        }
+        async fn save(&self, _: Vec<u8>) -> Result<(), Self::Error> {
+            Ok(())
+        }
+    }
+
+    /// A notifier that never finishes.
+    struct StuckNotifier;
+
+    impl Notifier for StuckNotifier {
+        type Error = connect_core::fakes::FakeError;
+        async fn notify(&self, _: &str, _: &str) -> Result<(), Self::Error> {
+            std::future::pending().await
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_whole_answer_fits_one_budget_and_never_waits_for_the_alert() {
+        let config = Config::from_env(&Env::from_pairs([("HOLIDAY_BUCKET", "b")])).unwrap();
+        let slow = HolidayCheck::new(
+            &config,
+            SlowStore(Duration::from_secs(10)),
+            StuckNotifier,
+            FakeClock::at("2026-11-22T23:00:00Z"),
+        );
+        let started = tokio::time::Instant::now();
+        let answer = slow.handle(sample_event("voice-now")).await.unwrap();
+        assert_eq!((answer.status.as_str(), answer.error.as_deref()), ("error", Some("timed out")));
+        assert_eq!(started.elapsed(), ANSWER_WITHIN, "answered at the budget, the alert still pending");
+    }
+
+    #[tokio::test]
     async fn invalid_parameters_and_malformed_events_are_clear_errors() {
         let c = check(FakeStore::holding(document()), &[]);
         let answer = ask(&c, with_params(json!({"date": "23/11/2026"}))).await;
@@ -383,7 +638,18 @@ mod tests {
         let value = serde_json::to_value(ask(&c, sample_event("voice-now")).await).unwrap();
         for (key, field) in value.as_object().unwrap() {
             assert!(field.is_string(), "{key}");
-            assert!(["isHoliday", "holidayName", "date", "status", "error"].contains(&key.as_str()), "{key}");
+            let keys = [
+                "isHoliday",
+                "holidayName",
+                "isClosed",
+                "closedFrom",
+                "closedUntil",
+                "date",
+                "site",
+                "status",
+                "error",
+            ];
+            assert!(keys.contains(&key.as_str()), "{key}");
         }
     }
 
@@ -393,7 +659,11 @@ mod tests {
         let full = HolidayCheckResponse {
             is_holiday: "true".into(),
             holiday_name: "勤労感謝の日".into(),
+            is_closed: "true".into(),
+            closed_from: "2026-11-23T00:00:00+09:00".into(),
+            closed_until: "2026-11-24T00:00:00+09:00".into(),
             date: "2026-11-23".into(),
+            site: "default".into(),
             status: "ok".into(),
             error: Some("x".into()),
         };

@@ -3,73 +3,110 @@ use connect_aws::config::invalid;
 use connect_aws::settings::connect_instance_id;
 use connect_aws::{ConfigError, Env};
 use connect_core::closures::ClosedDates;
+use connect_core::holidays::{CLOSURE_NAME, DEFAULT_SITE};
+use connect_core::sites::{CalendarSpec, Site, SiteDefaults, parse_sites};
 
 pub const DEFAULT_CALENDAR_URL: &str = "https://calendar.google.com/calendar/ical/ja.japanese.official%23holiday%40group.v.calendar.google.com/public/basic.ics";
+
+/// The single-site variables, which `SITES` replaces.
+const SINGLE_SITE: [&str; 4] = ["CALENDAR_URLS", "INCLUDE_OBSERVANCES", "CLOSED_DATES", "HOURS_OF_OPERATION_IDS"];
 
 #[derive(Debug, Clone)]
 pub struct Config {
     pub bucket: String,
     pub key: String,
-    pub calendar_urls: Vec<String>,
-    pub include_observances: bool,
-    pub closed_dates: ClosedDates,
+    /// Every site, each with its calendars, closures, time zone and hours of operation.
+    pub sites: Vec<Site>,
     pub alert_topic_arn: Option<String>,
-    /// Where "today" is, for the mass-drop guard and the years closures are expanded over.
-    pub time_zone: Tz,
-    /// Hours of operation whose holiday overrides are kept in step; `None`: no sync.
+    /// New upcoming calendar holidays per site one run may add before the list is refused.
+    pub max_added: usize,
+    /// Where the override sync works; `None` when no site names hours of operation.
     pub overrides: Option<OverrideSettings>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OverrideSettings {
     pub instance_id: String,
-    pub hours_ids: Vec<String>,
     pub horizon_days: u32,
-}
-
-impl OverrideSettings {
-    fn from_env(env: &Env) -> Result<Option<Self>, ConfigError> {
-        const IDS: &str = "HOURS_OF_OPERATION_IDS";
-        const HORIZON: &str = "OVERRIDE_HORIZON_DAYS";
-        let references = env.list(IDS);
-        if references.is_empty() {
-            return Ok(None);
-        }
-        let hours_ids = references
-            .iter()
-            .map(|r| {
-                connect_core::agents::resource_id(r, "operating-hours")
-                    .ok_or_else(|| invalid(IDS, r, "expected hours of operation IDs or ARNs"))
-            })
-            .collect::<Result<Vec<_>, _>>()?;
-        let horizon_days = env.parse_or(HORIZON, 365u32)?;
-        if !(1..=1095).contains(&horizon_days) {
-            return Err(invalid(HORIZON, &horizon_days.to_string(), "expected 1 to 1095 days"));
-        }
-        Ok(Some(OverrideSettings { instance_id: connect_instance_id(env)?, hours_ids, horizon_days }))
-    }
 }
 
 impl Config {
     pub fn from_env(env: &Env) -> Result<Self, ConfigError> {
-        let mut calendar_urls = env.list("CALENDAR_URLS");
-        if calendar_urls.is_empty() {
-            calendar_urls.push(DEFAULT_CALENDAR_URL.to_owned());
-        }
-        if let Some(bad) = calendar_urls.iter().find(|u| !(u.starts_with("https://") || u.starts_with("http://"))) {
-            return Err(invalid("CALENDAR_URLS", bad, "each entry must be an http(s) URL"));
+        let time_zone: Tz = env.parse_or("TIME_ZONE", chrono_tz::Asia::Tokyo)?;
+        let sites = match env.optional("SITES") {
+            Some(json) => {
+                if let Some(name) = SINGLE_SITE.iter().find(|name| env.optional(name).is_some()) {
+                    return Err(invalid(name, "set", "SITES replaces the single-site variables; set one or the other"));
+                }
+                parse_sites(&json, &SiteDefaults { time_zone }).map_err(|e| invalid("SITES", &json, e))?
+            }
+            None => vec![single_site(env, time_zone)?],
+        };
+        const HORIZON: &str = "OVERRIDE_HORIZON_DAYS";
+        let overrides = if sites.iter().any(|s| !s.hours_of_operation_ids.is_empty()) {
+            let horizon_days = env.parse_or(HORIZON, 365u32)?;
+            if !(1..=1095).contains(&horizon_days) {
+                return Err(invalid(HORIZON, &horizon_days.to_string(), "expected 1 to 1095 days"));
+            }
+            Some(OverrideSettings { instance_id: connect_instance_id(env)?, horizon_days })
+        } else {
+            None
+        };
+        const MAX_ADDED: &str = "MAX_ADDED_HOLIDAYS";
+        let max_added = env.parse_or(MAX_ADDED, 40usize)?;
+        if !(1..=10_000).contains(&max_added) {
+            return Err(invalid(MAX_ADDED, &max_added.to_string(), "expected 1 to 10000"));
         }
         Ok(Config {
             bucket: env.required("HOLIDAY_BUCKET")?,
             key: env.optional("HOLIDAY_KEY").unwrap_or_else(|| "holidays.json".to_owned()),
-            calendar_urls,
-            include_observances: env.flag("INCLUDE_OBSERVANCES", false)?,
-            closed_dates: env.parse_or("CLOSED_DATES", ClosedDates::default())?,
+            sites,
             alert_topic_arn: env.optional("ALERT_TOPIC_ARN"),
-            time_zone: env.parse_or("TIME_ZONE", chrono_tz::Asia::Tokyo)?,
-            overrides: OverrideSettings::from_env(env)?,
+            max_added,
+            overrides,
         })
     }
+
+    /// Every distinct calendar URL of every site, in order: each is downloaded once per run.
+    pub fn calendar_urls(&self) -> Vec<String> {
+        let mut urls: Vec<String> = Vec::new();
+        for url in self.sites.iter().flat_map(|s| s.calendars.iter().map(|c| &c.url)) {
+            if !urls.contains(url) {
+                urls.push(url.clone());
+            }
+        }
+        urls
+    }
+}
+
+/// `CALENDAR_URLS`, `INCLUDE_OBSERVANCES`, `CLOSED_DATES`, `TIME_ZONE` and
+/// `HOURS_OF_OPERATION_IDS` as the site `default`.
+fn single_site(env: &Env, time_zone: Tz) -> Result<Site, ConfigError> {
+    const IDS: &str = "HOURS_OF_OPERATION_IDS";
+    let mut urls = env.list("CALENDAR_URLS");
+    if urls.is_empty() {
+        urls.push(DEFAULT_CALENDAR_URL.to_owned());
+    }
+    if let Some(bad) = urls.iter().find(|u| !(u.starts_with("https://") || u.starts_with("http://"))) {
+        return Err(invalid("CALENDAR_URLS", bad, "each entry must be an http(s) URL"));
+    }
+    let hours_of_operation_ids = env
+        .list(IDS)
+        .iter()
+        .map(|r| {
+            connect_core::agents::resource_id(r, "operating-hours")
+                .ok_or_else(|| invalid(IDS, r, "expected hours of operation IDs or ARNs"))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Site {
+        name: DEFAULT_SITE.to_owned(),
+        calendars: urls.into_iter().map(|url| CalendarSpec { url, timed_windows: false }).collect(),
+        include_observances: env.flag("INCLUDE_OBSERVANCES", false)?,
+        closures: env.parse_or("CLOSED_DATES", ClosedDates::default())?,
+        time_zone,
+        hours_of_operation_ids,
+        default_name: CLOSURE_NAME.to_owned(),
+    })
 }
 
 #[cfg(test)]
@@ -86,14 +123,8 @@ mod tests {
             ("HOURS_OF_OPERATION_IDS", "h-1, arn:aws:connect:ap-northeast-1:1:instance/inst-1/operating-hours/h-2"),
         ]))
         .unwrap();
-        assert_eq!(
-            on.overrides,
-            Some(OverrideSettings {
-                instance_id: "inst-1".into(),
-                hours_ids: vec!["h-1".into(), "h-2".into()],
-                horizon_days: 365
-            })
-        );
+        assert_eq!(on.overrides, Some(OverrideSettings { instance_id: "inst-1".into(), horizon_days: 365 }));
+        assert_eq!(on.sites[0].hours_of_operation_ids, ["h-1", "h-2"]);
         for (pairs, expected) in [
             (vec![("HOURS_OF_OPERATION_IDS", "h-1")], "CONNECT_INSTANCE_ID"),
             (
@@ -117,11 +148,31 @@ mod tests {
     #[test]
     fn defaults() {
         let config = Config::from_env(&Env::from_pairs([("HOLIDAY_BUCKET", "b")])).unwrap();
-        assert_eq!(config.key, "holidays.json");
-        assert_eq!(config.calendar_urls, [DEFAULT_CALENDAR_URL]);
-        assert!(!config.include_observances);
-        assert!(config.closed_dates.is_empty());
-        assert_eq!(config.time_zone, chrono_tz::Asia::Tokyo);
+        assert_eq!((config.key.as_str(), config.max_added), ("holidays.json", 40));
+        let site = &config.sites[0];
+        assert_eq!((config.sites.len(), site.name.as_str()), (1, "default"));
+        assert_eq!(config.calendar_urls(), [DEFAULT_CALENDAR_URL]);
+        assert!(!site.include_observances);
+        assert!(site.closures.is_empty());
+        assert_eq!(site.time_zone, chrono_tz::Asia::Tokyo);
+    }
+
+    #[test]
+    fn sites_replace_the_single_site_variables_and_share_feeds() {
+        let sites = r#"[{"name": "tokyo", "calendars": ["https://c.test/ja.ics"], "closures": "12-29..01-03"},
+                        {"name": "osaka", "calendars": ["https://c.test/ja.ics", "https://c.test/osaka.ics"]}]"#;
+        let config = Config::from_env(&Env::from_pairs([("HOLIDAY_BUCKET", "b"), ("SITES", sites)])).unwrap();
+        assert_eq!(config.sites.len(), 2);
+        assert_eq!(config.calendar_urls(), ["https://c.test/ja.ics", "https://c.test/osaka.ics"], "once each");
+        for (extra, expected) in [
+            (("CALENDAR_URLS", "https://c.test/x.ics"), "SITES replaces"),
+            (("CLOSED_DATES", "12-31"), "SITES replaces"),
+            (("SITES", "[{}]"), "SITES"),
+        ] {
+            let pairs = [("HOLIDAY_BUCKET", "b"), ("SITES", sites), extra];
+            let err = Config::from_env(&Env::from_pairs(pairs)).unwrap_err().to_string();
+            assert!(err.contains(expected), "{err}");
+        }
     }
 
     #[test]
@@ -132,6 +183,7 @@ mod tests {
             (vec![("HOLIDAY_BUCKET", "b"), ("INCLUDE_OBSERVANCES", "sometimes")], "INCLUDE_OBSERVANCES"),
             (vec![("HOLIDAY_BUCKET", "b"), ("CALENDAR_URLS", "ftp://x")], "CALENDAR_URLS"),
             (vec![("HOLIDAY_BUCKET", "b"), ("TIME_ZONE", "Mars/Base")], "TIME_ZONE"),
+            (vec![("HOLIDAY_BUCKET", "b"), ("MAX_ADDED_HOLIDAYS", "0")], "MAX_ADDED_HOLIDAYS"),
         ];
         for (pairs, name) in cases {
             let err = Config::from_env(&Env::from_pairs(pairs)).unwrap_err();

@@ -1,15 +1,20 @@
-//! Downloads every configured calendar, builds the holiday list, and publishes it to the store
-//! only when it is complete, plausible and different from what is stored.
+//! Downloads every site's calendars (each URL once), builds each site's holiday list, and
+//! publishes the document to the store only when every list is complete, plausible, and the
+//! document differs from what is stored. Then keeps each site's hours-of-operation overrides
+//! in step.
+
+use std::collections::BTreeMap;
 
 use chrono::{Datelike, NaiveDate};
-use connect_core::calendar::{CalendarError, read_days};
+use connect_core::calendar::{CalendarError, DEFAULT_MAX_DAYS, ReadOptions, read_days};
 use connect_core::holidays::{
-    Changes, Holiday, HolidayDocument, TooManyDropped, guard_against_mass_drop, holidays_of, merge,
+    Changes, Holiday, HolidayDocument, Implausible, SiteHolidays, check_plausible, holidays_of, merge,
 };
 use connect_core::overrides::{OverrideReport, override_name, plan_overrides};
 use connect_core::ports::{
     CalendarSource, Clock, HolidayStore, HoursOverrides, NoOverrides, Notifier, Stored, error_chain,
 };
+use connect_core::sites::Site;
 use lambda_runtime::Diagnostic;
 use serde::Serialize;
 
@@ -34,8 +39,8 @@ pub enum FetchFailure {
     },
     #[error("{url} yields no holidays")]
     NoHolidays { url: String },
-    #[error("refused: {0}")]
-    TooManyDropped(#[from] TooManyDropped),
+    #[error("refused for site {site}: {reason}")]
+    Implausible { site: String, reason: Implausible },
     #[error("the stored holiday list could not be read")]
     StoreRead(#[source] BoxError),
     #[error("the new holiday list could not be written")]
@@ -44,11 +49,12 @@ pub enum FetchFailure {
 
 impl From<FetchFailure> for Diagnostic {
     fn from(failure: FetchFailure) -> Diagnostic {
-        let error_type = match failure {
+        let error_type = match &failure {
             FetchFailure::Download { .. } => "CalendarDownloadFailed",
             FetchFailure::Calendar { .. } => "InvalidCalendar",
             FetchFailure::NoHolidays { .. } => "NoHolidays",
-            FetchFailure::TooManyDropped(_) => "TooManyHolidaysDropped",
+            FetchFailure::Implausible { reason: Implausible::TooManyDropped { .. }, .. } => "TooManyHolidaysDropped",
+            FetchFailure::Implausible { reason: Implausible::TooManyAdded { .. }, .. } => "TooManyHolidaysAdded",
             FetchFailure::StoreRead(_) | FetchFailure::StoreWrite(_) => "HolidayStoreFailed",
         };
         Diagnostic { error_type: error_type.to_owned(), error_message: error_chain(&failure) }
@@ -62,21 +68,44 @@ pub enum Status {
     Unchanged,
 }
 
+/// One site's part of a run.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SiteSummary {
+    pub site: String,
+    pub holiday_count: usize,
+    pub added: Vec<NaiveDate>,
+    pub removed: Vec<NaiveDate>,
+    pub renamed: Vec<NaiveDate>,
+}
+
 /// What the invocation returns.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Summary {
     pub status: Status,
+    /// Over every site; `added`, `removed` and `renamed` are every site's dates, once each.
     pub holiday_count: usize,
     pub added: Vec<NaiveDate>,
     pub removed: Vec<NaiveDate>,
     pub renamed: Vec<NaiveDate>,
+    pub sites: Vec<SiteSummary>,
     /// Per hours of operation, when the override sync is configured.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub overrides: Vec<OverrideReport>,
-    /// `{"dryRun": true}`: nothing was written; the summary is the plan.
+    /// `{"dryRun": true}`: nothing was written and nothing sent; the summary is the plan.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub dry_run: bool,
+    /// `{"force": true}` published a list the guard had refused: why it had been refused.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub forced: Option<String>,
+}
+
+/// What a manual invocation asks for.
+#[derive(Debug, Clone, Copy, Default)]
+struct Mode {
+    dry_run: bool,
+    force: bool,
 }
 
 pub struct HolidayFetcher<C, S, N, K, O = NoOverrides> {
@@ -100,6 +129,12 @@ impl<C, S, N, K> HolidayFetcher<C, S, N, K> {
     }
 }
 
+/// A site's new list beside the stored one.
+struct SiteRun {
+    holidays: SiteHolidays,
+    changes: Changes,
+}
+
 impl<C, S, N, K, O> HolidayFetcher<C, S, N, K, O>
 where
     C: CalendarSource,
@@ -108,62 +143,79 @@ where
     K: Clock,
     O: HoursOverrides,
 {
-    /// Any event is accepted: a schedule's, a manual `{}`; `{"dryRun": true}` plans only.
+    /// Any event is accepted: a schedule's, a manual `{}`; `{"dryRun": true}` plans only;
+    /// `{"force": true}` publishes a list the plausibility guard refused.
     pub async fn handle(&self, event: serde_json::Value) -> Result<Summary, FetchFailure> {
-        let dry_run = event.get("dryRun").and_then(serde_json::Value::as_bool).unwrap_or(false);
-        match self.refresh(dry_run).await {
-            Ok((mut summary, changes, holidays)) => {
-                summary.overrides = self.sync_overrides(&holidays, dry_run).await;
-                summary.dry_run = dry_run;
+        let flag = |name: &str| event.get(name).and_then(serde_json::Value::as_bool).unwrap_or(false);
+        let mode = Mode { dry_run: flag("dryRun"), force: flag("force") };
+        match self.refresh(mode).await {
+            Ok((mut summary, runs)) => {
+                summary.overrides = self.sync_overrides(&runs, mode.dry_run).await;
                 tracing::info!(
                     status = ?summary.status,
                     holidays = summary.holiday_count,
+                    sites = summary.sites.len(),
                     added = summary.added.len(),
                     removed = summary.removed.len(),
                     renamed = summary.renamed.len(),
-                    dry_run,
+                    dry_run = mode.dry_run,
+                    forced = summary.forced.is_some(),
                     "holiday list checked"
                 );
-                let overrides = describe_overrides(&summary.overrides);
-                let sync_failed = summary.overrides.iter().any(|r| r.error.is_some());
-                let overrides_changed =
-                    summary.overrides.iter().any(|r| !r.created.is_empty() || !r.removed.is_empty());
-                if dry_run {
-                    // A dry run changes nothing, notices included.
-                } else if summary.status == Status::Updated {
-                    let subject = format!(
-                        "connect-lambdas: holiday list updated (+{} -{} ~{}){}",
-                        changes.added.len(),
-                        changes.removed.len(),
-                        changes.renamed.len(),
-                        if sync_failed { "; override sync FAILED" } else { "" }
-                    );
-                    let message = describe_changes(&self.config, &summary, &changes) + &overrides;
-                    self.send(&subject, &message).await;
-                } else if sync_failed || overrides_changed {
-                    let subject = if sync_failed {
-                        "connect-lambdas: hours-of-operation override sync FAILED"
-                    } else {
-                        "connect-lambdas: hours-of-operation overrides updated"
-                    };
-                    let message = format!(
-                        "The holiday list s3://{}/{} is unchanged ({} holidays).\n{overrides}",
-                        self.config.bucket, self.config.key, summary.holiday_count
-                    );
-                    self.send(subject, &message).await;
+                if !mode.dry_run {
+                    self.notify_outcome(&summary, &runs).await;
                 }
                 Ok(summary)
             }
             Err(failure) => {
                 let reason = error_chain(&failure);
-                tracing::error!(error = %reason, "holiday list not published");
-                let message = format!(
-                    "holiday-fetcher did not publish a new holiday list; the stored list s3://{}/{} is unchanged.\n\nReason: {reason}\n",
-                    self.config.bucket, self.config.key
-                );
-                self.send("connect-lambdas: holiday list refresh FAILED", &message).await;
+                tracing::error!(error = %reason, dry_run = mode.dry_run, "holiday list not published");
+                // A dry run sends nothing, also when it fails: it is someone trying things out.
+                if !mode.dry_run {
+                    let message = format!(
+                        "holiday-fetcher did not publish a new holiday list; the stored list s3://{}/{} is unchanged.\n\nReason: {reason}\n{}",
+                        self.config.bucket,
+                        self.config.key,
+                        if matches!(failure, FetchFailure::Implausible { .. }) {
+                            "\nIf the change is real, invoke holiday-fetcher with {\"force\": true} to publish it anyway.\n"
+                        } else {
+                            ""
+                        }
+                    );
+                    self.send("connect-lambdas: holiday list refresh FAILED", &message).await;
+                }
                 Err(failure)
             }
+        }
+    }
+
+    async fn notify_outcome(&self, summary: &Summary, runs: &[SiteRun]) {
+        let overrides = describe_overrides(&summary.overrides);
+        let sync_failed = summary.overrides.iter().any(|r| r.error.is_some());
+        let overrides_changed = summary.overrides.iter().any(|r| !r.created.is_empty() || !r.removed.is_empty());
+        if summary.status == Status::Updated {
+            let count = |f: fn(&Changes) -> usize| runs.iter().map(|r| f(&r.changes)).sum::<usize>();
+            let subject = format!(
+                "connect-lambdas: holiday list updated{} (+{} -{} ~{}){}",
+                if summary.forced.is_some() { " (FORCED)" } else { "" },
+                count(|c| c.added.len()),
+                count(|c| c.removed.len()),
+                count(|c| c.renamed.len()),
+                if sync_failed { "; override sync FAILED" } else { "" }
+            );
+            let message = describe_changes(&self.config, summary, runs) + &overrides;
+            self.send(&subject, &message).await;
+        } else if sync_failed || overrides_changed {
+            let subject = if sync_failed {
+                "connect-lambdas: hours-of-operation override sync FAILED"
+            } else {
+                "connect-lambdas: hours-of-operation overrides updated"
+            };
+            let message = format!(
+                "The holiday list s3://{}/{} is unchanged ({} holidays).\n{overrides}",
+                self.config.bucket, self.config.key, summary.holiday_count
+            );
+            self.send(subject, &message).await;
         }
     }
 
@@ -174,30 +226,35 @@ where
         }
     }
 
-    /// Every configured hours of operation brought in line with the list (in a dry run, only
+    /// Every site's hours of operation brought in line with its list (in a dry run, only
     /// planned). A failing hours of operation is reported and the next one still synced.
-    async fn sync_overrides(&self, holidays: &[Holiday], dry_run: bool) -> Vec<OverrideReport> {
+    async fn sync_overrides(&self, runs: &[SiteRun], dry_run: bool) -> Vec<OverrideReport> {
         let Some(settings) = &self.config.overrides else { return Vec::new() };
-        let today = self.clock.now().with_timezone(&self.config.time_zone).date_naive();
-        let mut reports = Vec::with_capacity(settings.hours_ids.len());
-        for hours_id in &settings.hours_ids {
-            let mut report = OverrideReport { hours_of_operation_id: hours_id.clone(), ..OverrideReport::default() };
-            if let Err(error) =
-                self.sync_one(hours_id, holidays, today, settings.horizon_days, dry_run, &mut report).await
-            {
-                tracing::error!(hours_id, error, "override sync failed");
-                report.error = Some(error);
+        let mut reports = Vec::new();
+        for (site, run) in self.config.sites.iter().zip(runs) {
+            let today = self.clock.now().with_timezone(&site.time_zone).date_naive();
+            for hours_id in &site.hours_of_operation_ids {
+                let mut report =
+                    OverrideReport { hours_of_operation_id: hours_id.clone(), ..OverrideReport::default() };
+                let holidays = &run.holidays.holidays;
+                if let Err(error) =
+                    self.sync_one(hours_id, holidays, today, settings.horizon_days, dry_run, &mut report).await
+                {
+                    tracing::error!(site = site.name, hours_id, error, "override sync failed");
+                    report.error = Some(error);
+                }
+                tracing::info!(
+                    site = site.name,
+                    hours_id,
+                    created = report.created.len(),
+                    removed = report.removed.len(),
+                    kept = report.kept,
+                    not_fitting = report.not_fitting.len(),
+                    dry_run,
+                    "overrides synced"
+                );
+                reports.push(report);
             }
-            tracing::info!(
-                hours_id,
-                created = report.created.len(),
-                removed = report.removed.len(),
-                kept = report.kept,
-                not_fitting = report.not_fitting.len(),
-                dry_run,
-                "overrides synced"
-            );
-            reports.push(report);
         }
         reports
     }
@@ -232,58 +289,112 @@ where
         Ok(())
     }
 
-    async fn refresh(&self, dry_run: bool) -> Result<(Summary, Changes, Vec<Holiday>), FetchFailure> {
-        let mut per_source = Vec::with_capacity(self.config.calendar_urls.len());
-        for url in &self.config.calendar_urls {
-            per_source.push(self.holidays_from(url).await?);
+    async fn refresh(&self, mode: Mode) -> Result<(Summary, Vec<SiteRun>), FetchFailure> {
+        // Feeds shared by several sites are downloaded once.
+        let mut bodies: BTreeMap<String, Vec<u8>> = BTreeMap::new();
+        for url in self.config.calendar_urls() {
+            let body = self
+                .calendars
+                .fetch(&url)
+                .await
+                .map_err(|e| FetchFailure::Download { url: url.clone(), source: Box::new(e) })?;
+            bodies.insert(url, body);
         }
-        let today = self.clock.now().with_timezone(&self.config.time_zone).date_naive();
-        let closures = self.closures_for(&per_source, today);
-        let holidays = merge(&per_source, &closures);
-
         let stored = self.stored_document().await?;
-        let stored_holidays = stored.as_ref().map(|d| d.holidays.as_slice()).unwrap_or_default();
-        guard_against_mass_drop(stored_holidays, &holidays, today)?;
-
-        let document =
-            HolidayDocument { generated_at: self.clock.now(), sources: self.config.calendar_urls.clone(), holidays };
-        let changes = Changes::between(stored_holidays, &document.holidays);
+        let mut runs = Vec::with_capacity(self.config.sites.len());
+        let mut refusals = Vec::new();
+        for site in &self.config.sites {
+            let today = self.clock.now().with_timezone(&site.time_zone).date_naive();
+            let holidays = self.site_holidays(site, &bodies, today)?;
+            let before = stored.as_ref().and_then(|d| d.site(&site.name)).map(|s| s.holidays.as_slice());
+            let before = before.unwrap_or_default();
+            if let Err(reason) = check_plausible(before, &holidays, today, self.config.max_added) {
+                if !mode.force {
+                    return Err(FetchFailure::Implausible { site: site.name.clone(), reason });
+                }
+                tracing::warn!(site = site.name, %reason, "refused list published: forced");
+                refusals.push(format!("site {}: {reason}", site.name));
+            }
+            let changes = Changes::between(before, &holidays);
+            let sources = site.calendars.iter().map(|c| c.url.clone()).collect();
+            let time_zone = Some(site.time_zone.name().to_owned());
+            let holidays = SiteHolidays { name: site.name.clone(), time_zone, sources, holidays };
+            runs.push(SiteRun { holidays, changes });
+        }
+        let document = HolidayDocument {
+            generated_at: self.clock.now(),
+            sites: runs.iter().map(|r| r.holidays.clone()).collect(),
+        };
         let unchanged = stored.as_ref().is_some_and(|s| s.same_content(&document));
-        if !unchanged && !dry_run {
+        if !unchanged && !mode.dry_run {
             self.store.save(document.to_json()).await.map_err(|e| FetchFailure::StoreWrite(Box::new(e)))?;
         }
+        let dates = |f: fn(&Changes) -> Vec<NaiveDate>| -> Vec<NaiveDate> {
+            let mut all: Vec<NaiveDate> = runs.iter().flat_map(|r| f(&r.changes)).collect();
+            all.sort_unstable();
+            all.dedup();
+            all
+        };
+        let added = |c: &Changes| c.added.iter().map(|h| h.date).collect();
+        let removed = |c: &Changes| c.removed.iter().map(|h| h.date).collect();
+        let renamed = |c: &Changes| c.renamed.iter().map(|(_, new)| new.date).collect();
         let summary = Summary {
             status: if unchanged { Status::Unchanged } else { Status::Updated },
-            holiday_count: document.holidays.len(),
-            added: changes.added.iter().map(|h| h.date).collect(),
-            removed: changes.removed.iter().map(|h| h.date).collect(),
-            renamed: changes.renamed.iter().map(|(_, new)| new.date).collect(),
+            holiday_count: runs.iter().map(|r| r.holidays.holidays.len()).sum(),
+            added: dates(added),
+            removed: dates(removed),
+            renamed: dates(renamed),
+            sites: runs
+                .iter()
+                .map(|r| SiteSummary {
+                    site: r.holidays.name.clone(),
+                    holiday_count: r.holidays.holidays.len(),
+                    added: added(&r.changes),
+                    removed: removed(&r.changes),
+                    renamed: renamed(&r.changes),
+                })
+                .collect(),
             overrides: Vec::new(),
-            dry_run,
+            dry_run: mode.dry_run,
+            forced: (!refusals.is_empty()).then(|| refusals.join("; ")),
         };
-        Ok((summary, changes, document.holidays))
+        Ok((summary, runs))
     }
 
-    async fn holidays_from(&self, url: &str) -> Result<Vec<Holiday>, FetchFailure> {
-        let body = self
-            .calendars
-            .fetch(url)
-            .await
-            .map_err(|e| FetchFailure::Download { url: url.to_owned(), source: Box::new(e) })?;
-        let days = read_days(&body).map_err(|source| FetchFailure::Calendar { url: url.to_owned(), source })?;
-        let holidays = holidays_of(&days, self.config.include_observances);
-        if holidays.is_empty() {
-            return Err(FetchFailure::NoHolidays { url: url.to_owned() });
+    /// One site's list: its calendars read in its time zone, then its closures.
+    fn site_holidays(
+        &self,
+        site: &Site,
+        bodies: &BTreeMap<String, Vec<u8>>,
+        today: NaiveDate,
+    ) -> Result<Vec<Holiday>, FetchFailure> {
+        // Recurring calendar events and closures are expanded over last year to two years on.
+        let (first_year, last_year) = (today.year() - 1, today.year() + 2);
+        let mut per_source = Vec::with_capacity(site.calendars.len());
+        for calendar in &site.calendars {
+            let url = &calendar.url;
+            let body = bodies.get(url).map(Vec::as_slice).unwrap_or_default();
+            let options = ReadOptions {
+                time_zone: site.time_zone,
+                first_year,
+                last_year,
+                timed_windows: calendar.timed_windows,
+                default_name: site.default_name.clone(),
+                max_days: DEFAULT_MAX_DAYS,
+            };
+            let days =
+                read_days(body, &options).map_err(|source| FetchFailure::Calendar { url: url.clone(), source })?;
+            let holidays = holidays_of(&days, site.include_observances);
+            if holidays.is_empty() {
+                return Err(FetchFailure::NoHolidays { url: url.clone() });
+            }
+            per_source.push(holidays);
         }
-        Ok(holidays)
-    }
-
-    /// Closures over the years the calendars cover, and at least this year and next.
-    fn closures_for(&self, per_source: &[Vec<Holiday>], today: NaiveDate) -> Vec<NaiveDate> {
         let years = per_source.iter().flatten().map(|h| h.date.year());
-        let first = years.clone().min().unwrap_or(today.year()).min(today.year());
-        let last = years.max().unwrap_or(today.year()).max(today.year() + 1);
-        self.config.closed_dates.dates_in(first, last)
+        let first = years.clone().min().unwrap_or(first_year).min(today.year());
+        let last = years.max().unwrap_or(last_year).max(today.year() + 1);
+        let closures = site.closures.days_in(first, last);
+        Ok(merge(&per_source, &closures, &site.default_name))
     }
 
     /// The stored document; an unreadable one is replaced (it protects nothing).
@@ -329,26 +440,51 @@ fn describe_overrides(reports: &[OverrideReport]) -> String {
     text
 }
 
-fn describe_changes(config: &Config, summary: &Summary, changes: &Changes) -> String {
+fn describe_holiday(h: &Holiday) -> String {
+    match h.closed {
+        None => format!("{} {}", h.date, h.name),
+        Some(window) => format!("{} {} {}", h.date, window, h.name),
+    }
+}
+
+fn describe_changes(config: &Config, summary: &Summary, runs: &[SiteRun]) -> String {
     let mut text = format!(
         "holiday-fetcher published a new holiday list to s3://{}/{} ({} holidays).\n",
         config.bucket, config.key, summary.holiday_count
     );
-    let sections: [(&str, Vec<String>); 3] = [
-        ("Added", changes.added.iter().map(|h| format!("{} {}", h.date, h.name)).collect()),
-        ("Removed", changes.removed.iter().map(|h| format!("{} {}", h.date, h.name)).collect()),
-        (
-            "Renamed",
-            changes.renamed.iter().map(|(old, new)| format!("{} {} -> {}", new.date, old.name, new.name)).collect(),
-        ),
-    ];
-    for (title, lines) in sections.iter().filter(|(_, lines)| !lines.is_empty()) {
-        text.push_str(&format!("\n{title}:\n"));
-        for line in lines {
-            text.push_str(&format!("  {line}\n"));
+    if let Some(refused) = &summary.forced {
+        text.push_str(&format!(
+            "\nFORCED: published with {{\"force\": true}} although the guard had refused it: {refused}\n"
+        ));
+    }
+    for run in runs {
+        let changes = &run.changes;
+        if changes.is_empty() {
+            continue;
+        }
+        if runs.len() > 1 {
+            text.push_str(&format!("\nSite {} ({} holidays):\n", run.holidays.name, run.holidays.holidays.len()));
+        }
+        let sections: [(&str, Vec<String>); 3] = [
+            ("Added", changes.added.iter().map(describe_holiday).collect()),
+            ("Removed", changes.removed.iter().map(describe_holiday).collect()),
+            (
+                "Changed",
+                changes
+                    .renamed
+                    .iter()
+                    .map(|(old, new)| format!("{} -> {}", describe_holiday(old), describe_holiday(new)))
+                    .collect(),
+            ),
+        ];
+        for (title, lines) in sections.iter().filter(|(_, lines)| !lines.is_empty()) {
+            text.push_str(&format!("\n{title}:\n"));
+            for line in lines {
+                text.push_str(&format!("  {line}\n"));
+            }
         }
     }
-    text.push_str(&format!("\nSources:\n  {}\n", config.calendar_urls.join("\n  ")));
+    text.push_str(&format!("\nSources:\n  {}\n", config.calendar_urls().join("\n  ")));
     text
 }
 
@@ -388,8 +524,13 @@ mod tests {
         FakeCalendars::default().with(URL, SAMPLE)
     }
 
+    /// The only site's list (the single-site settings).
+    fn holidays(doc: &HolidayDocument) -> &[Holiday] {
+        &doc.sites[0].holidays
+    }
+
     fn dates(doc: &HolidayDocument) -> Vec<String> {
-        doc.holidays.iter().map(|h| h.date.to_string()).collect()
+        holidays(doc).iter().map(|h| h.date.to_string()).collect()
     }
 
     #[tokio::test]
@@ -401,10 +542,11 @@ mod tests {
         // THEN every public holiday is published, observances are not, and one notice says so
         assert_eq!(summary.status, Status::Updated);
         let doc = stored(&f);
-        assert_eq!(summary.holiday_count, doc.holidays.len());
-        assert!(doc.holidays.iter().any(|h| h.name == "敬老の日"));
-        assert!(!doc.holidays.iter().any(|h| h.name == "節分" || h.name == "クリスマス"), "observances left out");
-        assert_eq!(doc.sources, [URL]);
+        assert_eq!(summary.holiday_count, holidays(&doc).len());
+        assert!(holidays(&doc).iter().any(|h| h.name == "敬老の日"));
+        assert!(!holidays(&doc).iter().any(|h| h.name == "節分" || h.name == "クリスマス"), "observances left out");
+        assert_eq!((doc.sites[0].name.as_str(), doc.sites[0].sources.clone()), ("default", vec![URL.to_owned()]));
+        assert_eq!(doc.sites[0].time_zone.as_deref(), Some("Asia/Tokyo"));
         let notices = f.notifier.notices();
         assert_eq!(notices.len(), 1);
         assert!(notices[0].0.contains("updated"));
@@ -426,7 +568,7 @@ mod tests {
     async fn observances_are_published_when_included() {
         let f = fetcher(sample(), FakeStore::default(), &[("INCLUDE_OBSERVANCES", "true")]);
         f.handle(json!({})).await.unwrap();
-        assert!(stored(&f).holidays.iter().any(|h| h.name == "節分"));
+        assert!(holidays(&stored(&f)).iter().any(|h| h.name == "節分"));
     }
 
     #[tokio::test]
@@ -438,8 +580,10 @@ mod tests {
         for date in ["2026-12-29", "2026-12-31", "2027-01-02", "2027-01-03"] {
             assert!(days.contains(&date.to_owned()), "{date} missing from {days:?}");
         }
-        let new_year = doc.holidays.iter().find(|h| h.date.to_string() == "2027-01-01").unwrap();
-        assert_eq!(new_year.name, "元日", "a public holiday keeps its name");
+        let new_year = holidays(&doc).iter().find(|h| h.date.to_string() == "2027-01-01").unwrap();
+        assert_eq!((new_year.name.as_str(), new_year.closure), ("元日", false), "a public holiday keeps its name");
+        let closure = holidays(&doc).iter().find(|h| h.date.to_string() == "2026-12-29").unwrap();
+        assert_eq!((closure.name.as_str(), closure.closure), ("休業日", true));
     }
 
     #[tokio::test]
@@ -477,7 +621,11 @@ mod tests {
     async fn one_failing_source_of_two_publishes_nothing() {
         let calendars = sample();
         let mut f = fetcher(calendars, FakeStore::default(), &[]);
-        f.config.calendar_urls.push("https://calendars.test/missing.ics".into());
+        let missing = connect_core::sites::CalendarSpec {
+            url: "https://calendars.test/missing.ics".into(),
+            timed_windows: false,
+        };
+        f.config.sites[0].calendars.push(missing);
         let failure = f.handle(json!({})).await.unwrap_err();
         assert!(failure.to_string().contains("missing.ics"));
         assert_eq!(f.store.body(), None);
@@ -498,7 +646,7 @@ mod tests {
         let f = fetcher(sample(), FakeStore::holding(b"not json".to_vec()), &[]);
         let summary = f.handle(json!({})).await.unwrap();
         assert_eq!(summary.status, Status::Updated);
-        assert!(!stored(&f).holidays.is_empty());
+        assert!(!holidays(&stored(&f)).is_empty());
     }
 
     #[tokio::test]
@@ -506,8 +654,8 @@ mod tests {
         let f = fetcher(sample(), FakeStore::default(), &[]);
         f.handle(json!({})).await.unwrap();
         let mut doc = stored(&f);
-        let dropped = doc.holidays.remove(5);
-        doc.holidays.push(Holiday { date: "2030-01-01".parse().unwrap(), name: "old entry".into() });
+        let dropped = doc.sites[0].holidays.remove(5);
+        doc.sites[0].holidays.push(Holiday::new("2030-01-01".parse().unwrap(), "old entry"));
         f.store.put(doc.to_json());
         let summary = f.handle(json!({})).await.unwrap();
         assert_eq!(summary.added, [dropped.date]);
@@ -531,7 +679,7 @@ mod tests {
     /// Holidays of the sample calendar from 2026-11-21 to 2027-11-21 (the default horizon).
     fn upcoming(document: &HolidayDocument) -> Vec<String> {
         let (first, last) = ("2026-11-21".parse().unwrap(), "2027-11-21".parse().unwrap());
-        document.holidays.iter().filter(|h| (first..=last).contains(&h.date)).map(override_name).collect()
+        holidays(document).iter().filter(|h| (first..=last).contains(&h.date)).map(override_name).collect()
     }
 
     #[tokio::test]
@@ -592,5 +740,124 @@ mod tests {
         let summary = f.handle(json!({})).await.unwrap();
         assert!(summary.overrides.is_empty());
         assert!(serde_json::to_value(&summary).unwrap().get("overrides").is_none());
+    }
+
+    const OTHER: &str = "https://calendars.test/osaka.ics";
+    const OSAKA: &[u8] = b"BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nDTSTART;VALUE=DATE:20270115\r\nSUMMARY:Osaka day\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
+
+    #[tokio::test]
+    async fn several_sites_share_a_feed_downloaded_once_and_keep_their_own_closures() {
+        let sites = format!(
+            r#"[{{"name": "tokyo", "calendars": ["{URL}"], "closures": "12-28 15:00-24:00"}},
+                {{"name": "osaka", "calendars": ["{URL}", "{OTHER}"], "closures": "12-29..01-03"}},
+                {{"name": "new-york", "timeZone": "America/New_York", "calendars": ["{OTHER}"]}}]"#
+        );
+        let pairs = [("HOLIDAY_BUCKET", "b"), ("SITES", sites.as_str())];
+        let config = Config::from_env(&Env::from_pairs(pairs)).unwrap();
+        let calendars = sample().with(OTHER, OSAKA);
+        let f = HolidayFetcher::new(
+            config,
+            calendars,
+            FakeStore::default(),
+            FakeNotifier::default(),
+            FakeClock::at("2026-11-21T00:00:00Z"),
+        );
+        let summary = f.handle(json!({})).await.unwrap();
+        assert_eq!((f.calendars.fetches(URL), f.calendars.fetches(OTHER)), (1, 1), "each feed once");
+        let doc = stored(&f);
+        let site = |name: &str| doc.site(name).unwrap();
+        let early = site("tokyo").holidays.iter().find(|h| h.date.to_string() == "2026-12-28").unwrap();
+        assert_eq!(early.closed.map(|w| w.to_string()).as_deref(), Some("15:00-24:00"));
+        assert!(!site("osaka").holidays.iter().any(|h| h.date.to_string() == "2026-12-28"), "Tokyo's closure only");
+        assert!(site("osaka").holidays.iter().any(|h| h.date.to_string() == "2026-12-30"));
+        assert!(site("osaka").holidays.iter().any(|h| h.name == "Osaka day"));
+        assert_eq!(site("new-york").time_zone.as_deref(), Some("America/New_York"));
+        assert_eq!(site("new-york").holidays.len(), 1);
+        let names: Vec<&str> = summary.sites.iter().map(|s| s.site.as_str()).collect();
+        assert_eq!(names, ["tokyo", "osaka", "new-york"]);
+        assert_eq!(summary.holiday_count, doc.sites.iter().map(|s| s.holidays.len()).sum::<usize>());
+        let notice = &f.notifier.notices()[0].1;
+        assert!(notice.contains("Site tokyo") && notice.contains("2026-12-28 15:00-24:00 休業日"), "{notice}");
+    }
+
+    #[tokio::test]
+    async fn a_closure_the_operator_removed_is_published_and_a_flood_refused() {
+        let f = fetcher(sample(), FakeStore::default(), &[("CLOSED_DATES", "08-10..08-20, 12-29..01-03")]);
+        f.handle(json!({})).await.unwrap();
+        // the operator drops every closure: more than half of the upcoming dates, all theirs
+        let f = fetcher(sample(), FakeStore::holding(f.store.body().unwrap()), &[]);
+        let summary = f.handle(json!({})).await.unwrap();
+        assert_eq!(summary.status, Status::Updated);
+        assert!(summary.removed.len() > 10, "{:?}", summary.removed);
+
+        // a feed that suddenly adds more upcoming holidays than MAX_ADDED_HOLIDAYS is refused
+        let stored_list = f.store.body().unwrap();
+        let events: String = (1..=5)
+            .map(|day| format!("BEGIN:VEVENT\r\nDTSTART;VALUE=DATE:202702{day:02}\r\nSUMMARY:x\r\nEND:VEVENT\r\n"))
+            .collect();
+        let flood = format!("BEGIN:VCALENDAR\r\n{events}END:VCALENDAR\r\n");
+        let mut f = fetcher(
+            sample().with(OTHER, flood),
+            FakeStore::holding(stored_list.clone()),
+            &[("MAX_ADDED_HOLIDAYS", "3")],
+        );
+        f.config.sites[0].calendars.push(connect_core::sites::CalendarSpec { url: OTHER.into(), timed_windows: false });
+        let failure = f.handle(json!({})).await.unwrap_err();
+        assert!(failure.to_string().contains("adds 5 upcoming calendar holidays at once (more than 3)"), "{failure}");
+        assert_eq!(Diagnostic::from(failure).error_type, "TooManyHolidaysAdded");
+        assert_eq!(f.store.body(), Some(stored_list));
+    }
+
+    #[tokio::test]
+    async fn force_publishes_a_refused_list_and_says_so() {
+        let good = fetcher(sample(), FakeStore::default(), &[]);
+        good.handle(json!({})).await.unwrap();
+        let one_holiday = b"BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nDTSTART;VALUE=DATE:20270101\r\nSUMMARY:New Year\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n".to_vec();
+        let f = fetcher(
+            FakeCalendars::default().with(URL, one_holiday),
+            FakeStore::holding(good.store.body().unwrap()),
+            &[],
+        );
+        let refused = f.handle(json!({})).await.unwrap_err();
+        assert_eq!(Diagnostic::from(refused).error_type, "TooManyHolidaysDropped");
+        assert!(f.notifier.notices()[0].1.contains("{\"force\": true}"), "the notice says how to publish anyway");
+        let summary = f.handle(json!({"force": true})).await.unwrap();
+        assert_eq!((summary.status, f.store.saves()), (Status::Updated, 1));
+        let forced = summary.forced.clone().unwrap_or_default();
+        assert!(forced.contains("site default") && forced.contains("drops"), "{forced}");
+        let (subject, message) = f.notifier.notices()[1].clone();
+        assert!(
+            subject.contains("FORCED") && message.contains("FORCED") && message.contains("drops"),
+            "{subject}\n{message}"
+        );
+        assert_eq!(holidays(&stored(&f)).len(), 1);
+    }
+
+    #[tokio::test]
+    async fn a_dry_run_sends_nothing_even_when_it_fails() {
+        let f = fetcher(FakeCalendars::default(), FakeStore::default(), &[]);
+        let failure = f.handle(json!({"dryRun": true})).await.unwrap_err();
+        assert_eq!(Diagnostic::from(failure).error_type, "CalendarDownloadFailed");
+        assert!(f.notifier.notices().is_empty());
+    }
+
+    #[tokio::test]
+    async fn an_early_close_gets_an_override_named_with_its_window() {
+        let f = fetcher(
+            sample(),
+            FakeStore::default(),
+            &[
+                ("CONNECT_INSTANCE_ID", "inst-1"),
+                ("HOURS_OF_OPERATION_IDS", "h-1"),
+                ("CLOSED_DATES", "12-28 15:00-24:00"),
+            ],
+        )
+        .with_hours(connect_core::fakes::FakeHours::default());
+        let summary = f.handle(json!({})).await.unwrap();
+        assert!(
+            summary.overrides[0].created.contains(&"holiday 2026-12-28 15:00-24:00 休業日".to_owned()),
+            "{:?}",
+            summary.overrides
+        );
     }
 }

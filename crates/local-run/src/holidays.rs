@@ -44,15 +44,25 @@ pub async fn create_holiday_bucket(conf: &SdkConfig) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Stores a holiday list as holiday-fetcher publishes it: `(date, name)` pairs.
+/// Stores a holiday list of the site `default` in Tokyo as holiday-fetcher publishes it:
+/// `(date, name)` pairs, or `(date HH:MM-HH:MM, name)` for a closure of part of the day.
 pub async fn store_holiday_list(conf: &SdkConfig, holidays: &[(&str, &str)]) -> anyhow::Result<()> {
-    use connect_core::holidays::{Holiday, HolidayDocument};
+    use connect_core::holidays::{DEFAULT_SITE, Holiday, HolidayDocument, SiteHolidays};
     let holidays = holidays
         .iter()
-        .map(|(date, name)| Ok(Holiday { date: date.parse()?, name: (*name).to_owned() }))
+        .map(|(date, name)| {
+            let (date, window) = date.split_once(' ').map_or((*date, None), |(d, w)| (d, Some(w)));
+            let closed = window.map(str::parse).transpose().map_err(|e| anyhow::anyhow!("{e}"))?;
+            Ok(Holiday { date: date.parse()?, name: (*name).to_owned(), closed, closure: closed.is_some() })
+        })
         .collect::<anyhow::Result<Vec<_>>>()?;
-    let document =
-        HolidayDocument { generated_at: chrono::Utc::now(), sources: vec!["local-run".to_owned()], holidays };
+    let site = SiteHolidays {
+        name: DEFAULT_SITE.to_owned(),
+        time_zone: Some("Asia/Tokyo".to_owned()),
+        sources: vec!["local-run".to_owned()],
+        holidays,
+    };
+    let document = HolidayDocument::single(chrono::Utc::now(), site);
     S3HolidayStore::from_conf(conf, true, BUCKET, KEY).save(document.to_json()).await?;
     Ok(())
 }
