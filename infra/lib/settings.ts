@@ -38,6 +38,16 @@ export interface Settings {
   reserveDialerConcurrency: boolean;
   /** Hours of operation (IDs or ARNs) whose holiday overrides holiday-fetcher keeps in step. */
   hoursOfOperationIds: string[];
+  /**
+   * Several sites instead of the single-site settings (`calendarUrls`, `closedDates`,
+   * `hoursOfOperationIds`): holiday-fetcher's `SITES`, checked as its parser checks it.
+   */
+  sites?: Sites;
+  /**
+   * The site holiday-check answers for when a flow passes no `site`, and whose holidays and early
+   * closes stop campaign-dialer's calls (`SITE`). `default` without `sites`, else the first site.
+   */
+  site: string;
   /** How far ahead the overrides reach, in days. */
   overrideHorizonDays?: number;
   /**
@@ -63,6 +73,24 @@ export interface Settings {
   agentQueueSeconds: number;
 }
 
+/** `sites`, parsed. */
+export interface Sites {
+  /** What holiday-fetcher gets as `SITES`: the list as given, in compact JSON. */
+  json: string;
+  sites: SiteSpec[];
+}
+
+export interface SiteSpec {
+  /** Trimmed, as holiday-fetcher reads it. */
+  name: string;
+  calendars: { url: string; timedWindows: boolean }[];
+  /** As given (IDs or ARNs). */
+  hoursOfOperationIds: string[];
+}
+
+/** The site of the single-site settings (holiday-fetcher's `DEFAULT_SITE`). */
+export const DEFAULT_SITE = 'default';
+
 export const ROUTINGS = ['standard', 'direct'] as const;
 export type Routing = (typeof ROUTINGS)[number];
 
@@ -78,6 +106,13 @@ const SCHEDULE = /^(cron|rate)\(.+\)$/;
 const E164 = /^\+[0-9]{7,15}$/;
 const CAMPAIGN = /^[A-Za-z0-9_.-]{1,200}$/;
 const EMAIL = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
+const HOURS_OF_OPERATION = /^([0-9a-f-]{36}|arn:aws[a-z-]*:connect:.+\/operating-hours\/[0-9a-f-]{36})$/;
+/** A site name as holiday-fetcher's parser accepts it (connect-core `sites.rs`). */
+const SITE_NAME = /^[a-z0-9_-]{1,64}$/;
+const HTTP_URL = /^https?:\/\//;
+/** The keys of a site, as holiday-fetcher's parser knows them (it refuses any other). */
+const SITE_KEYS = ['name', 'calendars', 'includeObservances', 'closures', 'timeZone', 'hoursOfOperationIds', 'defaultName'];
+const CALENDAR_KEYS = ['url', 'timedWindows'];
 /** `Mon-Fri 09:00-20:00`, `Sat 10:00-17:00`, `Mon-Sun 00:00-24:00`; comma-separated. */
 const DAY = '(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)';
 const CLOCK = '(?:[01][0-9]|2[0-3]):[0-5][0-9]';
@@ -168,6 +203,119 @@ function flag(read: ContextReader, name: string, fallback: boolean): boolean {
   throw new SettingsError(`context ${name}=${JSON.stringify(value)}: expected true or false`);
 }
 
+/**
+ * The ID of an hours of operation given as an ID or an ARN (the part after `/operating-hours/`,
+ * as holiday-fetcher reads it). An ARN must be of the instance the stack serves: the function
+ * works on that instance, and its permissions name that instance's hours of operation.
+ */
+function hoursOfOperationId(reference: string, instanceArn: string, error: (why: string) => string): string {
+  if (!reference.startsWith('arn:')) return reference;
+  if (!reference.startsWith(`${instanceArn}/operating-hours/`)) {
+    throw new SettingsError(error(`${JSON.stringify(reference)} is not an hours of operation of ${instanceArn}`));
+  }
+  return reference.slice(`${instanceArn}/operating-hours/`.length);
+}
+
+/** Every hours of operation (IDs) holiday-fetcher keeps overrides on, each once, in order. */
+export function managedHoursOfOperationIds(settings: Settings): string[] {
+  const references = settings.sites
+    ? settings.sites.sites.flatMap((s) => s.hoursOfOperationIds)
+    : settings.hoursOfOperationIds;
+  const ids = references.map((r) => hoursOfOperationId(r, settings.connectInstanceArn, (why) => why));
+  return [...new Set(ids)];
+}
+
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/**
+ * `sites`: holiday-fetcher's `SITES`, checked as its parser (connect-core `sites.rs`) checks it,
+ * so that a deploy cannot hand the function a list it refuses at init: a non-empty JSON list of
+ * objects with only the known keys, each of the type the parser reads; names of a-z, 0-9, '-'
+ * and '_' (1 to 64, after trimming), each once; calendars http(s) URLs, as strings or
+ * `{"url": ..., "timedWindows": true}`; hours of operation IDs or ARNs of this instance, each
+ * kept in step by one site only (two sites on one hours of operation would undo each other's
+ * overrides on every run). Closures and time zones are only checked to be strings: the function
+ * parses them at init. In cdk.json the list may also be given as JSON itself rather than a string.
+ */
+function sitesFrom(read: ContextReader, instanceArn: string): Sites | undefined {
+  const value = read('sites');
+  let parsed: unknown;
+  if (typeof value === 'string' || value === undefined || value === null) {
+    const given = text(read, 'sites');
+    if (given === undefined) return undefined;
+    try {
+      parsed = JSON.parse(given);
+    } catch (e) {
+      throw new SettingsError(`context sites: not JSON (${(e as Error).message}); expected a JSON list of sites such as [{"name": "tokyo", "calendars": ["https://..."]}]`);
+    }
+  } else {
+    parsed = value;
+  }
+  if (!Array.isArray(parsed)) {
+    throw new SettingsError('context sites: not a JSON list of sites; expected a JSON list such as [{"name": "tokyo", "calendars": ["https://..."]}]');
+  }
+  if (parsed.length === 0) throw new SettingsError('context sites: the list of sites is empty');
+  const names = new Set<string>();
+  const hoursBy = new Map<string, string>();
+  const sites = parsed.map((raw, index): SiteSpec => {
+    const where = isObject(raw) && typeof raw.name === 'string' ? `site ${JSON.stringify(raw.name.trim())}` : `site ${index + 1}`;
+    const invalid = (why: string) => new SettingsError(`context sites: ${where}: ${why}`);
+    if (!isObject(raw)) throw invalid('not a JSON object');
+    const unknown = Object.keys(raw).filter((k) => !SITE_KEYS.includes(k));
+    if (unknown.length) throw invalid(`unknown key ${JSON.stringify(unknown[0])}; the keys are ${SITE_KEYS.join(', ')}`);
+    if (typeof raw.name !== 'string') throw invalid('"name" is required, a string');
+    const name = raw.name.trim();
+    if (!SITE_NAME.test(name)) throw invalid("the name may hold only a-z, 0-9, '-' and '_' (1 to 64)");
+    if (names.has(name)) throw invalid('named twice');
+    names.add(name);
+    const kind = (key: string, type: 'boolean' | 'string', nullable: boolean) => {
+      const v = raw[key];
+      if (v === undefined || (nullable && v === null) || typeof v === type) return;
+      throw invalid(`"${key}" must be ${type === 'boolean' ? 'true or false' : 'a string'}`);
+    };
+    kind('includeObservances', 'boolean', false);
+    kind('closures', 'string', false);
+    kind('timeZone', 'string', true);
+    kind('defaultName', 'string', true);
+    const strings = (key: string): unknown[] => {
+      const v = raw[key];
+      if (v === undefined) return [];
+      if (!Array.isArray(v)) throw invalid(`"${key}" must be a list`);
+      return v;
+    };
+    const calendars = strings('calendars').map((c) => {
+      let calendar: { url: string; timedWindows: boolean };
+      if (typeof c === 'string') {
+        calendar = { url: c, timedWindows: false };
+      } else if (isObject(c) && typeof c.url === 'string' && (c.timedWindows === undefined || typeof c.timedWindows === 'boolean')) {
+        const extra = Object.keys(c).filter((k) => !CALENDAR_KEYS.includes(k));
+        if (extra.length) throw invalid(`calendar ${JSON.stringify(c.url)}: unknown key ${JSON.stringify(extra[0])}; the keys are ${CALENDAR_KEYS.join(', ')}`);
+        calendar = { url: c.url, timedWindows: c.timedWindows === true };
+      } else {
+        throw invalid(`calendar ${JSON.stringify(c)}: expected a URL or {"url": "https://...", "timedWindows": true}`);
+      }
+      if (!HTTP_URL.test(calendar.url)) throw invalid(`calendar ${JSON.stringify(calendar.url)} is not an http(s) URL`);
+      return calendar;
+    });
+    const hoursOfOperationIds = strings('hoursOfOperationIds').map((r) => {
+      if (typeof r !== 'string' || !HOURS_OF_OPERATION.test(r.trim())) {
+        throw invalid(`${JSON.stringify(r)} is not an hours of operation ID or ARN`);
+      }
+      const reference = r.trim();
+      const id = hoursOfOperationId(reference, instanceArn, (why) => `context sites: ${where}: ${why}`);
+      const other = hoursBy.get(id);
+      if (other !== undefined && other !== name) {
+        throw invalid(`hours of operation ${id} is also site ${JSON.stringify(other)}'s: each hours of operation follows one site's list`);
+      }
+      hoursBy.set(id, name);
+      return reference;
+    });
+    return { name, calendars, hoursOfOperationIds };
+  });
+  return { json: JSON.stringify(parsed), sites };
+}
+
 export function settingsFrom(read: ContextReader): Settings {
   const connectInstanceArn = required(
     'connectInstanceArn',
@@ -189,8 +337,33 @@ export function settingsFrom(read: ContextReader): Settings {
     checked('calendarUrls', url, /^https?:\/\/\S+$/, 'comma-separated http(s) URLs');
   }
   const hoursOfOperationIds = list(read, 'hoursOfOperationIds');
-  for (const id of hoursOfOperationIds) {
-    checked('hoursOfOperationIds', id, /^([0-9a-f-]{36}|arn:aws[a-z-]*:connect:.+\/operating-hours\/[0-9a-f-]{36})$/, 'comma-separated hours of operation IDs or ARNs');
+  for (const reference of hoursOfOperationIds) {
+    checked('hoursOfOperationIds', reference, HOURS_OF_OPERATION, 'comma-separated hours of operation IDs or ARNs');
+    hoursOfOperationId(reference, connectInstanceArn, (why) => `context hoursOfOperationIds: ${why}`);
+  }
+  const sites = sitesFrom(read, connectInstanceArn);
+  if (sites) {
+    const single: [string, boolean][] = [
+      ['calendarUrls', calendarUrls.length > 0],
+      ['closedDates', text(read, 'closedDates') !== undefined],
+      ['hoursOfOperationIds', hoursOfOperationIds.length > 0],
+    ];
+    for (const [name, given] of single) {
+      if (given) {
+        throw new SettingsError(
+          `context sites and ${name} are both set: sites replaces the single-site settings (calendarUrls, closedDates, hoursOfOperationIds); give each site its own calendars, closures and hoursOfOperationIds instead`,
+        );
+      }
+    }
+  }
+  const names = sites ? sites.sites.map((s) => s.name) : [DEFAULT_SITE];
+  const site = text(read, 'site') ?? names[0];
+  if (!names.includes(site)) {
+    throw new SettingsError(
+      sites
+        ? `context site=${JSON.stringify(site)}: not one of the sites (${names.join(', ')})`
+        : `context site=${JSON.stringify(site)}: without sites the only site is "${DEFAULT_SITE}"`,
+    );
   }
   const horizon = checked('overrideHorizonDays', text(read, 'overrideHorizonDays'), /^[0-9]{1,4}$/, 'whole days, 1 to 1095');
   if (horizon !== undefined && (Number(horizon) < 1 || Number(horizon) > 1095)) {
@@ -219,6 +392,8 @@ export function settingsFrom(read: ContextReader): Settings {
     askReturningCaller: flag(read, 'askReturningCaller', false),
     agentQueueSeconds: seconds(read, 'agentQueueSeconds', 10, 600, 60),
     hoursOfOperationIds,
+    sites,
+    site,
     overrideHorizonDays: horizon === undefined ? undefined : Number(horizon),
     connectInstanceArn,
     queueArn,

@@ -234,3 +234,131 @@ async fn fetcher_keeps_hours_of_operation_overrides_in_step() -> anyhow::Result<
     assert!(notices.iter().any(|n| n.subject.contains("override sync FAILED")), "{notices:?}");
     Ok(())
 }
+
+/// A small US feed (all-day events, as public feeds are).
+const US_FEED: &str = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:test\r\n\
+    BEGIN:VEVENT\r\nUID:thanksgiving-2026\r\nDTSTART;VALUE=DATE:20261126\r\nSUMMARY:Thanksgiving\r\nEND:VEVENT\r\n\
+    BEGIN:VEVENT\r\nUID:christmas-2026\r\nDTSTART;VALUE=DATE:20261225\r\nSUMMARY:Christmas Day\r\nEND:VEVENT\r\n\
+    BEGIN:VEVENT\r\nUID:new-year-2027\r\nDTSTART;VALUE=DATE:20270101\r\nSUMMARY:New Year's Day\r\nEND:VEVENT\r\n\
+    END:VCALENDAR\r\n";
+const US_PATH: &str = "/calendars/us.ics";
+
+fn sites(rig: &HolidayRig, osaka_closures: &str) -> String {
+    let (ja, us) = (rig.calendars.url(CALENDAR_PATH), rig.calendars.url(US_PATH));
+    json!([
+        {"name": "tokyo", "calendars": [ja], "closures": "12-28 15:00-24:00", "hoursOfOperationIds": ["hours-tokyo"]},
+        {"name": "osaka", "calendars": [ja], "closures": osaka_closures},
+        {"name": "new-york", "timeZone": "America/New_York", "calendars": [us],
+         "closures": "2026-03-08 15:00-24:00, 2026-11-01 15:00-24:00"}
+    ])
+    .to_string()
+}
+
+#[tokio::test]
+async fn several_sites_early_closes_a_removed_closure_force_and_a_list_that_turns_unreadable() -> anyhow::Result<()> {
+    use local_run::connect_emulator::{ConnectEmulator, instance_arn};
+
+    let rig = HolidayRig::start().await?;
+    rig.calendars.set(US_PATH, StubResponse::ok(US_FEED));
+    let connect = ConnectEmulator::start().await?;
+    let (endpoint, instance) = (connect.endpoint(), instance_arn());
+    let connect_env = [("AWS_ENDPOINT_URL_CONNECT", endpoint.as_str()), ("CONNECT_INSTANCE_ID", instance.as_str())];
+    let first = sites(&rig, "12-29..01-03");
+    let mut fetcher = rig.spawn_fetcher_with(&[connect_env[0], connect_env[1], ("SITES", &first)]).await?;
+
+    // one run: three sites, the shared feed downloaded once
+    let summary = fetcher.invoke(&json!({})).await?.response()?;
+    assert_eq!(summary["status"], "updated", "{summary}");
+    assert_eq!((rig.calendars.hits(CALENDAR_PATH), rig.calendars.hits(US_PATH)), (1, 1), "each feed once");
+    let document = HolidayDocument::from_json(&rig.stored_list().await?.expect("published"))?;
+    let names: Vec<&str> = document.sites.iter().map(|s| s.name.as_str()).collect();
+    assert_eq!(names, ["tokyo", "osaka", "new-york"]);
+    assert_eq!(document.site("new-york").and_then(|s| s.time_zone.as_deref()), Some("America/New_York"));
+
+    // Tokyo's early close is a CLOSED override of just that window, on the model-checked emulator
+    let early = connect.hours_overrides("hours-tokyo");
+    let close = early.iter().find(|o| o.name == "holiday 2026-12-28 15:00-24:00 休業日").expect("the early close");
+    assert_eq!((close.override_type.as_str(), close.effective_from.as_str()), ("CLOSED", "2026-12-28"));
+    assert_eq!(close.config[0]["StartTime"], json!({"Hours": 15, "Minutes": 0}), "{:?}", close.config);
+    assert_eq!(close.config[0]["EndTime"], json!({"Hours": 23, "Minutes": 59}));
+    assert!(early.iter().any(|o| o.name.starts_with("holiday 2027-01-01 ")), "and the whole-day holidays");
+
+    // holiday-check for each site, at instants: 14:59 open, 15:01 closed, in the site's local time
+    let mut check = rig.spawn_check(&[("SITE", "tokyo"), ("CACHE_SECONDS", "1")]).await?;
+    let cases = [
+        (json!({"at": "2026-12-28T05:59:00Z"}), "tokyo", "false"),
+        (json!({"at": "2026-12-28T06:01:00Z"}), "tokyo", "true"),
+        (json!({"site": "osaka", "at": "2026-12-28T06:01:00Z"}), "osaka", "false"),
+        (json!({"site": "osaka", "date": "2026-12-30"}), "osaka", "true"),
+        (json!({"site": "new-york", "at": "2026-03-08T18:59:00Z"}), "new-york", "false"), // 14:59 EDT
+        (json!({"site": "new-york", "at": "2026-03-08T19:01:00Z"}), "new-york", "true"),
+        (json!({"site": "new-york", "at": "2026-11-01T19:59:00Z"}), "new-york", "false"), // 14:59 EST
+        (json!({"site": "new-york", "at": "2026-11-01T20:01:00Z"}), "new-york", "true"),
+        (json!({"site": "new-york", "date": "2026-11-23"}), "new-york", "false"), // Tokyo's holiday only
+    ];
+    for (params, site, is_closed) in cases {
+        let answer = check.invoke(&ask_about(params.clone())?).await?.response()?;
+        assert_eq!(
+            (answer["status"].as_str(), answer["site"].as_str()),
+            (Some("ok"), Some(site)),
+            "{params}: {answer}"
+        );
+        assert_eq!(answer["isClosed"], is_closed, "{params}: {answer}");
+    }
+    let closed =
+        check.invoke(&ask_about(json!({"site": "new-york", "at": "2026-11-01T20:01:00Z"}))?).await?.response()?;
+    assert_eq!(
+        (closed["closedFrom"].as_str(), closed["closedUntil"].as_str()),
+        (Some("2026-11-01T15:00:00-05:00"), Some("2026-11-02T00:00:00-05:00"))
+    );
+    let unknown = check.invoke(&ask_about(json!({"site": "kyoto"}))?).await?.response()?;
+    assert_eq!((unknown["status"].as_str(), unknown["error"].as_str()), (Some("error"), Some("unknown site")));
+
+    // the operator removes Osaka's new-year closure: published, not refused as "dropped holidays"
+    let without = sites(&rig, "");
+    let mut fetcher = rig.spawn_fetcher_with(&[connect_env[0], connect_env[1], ("SITES", &without)]).await?;
+    rig.inbox.drain().await?;
+    let summary = fetcher.invoke(&json!({})).await?.response()?;
+    assert_eq!(summary["status"], "updated", "{summary}");
+    let osaka = summary["sites"].as_array().and_then(|s| s.iter().find(|s| s["site"] == "osaka")).cloned();
+    assert!(osaka.is_some_and(|o| o["removed"].as_array().is_some_and(|r| r.len() >= 6)), "{summary}");
+
+    // the shared feed shrinks to one holiday: refused, then published with {"force": true}
+    let one_holiday = "BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nDTSTART;VALUE=DATE:20270101\r\nSUMMARY:元日\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
+    rig.calendars.set(CALENDAR_PATH, StubResponse::ok(one_holiday));
+    let before = rig.stored_list().await?;
+    match fetcher.invoke(&json!({})).await? {
+        Outcome::Error { error_type, .. } => assert_eq!(error_type, "TooManyHolidaysDropped"),
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+    assert_eq!(rig.stored_list().await?, before, "refused: untouched");
+    rig.inbox.drain().await?;
+    let forced = fetcher.invoke(&json!({"force": true})).await?.response()?;
+    assert!(forced["forced"].as_str().is_some_and(|f| f.contains("site tokyo") && f.contains("drops")), "{forced}");
+    let notices = rig.inbox.drain().await?;
+    assert!(notices.iter().any(|n| n.subject.contains("FORCED") && n.message.contains("drops")), "{notices:?}");
+
+    // the stored list turns unreadable: holiday-check answers from its cache, and alerts (a
+    // fresh execution environment: one alert per 15 minutes, and the one above had its alert)
+    let mut check = rig.spawn_check(&[("SITE", "tokyo"), ("CACHE_SECONDS", "1")]).await?;
+    check.ready().await?;
+    rig.inbox.drain().await?;
+    connect_aws::s3::s3_client(&rig.conf, true)
+        .put_object()
+        .bucket(BUCKET)
+        .key(KEY)
+        .body(b"{\"version\": 2, \"sites\": 7}".to_vec().into())
+        .send()
+        .await?;
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    let answer = check.invoke(&ask_about(json!({"at": "2026-12-28T06:01:00Z"}))?).await?.response()?;
+    assert_eq!((answer["status"].as_str(), answer["isClosed"].as_str()), (Some("ok"), Some("true")), "{answer}");
+    // the alert is published off the caller's path: give it a moment
+    let started = Instant::now();
+    let mut alerts = Vec::new();
+    while alerts.is_empty() && started.elapsed() < Duration::from_secs(5) {
+        alerts = rig.inbox.drain().await?.into_iter().filter(|n| n.subject.contains("holiday-check")).collect();
+    }
+    assert!(alerts.iter().any(|n| n.message.contains("unreadable")), "{alerts:?}");
+    Ok(())
+}

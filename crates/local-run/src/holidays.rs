@@ -102,6 +102,14 @@ impl HolidayRig {
         LambdaProcess::spawn(&function_binary("holiday-fetcher")?, options).await
     }
 
+    /// holiday-fetcher with exactly this environment beside the bucket and topic (for `SITES`,
+    /// which refuses the single-site `CALENDAR_URLS`).
+    pub async fn spawn_fetcher_with(&self, own: &[(&str, &str)]) -> anyhow::Result<LambdaProcess> {
+        let mut options = FunctionOptions::new("holiday-fetcher", self.env(own));
+        options.timeout = Duration::from_secs(60);
+        LambdaProcess::spawn(&function_binary("holiday-fetcher")?, options).await
+    }
+
     pub async fn spawn_check(&self, extra: &[(&str, &str)]) -> anyhow::Result<LambdaProcess> {
         let options = FunctionOptions::new("holiday-check", self.env(extra));
         LambdaProcess::spawn(&function_binary("holiday-check")?, options).await
