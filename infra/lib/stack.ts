@@ -6,7 +6,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
-import { CfnOutput, Duration, Fn, RemovalPolicy, Stack, StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Fn, RemovalPolicy, Stack, StackProps, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as connect from 'aws-cdk-lib/aws-connect';
@@ -23,7 +23,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 
 import { FUNCTIONS, FunctionSpec, arnPlaceholder, pascal } from './functions';
-import { Settings } from './settings';
+import { Settings, SettingsError, managedHoursOfOperationIds } from './settings';
 
 /** The stored holiday list: one object, read by holiday-check and campaign-dialer, written by holiday-fetcher. */
 export const HOLIDAY_KEY = 'holidays.json';
@@ -34,6 +34,32 @@ export const HOLIDAY_KEY = 'holidays.json';
  * still to call carry these attributes, so the dialer's Query reads nothing else.
  */
 export const TO_CALL_INDEX = 'to-call';
+
+/**
+ * Lambda's limit on all environment variables of a function together: 4 KB, measured as the
+ * variables in one compact JSON object (the "String measured" of its refusal).
+ */
+export const ENVIRONMENT_LIMIT_BYTES = 4096;
+
+/**
+ * The size Lambda gives `environment`: the compact JSON object, characters outside ASCII counted
+ * as the `\uXXXX` escapes a JSON encoder may write (the larger of the two counts). A value
+ * not known before deployment (a CloudFormation reference) counts at `unresolved[name]`, its
+ * longest possible length.
+ */
+export function environmentSize(environment: Record<string, string>, unresolved: Record<string, number>): number {
+  const known: Record<string, string> = {};
+  for (const [name, value] of Object.entries(environment)) {
+    if (!Token.isUnresolved(value)) {
+      known[name] = value;
+    } else if (name in unresolved) {
+      known[name] = 'x'.repeat(unresolved[name]);
+    } else {
+      throw new Error(`${name}: a value known only at deployment, with no longest length to count it at`);
+    }
+  }
+  return JSON.stringify(known).replace(/[^\x00-\x7f]/g, (c) => '\\u' + c.charCodeAt(0).toString(16).padStart(4, '0')).length;
+}
 
 export interface ConnectLambdasProps extends StackProps {
   settings: Settings;
@@ -136,12 +162,19 @@ export class ConnectLambdasStack extends Stack {
     // key of its own, so its Resource must be "*" (limited to the instance's Region);
     // DescribeContact takes this instance's contacts, GetCurrentMetricData the campaign queue.
     const instanceRegion = instanceArn.split(':')[3];
+    // The hours of operation holiday-fetcher keeps overrides on: `hoursOfOperationIds`, or every
+    // site's in `sites`. The override actions take both the `hours-of-operation` and the
+    // `instance` resource type, both required (docs/hours-of-operation-overrides.md, section 6
+    // "IAM" and "What this means for the suite", item 4, from the Service Authorization
+    // Reference): so exactly those hours of operation, and the instance itself. None listed,
+    // no override permission at all.
+    const managedHours = managedHoursOfOperationIds(settings);
     const permissions: Record<string, iam.PolicyStatement[]> = {
       'holiday-fetcher': [
         ...readHolidayList,
         new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: [holidayObject] }),
         alert,
-        ...(settings.hoursOfOperationIds.length
+        ...(managedHours.length
           ? [
               new iam.PolicyStatement({
                 actions: [
@@ -149,7 +182,7 @@ export class ConnectLambdasStack extends Stack {
                   'connect:CreateHoursOfOperationOverride',
                   'connect:DeleteHoursOfOperationOverride',
                 ],
-                resources: inInstance,
+                resources: [instanceArn, ...managedHours.map((id) => `${instanceArn}/operating-hours/${id}`)],
               }),
             ]
           : []),
@@ -193,13 +226,21 @@ export class ConnectLambdasStack extends Stack {
         HOLIDAY_BUCKET: bucket.bucketName,
         HOLIDAY_KEY,
         ALERT_TOPIC_ARN: alerts.topicArn,
+        // The default zone of sites without one.
         TIME_ZONE: settings.timeZone,
-        ...(settings.calendarUrls.length ? { CALENDAR_URLS: settings.calendarUrls.join(',') } : {}),
-        ...(settings.closedDates ? { CLOSED_DATES: settings.closedDates } : {}),
-        ...(settings.hoursOfOperationIds.length
+        // SITES replaces the single-site variables: the function refuses both at init.
+        ...(settings.sites
+          ? { SITES: settings.sites.json }
+          : {
+              ...(settings.calendarUrls.length ? { CALENDAR_URLS: settings.calendarUrls.join(',') } : {}),
+              ...(settings.closedDates ? { CLOSED_DATES: settings.closedDates } : {}),
+              ...(settings.hoursOfOperationIds.length
+                ? { HOURS_OF_OPERATION_IDS: settings.hoursOfOperationIds.join(',') }
+                : {}),
+            }),
+        ...(managedHours.length
           ? {
               CONNECT_INSTANCE_ID: instanceArn,
-              HOURS_OF_OPERATION_IDS: settings.hoursOfOperationIds.join(','),
               ...(settings.overrideHorizonDays ? { OVERRIDE_HORIZON_DAYS: String(settings.overrideHorizonDays) } : {}),
             }
           : {}),
@@ -209,6 +250,8 @@ export class ConnectLambdasStack extends Stack {
         HOLIDAY_KEY,
         ALERT_TOPIC_ARN: alerts.topicArn,
         TIME_ZONE: settings.timeZone,
+        // The site a flow asks about when it passes no `site` parameter.
+        SITE: settings.site,
       },
       'last-agent-lookup': {
         CONNECT_INSTANCE_ID: instanceArn,
@@ -242,11 +285,30 @@ export class ConnectLambdasStack extends Stack {
         HOLIDAY_BUCKET: bucket.bucketName,
         HOLIDAY_KEY,
         TIME_ZONE: settings.timeZone,
+        // The site whose holidays and early closes stop calls.
+        SITE: settings.site,
         CALLING_HOURS: settings.callingHours,
         RETRY_AFTER_MINUTES: String(settings.retryAfterMinutes),
         MAX_ATTEMPTS: String(settings.maxAttempts),
       },
     };
+
+    // The settings that grow holiday-fetcher's environment must leave it within Lambda's 4 KB,
+    // or the deploy fails half-way. Its bucket name is at most 63 characters (S3's limit) and
+    // the topic's generated name at most 256 (SNS's).
+    const [partition, , , account] = instanceArn.split(':').slice(1);
+    const fetcherSize = environmentSize(environment['holiday-fetcher'], {
+      HOLIDAY_BUCKET: 63,
+      ALERT_TOPIC_ARN: `arn:${partition}:sns:${instanceRegion}:${account}:`.length + 256,
+    });
+    if (fetcherSize > ENVIRONMENT_LIMIT_BYTES) {
+      const what = settings.sites
+        ? `sites (SITES alone is ${environmentSize({ SITES: settings.sites.json }, {}) - '{"SITES":""}'.length} bytes as Lambda counts it)`
+        : 'calendarUrls, closedDates and hoursOfOperationIds';
+      throw new SettingsError(
+        `context ${what}: holiday-fetcher's environment would take up to ${fetcherSize} bytes, over Lambda's limit of 4 KB (${ENVIRONMENT_LIMIT_BYTES} bytes) for all environment variables of a function together, and the deploy would fail; shorten the list (fewer or shorter calendar URLs, closures, names)`,
+      );
+    }
 
     // Where a function's failed asynchronous invocations go (only EventBridge invokes it so).
     const deadLetters: Record<string, sqs.IQueue> = { 'assignment-recorder': recorderDeadLetters };

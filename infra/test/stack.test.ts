@@ -8,7 +8,8 @@ import { Match } from 'aws-cdk-lib/assertions';
 
 import { Flow, simulate } from '../lib/flow-contract';
 import { FUNCTIONS } from '../lib/functions';
-import { SettingsError } from '../lib/settings';
+import { SettingsError, settingsFrom } from '../lib/settings';
+import { ENVIRONMENT_LIMIT_BYTES, environmentSize } from '../lib/stack';
 import { INSTANCE_ARN, QUEUE_ARN, settings, synth } from './support';
 
 const CONTACT_FLOW_FUNCTIONS = ['holiday-check', 'last-agent-lookup', 'agent-picker', 'assignment-recorder', 'ivr-choice-recorder'];
@@ -172,7 +173,9 @@ describe('functions', () => {
       'ALERT_TOPIC_ARN', 'CLOSED_DATES', 'HOLIDAY_BUCKET', 'HOLIDAY_KEY', 'TIME_ZONE',
     ]);
     assert.equal(env('holiday-fetcher').CLOSED_DATES, '12-29..01-03');
-    assert.deepEqual(Object.keys(env('holiday-check')).sort(), ['ALERT_TOPIC_ARN', 'HOLIDAY_BUCKET', 'HOLIDAY_KEY', 'TIME_ZONE']);
+    assert.deepEqual(Object.keys(env('holiday-check')).sort(), ['ALERT_TOPIC_ARN', 'HOLIDAY_BUCKET', 'HOLIDAY_KEY', 'SITE', 'TIME_ZONE']);
+    // Without sites, the one site of the single-site settings.
+    assert.equal(env('holiday-check').SITE, 'default');
     assert.equal(env('last-agent-lookup').CONNECT_INSTANCE_ID, INSTANCE_ARN);
     assert.equal(env('last-agent-lookup').QUEUE_ID, QUEUE_ARN);
     assert.deepEqual(Object.keys(env('last-agent-lookup')).sort(), ['ASSIGNMENTS_TABLE', 'CONNECT_INSTANCE_ID', 'QUEUE_ID']);
@@ -202,8 +205,9 @@ describe('functions', () => {
     const dialer = resource(logicalId('campaign-dialer')).Properties.Environment.Variables;
     assert.deepEqual(Object.keys(dialer).sort(), [
       'CALLING_HOURS', 'CAMPAIGN', 'CONNECT_INSTANCE_ID', 'CONTACT_FLOW_ID', 'CUSTOMERS_TABLE', 'DO_NOT_CALL_TABLE', 'HOLIDAY_BUCKET',
-      'HOLIDAY_KEY', 'MAX_ATTEMPTS', 'QUEUE_ID', 'RETRY_AFTER_MINUTES', 'TIME_ZONE', 'TO_CALL_INDEX',
+      'HOLIDAY_KEY', 'MAX_ATTEMPTS', 'QUEUE_ID', 'RETRY_AFTER_MINUTES', 'SITE', 'TIME_ZONE', 'TO_CALL_INDEX',
     ]);
+    assert.equal(dialer.SITE, 'default');
     assert.deepEqual(dialer.CUSTOMERS_TABLE, { Ref: CUSTOMERS });
     assert.equal(dialer.TO_CALL_INDEX, 'to-call');
     assert.equal(dialer.CALLING_HOURS, 'Mon-Fri 09:00-20:00');
@@ -212,7 +216,10 @@ describe('functions', () => {
     // The very list and time zone holiday-check answers from.
     const check = resource(logicalId('holiday-check')).Properties.Environment.Variables;
     assert.deepEqual(dialer.HOLIDAY_BUCKET, { Ref: BUCKET });
-    assert.deepEqual([dialer.HOLIDAY_BUCKET, dialer.HOLIDAY_KEY, dialer.TIME_ZONE], [check.HOLIDAY_BUCKET, check.HOLIDAY_KEY, check.TIME_ZONE]);
+    assert.deepEqual(
+      [dialer.HOLIDAY_BUCKET, dialer.HOLIDAY_KEY, dialer.TIME_ZONE, dialer.SITE],
+      [check.HOLIDAY_BUCKET, check.HOLIDAY_KEY, check.TIME_ZONE, check.SITE],
+    );
     assert.equal(dialer.HOLIDAY_KEY, 'holidays.json');
     assert.equal(dialer.TIME_ZONE, 'Asia/Tokyo');
   });
@@ -383,8 +390,10 @@ describe('least privilege', () => {
     assert.deepEqual(granted.flatMap((s: any) => asList(s.Action)).sort(), [
       'connect:CreateHoursOfOperationOverride', 'connect:DeleteHoursOfOperationOverride', 'connect:ListHoursOfOperationOverrides',
     ]);
-    assert.deepEqual(asList(granted[0].Resource).sort(), [INSTANCE_ARN, `${INSTANCE_ARN}/*`].sort());
+    // Exactly the listed hours of operation, and the instance (both resource types are required).
+    assert.deepEqual(asList(granted[0].Resource), [INSTANCE_ARN, `${INSTANCE_ARN}/operating-hours/${hours}`]);
     assert.equal(resource(logicalId('holiday-fetcher')).Properties.Environment.Variables.HOURS_OF_OPERATION_IDS, undefined);
+    assert.ok(!statements('holiday-fetcher').some((s) => asList(s.Action).some((a: string) => a.startsWith('connect:'))));
     assert.throws(() => settings({ hoursOfOperationIds: 'queue/1' }), /hoursOfOperationIds/);
     assert.throws(() => settings({ overrideHorizonDays: '5000' }), /overrideHorizonDays/);
   });
@@ -747,5 +756,191 @@ describe('settings', () => {
     for (const [context, message] of cases) {
       assert.throws(() => settings(context), (e: unknown) => e instanceof SettingsError && message.test(e.message));
     }
+  });
+});
+
+describe('sites', () => {
+  const TOKYO_HOURS = '22222222-3333-4444-5555-666666666666';
+  const OSAKA_HOURS = '33333333-4444-5555-6666-777777777777';
+  const SITES = [
+    {
+      name: 'tokyo',
+      calendars: ['https://calendar.test/ja.ics'],
+      includeObservances: false,
+      closures: '12-29..01-03, 12-28 15:00-24:00',
+      timeZone: 'Asia/Tokyo',
+      hoursOfOperationIds: [TOKYO_HOURS],
+      defaultName: '休業日',
+    },
+    {
+      name: 'osaka',
+      calendars: ['https://calendar.test/ja.ics', { url: 'https://intra.test/osaka.ics', timedWindows: true }],
+      hoursOfOperationIds: [`${INSTANCE_ARN}/operating-hours/${OSAKA_HOURS}`],
+    },
+    { name: 'new-york', timeZone: 'America/New_York', calendars: ['https://calendar.test/us.ics'], defaultName: null },
+  ];
+  const json = (value: unknown) => JSON.stringify(value, null, 2);
+
+  type Synth = ReturnType<typeof synth>;
+  const env = (from: Synth, name: string) =>
+    from.template.toJSON().Resources[from.stack.getLogicalId(from.stack.functions[name].node.defaultChild as CfnElement)].Properties
+      .Environment.Variables;
+  /** holiday-fetcher's Connect statements. */
+  const connectGrants = (from: Synth) => {
+    const fetcher = from.stack.getLogicalId(from.stack.functions['holiday-fetcher'].node.defaultChild as CfnElement);
+    const role = from.template.toJSON().Resources[fetcher].Properties.Role['Fn::GetAtt'][0];
+    return Object.values(from.template.findResources('AWS::IAM::Policy'))
+      .filter((p: any) => p.Properties.Roles.some((r: any) => r.Ref === role))
+      .flatMap((p: any) => p.Properties.PolicyDocument.Statement)
+      .filter((st: any) => asList(st.Action).some((a: string) => a.startsWith('connect:')));
+  };
+  const refused = (context: Record<string, string>, message: RegExp) =>
+    assert.throws(() => synth(context), (e: unknown) => e instanceof SettingsError && message.test(e.message), `${JSON.stringify(context)} -> ${message}`);
+
+  const multi = synth({ sites: json(SITES), overrideHorizonDays: '180', timeZone: 'Europe/Berlin' });
+
+  it('holiday-fetcher gets SITES (compact) and none of the single-site variables', () => {
+    const fetcher = env(multi, 'holiday-fetcher');
+    assert.deepEqual(Object.keys(fetcher).sort(), [
+      'ALERT_TOPIC_ARN', 'CONNECT_INSTANCE_ID', 'HOLIDAY_BUCKET', 'HOLIDAY_KEY', 'OVERRIDE_HORIZON_DAYS', 'SITES', 'TIME_ZONE',
+    ]);
+    assert.equal(fetcher.SITES, JSON.stringify(SITES));
+    assert.deepEqual(JSON.parse(fetcher.SITES), SITES);
+    for (const name of ['CALENDAR_URLS', 'INCLUDE_OBSERVANCES', 'CLOSED_DATES', 'HOURS_OF_OPERATION_IDS', 'MAX_ADDED_HOLIDAYS']) {
+      assert.equal(fetcher[name], undefined, name);
+    }
+    // The default zone of sites without one; the instance for the override sync.
+    assert.deepEqual([fetcher.TIME_ZONE, fetcher.CONNECT_INSTANCE_ID, fetcher.OVERRIDE_HORIZON_DAYS], ['Europe/Berlin', INSTANCE_ARN, '180']);
+    // In cdk.json the list may be JSON itself.
+    const given = settingsFrom((name) => ({ connectInstanceArn: INSTANCE_ARN, queueArn: QUEUE_ARN, sites: SITES } as Record<string, unknown>)[name]);
+    assert.equal(given.sites?.json, JSON.stringify(SITES));
+    assert.deepEqual(given.sites?.sites.map((site) => site.name), ['tokyo', 'osaka', 'new-york']);
+  });
+
+  it('sites without hours of operation: no override sync, no Connect permission', () => {
+    const plain = synth({ sites: json([{ name: 'tokyo' }, { name: 'osaka', hoursOfOperationIds: [] }]) });
+    const fetcher = env(plain, 'holiday-fetcher');
+    assert.deepEqual(Object.keys(fetcher).sort(), ['ALERT_TOPIC_ARN', 'HOLIDAY_BUCKET', 'HOLIDAY_KEY', 'SITES', 'TIME_ZONE']);
+    assert.deepEqual(connectGrants(plain), []);
+  });
+
+  it('the override permissions name exactly the sites\' hours of operation (IDs or ARNs) and the instance', () => {
+    const grants = connectGrants(multi);
+    assert.equal(grants.length, 1);
+    assert.deepEqual(asList(grants[0].Action).sort(), [
+      'connect:CreateHoursOfOperationOverride', 'connect:DeleteHoursOfOperationOverride', 'connect:ListHoursOfOperationOverrides',
+    ]);
+    assert.deepEqual(asList(grants[0].Resource), [
+      INSTANCE_ARN,
+      `${INSTANCE_ARN}/operating-hours/${TOKYO_HOURS}`,
+      `${INSTANCE_ARN}/operating-hours/${OSAKA_HOURS}`,
+    ]);
+    assert.ok(!JSON.stringify(grants).includes('*'));
+    // The single-site setting likewise, IDs and ARNs alike, each once.
+    const single = synth({ hoursOfOperationIds: `${TOKYO_HOURS}, ${INSTANCE_ARN}/operating-hours/${OSAKA_HOURS},${TOKYO_HOURS}` });
+    assert.deepEqual(asList(connectGrants(single)[0].Resource), [
+      INSTANCE_ARN,
+      `${INSTANCE_ARN}/operating-hours/${TOKYO_HOURS}`,
+      `${INSTANCE_ARN}/operating-hours/${OSAKA_HOURS}`,
+    ]);
+    assert.equal(env(single, 'holiday-fetcher').HOURS_OF_OPERATION_IDS, `${TOKYO_HOURS},${INSTANCE_ARN}/operating-hours/${OSAKA_HOURS},${TOKYO_HOURS}`);
+    // Nothing without hours of operation.
+    assert.deepEqual(connectGrants(synth()), []);
+  });
+
+  it('site: holiday-check and campaign-dialer answer for the first site unless told which', () => {
+    assert.deepEqual([env(multi, 'holiday-check').SITE, env(multi, 'campaign-dialer').SITE], ['tokyo', 'tokyo']);
+    const osaka = synth({ sites: json(SITES), site: 'osaka' });
+    assert.deepEqual([env(osaka, 'holiday-check').SITE, env(osaka, 'campaign-dialer').SITE], ['osaka', 'osaka']);
+    assert.equal(env(osaka, 'holiday-fetcher').SITE, undefined);
+    const single = synth({ site: 'default' });
+    assert.deepEqual([env(single, 'holiday-check').SITE, env(single, 'campaign-dialer').SITE], ['default', 'default']);
+    assert.equal(settings({ sites: json([{ name: ' kyoto ' }]) }).site, 'kyoto', 'trimmed, as holiday-fetcher reads names');
+    refused({ sites: json(SITES), site: 'nagoya' }, /context site="nagoya": not one of the sites \(tokyo, osaka, new-york\)/);
+    refused({ sites: json(SITES), site: 'default' }, /context site="default": not one of the sites/);
+    refused({ site: 'tokyo' }, /context site="tokyo": without sites the only site is "default"/);
+  });
+
+  it('sites replaces the single-site settings: both together are refused', () => {
+    for (const [name, value] of [
+      ['calendarUrls', 'https://calendar.test/ja.ics'],
+      ['closedDates', '12-31'],
+      ['hoursOfOperationIds', TOKYO_HOURS],
+    ]) {
+      refused({ sites: json(SITES), [name]: value }, new RegExp(`context sites and ${name} are both set: sites replaces the single-site settings`));
+    }
+  });
+
+  it('a list holiday-fetcher would refuse at init is refused, naming the setting and the site', () => {
+    const site = (extra: Record<string, unknown>) => json([{ name: 'tokyo', ...extra }]);
+    const cases: [string, RegExp][] = [
+      ['[{"name": "tokyo",}]', /context sites: not JSON/],
+      ['{"name": "tokyo"}', /context sites: not a JSON list of sites/],
+      ['"tokyo"', /context sites: not a JSON list of sites/],
+      ['[]', /context sites: the list of sites is empty/],
+      ['[null]', /context sites: site 1: not a JSON object/],
+      ['[{"calendars": []}]', /context sites: site 1: "name" is required/],
+      [json([{ name: 'Tokyo' }]), /context sites: site "Tokyo": the name may hold only a-z, 0-9, '-' and '_' \(1 to 64\)/],
+      [json([{ name: 'tokyo east' }]), /site "tokyo east": the name may hold only/],
+      [json([{ name: '' }]), /site "": the name may hold only/],
+      [json([{ name: 'x'.repeat(65) }]), /the name may hold only/],
+      [json([{ name: 'tokyo' }, { name: 'osaka' }, { name: 'tokyo' }]), /context sites: site "tokyo": named twice/],
+      [json([{ name: 'tokyo' }, { name: ' tokyo' }]), /site "tokyo": named twice/],
+      [site({ calendar: [] }), /context sites: site "tokyo": unknown key "calendar"; the keys are name, calendars, includeObservances/],
+      [site({ calendars: ['ftp://calendar.test/ja.ics'] }), /site "tokyo": calendar "ftp:\/\/calendar.test\/ja.ics" is not an http\(s\) URL/],
+      [site({ calendars: [{ url: 'ftp://x' }] }), /calendar "ftp:\/\/x" is not an http\(s\) URL/],
+      [site({ calendars: 'https://calendar.test/ja.ics' }), /site "tokyo": "calendars" must be a list/],
+      [site({ calendars: [{ url: 'https://x.test/a.ics', timedWindow: true }] }), /calendar "https:\/\/x.test\/a.ics": unknown key "timedWindow"/],
+      [site({ calendars: [{ url: 'https://x.test/a.ics', timedWindows: 'yes' }] }), /expected a URL or \{"url"/],
+      [site({ calendars: [{ href: 'https://x.test/a.ics' }] }), /expected a URL or \{"url"/],
+      [site({ includeObservances: 'true' }), /"includeObservances" must be true or false/],
+      [site({ closures: ['12-31'] }), /"closures" must be a string/],
+      [site({ timeZone: 9 }), /"timeZone" must be a string/],
+      [site({ hoursOfOperationIds: 'h' }), /"hoursOfOperationIds" must be a list/],
+      [site({ hoursOfOperationIds: [`${INSTANCE_ARN}/queue/66666666-7777-8888-9999-000000000000`] }), /is not an hours of operation ID or ARN/],
+      [site({ hoursOfOperationIds: ['queue/1'] }), /site "tokyo": "queue\/1" is not an hours of operation ID or ARN/],
+      [
+        site({ hoursOfOperationIds: [`${INSTANCE_ARN.replace('1111', '9999')}/operating-hours/${TOKYO_HOURS}`] }),
+        /site "tokyo": ".*" is not an hours of operation of arn:aws:connect:/,
+      ],
+      [
+        json([{ name: 'tokyo', hoursOfOperationIds: [TOKYO_HOURS] }, { name: 'osaka', hoursOfOperationIds: [`${INSTANCE_ARN}/operating-hours/${TOKYO_HOURS}`] }]),
+        /site "osaka": hours of operation 22222222-3333-4444-5555-666666666666 is also site "tokyo"'s/,
+      ],
+    ];
+    for (const [sites, message] of cases) refused({ sites }, message);
+    // The single-site setting's ARNs must be of the instance too.
+    refused({ hoursOfOperationIds: `${INSTANCE_ARN.replace('1111', '9999')}/operating-hours/${TOKYO_HOURS}` }, /context hoursOfOperationIds: .* is not an hours of operation of/);
+    // What the parser takes: a calendar as a URL or an object, optional keys absent or null where it allows.
+    const taken = settings({ sites: site({ calendars: ['http://a.test/a.ics', { url: 'https://b.test/b.ics' }], timeZone: null, defaultName: null }) });
+    assert.deepEqual(taken.sites?.sites[0].calendars, [
+      { url: 'http://a.test/a.ics', timedWindows: false },
+      { url: 'https://b.test/b.ics', timedWindows: false },
+    ]);
+    // A blank setting is no setting.
+    assert.equal(settings({ sites: '  ' }).sites, undefined);
+  });
+
+  it('a list that would take holiday-fetcher\'s environment past Lambda\'s 4 KB is refused, with the reason', () => {
+    const calendars = (count: number) => json([{ name: 'tokyo', calendars: Array.from({ length: count }, (_, i) => `https://calendar.test/feeds/${String(i).padStart(4, '0')}.ics`) }]);
+    // Each calendar takes 44 bytes as Lambda counts it (its quotes escaped, and a comma).
+    const fits = synth({ sites: calendars(70) });
+    assert.ok(env(fits, 'holiday-fetcher').SITES.length > 2900);
+    refused({ sites: calendars(90) }, /context sites \(SITES alone is \d+ bytes as Lambda counts it\): holiday-fetcher's environment would take up to \d+ bytes, over Lambda's limit of 4 KB \(4096 bytes\) for all environment variables of a function together/);
+    // The same for the single-site settings.
+    refused(
+      { calendarUrls: Array.from({ length: 120 }, (_, i) => `https://calendar.test/feeds/${i}.ics`).join(',') },
+      /context calendarUrls, closedDates and hoursOfOperationIds: holiday-fetcher's environment would take up to \d+ bytes/,
+    );
+  });
+
+  it('the environment is measured as Lambda measures it: one compact JSON object, references at their longest', () => {
+    assert.equal(ENVIRONMENT_LIMIT_BYTES, 4096);
+    assert.equal(environmentSize({ A: 'b', CD: 'e"f' }, {}), '{"A":"b","CD":"e\\"f"}'.length);
+    // Outside ASCII, the escape (6 bytes) rather than UTF-8 (3).
+    assert.equal(environmentSize({ A: '休業日' }, {}), '{"A":"\\u4f11\\u696d\\u65e5"}'.length);
+    const bucket = multi.stack.functions['holiday-fetcher'];
+    assert.equal(environmentSize({ B: bucket.functionName }, { B: 64 }), '{"B":""}'.length + 64);
+    assert.throws(() => environmentSize({ B: bucket.functionName }, {}), /B: a value known only at deployment/);
   });
 });

@@ -6,7 +6,9 @@ use std::time::{Duration, Instant};
 use connect_aws::s3::S3HolidayStore;
 use connect_core::holidays::HolidayDocument;
 use connect_core::ports::{HolidayStore, Stored};
-use local_run::holidays::{BUCKET, CALENDAR_PATH, HolidayRig, KEY, sample_calendar};
+use local_run::holidays::{
+    BUCKET, CALENDAR_PATH, HolidayRig, KEY, US_CALENDAR, US_CALENDAR_PATH as US_PATH, sample_calendar,
+};
 use local_run::{FunctionOptions, LambdaProcess, Outcome, StubResponse, emulator_env, function_binary};
 use serde_json::{Value, json};
 
@@ -235,14 +237,6 @@ async fn fetcher_keeps_hours_of_operation_overrides_in_step() -> anyhow::Result<
     Ok(())
 }
 
-/// A small US feed (all-day events, as public feeds are).
-const US_FEED: &str = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:test\r\n\
-    BEGIN:VEVENT\r\nUID:thanksgiving-2026\r\nDTSTART;VALUE=DATE:20261126\r\nSUMMARY:Thanksgiving\r\nEND:VEVENT\r\n\
-    BEGIN:VEVENT\r\nUID:christmas-2026\r\nDTSTART;VALUE=DATE:20261225\r\nSUMMARY:Christmas Day\r\nEND:VEVENT\r\n\
-    BEGIN:VEVENT\r\nUID:new-year-2027\r\nDTSTART;VALUE=DATE:20270101\r\nSUMMARY:New Year's Day\r\nEND:VEVENT\r\n\
-    END:VCALENDAR\r\n";
-const US_PATH: &str = "/calendars/us.ics";
-
 fn sites(rig: &HolidayRig, osaka_closures: &str) -> String {
     let (ja, us) = (rig.calendars.url(CALENDAR_PATH), rig.calendars.url(US_PATH));
     json!([
@@ -259,7 +253,7 @@ async fn several_sites_early_closes_a_removed_closure_force_and_a_list_that_turn
     use local_run::connect_emulator::{ConnectEmulator, instance_arn};
 
     let rig = HolidayRig::start().await?;
-    rig.calendars.set(US_PATH, StubResponse::ok(US_FEED));
+    rig.calendars.set(US_PATH, StubResponse::ok(US_CALENDAR));
     let connect = ConnectEmulator::start().await?;
     let (endpoint, instance) = (connect.endpoint(), instance_arn());
     let connect_env = [("AWS_ENDPOINT_URL_CONNECT", endpoint.as_str()), ("CONNECT_INSTANCE_ID", instance.as_str())];

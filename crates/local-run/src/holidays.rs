@@ -17,6 +17,14 @@ use crate::{Moto, function_binary, workspace_root};
 pub const BUCKET: &str = "connect-lambdas-holidays";
 pub const KEY: &str = "holidays.json";
 pub const CALENDAR_PATH: &str = "/calendars/ja.ics";
+pub const US_CALENDAR_PATH: &str = "/calendars/us.ics";
+
+/// A small US public-holiday feed (all-day events), for a New York site.
+pub const US_CALENDAR: &str = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:local-run\r\n\
+    BEGIN:VEVENT\r\nUID:thanksgiving-2026\r\nDTSTART;VALUE=DATE:20261126\r\nSUMMARY:Thanksgiving\r\nEND:VEVENT\r\n\
+    BEGIN:VEVENT\r\nUID:christmas-2026\r\nDTSTART;VALUE=DATE:20261225\r\nSUMMARY:Christmas Day\r\nEND:VEVENT\r\n\
+    BEGIN:VEVENT\r\nUID:new-year-2027\r\nDTSTART;VALUE=DATE:20270101\r\nSUMMARY:New Year's Day\r\nEND:VEVENT\r\n\
+    END:VCALENDAR\r\n";
 
 pub struct HolidayRig {
     pub moto: Moto,

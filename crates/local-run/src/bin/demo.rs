@@ -74,6 +74,7 @@ async fn run() -> anyhow::Result<()> {
         );
     }
     hours_overrides(&rig).await?;
+    two_sites(&rig).await?;
     drop((check, fetcher, rig));
     returning_caller().await?;
     outbound_campaign().await?;
@@ -132,6 +133,55 @@ async fn hours_overrides(rig: &HolidayRig) -> anyhow::Result<()> {
         "      ... {} overrides in all; the person's \"Company anniversary\" still there: {kept}",
         overrides.len()
     );
+    Ok(())
+}
+
+/// One deployment, two sites: Tokyo closes early on 12-28, New York (its own feed and time zone)
+/// on 11-01, the day its clocks go back; holiday-check answers each in its own local time.
+async fn two_sites(rig: &HolidayRig) -> anyhow::Result<()> {
+    use local_run::holidays::{US_CALENDAR, US_CALENDAR_PATH};
+    println!("\n-- two sites and an early close (SITES; holiday-check with a site parameter) --");
+    rig.calendars.set(US_CALENDAR_PATH, StubResponse::ok(US_CALENDAR));
+    let sites = json!([
+        {"name": "tokyo", "calendars": [rig.calendars.url(CALENDAR_PATH)], "closures": "12-29..01-03, 12-28 15:00-24:00"},
+        {"name": "new-york", "timeZone": "America/New_York", "calendars": [rig.calendars.url(US_CALENDAR_PATH)],
+         "closures": "2026-11-01 15:00-24:00"}
+    ])
+    .to_string();
+    println!("   SITES={sites}");
+    let mut fetcher = rig.spawn_fetcher_with(&[("SITES", &sites)]).await?;
+    let summary = fetcher.invoke(&json!({"source": "aws.events"})).await?.response()?;
+    for site in summary["sites"].as_array().cloned().unwrap_or_default() {
+        println!(
+            "   holiday-fetcher -> site {}: {} holidays",
+            site["site"].as_str().unwrap_or_default(),
+            site["holidayCount"]
+        );
+    }
+    let mut check = rig.spawn_check(&[("SITE", "tokyo")]).await?;
+    let questions = [
+        (json!({"at": "2026-12-28T05:59:00Z"}), "Tokyo 14:59 on 12-28"),
+        (json!({"at": "2026-12-28T06:01:00Z"}), "Tokyo 15:01 on 12-28 (early close)"),
+        (json!({"site": "new-york", "at": "2026-11-01T19:59:00Z"}), "New York 14:59 EST on 11-01"),
+        (json!({"site": "new-york", "at": "2026-11-01T20:01:00Z"}), "New York 15:01 EST on 11-01"),
+        (json!({"site": "new-york", "date": "2026-11-26"}), "New York, Thanksgiving"),
+        (json!({"site": "new-york", "date": "2026-11-23"}), "New York on Tokyo's holiday"),
+    ];
+    for (params, what) in questions {
+        let answer = ask(&mut check, params).await?;
+        let text = |k: &str| answer[k].as_str().unwrap_or_default().to_owned();
+        println!(
+            "   {what:<38} -> isClosed={:<5} isHoliday={:<5} {}{}",
+            text("isClosed"),
+            text("isHoliday"),
+            text("holidayName"),
+            if text("closedFrom").is_empty() {
+                String::new()
+            } else {
+                format!(" ({} to {})", text("closedFrom"), text("closedUntil"))
+            }
+        );
+    }
     Ok(())
 }
 
