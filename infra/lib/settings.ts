@@ -247,7 +247,10 @@ function sitesFrom(read: ContextReader, instanceArn: string): Sites | undefined 
     try {
       parsed = JSON.parse(given);
     } catch (e) {
-      throw new SettingsError(`context sites: not JSON (${(e as Error).message}); expected a JSON list of sites such as [{"name": "tokyo", "calendars": ["https://..."]}]`);
+      // The cdk CLI keeps a `-c name=value` only up to the value's first line break.
+      throw new SettingsError(
+        `context sites: not JSON (${(e as Error).message}); expected a JSON list of sites such as [{"name": "tokyo", "calendars": ["https://..."]}], on one line with -c (the cdk CLI drops what follows a line break) or as a list in cdk.json`,
+      );
     }
   } else {
     parsed = value;

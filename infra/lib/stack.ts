@@ -293,8 +293,8 @@ export class ConnectLambdasStack extends Stack {
       },
     };
 
-    // The settings that grow holiday-fetcher's environment must leave it within Lambda's 4 KB,
-    // or the deploy fails half-way. Its bucket name is at most 63 characters (S3's limit) and
+    // The settings that grow holiday-fetcher's environment must leave it within Lambda's 4 KB:
+    // Lambda refuses a function over it, and CloudFormation rolls the deploy back. Its bucket name is at most 63 characters (S3's limit) and
     // the topic's generated name at most 256 (SNS's).
     const [partition, , , account] = instanceArn.split(':').slice(1);
     const fetcherSize = environmentSize(environment['holiday-fetcher'], {

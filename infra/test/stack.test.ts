@@ -875,6 +875,8 @@ describe('sites', () => {
     const site = (extra: Record<string, unknown>) => json([{ name: 'tokyo', ...extra }]);
     const cases: [string, RegExp][] = [
       ['[{"name": "tokyo",}]', /context sites: not JSON/],
+      // What `cdk -c sites=...` leaves of a list given on several lines.
+      ['[{"name": "tokyo",', /context sites: not JSON .* on one line with -c \(the cdk CLI drops what follows a line break\)/],
       ['{"name": "tokyo"}', /context sites: not a JSON list of sites/],
       ['"tokyo"', /context sites: not a JSON list of sites/],
       ['[]', /context sites: the list of sites is empty/],
@@ -923,10 +925,15 @@ describe('sites', () => {
 
   it('a list that would take holiday-fetcher\'s environment past Lambda\'s 4 KB is refused, with the reason', () => {
     const calendars = (count: number) => json([{ name: 'tokyo', calendars: Array.from({ length: count }, (_, i) => `https://calendar.test/feeds/${String(i).padStart(4, '0')}.ics`) }]);
-    // Each calendar takes 44 bytes as Lambda counts it (its quotes escaped, and a comma).
-    const fits = synth({ sites: calendars(70) });
-    assert.ok(env(fits, 'holiday-fetcher').SITES.length > 2900);
-    refused({ sites: calendars(90) }, /context sites \(SITES alone is \d+ bytes as Lambda counts it\): holiday-fetcher's environment would take up to \d+ bytes, over Lambda's limit of 4 KB \(4096 bytes\) for all environment variables of a function together/);
+    // Each calendar takes 41 bytes as Lambda counts it (36 of URL, its quotes escaped, a comma).
+    // The other variables take at most 467, the bucket's and topic's generated names at their
+    // longest: 87 calendars fit (4072 bytes), 88 do not (4113).
+    const fits = synth({ sites: calendars(87) });
+    assert.equal(JSON.parse(env(fits, 'holiday-fetcher').SITES)[0].calendars.length, 87);
+    refused(
+      { sites: calendars(88) },
+      /^context sites \(SITES alone is 3646 bytes as Lambda counts it\): holiday-fetcher's environment would take up to 4113 bytes, over Lambda's limit of 4 KB \(4096 bytes\) for all environment variables of a function together, and the deploy would fail/,
+    );
     // The same for the single-site settings.
     refused(
       { calendarUrls: Array.from({ length: 120 }, (_, i) => `https://calendar.test/feeds/${i}.ics`).join(',') },

@@ -240,7 +240,8 @@ async fn fetcher_keeps_hours_of_operation_overrides_in_step() -> anyhow::Result<
 fn sites(rig: &HolidayRig, osaka_closures: &str) -> String {
     let (ja, us) = (rig.calendars.url(CALENDAR_PATH), rig.calendars.url(US_PATH));
     json!([
-        {"name": "tokyo", "calendars": [ja], "closures": "12-28 15:00-24:00", "hoursOfOperationIds": ["hours-tokyo"]},
+        {"name": "tokyo", "calendars": [ja], "closures": "12-28 15:00-24:00", "hoursOfOperationIds": ["hours-tokyo"],
+         "holidayHoursOfOperationId": "holidays-tokyo"},
         {"name": "osaka", "calendars": [ja], "closures": osaka_closures},
         {"name": "new-york", "timeZone": "America/New_York", "calendars": [us],
          "closures": "2026-03-08 15:00-24:00, 2026-11-01 15:00-24:00"}
@@ -269,8 +270,12 @@ async fn several_sites_early_closes_a_removed_closure_force_and_a_list_that_turn
     assert_eq!(names, ["tokyo", "osaka", "new-york"]);
     assert_eq!(document.site("new-york").and_then(|s| s.time_zone.as_deref()), Some("America/New_York"));
 
-    // Tokyo's early close is a CLOSED override of just that window, on the model-checked emulator
-    let early = connect.hours_overrides("hours-tokyo");
+    // Tokyo's list is held by its holiday hours of operation, which the site's hours of operation
+    // is linked to as a child (AssociateHoursOfOperations, model-checked) and inherits from
+    assert_eq!(connect.hours_parents("hours-tokyo"), ["holidays-tokyo"]);
+    assert!(connect.hours_overrides("hours-tokyo").is_empty(), "the child's own 50 stay free");
+    // the early close is a CLOSED override of just that window
+    let early = connect.effective_overrides("hours-tokyo");
     let close = early.iter().find(|o| o.name == "holiday 2026-12-28 15:00-24:00 休業日").expect("the early close");
     assert_eq!((close.override_type.as_str(), close.effective_from.as_str()), ("CLOSED", "2026-12-28"));
     assert_eq!(close.config[0]["StartTime"], json!({"Hours": 15, "Minutes": 0}), "{:?}", close.config);

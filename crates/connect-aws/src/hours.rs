@@ -3,7 +3,9 @@
 
 use aws_config::SdkConfig;
 use aws_sdk_connect::Client;
-use aws_sdk_connect::types::{HoursOfOperationOverrideConfig, OverrideDays, OverrideTimeSlice, OverrideType};
+use aws_sdk_connect::types::{
+    HoursOfOperationOverrideConfig, OverrideDays, OverrideTimeSlice, OverrideType, ParentHoursOfOperationConfig,
+};
 use chrono::{Datelike, Weekday};
 use connect_core::holidays::Holiday;
 use connect_core::overrides::ExistingOverride;
@@ -109,6 +111,43 @@ impl HoursOverrides for ConnectHoursOverrides {
             .await
             .map_err(|e| connect_error("CreateHoursOfOperationOverride")(e.into()))?;
         Ok(created.hours_of_operation_override_id.unwrap_or_default())
+    }
+
+    async fn children(&self, parent_id: &str) -> Result<Vec<String>, ConnectError> {
+        self.pacer.pace("ListChildHoursOfOperations").await;
+        let mut children = Vec::new();
+        let mut next: Option<String> = None;
+        loop {
+            let page = self
+                .client
+                .list_child_hours_of_operations()
+                .instance_id(&self.instance_id)
+                .hours_of_operation_id(parent_id)
+                .max_results(PAGE)
+                .set_next_token(next.take())
+                .send()
+                .await
+                .map_err(|e| connect_error("ListChildHoursOfOperations")(e.into()))?;
+            children.extend(page.child_hours_of_operations_summary_list().iter().map(|c| c.id().to_owned()));
+            match page.next_token {
+                Some(token) if !token.is_empty() => next = Some(token),
+                _ => return Ok(children),
+            }
+        }
+    }
+
+    async fn link_child(&self, parent_id: &str, child_id: &str) -> Result<(), ConnectError> {
+        self.pacer.pace("AssociateHoursOfOperations").await;
+        let parent = ParentHoursOfOperationConfig::builder().hours_of_operation_id(parent_id).build();
+        self.client
+            .associate_hours_of_operations()
+            .instance_id(&self.instance_id)
+            .hours_of_operation_id(child_id)
+            .parent_hours_of_operation_configs(parent)
+            .send()
+            .await
+            .map_err(|e| connect_error("AssociateHoursOfOperations")(e.into()))?;
+        Ok(())
     }
 
     async fn delete(&self, hours_id: &str, override_id: &str) -> Result<(), ConnectError> {

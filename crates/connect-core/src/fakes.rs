@@ -729,6 +729,8 @@ pub struct FakeHours {
 #[derive(Debug, Default)]
 struct FakeHoursState {
     overrides: BTreeMap<String, Vec<ExistingOverride>>,
+    /// parent -> its children
+    children: BTreeMap<String, BTreeSet<String>>,
     next_id: usize,
     changes: usize,
     failing: Option<String>,
@@ -748,6 +750,9 @@ impl FakeHours {
             .get(hours_id)
             .map(|o| o.iter().map(|o| o.name.clone()).collect())
             .unwrap_or_default()
+    }
+    pub fn children_of(&self, parent_id: &str) -> Vec<String> {
+        lock(&self.state).children.get(parent_id).map(|c| c.iter().cloned().collect()).unwrap_or_default()
     }
     /// Creates and deletes so far.
     pub fn changes(&self) -> usize {
@@ -790,6 +795,17 @@ impl HoursOverrides for FakeHours {
         if let Some(list) = s.overrides.get_mut(hours_id) {
             list.retain(|o| o.id != override_id);
         }
+        Ok(())
+    }
+
+    async fn children(&self, parent_id: &str) -> Result<Vec<String>, FakeError> {
+        Ok(self.check()?.children.get(parent_id).map(|c| c.iter().cloned().collect()).unwrap_or_default())
+    }
+
+    async fn link_child(&self, parent_id: &str, child_id: &str) -> Result<(), FakeError> {
+        let mut s = self.check()?;
+        s.changes += 1;
+        s.children.entry(parent_id.to_owned()).or_default().insert(child_id.to_owned());
         Ok(())
     }
 }

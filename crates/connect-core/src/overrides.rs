@@ -86,7 +86,13 @@ pub struct OverrideReport {
     pub created: Vec<String>,
     pub removed: Vec<String>,
     pub kept: usize,
+    /// Hours of operation linked as children of this one (it is a site's holiday hours of operation).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub linked: Vec<String>,
     pub not_fitting: Vec<NaiveDate>,
+    /// The run's time ran out before every change was made; the next run carries on.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub incomplete: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
 }

@@ -208,6 +208,10 @@ pub trait HoursOverrides: Send + Sync {
         holiday: &Holiday,
     ) -> impl Future<Output = Result<String, Self::Error>> + Send;
     fn delete(&self, hours_id: &str, override_id: &str) -> impl Future<Output = Result<(), Self::Error>> + Send;
+    /// The hours of operation linked as children of `parent_id` (they inherit its overrides).
+    fn children(&self, parent_id: &str) -> impl Future<Output = Result<Vec<String>, Self::Error>> + Send;
+    /// Links `child_id` as a child of `parent_id`.
+    fn link_child(&self, parent_id: &str, child_id: &str) -> impl Future<Output = Result<(), Self::Error>> + Send;
 }
 
 /// No hours of operation to keep in step (the sync is not configured).
@@ -223,6 +227,12 @@ impl HoursOverrides for NoOverrides {
         Ok(String::new())
     }
     async fn delete(&self, _hours_id: &str, _override_id: &str) -> Result<(), Self::Error> {
+        Ok(())
+    }
+    async fn children(&self, _parent_id: &str) -> Result<Vec<String>, Self::Error> {
+        Ok(Vec::new())
+    }
+    async fn link_child(&self, _parent_id: &str, _child_id: &str) -> Result<(), Self::Error> {
         Ok(())
     }
 }

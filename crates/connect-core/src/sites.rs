@@ -27,6 +27,10 @@ pub struct Site {
     pub time_zone: Tz,
     /// Hours of operation (IDs) whose overrides follow this site's list.
     pub hours_of_operation_ids: Vec<String>,
+    /// A shared "holidays" hours of operation (ID) that holds the site's overrides; the site's
+    /// hours of operation are linked to it as children and inherit them (Connect applies a
+    /// parent's overrides to its children), so each keeps its own 50 overrides for people.
+    pub holiday_hours_of_operation_id: Option<String>,
     /// The name of a closure, or of a calendar event without SUMMARY.
     pub default_name: String,
 }
@@ -48,6 +52,7 @@ struct SiteJson {
     time_zone: Option<String>,
     #[serde(default)]
     hours_of_operation_ids: Vec<String>,
+    holiday_hours_of_operation_id: Option<String>,
     default_name: Option<String>,
 }
 
@@ -119,6 +124,16 @@ pub fn parse_sites(json: &str, defaults: &SiteDefaults) -> Result<Vec<Site>, Inv
                         .ok_or_else(|| invalid(format!("{r:?} is not an hours of operation ID or ARN")))
                 })
                 .collect::<Result<Vec<_>, _>>()?;
+            let holiday_hours_of_operation_id = match &site.holiday_hours_of_operation_id {
+                None => None,
+                Some(r) => Some(
+                    crate::agents::resource_id(r, "operating-hours")
+                        .ok_or_else(|| invalid(format!("{r:?} is not an hours of operation ID or ARN")))?,
+                ),
+            };
+            if holiday_hours_of_operation_id.as_ref().is_some_and(|p| hours_of_operation_ids.contains(p)) {
+                return Err(invalid("the holiday hours of operation cannot also be one of its children".to_owned()));
+            }
             let default_name = site.default_name.map(|n| n.trim().to_owned()).filter(|n| !n.is_empty());
             Ok(Site {
                 name,
@@ -127,6 +142,7 @@ pub fn parse_sites(json: &str, defaults: &SiteDefaults) -> Result<Vec<Site>, Inv
                 closures,
                 time_zone,
                 hours_of_operation_ids,
+                holiday_hours_of_operation_id,
                 default_name: default_name.unwrap_or_else(|| CLOSURE_NAME.to_owned()),
             })
         })
@@ -143,7 +159,8 @@ mod tests {
     fn sites_with_their_feeds_closures_zones_and_hours() {
         let json = r#"[
             {"name": "tokyo", "calendars": ["https://calendar.test/ja.ics"], "closures": "12-29..01-03, 12-28 15:00-24:00",
-             "hoursOfOperationIds": ["arn:aws:connect:ap-northeast-1:1:instance/i-1/operating-hours/h-tokyo"]},
+             "hoursOfOperationIds": ["arn:aws:connect:ap-northeast-1:1:instance/i-1/operating-hours/h-tokyo"],
+             "holidayHoursOfOperationId": "h-holidays"},
             {"name": "osaka", "calendars": ["https://calendar.test/ja.ics", {"url": "https://intra.test/osaka.ics", "timedWindows": true}],
              "includeObservances": true, "defaultName": "臨時休業"},
             {"name": "new-york", "timeZone": "America/New_York", "calendars": ["https://calendar.test/us.ics"]}
@@ -152,6 +169,8 @@ mod tests {
         let names: Vec<&str> = sites.iter().map(|s| s.name.as_str()).collect();
         assert_eq!(names, ["tokyo", "osaka", "new-york"]);
         assert_eq!(sites[0].hours_of_operation_ids, ["h-tokyo"]);
+        assert_eq!(sites[0].holiday_hours_of_operation_id.as_deref(), Some("h-holidays"));
+        assert_eq!(sites[1].holiday_hours_of_operation_id, None);
         assert_eq!((sites[0].time_zone, sites[0].default_name.as_str()), (chrono_tz::Asia::Tokyo, CLOSURE_NAME));
         assert!(sites[1].calendars[1].timed_windows && !sites[1].calendars[0].timed_windows);
         assert_eq!((sites[1].include_observances, sites[1].default_name.as_str()), (true, "臨時休業"));
@@ -174,6 +193,7 @@ mod tests {
                 "hours of operation",
             ),
             (r#"[{"name": "a", "calendar": []}]"#, "unknown field"),
+            (r#"[{"name": "a", "hoursOfOperationIds": ["h"], "holidayHoursOfOperationId": "h"}]"#, "children"),
         ] {
             let err = parse_sites(json, &DEFAULTS).unwrap_err().to_string();
             assert!(err.contains(expected), "{json}: {err}");

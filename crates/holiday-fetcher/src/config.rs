@@ -9,7 +9,8 @@ use connect_core::sites::{CalendarSpec, Site, SiteDefaults, parse_sites};
 pub const DEFAULT_CALENDAR_URL: &str = "https://calendar.google.com/calendar/ical/ja.japanese.official%23holiday%40group.v.calendar.google.com/public/basic.ics";
 
 /// The single-site variables, which `SITES` replaces.
-const SINGLE_SITE: [&str; 4] = ["CALENDAR_URLS", "INCLUDE_OBSERVANCES", "CLOSED_DATES", "HOURS_OF_OPERATION_IDS"];
+const SINGLE_SITE: [&str; 5] =
+    ["CALENDAR_URLS", "INCLUDE_OBSERVANCES", "CLOSED_DATES", "HOURS_OF_OPERATION_IDS", "HOLIDAY_HOURS_OF_OPERATION_ID"];
 
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -43,7 +44,10 @@ impl Config {
             None => vec![single_site(env, time_zone)?],
         };
         const HORIZON: &str = "OVERRIDE_HORIZON_DAYS";
-        let overrides = if sites.iter().any(|s| !s.hours_of_operation_ids.is_empty()) {
+        let overrides = if sites
+            .iter()
+            .any(|s| !s.hours_of_operation_ids.is_empty() || s.holiday_hours_of_operation_id.is_some())
+        {
             let horizon_days = env.parse_or(HORIZON, 365u32)?;
             if !(1..=1095).contains(&horizon_days) {
                 return Err(invalid(HORIZON, &horizon_days.to_string(), "expected 1 to 1095 days"));
@@ -79,8 +83,8 @@ impl Config {
     }
 }
 
-/// `CALENDAR_URLS`, `INCLUDE_OBSERVANCES`, `CLOSED_DATES`, `TIME_ZONE` and
-/// `HOURS_OF_OPERATION_IDS` as the site `default`.
+/// `CALENDAR_URLS`, `INCLUDE_OBSERVANCES`, `CLOSED_DATES`, `TIME_ZONE`,
+/// `HOURS_OF_OPERATION_IDS` and `HOLIDAY_HOURS_OF_OPERATION_ID` as the site `default`.
 fn single_site(env: &Env, time_zone: Tz) -> Result<Site, ConfigError> {
     const IDS: &str = "HOURS_OF_OPERATION_IDS";
     let mut urls = env.list("CALENDAR_URLS");
@@ -98,8 +102,17 @@ fn single_site(env: &Env, time_zone: Tz) -> Result<Site, ConfigError> {
                 .ok_or_else(|| invalid(IDS, r, "expected hours of operation IDs or ARNs"))
         })
         .collect::<Result<Vec<_>, _>>()?;
+    const PARENT: &str = "HOLIDAY_HOURS_OF_OPERATION_ID";
+    let holiday_hours_of_operation_id = match env.optional(PARENT) {
+        None => None,
+        Some(r) => Some(
+            connect_core::agents::resource_id(&r, "operating-hours")
+                .ok_or_else(|| invalid(PARENT, &r, "expected an hours of operation ID or ARN"))?,
+        ),
+    };
     Ok(Site {
         name: DEFAULT_SITE.to_owned(),
+        holiday_hours_of_operation_id,
         calendars: urls.into_iter().map(|url| CalendarSpec { url, timed_windows: false }).collect(),
         include_observances: env.flag("INCLUDE_OBSERVANCES", false)?,
         closures: env.parse_or("CLOSED_DATES", ClosedDates::default())?,

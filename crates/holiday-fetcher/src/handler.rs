@@ -4,6 +4,7 @@
 //! in step.
 
 use std::collections::BTreeMap;
+use std::time::Duration;
 
 use chrono::{Datelike, NaiveDate};
 use connect_core::calendar::{CalendarError, DEFAULT_MAX_DAYS, ReadOptions, read_days};
@@ -17,8 +18,12 @@ use connect_core::ports::{
 use connect_core::sites::Site;
 use lambda_runtime::Diagnostic;
 use serde::Serialize;
+use tokio::time::Instant;
 
 use crate::config::Config;
+
+/// Kept back from the Lambda deadline for the notice and the answer once the sync stops.
+const SYNC_MARGIN: Duration = Duration::from_secs(8);
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
@@ -129,6 +134,15 @@ impl<C, S, N, K> HolidayFetcher<C, S, N, K> {
     }
 }
 
+/// How one hours of operation is synced.
+#[derive(Debug, Clone, Copy)]
+struct SyncPlan {
+    today: NaiveDate,
+    horizon_days: u32,
+    dry_run: bool,
+    until: Instant,
+}
+
 /// A site's new list beside the stored one.
 struct SiteRun {
     holidays: SiteHolidays,
@@ -145,12 +159,20 @@ where
 {
     /// Any event is accepted: a schedule's, a manual `{}`; `{"dryRun": true}` plans only;
     /// `{"force": true}` publishes a list the plausibility guard refused.
+    #[cfg(test)]
     pub async fn handle(&self, event: serde_json::Value) -> Result<Summary, FetchFailure> {
+        self.handle_within(event, Duration::from_secs(15 * 60)).await
+    }
+
+    /// As [`Self::handle`], within the invocation's `time_left`: the override sync stops in time
+    /// to answer, and the next run carries on where it stopped (its plan starts from what exists).
+    pub async fn handle_within(&self, event: serde_json::Value, time_left: Duration) -> Result<Summary, FetchFailure> {
+        let sync_until = Instant::now() + time_left.saturating_sub(SYNC_MARGIN);
         let flag = |name: &str| event.get(name).and_then(serde_json::Value::as_bool).unwrap_or(false);
         let mode = Mode { dry_run: flag("dryRun"), force: flag("force") };
         match self.refresh(mode).await {
             Ok((mut summary, runs)) => {
-                summary.overrides = self.sync_overrides(&runs, mode.dry_run).await;
+                summary.overrides = self.sync_overrides(&runs, mode.dry_run, sync_until).await;
                 tracing::info!(
                     status = ?summary.status,
                     holidays = summary.holiday_count,
@@ -192,7 +214,10 @@ where
     async fn notify_outcome(&self, summary: &Summary, runs: &[SiteRun]) {
         let overrides = describe_overrides(&summary.overrides);
         let sync_failed = summary.overrides.iter().any(|r| r.error.is_some());
-        let overrides_changed = summary.overrides.iter().any(|r| !r.created.is_empty() || !r.removed.is_empty());
+        let overrides_changed = summary
+            .overrides
+            .iter()
+            .any(|r| !r.created.is_empty() || !r.removed.is_empty() || !r.linked.is_empty() || r.incomplete);
         if summary.status == Status::Updated {
             let count = |f: fn(&Changes) -> usize| runs.iter().map(|r| f(&r.changes)).sum::<usize>();
             let subject = format!(
@@ -228,18 +253,27 @@ where
 
     /// Every site's hours of operation brought in line with its list (in a dry run, only
     /// planned). A failing hours of operation is reported and the next one still synced.
-    async fn sync_overrides(&self, runs: &[SiteRun], dry_run: bool) -> Vec<OverrideReport> {
+    async fn sync_overrides(&self, runs: &[SiteRun], dry_run: bool, until: Instant) -> Vec<OverrideReport> {
         let Some(settings) = &self.config.overrides else { return Vec::new() };
         let mut reports = Vec::new();
         for (site, run) in self.config.sites.iter().zip(runs) {
             let today = self.clock.now().with_timezone(&site.time_zone).date_naive();
-            for hours_id in &site.hours_of_operation_ids {
+            // With a holiday hours of operation, only it holds overrides; the site's hours of
+            // operation are linked to it and inherit them.
+            let (holders, children): (Vec<&String>, &[String]) = match &site.holiday_hours_of_operation_id {
+                Some(parent) => (vec![parent], site.hours_of_operation_ids.as_slice()),
+                None => (site.hours_of_operation_ids.iter().collect(), &[]),
+            };
+            for hours_id in holders {
                 let mut report =
                     OverrideReport { hours_of_operation_id: hours_id.clone(), ..OverrideReport::default() };
                 let holidays = &run.holidays.holidays;
-                if let Err(error) =
-                    self.sync_one(hours_id, holidays, today, settings.horizon_days, dry_run, &mut report).await
-                {
+                let plan = SyncPlan { today, horizon_days: settings.horizon_days, dry_run, until };
+                let synced = match self.link_children(hours_id, children, dry_run, &mut report).await {
+                    Ok(()) => self.sync_one(hours_id, holidays, plan, &mut report).await,
+                    Err(error) => Err(error),
+                };
+                if let Err(error) = synced {
                     tracing::error!(site = site.name, hours_id, error, "override sync failed");
                     report.error = Some(error);
                 }
@@ -249,6 +283,7 @@ where
                     created = report.created.len(),
                     removed = report.removed.len(),
                     kept = report.kept,
+                    linked = report.linked.len(),
                     not_fitting = report.not_fitting.len(),
                     dry_run,
                     "overrides synced"
@@ -259,29 +294,60 @@ where
         reports
     }
 
-    /// Removes first (that frees room under the limit), then creates; stops at the first error.
+    /// Links each of `children` to the holiday hours of operation `parent` unless it already is.
+    async fn link_children(
+        &self,
+        parent: &str,
+        children: &[String],
+        dry_run: bool,
+        report: &mut OverrideReport,
+    ) -> Result<(), String> {
+        if children.is_empty() {
+            return Ok(());
+        }
+        let linked = self.hours.children(parent).await.map_err(|e| error_chain(&e))?;
+        for child in children.iter().filter(|c| !linked.contains(c)) {
+            if !dry_run {
+                self.hours.link_child(parent, child).await.map_err(|e| error_chain(&e))?;
+            }
+            report.linked.push(child.clone());
+        }
+        Ok(())
+    }
+
+    /// Removes first (that frees room under the limit), then creates; stops at the first error,
+    /// and when the run's time is up (reported `incomplete`: the next run's plan does the rest).
     async fn sync_one(
         &self,
         hours_id: &str,
         holidays: &[Holiday],
-        today: NaiveDate,
-        horizon_days: u32,
-        dry_run: bool,
+        sync: SyncPlan,
         report: &mut OverrideReport,
     ) -> Result<(), String> {
         let existing = self.hours.list(hours_id).await.map_err(|e| error_chain(&e))?;
-        let plan = plan_overrides(holidays, &existing, today, horizon_days);
+        let plan = plan_overrides(holidays, &existing, sync.today, sync.horizon_days);
         report.kept = plan.kept;
         report.not_fitting = plan.not_fitting.iter().map(|h| h.date).collect();
+        let out_of_time = |report: &mut OverrideReport| {
+            let late = !sync.dry_run && Instant::now() >= sync.until;
+            report.incomplete |= late;
+            late
+        };
         for stale in &plan.remove {
-            if !dry_run {
+            if out_of_time(report) {
+                return Ok(());
+            }
+            if !sync.dry_run {
                 self.hours.delete(hours_id, &stale.id).await.map_err(|e| error_chain(&e))?;
             }
             report.removed.push(stale.name.clone());
         }
         for holiday in &plan.create {
+            if out_of_time(report) {
+                return Ok(());
+            }
             let name = override_name(holiday);
-            if !dry_run {
+            if !sync.dry_run {
                 self.hours.create_closed(hours_id, &name, holiday).await.map_err(|e| error_chain(&e))?;
             }
             report.created.push(name);
@@ -429,9 +495,15 @@ fn describe_overrides(reports: &[OverrideReport]) -> String {
         for name in &report.removed {
             text.push_str(&format!("  - {name}\n"));
         }
+        for child in &report.linked {
+            text.push_str(&format!("  linked as its child (inherits its overrides): {child}\n"));
+        }
         if !report.not_fitting.is_empty() {
             let dates: Vec<String> = report.not_fitting.iter().map(NaiveDate::to_string).collect();
             text.push_str(&format!("  did not fit (50 overrides at most): {}\n", dates.join(", ")));
+        }
+        if report.incomplete {
+            text.push_str("  not finished in this run's time; the next run carries on\n");
         }
         if let Some(error) = &report.error {
             text.push_str(&format!("  FAILED: {error}\n"));
@@ -859,5 +931,48 @@ mod tests {
             "{:?}",
             summary.overrides
         );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_sync_that_runs_out_of_time_stops_and_the_next_run_carries_on() {
+        use connect_core::fakes::FakeHours;
+        let f = fetcher(
+            sample(),
+            FakeStore::default(),
+            &[("CONNECT_INSTANCE_ID", "inst-1"), ("HOURS_OF_OPERATION_IDS", "h-1")],
+        )
+        .with_hours(FakeHours::default());
+        // no time left beyond the margin: the list is published, no override made yet
+        let first = f.handle_within(json!({}), SYNC_MARGIN).await.unwrap();
+        assert_eq!(
+            (first.status, first.overrides[0].incomplete, first.overrides[0].created.len()),
+            (Status::Updated, true, 0)
+        );
+        assert!(f.notifier.notices()[0].1.contains("the next run carries on"));
+        let second = f.handle_within(json!({}), Duration::from_secs(60)).await.unwrap();
+        assert!(!second.overrides[0].incomplete && second.overrides[0].created.len() > 10, "{:?}", second.overrides);
+    }
+
+    #[tokio::test]
+    async fn a_holiday_hours_of_operation_holds_the_overrides_and_the_sites_hours_inherit_them() {
+        use connect_core::fakes::FakeHours;
+        let env = [
+            ("CONNECT_INSTANCE_ID", "inst-1"),
+            ("HOURS_OF_OPERATION_IDS", "h-main,h-sub"),
+            ("HOLIDAY_HOURS_OF_OPERATION_ID", "h-holidays"),
+        ];
+        let f = fetcher(sample(), FakeStore::default(), &env).with_hours(FakeHours::default());
+        let summary = f.handle(json!({})).await.unwrap();
+        assert_eq!(summary.overrides.len(), 1, "one holder: {:?}", summary.overrides);
+        let report = &summary.overrides[0];
+        assert_eq!(
+            (report.hours_of_operation_id.as_str(), report.linked.clone()),
+            ("h-holidays", vec!["h-main".to_owned(), "h-sub".to_owned()])
+        );
+        assert!(report.created.len() > 10);
+        assert_eq!(f.hours.children_of("h-holidays"), ["h-main", "h-sub"]);
+        assert!(f.hours.names("h-main").is_empty(), "the children keep their own overrides free");
+        let again = f.handle(json!({})).await.unwrap();
+        assert!(again.overrides[0].linked.is_empty() && again.overrides[0].created.is_empty(), "linked once");
     }
 }

@@ -9,7 +9,7 @@ use connect_aws::hours::ConnectHoursOverrides;
 use connect_aws::http_calendar::HttpCalendarSource;
 use connect_aws::s3::S3HolidayStore;
 use connect_aws::sns::SnsNotifier;
-use connect_aws::{CallProfile, Env, SystemClock, init_tracing, load_aws_config, or_init_error};
+use connect_aws::{CallProfile, Env, SystemClock, init_tracing, load_aws_config, or_init_error, time_left};
 use lambda_runtime::{LambdaEvent, service_fn};
 
 /// Google's calendars are about 50 KB; 5 MB leaves room for any real feed and caps a bad one.
@@ -29,5 +29,8 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     let instance_id = config.overrides.as_ref().map(|o| o.instance_id.clone()).unwrap_or_default();
     let hours = ConnectHoursOverrides::from_conf(&aws, &instance_id);
     let fetcher = handler::HolidayFetcher::new(config, calendars, store, notifier, SystemClock).with_hours(hours);
-    lambda_runtime::run(service_fn(|event: LambdaEvent<serde_json::Value>| fetcher.handle(event.payload))).await
+    lambda_runtime::run(service_fn(|event: LambdaEvent<serde_json::Value>| {
+        fetcher.handle_within(event.payload, time_left(&event.context))
+    }))
+    .await
 }

@@ -1,4 +1,7 @@
-//! Hours of operation overrides: List, Create and Delete.
+//! Hours of operation overrides (List, Create, Delete) and parent/child links (Associate,
+//! ListChild): a child inherits its parents' overrides (Administrator Guide, "Hours of operation
+//! overrides": "Each "child" that is linked to a parent record inherits its overrides"), at most
+//! 3 parents per child, and a child cannot be a parent itself.
 
 use std::collections::BTreeMap;
 
@@ -27,8 +30,13 @@ pub struct HoursOverride {
 pub(super) struct Hours {
     /// hours of operation ID -> its overrides, in creation order.
     overrides: BTreeMap<String, Vec<HoursOverride>>,
+    /// child -> its parents, in link order.
+    parents: BTreeMap<String, Vec<String>>,
     next_id: u64,
 }
+
+/// A child links to at most this many parents (the model's `ParentHoursOfOperationConfigList` max).
+const MAX_PARENTS: usize = 3;
 
 impl Hours {
     fn new_id(&mut self) -> String {
@@ -45,6 +53,22 @@ impl ConnectEmulator {
     /// The overrides of an hours of operation, in creation order.
     pub fn hours_overrides(&self, hours_id: &str) -> Vec<HoursOverride> {
         lock(&self.state).hours.of(hours_id).to_vec()
+    }
+
+    /// The parents a child hours of operation is linked to.
+    pub fn hours_parents(&self, child_id: &str) -> Vec<String> {
+        lock(&self.state).hours.parents.get(child_id).cloned().unwrap_or_default()
+    }
+
+    /// The overrides that apply to an hours of operation: its own and its parents'.
+    pub fn effective_overrides(&self, hours_id: &str) -> Vec<HoursOverride> {
+        let state = lock(&self.state);
+        let hours = &state.hours;
+        let mut all = hours.of(hours_id).to_vec();
+        for parent in hours.parents.get(hours_id).into_iter().flatten() {
+            all.extend(hours.of(parent).iter().cloned());
+        }
+        all
     }
 
     /// An override made by a person in the console (standard hours on `date`).
@@ -132,4 +156,50 @@ pub(super) fn delete_hours_override(state: &mut State, input: &Value) -> Result<
         return Err(not_found(format!("override {override_id} not found")));
     }
     Ok(json!({}))
+}
+
+/// Links a child to parents (IDs or ARNs, as the model's `ParentHoursOfOperationConfigs`).
+/// Beyond the model: a parent that is itself a child, a child that is someone's parent, or more
+/// than 3 parents -> 400 `InvalidRequestException`; linking again changes nothing.
+pub(super) fn associate_hours(state: &mut State, input: &Value) -> Result<Value, ApiError> {
+    let child = input["HoursOfOperationId"].as_str().unwrap_or_default().to_owned();
+    let parents: Vec<String> = input["ParentHoursOfOperationConfigs"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|p| p["HoursOfOperationId"].as_str())
+        .map(|p| super::common::resource_id(p, "operating-hours"))
+        .collect();
+    let hours = &mut state.hours;
+    let invalid = |message: String| Err(ApiError::new(400, "InvalidRequestException", message));
+    if parents.iter().any(|p| *p == child || hours.parents.get(p).is_some_and(|g| !g.is_empty())) {
+        return invalid(format!("a parent of {child} is itself a child, or the hours of operation itself"));
+    }
+    if hours.parents.values().any(|linked| linked.contains(&child)) {
+        return invalid(format!("{child} is a parent and cannot be a child"));
+    }
+    let linked = hours.parents.entry(child.clone()).or_default();
+    for parent in parents {
+        if !linked.contains(&parent) {
+            linked.push(parent);
+        }
+    }
+    if linked.len() > MAX_PARENTS {
+        linked.truncate(MAX_PARENTS);
+        return invalid(format!("{child} may have at most {MAX_PARENTS} parents"));
+    }
+    Ok(json!({}))
+}
+
+pub(super) fn list_child_hours(state: &State, input: &Value) -> Result<Value, ApiError> {
+    let parent = input["HoursOfOperationId"].as_str().unwrap_or_default();
+    let children: Vec<&String> =
+        state.hours.parents.iter().filter(|(_, parents)| parents.iter().any(|p| p == parent)).map(|(c, _)| c).collect();
+    let page = Page::of(input, LIST_DEFAULT_PAGE, children.len())?;
+    let listed: Vec<Value> = page
+        .slice(&children)
+        .iter()
+        .map(|id| json!({ "Id": id, "Name": id, "Arn": format!("{}/operating-hours/{id}", super::common::instance_arn()) }))
+        .collect();
+    Ok(page.answer(json!({ "ChildHoursOfOperationsSummaryList": listed })))
 }

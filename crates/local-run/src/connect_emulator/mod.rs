@@ -81,8 +81,10 @@ pub const UPDATE_CONTACT_ROUTING_DATA: &str = "UpdateContactRoutingData";
 pub const LIST_HOURS_OVERRIDES: &str = "ListHoursOfOperationOverrides";
 pub const CREATE_HOURS_OVERRIDE: &str = "CreateHoursOfOperationOverride";
 pub const DELETE_HOURS_OVERRIDE: &str = "DeleteHoursOfOperationOverride";
+pub const ASSOCIATE_HOURS: &str = "AssociateHoursOfOperations";
+pub const LIST_CHILD_HOURS: &str = "ListChildHoursOfOperations";
 /// Every operation the emulator answers.
-pub const OPERATIONS: [&str; 12] = [
+pub const OPERATIONS: [&str; 14] = [
     LIST_USERS,
     DESCRIBE_USER,
     LIST_ROUTING_PROFILE_QUEUES,
@@ -95,6 +97,8 @@ pub const OPERATIONS: [&str; 12] = [
     LIST_HOURS_OVERRIDES,
     CREATE_HOURS_OVERRIDE,
     DELETE_HOURS_OVERRIDE,
+    ASSOCIATE_HOURS,
+    LIST_CHILD_HOURS,
 ];
 
 /// "The token is valid for 7 days after creation. If a contact is already started, the contact
@@ -486,6 +490,8 @@ fn dispatch(state: &mut State, operation: &str, input: &Value) -> Result<Value, 
         LIST_HOURS_OVERRIDES => hours::list_hours_overrides(state, input),
         CREATE_HOURS_OVERRIDE => hours::create_hours_override(state, input),
         DELETE_HOURS_OVERRIDE => hours::delete_hours_override(state, input),
+        ASSOCIATE_HOURS => hours::associate_hours(state, input),
+        LIST_CHILD_HOURS => hours::list_child_hours(state, input),
         other => Err(ApiError::new(404, "UnknownOperationException", format!("{other} is not served"))),
     }
 }

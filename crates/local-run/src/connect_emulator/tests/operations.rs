@@ -339,3 +339,47 @@ async fn current_metric_data_has_no_row_for_a_queue_without_value() {
     assert_eq!(results[0].collections().first().and_then(|c| c.value()), Some(3.0));
     assert!(out.data_snapshot_time().is_some());
 }
+
+#[tokio::test]
+async fn a_child_hours_of_operation_inherits_its_parents_overrides() {
+    use aws_sdk_connect::types::ParentHoursOfOperationConfig;
+    let emulator = unthrottled().await;
+    let client = client(&emulator);
+    let parent = |id: &str| ParentHoursOfOperationConfig::builder().hours_of_operation_id(id).build();
+    let link = |child: &'static str, parents: Vec<ParentHoursOfOperationConfig>| {
+        client
+            .associate_hours_of_operations()
+            .instance_id(emulator.instance_id())
+            .hours_of_operation_id(child)
+            .set_parent_hours_of_operation_configs(Some(parents))
+            .send()
+    };
+    link("tokyo-support", vec![parent("holidays")]).await.unwrap();
+    link("tokyo-sales", vec![parent("holidays")]).await.unwrap();
+    link("tokyo-sales", vec![parent("holidays")]).await.unwrap(); // again: nothing changes
+    emulator.add_hours_override("holidays", "holiday 2027-01-01 元日", "2027-01-01");
+    let children = client
+        .list_child_hours_of_operations()
+        .instance_id(emulator.instance_id())
+        .hours_of_operation_id("holidays")
+        .send()
+        .await
+        .unwrap();
+    let ids: Vec<&str> = children.child_hours_of_operations_summary_list().iter().map(|c| c.id()).collect();
+    assert_eq!(ids, ["tokyo-sales", "tokyo-support"]);
+    assert_eq!(emulator.effective_overrides("tokyo-support").len(), 1, "inherited");
+    assert!(emulator.hours_overrides("tokyo-support").is_empty(), "not its own");
+
+    // a parent cannot be a child, a child not a parent, and no child has more than 3 parents
+    for (child, parents) in [
+        ("holidays", vec![parent("other")]),
+        ("x", vec![parent("tokyo-sales")]),
+        ("y", vec![parent("a"), parent("b"), parent("c"), parent("d")]),
+    ] {
+        let refused = link(child, parents).await.unwrap_err();
+        let code = refused.as_service_error().and_then(|e| e.meta().code()).unwrap_or_default().to_owned();
+        assert!(["InvalidRequestException", "InvalidParameterException"].contains(&code.as_str()), "{child}: {code}");
+    }
+    let refused = emulator.take_refused();
+    assert_eq!(refused.len(), 1, "the fourth parent is refused by the model (at most 3): {refused:?}");
+}
