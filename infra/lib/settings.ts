@@ -39,8 +39,15 @@ export interface Settings {
   /** Hours of operation (IDs or ARNs) whose holiday overrides holiday-fetcher keeps in step. */
   hoursOfOperationIds: string[];
   /**
+   * A shared "holiday" hours of operation (ID or ARN, `HOLIDAY_HOURS_OF_OPERATION_ID`) that holds
+   * the overrides instead: holiday-fetcher links `hoursOfOperationIds` to it as children, which
+   * inherit its overrides (docs/hours-of-operation-overrides.md, section 3).
+   */
+  holidayHoursOfOperationId?: string;
+  /**
    * Several sites instead of the single-site settings (`calendarUrls`, `closedDates`,
-   * `hoursOfOperationIds`): holiday-fetcher's `SITES`, checked as its parser checks it.
+   * `hoursOfOperationIds`, `holidayHoursOfOperationId`): holiday-fetcher's `SITES`, checked as
+   * its parser checks it.
    */
   sites?: Sites;
   /**
@@ -86,6 +93,8 @@ export interface SiteSpec {
   calendars: { url: string; timedWindows: boolean }[];
   /** As given (IDs or ARNs). */
   hoursOfOperationIds: string[];
+  /** As given (an ID or an ARN): the parent of `hoursOfOperationIds`, which holds the site's overrides. */
+  holidayHoursOfOperationId?: string;
 }
 
 /** The site of the single-site settings (holiday-fetcher's `DEFAULT_SITE`). */
@@ -111,7 +120,9 @@ const HOURS_OF_OPERATION = /^([0-9a-f-]{36}|arn:aws[a-z-]*:connect:.+\/operating
 const SITE_NAME = /^[a-z0-9_-]{1,64}$/;
 const HTTP_URL = /^https?:\/\//;
 /** The keys of a site, as holiday-fetcher's parser knows them (it refuses any other). */
-const SITE_KEYS = ['name', 'calendars', 'includeObservances', 'closures', 'timeZone', 'hoursOfOperationIds', 'defaultName'];
+const SITE_KEYS = [
+  'name', 'calendars', 'includeObservances', 'closures', 'timeZone', 'hoursOfOperationIds', 'holidayHoursOfOperationId', 'defaultName',
+];
 const CALENDAR_KEYS = ['url', 'timedWindows'];
 /** `Mon-Fri 09:00-20:00`, `Sat 10:00-17:00`, `Mon-Sun 00:00-24:00`; comma-separated. */
 const DAY = '(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)';
@@ -216,13 +227,34 @@ function hoursOfOperationId(reference: string, instanceArn: string, error: (why:
   return reference.slice(`${instanceArn}/operating-hours/`.length);
 }
 
-/** Every hours of operation (IDs) holiday-fetcher keeps overrides on, each once, in order. */
+/** Each site's hours of operation (IDs): its `hoursOfOperationIds` and its holiday hours of operation. */
+function sitesHours(settings: Settings): { ids: string[]; holiday?: string }[] {
+  const given = settings.sites
+    ? settings.sites.sites
+    : [{ hoursOfOperationIds: settings.hoursOfOperationIds, holidayHoursOfOperationId: settings.holidayHoursOfOperationId }];
+  const id = (reference: string) => hoursOfOperationId(reference, settings.connectInstanceArn, (why) => why);
+  return given.map((s) => ({
+    ids: s.hoursOfOperationIds.map(id),
+    holiday: s.holidayHoursOfOperationId === undefined ? undefined : id(s.holidayHoursOfOperationId),
+  }));
+}
+
+/**
+ * Every hours of operation (IDs) holiday-fetcher keeps overrides on, each once, in order: a
+ * site's holiday hours of operation, or without one its hours of operation (the children of a
+ * holiday hours of operation inherit its overrides and get none of their own).
+ */
 export function managedHoursOfOperationIds(settings: Settings): string[] {
-  const references = settings.sites
-    ? settings.sites.sites.flatMap((s) => s.hoursOfOperationIds)
-    : settings.hoursOfOperationIds;
-  const ids = references.map((r) => hoursOfOperationId(r, settings.connectInstanceArn, (why) => why));
-  return [...new Set(ids)];
+  return [...new Set(sitesHours(settings).flatMap((s) => (s.holiday !== undefined ? [s.holiday] : s.ids)))];
+}
+
+/**
+ * The hours of operation (IDs) holiday-fetcher links, each once, in order: every holiday hours
+ * of operation with children, and those children. None when no site has both.
+ */
+export function linkedHoursOfOperationIds(settings: Settings): string[] {
+  const linked = sitesHours(settings).filter((s) => s.holiday !== undefined && s.ids.length > 0);
+  return [...new Set(linked.flatMap((s) => [s.holiday as string, ...s.ids]))];
 }
 
 const isObject = (value: unknown): value is Record<string, unknown> =>
@@ -235,8 +267,11 @@ const isObject = (value: unknown): value is Record<string, unknown> =>
  * and '_' (1 to 64, after trimming), each once; calendars http(s) URLs, as strings or
  * `{"url": ..., "timedWindows": true}`; hours of operation IDs or ARNs of this instance, each
  * kept in step by one site only (two sites on one hours of operation would undo each other's
- * overrides on every run). Closures and time zones are only checked to be strings: the function
- * parses them at init. In cdk.json the list may also be given as JSON itself rather than a string.
+ * overrides on every run); a holiday hours of operation likewise, of one site only, and neither
+ * one of its own site's hours of operation nor another site's (in Connect an hours of operation
+ * is a parent or a child, never both). Closures and time zones are only checked to be strings:
+ * the function parses them at init. In cdk.json the list may also be given as JSON itself rather
+ * than a string.
  */
 function sitesFrom(read: ContextReader, instanceArn: string): Sites | undefined {
   const value = read('sites');
@@ -261,6 +296,8 @@ function sitesFrom(read: ContextReader, instanceArn: string): Sites | undefined 
   if (parsed.length === 0) throw new SettingsError('context sites: the list of sites is empty');
   const names = new Set<string>();
   const hoursBy = new Map<string, string>();
+  // The holiday hours of operation (IDs) of the sites read so far, and whose each is.
+  const holidayBy = new Map<string, string>();
   const sites = parsed.map((raw, index): SiteSpec => {
     const where = isObject(raw) && typeof raw.name === 'string' ? `site ${JSON.stringify(raw.name.trim())}` : `site ${index + 1}`;
     const invalid = (why: string) => new SettingsError(`context sites: ${where}: ${why}`);
@@ -281,6 +318,7 @@ function sitesFrom(read: ContextReader, instanceArn: string): Sites | undefined 
     kind('closures', 'string', false);
     kind('timeZone', 'string', true);
     kind('defaultName', 'string', true);
+    kind('holidayHoursOfOperationId', 'string', true);
     const strings = (key: string): unknown[] => {
       const v = raw[key];
       if (v === undefined) return [];
@@ -311,10 +349,40 @@ function sitesFrom(read: ContextReader, instanceArn: string): Sites | undefined 
       if (other !== undefined && other !== name) {
         throw invalid(`hours of operation ${id} is also site ${JSON.stringify(other)}'s: each hours of operation follows one site's list`);
       }
+      const parentOf = holidayBy.get(id);
+      if (parentOf !== undefined) {
+        throw invalid(
+          `hours of operation ${id} is site ${JSON.stringify(parentOf)}'s holidayHoursOfOperationId: in Connect an hours of operation is a parent or a child, never both`,
+        );
+      }
       hoursBy.set(id, name);
       return reference;
     });
-    return { name, calendars, hoursOfOperationIds };
+    const holiday = raw.holidayHoursOfOperationId;
+    if (typeof holiday !== 'string') return { name, calendars, hoursOfOperationIds };
+    if (!HOURS_OF_OPERATION.test(holiday.trim())) {
+      throw invalid(`"holidayHoursOfOperationId": ${JSON.stringify(holiday)} is not an hours of operation ID or ARN`);
+    }
+    const holidayHoursOfOperationId = holiday.trim();
+    const id = hoursOfOperationId(holidayHoursOfOperationId, instanceArn, (why) => `context sites: ${where}: ${why}`);
+    const children = hoursOfOperationIds.map((r) => hoursOfOperationId(r, instanceArn, (why) => why));
+    if (children.includes(id)) {
+      throw invalid(`the holiday hours of operation ${id} cannot also be one of its children (hoursOfOperationIds)`);
+    }
+    const sharedWith = holidayBy.get(id);
+    if (sharedWith !== undefined) {
+      throw invalid(
+        `holiday hours of operation ${id} is also site ${JSON.stringify(sharedWith)}'s: each holiday hours of operation holds one site's list (two sites on it would undo each other's overrides)`,
+      );
+    }
+    const childOf = hoursBy.get(id);
+    if (childOf !== undefined) {
+      throw invalid(
+        `holiday hours of operation ${id} is one of site ${JSON.stringify(childOf)}'s hoursOfOperationIds: in Connect an hours of operation is a parent or a child, never both`,
+      );
+    }
+    holidayBy.set(id, name);
+    return { name, calendars, hoursOfOperationIds, holidayHoursOfOperationId };
   });
   return { json: JSON.stringify(parsed), sites };
 }
@@ -344,17 +412,32 @@ export function settingsFrom(read: ContextReader): Settings {
     checked('hoursOfOperationIds', reference, HOURS_OF_OPERATION, 'comma-separated hours of operation IDs or ARNs');
     hoursOfOperationId(reference, connectInstanceArn, (why) => `context hoursOfOperationIds: ${why}`);
   }
+  const holidayHoursOfOperationId = checked(
+    'holidayHoursOfOperationId',
+    text(read, 'holidayHoursOfOperationId'),
+    HOURS_OF_OPERATION,
+    'an hours of operation ID or ARN',
+  );
+  if (holidayHoursOfOperationId !== undefined) {
+    const id = hoursOfOperationId(holidayHoursOfOperationId, connectInstanceArn, (why) => `context holidayHoursOfOperationId: ${why}`);
+    if (hoursOfOperationIds.some((r) => hoursOfOperationId(r, connectInstanceArn, (why) => why) === id)) {
+      throw new SettingsError(
+        `context holidayHoursOfOperationId: the holiday hours of operation ${id} cannot also be one of its children (hoursOfOperationIds)`,
+      );
+    }
+  }
   const sites = sitesFrom(read, connectInstanceArn);
   if (sites) {
     const single: [string, boolean][] = [
       ['calendarUrls', calendarUrls.length > 0],
       ['closedDates', text(read, 'closedDates') !== undefined],
       ['hoursOfOperationIds', hoursOfOperationIds.length > 0],
+      ['holidayHoursOfOperationId', holidayHoursOfOperationId !== undefined],
     ];
     for (const [name, given] of single) {
       if (given) {
         throw new SettingsError(
-          `context sites and ${name} are both set: sites replaces the single-site settings (calendarUrls, closedDates, hoursOfOperationIds); give each site its own calendars, closures and hoursOfOperationIds instead`,
+          `context sites and ${name} are both set: sites replaces the single-site settings (calendarUrls, closedDates, hoursOfOperationIds, holidayHoursOfOperationId); give each site its own calendars, closures, hoursOfOperationIds and holidayHoursOfOperationId instead`,
         );
       }
     }
@@ -395,6 +478,7 @@ export function settingsFrom(read: ContextReader): Settings {
     askReturningCaller: flag(read, 'askReturningCaller', false),
     agentQueueSeconds: seconds(read, 'agentQueueSeconds', 10, 600, 60),
     hoursOfOperationIds,
+    holidayHoursOfOperationId,
     sites,
     site,
     overrideHorizonDays: horizon === undefined ? undefined : Number(horizon),

@@ -23,7 +23,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 
 import { FUNCTIONS, FunctionSpec, arnPlaceholder, pascal } from './functions';
-import { Settings, SettingsError, managedHoursOfOperationIds } from './settings';
+import { Settings, SettingsError, linkedHoursOfOperationIds, managedHoursOfOperationIds } from './settings';
 
 /** The stored holiday list: one object, read by holiday-check and campaign-dialer, written by holiday-fetcher. */
 export const HOLIDAY_KEY = 'holidays.json';
@@ -162,13 +162,21 @@ export class ConnectLambdasStack extends Stack {
     // key of its own, so its Resource must be "*" (limited to the instance's Region);
     // DescribeContact takes this instance's contacts, GetCurrentMetricData the campaign queue.
     const instanceRegion = instanceArn.split(':')[3];
-    // The hours of operation holiday-fetcher keeps overrides on: `hoursOfOperationIds`, or every
-    // site's in `sites`. The override actions take both the `hours-of-operation` and the
-    // `instance` resource type, both required (docs/hours-of-operation-overrides.md, section 6
-    // "IAM" and "What this means for the suite", item 4, from the Service Authorization
-    // Reference): so exactly those hours of operation, and the instance itself. None listed,
-    // no override permission at all.
+    // The hours of operation holiday-fetcher keeps overrides on: a site's holiday hours of
+    // operation, or without one its hours of operation (`holidayHoursOfOperationId` and
+    // `hoursOfOperationIds`, or every site's in `sites`). The override actions take both the
+    // `hours-of-operation` and the `instance` resource type, both required
+    // (docs/hours-of-operation-overrides.md, section 6 "IAM" and "What this means for the suite",
+    // item 4, from the Service Authorization Reference): so exactly those hours of operation, and
+    // the instance itself. None listed, no override permission at all.
     const managedHours = managedHoursOfOperationIds(settings);
+    // With a holiday hours of operation and children, holiday-fetcher lists the parent's children
+    // and links those not yet linked. The reference data has no entry for ListChildHoursOfOperations
+    // or AssociateHoursOfOperations (docs/hours-of-operation-overrides.md, section 6 "IAM": "not
+    // listed", their resource-level scoping unknown), so they are scoped like the override
+    // actions: the instance, the parents and their children, nothing else.
+    const linkedHours = linkedHoursOfOperationIds(settings);
+    const hoursArn = (id: string) => `${instanceArn}/operating-hours/${id}`;
     const permissions: Record<string, iam.PolicyStatement[]> = {
       'holiday-fetcher': [
         ...readHolidayList,
@@ -182,7 +190,15 @@ export class ConnectLambdasStack extends Stack {
                   'connect:CreateHoursOfOperationOverride',
                   'connect:DeleteHoursOfOperationOverride',
                 ],
-                resources: [instanceArn, ...managedHours.map((id) => `${instanceArn}/operating-hours/${id}`)],
+                resources: [instanceArn, ...managedHours.map(hoursArn)],
+              }),
+            ]
+          : []),
+        ...(linkedHours.length
+          ? [
+              new iam.PolicyStatement({
+                actions: ['connect:ListChildHoursOfOperations', 'connect:AssociateHoursOfOperations'],
+                resources: [instanceArn, ...linkedHours.map(hoursArn)],
               }),
             ]
           : []),
@@ -237,7 +253,12 @@ export class ConnectLambdasStack extends Stack {
               ...(settings.hoursOfOperationIds.length
                 ? { HOURS_OF_OPERATION_IDS: settings.hoursOfOperationIds.join(',') }
                 : {}),
+              ...(settings.holidayHoursOfOperationId
+                ? { HOLIDAY_HOURS_OF_OPERATION_ID: settings.holidayHoursOfOperationId }
+                : {}),
             }),
+        // The override sync's settings, read whenever a site names hours of operation or a
+        // holiday hours of operation (a holiday hours of operation alone is an override holder too).
         ...(managedHours.length
           ? {
               CONNECT_INSTANCE_ID: instanceArn,
@@ -304,7 +325,7 @@ export class ConnectLambdasStack extends Stack {
     if (fetcherSize > ENVIRONMENT_LIMIT_BYTES) {
       const what = settings.sites
         ? `sites (SITES alone is ${environmentSize({ SITES: settings.sites.json }, {}) - '{"SITES":""}'.length} bytes as Lambda counts it)`
-        : 'calendarUrls, closedDates and hoursOfOperationIds';
+        : 'calendarUrls, closedDates, hoursOfOperationIds and holidayHoursOfOperationId';
       throw new SettingsError(
         `context ${what}: holiday-fetcher's environment would take up to ${fetcherSize} bytes, over Lambda's limit of 4 KB (${ENVIRONMENT_LIMIT_BYTES} bytes) for all environment variables of a function together, and the deploy would fail; shorten the list (fewer or shorter calendar URLs, closures, names)`,
       );

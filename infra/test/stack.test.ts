@@ -762,6 +762,10 @@ describe('settings', () => {
 describe('sites', () => {
   const TOKYO_HOURS = '22222222-3333-4444-5555-666666666666';
   const OSAKA_HOURS = '33333333-4444-5555-6666-777777777777';
+  const TOKYO_SUB_HOURS = '44444444-5555-6666-7777-888888888888';
+  const HOLIDAY_HOURS = '55555555-6666-7777-8888-999999999999';
+  const KYOTO_HOLIDAY_HOURS = '66666666-7777-8888-9999-aaaaaaaaaaaa';
+  const hoursArn = (id: string) => `${INSTANCE_ARN}/operating-hours/${id}`;
   const SITES = [
     {
       name: 'tokyo',
@@ -806,7 +810,9 @@ describe('sites', () => {
     ]);
     assert.equal(fetcher.SITES, JSON.stringify(SITES));
     assert.deepEqual(JSON.parse(fetcher.SITES), SITES);
-    for (const name of ['CALENDAR_URLS', 'INCLUDE_OBSERVANCES', 'CLOSED_DATES', 'HOURS_OF_OPERATION_IDS', 'MAX_ADDED_HOLIDAYS']) {
+    for (const name of [
+      'CALENDAR_URLS', 'INCLUDE_OBSERVANCES', 'CLOSED_DATES', 'HOURS_OF_OPERATION_IDS', 'HOLIDAY_HOURS_OF_OPERATION_ID', 'MAX_ADDED_HOLIDAYS',
+    ]) {
       assert.equal(fetcher[name], undefined, name);
     }
     // The default zone of sites without one; the instance for the override sync.
@@ -848,6 +854,81 @@ describe('sites', () => {
     assert.deepEqual(connectGrants(synth()), []);
   });
 
+  const OVERRIDES = ['connect:CreateHoursOfOperationOverride', 'connect:DeleteHoursOfOperationOverride', 'connect:ListHoursOfOperationOverrides'];
+  const LINKS = ['connect:AssociateHoursOfOperations', 'connect:ListChildHoursOfOperations'];
+  /** holiday-fetcher's Connect statements as [actions, resources], the actions sorted. */
+  const grantsOf = (from: Synth) => connectGrants(from).map((st: any) => [asList(st.Action).sort(), asList(st.Resource)]);
+
+  it('a site\'s holiday hours of operation is passed through SITES, holds its overrides, and its children are linked to it', () => {
+    const sites = [
+      { name: 'tokyo', hoursOfOperationIds: [TOKYO_HOURS, hoursArn(TOKYO_SUB_HOURS)], holidayHoursOfOperationId: hoursArn(HOLIDAY_HOURS) },
+      { name: 'osaka', hoursOfOperationIds: [OSAKA_HOURS] },
+      // A holiday hours of operation without children (a person links them): overrides only.
+      { name: 'kyoto', holidayHoursOfOperationId: ` ${KYOTO_HOLIDAY_HOURS} ` },
+      { name: 'nara', holidayHoursOfOperationId: null },
+    ];
+    const linked = synth({ sites: json(sites), overrideHorizonDays: '90' });
+    const fetcher = env(linked, 'holiday-fetcher');
+    assert.equal(fetcher.SITES, JSON.stringify(sites));
+    assert.deepEqual([fetcher.CONNECT_INSTANCE_ID, fetcher.OVERRIDE_HORIZON_DAYS], [INSTANCE_ARN, '90']);
+    assert.equal(fetcher.HOLIDAY_HOURS_OF_OPERATION_ID, undefined);
+    assert.deepEqual(
+      settings({ sites: json(sites) }).sites?.sites.map((site) => site.holidayHoursOfOperationId),
+      [hoursArn(HOLIDAY_HOURS), undefined, KYOTO_HOLIDAY_HOURS, undefined],
+      'as given, trimmed as holiday-fetcher reads it',
+    );
+    // Overrides on the holders only: a holiday hours of operation, or a site's own hours of
+    // operation without one; its children inherit them and keep their own 50 free.
+    assert.deepEqual(grantsOf(linked), [
+      [OVERRIDES, [INSTANCE_ARN, hoursArn(HOLIDAY_HOURS), hoursArn(OSAKA_HOURS), hoursArn(KYOTO_HOLIDAY_HOURS)]],
+      // Listing the parent's children and linking the others: the parent with children and those children.
+      [LINKS, [INSTANCE_ARN, hoursArn(HOLIDAY_HOURS), hoursArn(TOKYO_HOURS), hoursArn(TOKYO_SUB_HOURS)]],
+    ]);
+    assert.ok(!JSON.stringify(connectGrants(linked)).includes('*'));
+  });
+
+  it('a holiday hours of operation alone turns the override sync on, without the link permissions', () => {
+    const alone = synth({ sites: json([{ name: 'tokyo', holidayHoursOfOperationId: HOLIDAY_HOURS }, { name: 'osaka' }]), overrideHorizonDays: '30' });
+    const fetcher = env(alone, 'holiday-fetcher');
+    assert.deepEqual([fetcher.CONNECT_INSTANCE_ID, fetcher.OVERRIDE_HORIZON_DAYS], [INSTANCE_ARN, '30']);
+    assert.deepEqual(grantsOf(alone), [[OVERRIDES, [INSTANCE_ARN, hoursArn(HOLIDAY_HOURS)]]]);
+    // Without a holiday hours of operation, no link permission at all.
+    assert.ok(!grantsOf(multi).some(([actions]) => actions.some((a: string) => LINKS.includes(a))));
+    assert.ok(!grantsOf(synth({ hoursOfOperationIds: TOKYO_HOURS })).some(([actions]) => actions.some((a: string) => LINKS.includes(a))));
+  });
+
+  it('the single-site holidayHoursOfOperationId: HOLIDAY_HOURS_OF_OPERATION_ID, as given, with its children', () => {
+    const single = synth({ hoursOfOperationIds: `${TOKYO_HOURS},${hoursArn(OSAKA_HOURS)}`, holidayHoursOfOperationId: hoursArn(HOLIDAY_HOURS) });
+    const fetcher = env(single, 'holiday-fetcher');
+    assert.deepEqual(
+      [fetcher.HOLIDAY_HOURS_OF_OPERATION_ID, fetcher.HOURS_OF_OPERATION_IDS, fetcher.CONNECT_INSTANCE_ID],
+      [hoursArn(HOLIDAY_HOURS), `${TOKYO_HOURS},${hoursArn(OSAKA_HOURS)}`, INSTANCE_ARN],
+    );
+    assert.deepEqual(grantsOf(single), [
+      [OVERRIDES, [INSTANCE_ARN, hoursArn(HOLIDAY_HOURS)]],
+      [LINKS, [INSTANCE_ARN, hoursArn(HOLIDAY_HOURS), hoursArn(TOKYO_HOURS), hoursArn(OSAKA_HOURS)]],
+    ]);
+    // Alone: the instance for the sync, overrides on it, nothing to link.
+    const alone = synth({ holidayHoursOfOperationId: HOLIDAY_HOURS });
+    assert.deepEqual(
+      [env(alone, 'holiday-fetcher').HOLIDAY_HOURS_OF_OPERATION_ID, env(alone, 'holiday-fetcher').CONNECT_INSTANCE_ID],
+      [HOLIDAY_HOURS, INSTANCE_ARN],
+    );
+    assert.equal(env(alone, 'holiday-fetcher').HOURS_OF_OPERATION_IDS, undefined);
+    assert.deepEqual(grantsOf(alone), [[OVERRIDES, [INSTANCE_ARN, hoursArn(HOLIDAY_HOURS)]]]);
+    // Unset, none of it.
+    assert.equal(env(synth(), 'holiday-fetcher').HOLIDAY_HOURS_OF_OPERATION_ID, undefined);
+    refused({ holidayHoursOfOperationId: 'queue/1' }, /context holidayHoursOfOperationId="queue\/1": expected an hours of operation ID or ARN/);
+    refused(
+      { holidayHoursOfOperationId: `${INSTANCE_ARN.replace('1111', '9999')}/operating-hours/${HOLIDAY_HOURS}` },
+      /context holidayHoursOfOperationId: .* is not an hours of operation of arn:aws:connect:/,
+    );
+    refused(
+      { hoursOfOperationIds: `${TOKYO_HOURS},${HOLIDAY_HOURS}`, holidayHoursOfOperationId: hoursArn(HOLIDAY_HOURS) },
+      /context holidayHoursOfOperationId: the holiday hours of operation 55555555-6666-7777-8888-999999999999 cannot also be one of its children \(hoursOfOperationIds\)/,
+    );
+  });
+
   it('site: holiday-check and campaign-dialer answer for the first site unless told which', () => {
     assert.deepEqual([env(multi, 'holiday-check').SITE, env(multi, 'campaign-dialer').SITE], ['tokyo', 'tokyo']);
     const osaka = synth({ sites: json(SITES), site: 'osaka' });
@@ -866,6 +947,7 @@ describe('sites', () => {
       ['calendarUrls', 'https://calendar.test/ja.ics'],
       ['closedDates', '12-31'],
       ['hoursOfOperationIds', TOKYO_HOURS],
+      ['holidayHoursOfOperationId', HOLIDAY_HOURS],
     ]) {
       refused({ sites: json(SITES), [name]: value }, new RegExp(`context sites and ${name} are both set: sites replaces the single-site settings`));
     }
@@ -909,6 +991,32 @@ describe('sites', () => {
         json([{ name: 'tokyo', hoursOfOperationIds: [TOKYO_HOURS] }, { name: 'osaka', hoursOfOperationIds: [`${INSTANCE_ARN}/operating-hours/${TOKYO_HOURS}`] }]),
         /site "osaka": hours of operation 22222222-3333-4444-5555-666666666666 is also site "tokyo"'s/,
       ],
+      [site({ holidayHoursOfOperationId: [HOLIDAY_HOURS] }), /site "tokyo": "holidayHoursOfOperationId" must be a string/],
+      [site({ holidayHoursOfOperationId: 'queue/1' }), /site "tokyo": "holidayHoursOfOperationId": "queue\/1" is not an hours of operation ID or ARN/],
+      [site({ holidayHoursOfOperationId: QUEUE_ARN }), /"holidayHoursOfOperationId": ".*" is not an hours of operation ID or ARN/],
+      [
+        site({ holidayHoursOfOperationId: `${INSTANCE_ARN.replace('1111', '9999')}/operating-hours/${HOLIDAY_HOURS}` }),
+        /site "tokyo": ".*" is not an hours of operation of arn:aws:connect:/,
+      ],
+      // Also one of the site's own children (an ID against an ARN).
+      [
+        site({ hoursOfOperationIds: [TOKYO_HOURS, hoursArn(HOLIDAY_HOURS)], holidayHoursOfOperationId: HOLIDAY_HOURS }),
+        /site "tokyo": the holiday hours of operation 55555555-6666-7777-8888-999999999999 cannot also be one of its children \(hoursOfOperationIds\)/,
+      ],
+      // Shared by two sites: each run would undo the other's list.
+      [
+        json([{ name: 'tokyo', holidayHoursOfOperationId: HOLIDAY_HOURS }, { name: 'osaka', holidayHoursOfOperationId: hoursArn(HOLIDAY_HOURS) }]),
+        /site "osaka": holiday hours of operation 55555555-6666-7777-8888-999999999999 is also site "tokyo"'s: each holiday hours of operation holds one site's list/,
+      ],
+      // Another site's child, in either order: a parent cannot be a child.
+      [
+        json([{ name: 'tokyo', hoursOfOperationIds: [HOLIDAY_HOURS] }, { name: 'osaka', holidayHoursOfOperationId: HOLIDAY_HOURS }]),
+        /site "osaka": holiday hours of operation 55555555-6666-7777-8888-999999999999 is one of site "tokyo"'s hoursOfOperationIds: in Connect an hours of operation is a parent or a child, never both/,
+      ],
+      [
+        json([{ name: 'tokyo', holidayHoursOfOperationId: HOLIDAY_HOURS }, { name: 'osaka', hoursOfOperationIds: [hoursArn(HOLIDAY_HOURS)] }]),
+        /site "osaka": hours of operation 55555555-6666-7777-8888-999999999999 is site "tokyo"'s holidayHoursOfOperationId: in Connect an hours of operation is a parent or a child, never both/,
+      ],
     ];
     for (const [sites, message] of cases) refused({ sites }, message);
     // The single-site setting's ARNs must be of the instance too.
@@ -937,7 +1045,7 @@ describe('sites', () => {
     // The same for the single-site settings.
     refused(
       { calendarUrls: Array.from({ length: 120 }, (_, i) => `https://calendar.test/feeds/${i}.ics`).join(',') },
-      /context calendarUrls, closedDates and hoursOfOperationIds: holiday-fetcher's environment would take up to \d+ bytes/,
+      /context calendarUrls, closedDates, hoursOfOperationIds and holidayHoursOfOperationId: holiday-fetcher's environment would take up to \d+ bytes/,
     );
   });
 

@@ -165,4 +165,19 @@ mod tests {
         let full = AgentAnswer::failed(&[], "x");
         connect_core::fakes::assert_contract("agent-picker", include_str!("handler.rs"), &full);
     }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig { cases: 128, failure_persistence: None, ..Default::default() })]
+        #[test]
+        fn any_event_gets_an_answer_and_never_a_panic(
+            event in connect_core::fakes::arbitrary::events(
+                ["first-try", "tried-list", "legacy-users"].map(|name| sample_event("agent-picker", name)).to_vec()
+            )
+        ) {
+            let runtime = tokio::runtime::Builder::new_current_thread().enable_time().build().unwrap();
+            let answer = runtime.block_on(picker(team(), PickOrder::LongestAvailable).handle(event)).unwrap();
+            let json = serde_json::to_value(&answer).unwrap();
+            proptest::prop_assert!(json.as_object().is_some_and(|o| o.values().all(serde_json::Value::is_string)), "{json}");
+        }
+    }
 }

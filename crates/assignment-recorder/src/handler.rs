@@ -408,4 +408,25 @@ mod tests {
         let full = RecorderResponse { recorded: "false".into(), message: "m".into(), error: Some("x".into()) };
         connect_core::fakes::assert_contract("assignment-recorder", include_str!("handler.rs"), &full);
     }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig { cases: 128, failure_persistence: None, ..Default::default() })]
+        /// A contact event or flow event in any shape: recorded, skipped, or refused with a named
+        /// error (so EventBridge retries it), never a panic.
+        #[test]
+        fn any_event_gets_an_answer_or_a_clear_refusal(
+            event in connect_core::fakes::arbitrary::events(
+                ["connected-to-agent", "disconnected", "voice", "withheld", "chat", "agent-arn"].map(event).to_vec()
+            )
+        ) {
+            let runtime = tokio::runtime::Builder::new_current_thread().enable_time().build().unwrap();
+            match runtime.block_on(recorder().handle(event)) {
+                Ok(answer) => proptest::prop_assert!(serde_json::to_value(&answer).is_ok()),
+                Err(e) => {
+                    let diagnostic = lambda_runtime::Diagnostic::from(e);
+                    proptest::prop_assert!(!diagnostic.error_type.is_empty() && !diagnostic.error_message.is_empty());
+                }
+            }
+        }
+    }
 }

@@ -889,3 +889,105 @@ pub fn sample_agent(id: &str, status: &str, since: &str) -> AgentState {
 
 /// The routing profile of every [`sample_agent`].
 pub const SAMPLE_ROUTING_PROFILE: &str = "rp-support";
+
+/// Property-test inputs for every handler: arbitrary JSON, and the sample events with parts
+/// replaced by arbitrary JSON or removed, the shapes Connect sends broken in every way.
+pub mod arbitrary {
+    use proptest::prelude::*;
+    use serde_json::Value;
+
+    /// Any JSON value, a few levels deep.
+    pub fn json_value() -> impl Strategy<Value = Value> {
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::Bool),
+            any::<i64>().prop_map(Value::from),
+            any::<f64>().prop_filter("JSON numbers are finite", |f| f.is_finite()).prop_map(Value::from),
+            ".{0,24}".prop_map(Value::String),
+            prop_oneof![Just("+819012345678"), Just("anonymous"), Just("2026-12-28"), Just("Timeout"), Just("9")]
+                .prop_map(Value::from),
+        ];
+        leaf.prop_recursive(3, 48, 6, |inner| {
+            prop_oneof![
+                proptest::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
+                proptest::collection::btree_map(".{0,10}", inner, 0..6)
+                    .prop_map(|map| Value::Object(map.into_iter().collect())),
+            ]
+        })
+    }
+
+    /// Every path to a value in `value`, root included.
+    fn paths(value: &Value, prefix: &mut Vec<String>, out: &mut Vec<Vec<String>>) {
+        out.push(prefix.clone());
+        match value {
+            Value::Object(map) => {
+                for (key, child) in map {
+                    prefix.push(key.clone());
+                    paths(child, prefix, out);
+                    prefix.pop();
+                }
+            }
+            Value::Array(items) => {
+                for (i, child) in items.iter().enumerate() {
+                    prefix.push(i.to_string());
+                    paths(child, prefix, out);
+                    prefix.pop();
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn edit(value: &mut Value, path: &[String], replacement: Option<Value>) {
+        let Some((last, parents)) = path.split_last() else {
+            *value = replacement.unwrap_or(Value::Null);
+            return;
+        };
+        let mut at = value;
+        for key in parents {
+            let next = match at {
+                Value::Object(map) => map.get_mut(key),
+                Value::Array(items) => key.parse::<usize>().ok().and_then(|i| items.get_mut(i)),
+                _ => None,
+            };
+            let Some(next) = next else { return };
+            at = next;
+        }
+        match (at, replacement) {
+            (Value::Object(map), Some(v)) => {
+                map.insert(last.clone(), v);
+            }
+            (Value::Object(map), None) => {
+                map.remove(last);
+            }
+            (Value::Array(items), Some(v)) => {
+                if let Some(slot) = last.parse::<usize>().ok().and_then(|i| items.get_mut(i)) {
+                    *slot = v;
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// `sample` with up to four of its parts replaced by arbitrary JSON or removed.
+    pub fn mutated(sample: Value) -> impl Strategy<Value = Value> {
+        let mut all = Vec::new();
+        paths(&sample, &mut Vec::new(), &mut all);
+        let count = all.len().max(1);
+        proptest::collection::vec((0..count, proptest::option::of(json_value())), 0..4).prop_map(move |edits| {
+            let mut event = sample.clone();
+            for (i, replacement) in edits {
+                if let Some(path) = all.get(i) {
+                    edit(&mut event, path, replacement);
+                }
+            }
+            event
+        })
+    }
+
+    /// Arbitrary JSON, or a mutated copy of one of `samples` (most cases: they reach deeper).
+    pub fn events(samples: Vec<Value>) -> BoxedStrategy<Value> {
+        let mutations: Vec<BoxedStrategy<Value>> = samples.into_iter().map(|s| mutated(s).boxed()).collect();
+        prop_oneof![1 => json_value(), 3 => proptest::strategy::Union::new(mutations)].boxed()
+    }
+}

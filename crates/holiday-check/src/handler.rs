@@ -669,4 +669,21 @@ mod tests {
         };
         connect_core::fakes::assert_contract("holiday-check", include_str!("handler.rs"), &full);
     }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig { cases: 128, failure_persistence: None, ..Default::default() })]
+        #[test]
+        fn any_event_gets_an_answer_and_never_a_panic(
+            event in connect_core::fakes::arbitrary::events(
+                ["voice-now", "voice-at", "voice-date", "chat-no-endpoint"].map(sample_event).to_vec()
+            )
+        ) {
+            let runtime = tokio::runtime::Builder::new_current_thread().enable_time().build().unwrap();
+            let c = check(FakeStore::holding(two_sites()), &[("SITE", "tokyo")]);
+            let answer = runtime.block_on(c.handle(event)).unwrap();
+            proptest::prop_assert!(["ok", "error"].contains(&answer.status.as_str()));
+            proptest::prop_assert!(["true", "false"].contains(&answer.is_closed.as_str()));
+            proptest::prop_assert_eq!(answer.error.is_some(), answer.status == "error");
+        }
+    }
 }

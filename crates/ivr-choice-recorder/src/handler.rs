@@ -405,4 +405,19 @@ mod tests {
         };
         connect_core::fakes::assert_contract("ivr-choice-recorder", include_str!("handler.rs"), &full);
     }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig { cases: 128, failure_persistence: None, ..Default::default() })]
+        /// Whatever arrives, the customer hears a well-formed message and the flow gets every key.
+        #[test]
+        fn any_event_gets_an_answer_and_never_a_panic(
+            event in connect_core::fakes::arbitrary::events(vec![event("talk-now"), event("timeout"), event("campaign-parameter")])
+        ) {
+            let runtime = tokio::runtime::Builder::new_current_thread().enable_time().build().unwrap();
+            let answer = runtime.block_on(recorder().handle(event)).unwrap();
+            proptest::prop_assert!(answer.message.starts_with("<speak>") && answer.message.ends_with("</speak>"));
+            proptest::prop_assert!(["true", "false"].contains(&answer.disconnect.as_str()));
+            proptest::prop_assert!(answer.outcome.parse::<Outcome>().is_ok(), "{}", answer.outcome);
+        }
+    }
 }

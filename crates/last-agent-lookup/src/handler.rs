@@ -380,4 +380,21 @@ mod tests {
         let full = LookupResponse::new(false, false, "x", AgentAnswer::failed(&[], "x"));
         connect_core::fakes::assert_contract("last-agent-lookup", include_str!("handler.rs"), &full);
     }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig { cases: 128, failure_persistence: None, ..Default::default() })]
+        #[test]
+        fn any_event_gets_an_answer_and_never_a_panic(
+            event in connect_core::fakes::arbitrary::events(
+                ["voice", "withheld", "chat", "phone-parameter"].map(|name| sample_event("last-agent-lookup", name)).to_vec()
+            )
+        ) {
+            let runtime = tokio::runtime::Builder::new_current_thread().enable_time().build().unwrap();
+            let lookup = from_table(FakeAssignments::holding([assigned("sato", 1, 90)]));
+            let answer = runtime.block_on(lookup.handle(event)).unwrap();
+            let json = serde_json::to_value(&answer).unwrap();
+            proptest::prop_assert!(json.as_object().is_some_and(|o| o.values().all(serde_json::Value::is_string)), "{json}");
+            proptest::prop_assert!(["true", "false"].contains(&json["found"].as_str().unwrap_or_default()));
+        }
+    }
 }
