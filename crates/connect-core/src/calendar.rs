@@ -1,23 +1,59 @@
-//! Reading public-holiday calendars (RFC 5545 iCalendar).
+//! Reading calendars (RFC 5545 iCalendar) into the days they close: public-holiday feeds
+//! (Google, Outlook/Exchange exports) and a company's own closure calendar.
 //!
-//! The `icalendar` crate parses the content lines and unescapes TEXT values. What it lacks,
-//! and what holiday feeds need, is done here: unfolding at the byte level (a fold may split a
-//! multi-byte UTF-8 character, so unfolding must happen before decoding), refusing truncated
-//! or non-calendar bodies, expanding `DTEND` (exclusive) into each covered day, and telling
-//! public holidays from observances.
+//! What real feeds need, beyond the content lines: unfolding at the byte level (a fold may split
+//! a multi-byte UTF-8 character, so unfolding must happen before decoding); refusing truncated
+//! or non-calendar bodies; times converted into the site's zone (TZIDs written as IANA or as
+//! Windows names); DTEND (exclusive) or DURATION; recurrences (RRULE, RDATE, EXDATE and
+//! RECURRENCE-ID overrides) expanded over the years asked for; events repeated by merged feeds
+//! counted once; and a cap on the days one body may produce, so that a hostile or broken feed
+//! cannot exhaust a small Lambda's memory.
 
-use chrono::{Days, NaiveDate, NaiveDateTime, NaiveTime};
-use icalendar::parser::{Component, Property, read_calendar};
+mod lines;
+mod recurrence;
+mod time;
 
-/// One day of one calendar event.
+use std::collections::hash_map::Entry;
+use std::collections::{HashMap, HashSet};
+
+use chrono::{Days, NaiveDate, NaiveDateTime, NaiveTime, TimeDelta, Timelike};
+
+use crate::closed_window::ClosedWindow;
+use lines::{Line, unescape_text};
+use recurrence::RuleError;
+use time::{Anchor, Duration, Moment, StartKey, Zones, parse_duration, parse_moment};
+
+/// How to read one calendar for one site.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReadOptions {
+    /// The site's time zone: DTSTART/DTEND with TZID=..., and UTC (`Z`) times, are converted
+    /// into it before the local date (and time) is taken. Floating times are taken as written.
+    pub time_zone: chrono_tz::Tz,
+    /// Recurrences (RRULE, RDATE) are expanded over these years, inclusive; days outside are dropped.
+    pub first_year: i32,
+    pub last_year: i32,
+    /// Opt-in per calendar (a company calendar): a timed VEVENT (DTSTART with a time) is a
+    /// partial-day closure of that window on each local date it touches, instead of whole days.
+    /// When false (public feeds), a timed event covers whole local days, as today.
+    pub timed_windows: bool,
+    /// Name for an event without SUMMARY (or with an empty one), e.g. "休業日".
+    pub default_name: String,
+    /// The most days one body may produce (after expansion); beyond it the read fails with
+    /// CalendarError::TooManyDays, so a 5 MB or hostile feed cannot exhaust 128 MB of memory.
+    pub max_days: usize,
+}
+
+pub const DEFAULT_MAX_DAYS: usize = 20_000;
+
+/// One day (or part of a day) of one calendar event.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CalendarDay {
     pub date: NaiveDate,
     pub name: String,
     /// An observance (節分, 七夕, ...) is a working day unless the center opts in.
     pub observance: bool,
-    /// `None`: the whole day; `Some`: only this local window.
-    pub window: Option<crate::closed_window::ClosedWindow>,
+    /// `None`: the whole day. `Some`: only this local window (only with `timed_windows`).
+    pub window: Option<ClosedWindow>,
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -28,15 +64,39 @@ pub enum CalendarError {
     Truncated,
     #[error("the calendar is not valid UTF-8 after unfolding (byte {0})")]
     NotUtf8(usize),
+    /// Names the line (counted in the unfolded body) and what is wrong with it.
     #[error("the calendar could not be parsed: {0}")]
     Syntax(String),
     #[error("event {summary:?} has an unreadable {property}: {value:?}")]
     BadDate { summary: String, property: &'static str, value: String },
+    #[error("the calendar produces more days than its limit (ReadOptions::max_days)")]
+    TooManyDays,
+    #[error(
+        "the calendar has too much to expand (at event {summary:?}): over {MAX_RULES} RRULEs or {MAX_OCCURRENCES} occurrences"
+    )]
+    TooManyRecurrences { summary: String },
 }
 
-/// Longest span one event may cover; longer is almost certainly a data error, and it bounds
-/// the work a hostile feed can cause.
+/// Longest span one occurrence may cover; longer is almost certainly a data error, and it
+/// bounds the work one event can cause.
 const MAX_EVENT_DAYS: u64 = 366;
+
+/// Occurrences one body may make the reader look at, kept or not (those before the first year
+/// included): a rule from 1900 that repeats daily would otherwise be walked for a century.
+/// Real feeds stay far below it (a weekday rule since 1990 is under 10,000).
+const MAX_OCCURRENCES: usize = 200_000;
+
+/// RRULEs one body may have. The crate's own search for a rule's next occurrence is not seen by
+/// the budget above: a rule that never matches (`FREQ=MONTHLY;BYMONTH=2;BYMONTHDAY=30`) costs up
+/// to 100,000 silent steps (about 50 ms on a full core), so the number of rules bounds that work.
+/// Closure calendars have a few dozen at most.
+const MAX_RULES: usize = 100;
+
+/// What is left of a body's expansion limits.
+struct Budget {
+    occurrences: usize,
+    rules: usize,
+}
 
 /// Removes RFC 5545 line folds (CRLF or LF followed by one space or tab) from raw bytes.
 pub fn unfold(raw: &[u8]) -> Vec<u8> {
@@ -58,31 +118,9 @@ pub fn unfold(raw: &[u8]) -> Vec<u8> {
     out
 }
 
-/// How to read one calendar for one site.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ReadOptions {
-    pub time_zone: chrono_tz::Tz,
-    pub first_year: i32,
-    pub last_year: i32,
-    pub timed_windows: bool,
-    pub default_name: String,
-    pub max_days: usize,
-}
-
-pub const DEFAULT_MAX_DAYS: usize = 20_000;
-
-/// Reads every VEVENT of a calendar body into days. Cancelled events are skipped.
+/// Reads every VEVENT of one or more concatenated VCALENDARs into the days they cover, in the
+/// order of the events (each event's days in date order). Cancelled events are skipped.
 pub fn read_days(raw: &[u8], options: &ReadOptions) -> Result<Vec<CalendarDay>, CalendarError> {
-    let mut days = read_all_days(raw)?;
-    for day in &mut days {
-        if day.name.is_empty() {
-            day.name = options.default_name.clone();
-        }
-    }
-    Ok(days)
-}
-
-fn read_all_days(raw: &[u8]) -> Result<Vec<CalendarDay>, CalendarError> {
     let unfolded = unfold(raw);
     let text = std::str::from_utf8(&unfolded).map_err(|e| CalendarError::NotUtf8(e.valid_up_to()))?;
     let text = text.trim_start_matches('\u{feff}');
@@ -93,46 +131,38 @@ fn read_all_days(raw: &[u8]) -> Result<Vec<CalendarDay>, CalendarError> {
     if !lines.next_back().is_some_and(|l| l.eq_ignore_ascii_case("END:VCALENDAR")) {
         return Err(CalendarError::Truncated);
     }
-    // The parser wants one line ending style; a trailing newline keeps its last line whole.
-    let normalized = format!("{}\n", text.replace("\r\n", "\n").trim_end());
-    let calendar = read_calendar(&normalized).map_err(|e| CalendarError::Syntax(first_line(&e)))?;
-    let mut days = Vec::new();
-    for event in calendar.components.iter().filter(|c| c.name == "VEVENT") {
-        if prop(event, "STATUS").is_some_and(|s| s.val.as_str().eq_ignore_ascii_case("CANCELLED")) {
-            continue;
+    let body = lines::read_body(text)?;
+    let zones = Zones::new(&body.time_zones, options.time_zone);
+    let events = body.events.iter().map(|lines| Event::read(lines, &zones, options)).collect::<Result<Vec<_>, _>>()?;
+    let kept = kept_events(&events, &zones);
+
+    // Occurrences a RECURRENCE-ID event replaces (or, cancelled, removes), by UID.
+    let mut replaced: HashMap<&str, Exclusions> = HashMap::new();
+    for event in &events {
+        if let (Some(uid), Some(id)) = (event.uid, event.recurrence_id) {
+            replaced.entry(uid).or_default().add(id, &zones);
         }
-        days.extend(event_days(event)?);
+    }
+
+    let reader = Reader { options, zones: &zones, first_day: first_day(options), last_day: last_day(options) };
+    let mut days = Vec::new();
+    let mut budget = Budget { occurrences: MAX_OCCURRENCES, rules: MAX_RULES };
+    for (event, _) in events.iter().zip(&kept).filter(|(event, kept)| **kept && !event.cancelled) {
+        let replaced = match (event.uid, event.recurrence_id) {
+            (Some(uid), None) => replaced.get(uid),
+            _ => None,
+        };
+        reader.event_days(event, replaced, &mut budget, &mut days)?;
     }
     Ok(days)
 }
 
-fn event_days(event: &Component<'_>) -> Result<Vec<CalendarDay>, CalendarError> {
-    let name = prop(event, "SUMMARY").map(|p| p.val.as_str().trim().to_owned()).unwrap_or_default();
-    let observance = prop(event, "DESCRIPTION").is_some_and(|p| is_observance(p.val.as_str()));
-    let bad = |property: &'static str, value: &str| CalendarError::BadDate {
-        summary: name.clone(),
-        property,
-        value: value.to_owned(),
-    };
-    let start_prop = prop(event, "DTSTART").ok_or_else(|| bad("DTSTART", ""))?;
-    let start = parse_moment(start_prop.val.as_str()).ok_or_else(|| bad("DTSTART", start_prop.val.as_str()))?;
-    let last_day = match prop(event, "DTEND") {
-        None => start.date(),
-        Some(end_prop) => {
-            let end = parse_moment(end_prop.val.as_str()).ok_or_else(|| bad("DTEND", end_prop.val.as_str()))?;
-            // DTEND is exclusive: an end at midnight does not cover that day.
-            let end_day = if end.time() == NaiveTime::MIN { end.date().pred_opt() } else { Some(end.date()) };
-            end_day.filter(|d| *d >= start.date()).unwrap_or(start.date())
-        }
-    };
-    let span = (last_day - start.date()).num_days().unsigned_abs();
-    if span >= MAX_EVENT_DAYS {
-        return Err(bad("DTEND", &last_day.to_string()));
-    }
-    Ok((0..=span)
-        .filter_map(|offset| start.date().checked_add_days(Days::new(offset)))
-        .map(|date| CalendarDay { date, name: name.clone(), observance, window: None })
-        .collect())
+fn first_day(options: &ReadOptions) -> NaiveDate {
+    NaiveDate::from_ymd_opt(options.first_year, 1, 1).unwrap_or(NaiveDate::MIN)
+}
+
+fn last_day(options: &ReadOptions) -> NaiveDate {
+    NaiveDate::from_ymd_opt(options.last_year, 12, 31).unwrap_or(NaiveDate::MAX)
 }
 
 /// The first DESCRIPTION line names the kind: Google writes `祝日` / `Public holiday` for
@@ -142,37 +172,400 @@ pub fn is_observance(description: &str) -> bool {
     first.starts_with("祭日") || first.to_ascii_lowercase().starts_with("observance")
 }
 
-/// `YYYYMMDD`, `YYYYMMDDTHHMMSS` or `YYYYMMDDTHHMMSSZ`; a date-time keeps its written
-/// (local or UTC) wall-clock date, which is what a holiday feed means by it.
-fn parse_moment(value: &str) -> Option<NaiveDateTime> {
-    let value = value.trim();
-    if value.len() == 8 {
-        return NaiveDate::parse_from_str(value, "%Y%m%d").ok().map(|d| d.and_time(NaiveTime::MIN));
+/// One VEVENT, with what is needed to tell it apart from the others.
+struct Event<'a> {
+    lines: &'a [Line<'a>],
+    name: String,
+    observance: bool,
+    cancelled: bool,
+    uid: Option<&'a str>,
+    sequence: i64,
+    recurrence_id: Option<Moment>,
+    /// `None` only for a cancelled event, whose start does not matter.
+    start: Option<Moment>,
+}
+
+impl<'a> Event<'a> {
+    fn read(lines: &'a [Line<'a>], zones: &Zones, options: &ReadOptions) -> Result<Event<'a>, CalendarError> {
+        let find = |name: &str| lines.iter().find(|l| l.is(name));
+        let summary = find("SUMMARY").map(|l| unescape_text(l.value).trim().to_owned()).unwrap_or_default();
+        let name = if summary.is_empty() { options.default_name.clone() } else { summary };
+        let bad = |property: &'static str, value: &str| CalendarError::BadDate {
+            summary: name.clone(),
+            property,
+            value: value.to_owned(),
+        };
+        let cancelled = find("STATUS").is_some_and(|l| l.value.trim().eq_ignore_ascii_case("CANCELLED"));
+        let recurrence_id = match find("RECURRENCE-ID") {
+            None => None,
+            Some(line) => Some(zones.moment(line).ok_or_else(|| bad("RECURRENCE-ID", line.value))?),
+        };
+        // Exchange may write an all-day event as midnight to midnight in the organiser's zone:
+        // its flag says the written dates are meant, wherever the site is.
+        let all_day = find("X-MICROSOFT-CDO-ALLDAYEVENT").is_some_and(|l| l.value.trim().eq_ignore_ascii_case("TRUE"));
+        let start = match find("DTSTART") {
+            Some(line) => match zones.moment(line) {
+                Some(Moment::Time(local, _)) if all_day && local.time() == NaiveTime::MIN => {
+                    Some(Moment::Date(local.date()))
+                }
+                Some(start) => Some(start),
+                None if cancelled => None,
+                None => return Err(bad("DTSTART", line.value)),
+            },
+            None if cancelled => None,
+            None => return Err(bad("DTSTART", "")),
+        };
+        Ok(Event {
+            lines,
+            observance: find("DESCRIPTION").is_some_and(|l| is_observance(&unescape_text(l.value))),
+            cancelled,
+            uid: find("UID").map(|l| l.value.trim()).filter(|uid| !uid.is_empty()),
+            sequence: find("SEQUENCE").and_then(|l| l.value.trim().parse().ok()).unwrap_or(0),
+            recurrence_id,
+            start,
+            name,
+        })
     }
-    NaiveDateTime::parse_from_str(value.trim_end_matches('Z'), "%Y%m%dT%H%M%S").ok()
+
+    fn all(&self, name: &'a str) -> impl Iterator<Item = &'a Line<'a>> + use<'a, '_> {
+        self.lines.iter().filter(move |l| l.is(name))
+    }
+
+    fn error(&self, property: &'static str, value: &str) -> CalendarError {
+        CalendarError::BadDate { summary: self.name.clone(), property, value: value.to_owned() }
+    }
 }
 
-fn prop<'a>(component: &'a Component<'a>, name: &str) -> Option<&'a Property<'a>> {
-    component.find_prop(name)
+/// Which events count: merged feeds repeat events, so among those with the same UID and the
+/// same start (or the same RECURRENCE-ID) only the highest SEQUENCE is kept, the first on a
+/// tie. Cancelled events take part, so a later cancellation removes its event. Events without
+/// UID are all kept.
+fn kept_events(events: &[Event<'_>], zones: &Zones) -> Vec<bool> {
+    let mut kept = vec![true; events.len()];
+    let mut seen: HashMap<(&str, bool, StartKey), usize> = HashMap::new();
+    for (index, event) in events.iter().enumerate() {
+        let (Some(uid), Some(start)) = (event.uid, event.recurrence_id.or(event.start)) else {
+            continue;
+        };
+        let key = (uid, event.recurrence_id.is_some(), start.key(zones.site()));
+        match seen.entry(key) {
+            Entry::Vacant(slot) => {
+                slot.insert(index);
+            }
+            Entry::Occupied(mut slot) => {
+                let earlier = *slot.get();
+                if event.sequence > events[earlier].sequence {
+                    kept[earlier] = false;
+                    slot.insert(index);
+                } else {
+                    kept[index] = false;
+                }
+            }
+        }
+    }
+    kept
 }
 
-fn first_line(message: &str) -> String {
-    message.lines().take(3).collect::<Vec<_>>().join(" ").chars().take(200).collect()
+/// Starts to leave out (EXDATE, or replaced by a RECURRENCE-ID event). A date matches any
+/// time on that date as written, so `EXDATE;VALUE=DATE` also works on a timed series.
+#[derive(Debug, Default)]
+struct Exclusions {
+    dates: HashSet<NaiveDate>,
+    times: HashSet<NaiveDateTime>,
+    dates_of_times: HashSet<NaiveDate>,
+}
+
+impl Exclusions {
+    fn add(&mut self, moment: Moment, zones: &Zones) {
+        match moment {
+            Moment::Date(date) => {
+                self.dates.insert(date);
+            }
+            Moment::Time(..) => {
+                self.times.insert(moment.site_local(zones.site()));
+                self.dates_of_times.insert(moment.written_date());
+            }
+        }
+    }
+
+    fn contains(&self, moment: &Moment, zones: &Zones) -> bool {
+        match moment {
+            Moment::Date(date) => self.dates.contains(date) || self.dates_of_times.contains(date),
+            Moment::Time(..) => {
+                self.times.contains(&moment.site_local(zones.site())) || self.dates.contains(&moment.written_date())
+            }
+        }
+    }
+}
+
+/// How long one occurrence lasts.
+#[derive(Debug, Clone, Copy)]
+enum Length {
+    /// Whole days (a date DTSTART).
+    Days(u64),
+    /// An exact span (DTEND minus DTSTART, applied to every occurrence as RFC 5545 says).
+    Exact(TimeDelta),
+    /// A DURATION: nominal days, then exact time.
+    Nominal(Duration),
+    /// An RDATE period's own end.
+    Until(Moment),
+}
+
+/// One occurrence, with the property its end comes from (named when its span is refused).
+#[derive(Debug, Clone, Copy)]
+struct Occurrence<'a> {
+    start: Moment,
+    length: Length,
+    end_property: &'static str,
+    end_value: &'a str,
+}
+
+/// What one occurrence covers: whole dates, or from one site-local time to another.
+enum Span {
+    Dates { first: NaiveDate, count: u64 },
+    Times { start: NaiveDateTime, end: NaiveDateTime },
+}
+
+struct Reader<'o> {
+    options: &'o ReadOptions,
+    zones: &'o Zones,
+    first_day: NaiveDate,
+    last_day: NaiveDate,
+}
+
+impl Reader<'_> {
+    fn event_days(
+        &self,
+        event: &Event<'_>,
+        replaced: Option<&Exclusions>,
+        budget: &mut Budget,
+        days: &mut Vec<CalendarDay>,
+    ) -> Result<(), CalendarError> {
+        let Some(start) = event.start else {
+            return Ok(());
+        };
+        let mut occurrences = vec![self.first_occurrence(event, start)?];
+        // An override (RECURRENCE-ID) is one occurrence; only a series' own event recurs.
+        if event.recurrence_id.is_none() {
+            self.recurrences(event, occurrences[0], budget, &mut occurrences)?;
+        }
+        let mut excluded = Exclusions::default();
+        for line in event.all("EXDATE") {
+            for value in line.value.split(',').filter(|v| !v.trim().is_empty()) {
+                let moment =
+                    parse_moment(value, self.zones.anchor(line)).ok_or_else(|| event.error("EXDATE", value))?;
+                excluded.add(moment, self.zones);
+            }
+        }
+        let site = self.zones.site();
+        occurrences.sort_by_key(|o| o.start.site_local(site));
+        occurrences.dedup_by_key(|o| o.start.key(site));
+
+        let mut seen = HashSet::new();
+        for occurrence in occurrences {
+            let start = occurrence.start;
+            if excluded.contains(&start, self.zones) || replaced.is_some_and(|r| r.contains(&start, self.zones)) {
+                continue;
+            }
+            let span =
+                self.span(occurrence).ok_or_else(|| event.error(occurrence.end_property, occurrence.end_value))?;
+            for (date, window) in self.covered(span) {
+                if date < self.first_day || date > self.last_day || !seen.insert((date, window)) {
+                    continue;
+                }
+                if days.len() >= self.options.max_days {
+                    return Err(CalendarError::TooManyDays);
+                }
+                days.push(CalendarDay { date, name: event.name.clone(), observance: event.observance, window });
+            }
+        }
+        Ok(())
+    }
+
+    /// DTSTART, lasting until DTEND (exclusive), for DURATION, or, with neither, one day for a
+    /// date and no time at all for a date-time (RFC 5545 3.6.1).
+    fn first_occurrence<'a>(&self, event: &Event<'a>, start: Moment) -> Result<Occurrence<'a>, CalendarError> {
+        let find = |name: &str| event.lines.iter().find(|l| l.is(name));
+        if let Some(line) = find("DTEND") {
+            let end = self.zones.moment(line).ok_or_else(|| event.error("DTEND", line.value))?;
+            let length = match (start, end) {
+                (Moment::Date(first), _) => Length::Days(days_until(first, end)),
+                (Moment::Time(..), _) => {
+                    Length::Exact(end.instant(self.zones.site()) - start.instant(self.zones.site()))
+                }
+            };
+            return Ok(Occurrence { start, length, end_property: "DTEND", end_value: line.value });
+        }
+        if let Some(line) = find("DURATION") {
+            let duration = parse_duration(line.value).ok_or_else(|| event.error("DURATION", line.value))?;
+            let length = match start {
+                Moment::Date(_) => Length::Days(duration.days + ceil_days(duration.seconds)),
+                Moment::Time(..) => Length::Nominal(duration),
+            };
+            return Ok(Occurrence { start, length, end_property: "DURATION", end_value: line.value });
+        }
+        let length = match start {
+            Moment::Date(_) => Length::Days(1),
+            Moment::Time(..) => Length::Exact(TimeDelta::zero()),
+        };
+        Ok(Occurrence { start, length, end_property: "DTSTART", end_value: "" })
+    }
+
+    /// The occurrences RRULEs and RDATEs add to the first one.
+    fn recurrences<'a>(
+        &self,
+        event: &Event<'a>,
+        first: Occurrence<'a>,
+        budget: &mut Budget,
+        occurrences: &mut Vec<Occurrence<'a>>,
+    ) -> Result<(), CalendarError> {
+        let too_many = || CalendarError::TooManyRecurrences { summary: event.name.clone() };
+        for line in event.all("RRULE") {
+            budget.rules = budget.rules.checked_sub(1).ok_or_else(too_many)?;
+            let left = &mut budget.occurrences;
+            let starts = recurrence::rule_starts(first.start, line.value, self.zones, self.last_day, left).map_err(
+                |e| match e {
+                    RuleError::Unreadable => event.error("RRULE", line.value),
+                    RuleError::TooMany => too_many(),
+                },
+            )?;
+            occurrences.extend(starts.into_iter().map(|start| Occurrence { start, ..first }));
+        }
+        for line in event.all("RDATE") {
+            let anchor = self.zones.anchor(line);
+            for value in line.value.split(',').filter(|v| !v.trim().is_empty()) {
+                budget.occurrences = budget.occurrences.checked_sub(1).ok_or_else(too_many)?;
+                let occurrence = rdate(value, anchor, first).ok_or_else(|| event.error("RDATE", value))?;
+                if occurrence.start.site_local(self.zones.site()).date() <= self.last_day {
+                    occurrences.push(occurrence);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// What an occurrence covers; `None` when that is longer than an event may be.
+    fn span(&self, occurrence: Occurrence<'_>) -> Option<Span> {
+        let site = self.zones.site();
+        let span = match (occurrence.start, occurrence.length) {
+            (Moment::Date(first), Length::Days(count)) => Span::Dates { first, count: count.max(1) },
+            (Moment::Date(first), Length::Until(end)) => Span::Dates { first, count: days_until(first, end) },
+            (Moment::Date(first), Length::Nominal(d)) => Span::Dates { first, count: d.days + ceil_days(d.seconds) },
+            (Moment::Date(first), Length::Exact(d)) => Span::Dates { first, count: ceil_days(d.num_seconds()) },
+            (start @ Moment::Time(local, anchor), length) => {
+                let end = match length {
+                    Length::Exact(delta) => start.instant(site).checked_add_signed(delta)?,
+                    Length::Nominal(duration) => time::after(local, anchor, duration, site)?,
+                    Length::Days(days) => time::after(local, anchor, Duration { days, seconds: 0 }, site)?,
+                    Length::Until(end) => end.instant(site),
+                };
+                Span::Times { start: start.site_local(site), end: end.with_timezone(&site).naive_local() }
+            }
+        };
+        let covered_days = match &span {
+            Span::Dates { count, .. } => (*count).max(1),
+            Span::Times { start, end } => {
+                let last =
+                    if end > start && end.time() == NaiveTime::MIN { end.date().pred_opt()? } else { end.date() };
+                u64::try_from((last - start.date()).num_days()).unwrap_or(0) + 1
+            }
+        };
+        (covered_days <= MAX_EVENT_DAYS).then_some(span)
+    }
+
+    /// The dates a span touches, each with its window: whole days for dates (and for times,
+    /// unless the calendar opts into windows). A time span's end is exclusive, so an end at
+    /// midnight does not touch that day, and an empty span covers its start day.
+    fn covered(&self, span: Span) -> Vec<(NaiveDate, Option<ClosedWindow>)> {
+        match span {
+            Span::Dates { first, count } => (0..count.max(1))
+                .filter_map(|offset| first.checked_add_days(Days::new(offset)))
+                .map(|d| (d, None))
+                .collect(),
+            Span::Times { start, end } if end <= start => vec![(start.date(), None)],
+            Span::Times { start, end } => {
+                let last = if end.time() == NaiveTime::MIN { end.date().pred_opt() } else { Some(end.date()) };
+                let last = last.unwrap_or(end.date());
+                start
+                    .date()
+                    .iter_days()
+                    .take_while(|date| *date <= last)
+                    .filter_map(|date| {
+                        if !self.options.timed_windows {
+                            return Some((date, None));
+                        }
+                        let from = if date == start.date() { start.time() } else { NaiveTime::MIN };
+                        let until = if date == end.date() { round_up_to_minute(end.time()) } else { NaiveTime::MIN };
+                        let window = ClosedWindow::between(from, until)?;
+                        Some((date, Some(window).filter(|w| !w.is_whole_day())))
+                    })
+                    .collect()
+            }
+        }
+    }
+}
+
+/// An RDATE value: a date, a date-time, or a period (`start/end`, `start/duration`) that keeps
+/// its own length; the others last as long as the first occurrence.
+fn rdate<'a>(value: &'a str, anchor: Anchor, first: Occurrence<'a>) -> Option<Occurrence<'a>> {
+    let Some((start, end)) = value.split_once('/') else {
+        return Some(Occurrence { start: parse_moment(value, anchor)?, ..first });
+    };
+    let length = match end.trim().as_bytes().first() {
+        Some(b'P' | b'p' | b'+' | b'-') => Length::Nominal(parse_duration(end)?),
+        _ => Length::Until(parse_moment(end, anchor)?),
+    };
+    Some(Occurrence { start: parse_moment(start, anchor)?, length, end_property: "RDATE", end_value: value })
+}
+
+/// Whole days from a date to an exclusive end (an end with a time covers its own date too).
+fn days_until(first: NaiveDate, end: Moment) -> u64 {
+    let end = match end {
+        Moment::Date(date) => date,
+        Moment::Time(local, _) if local.time() == NaiveTime::MIN => local.date(),
+        Moment::Time(local, _) => local.date().succ_opt().unwrap_or(local.date()),
+    };
+    u64::try_from((end - first).num_days()).unwrap_or(0)
+}
+
+fn ceil_days(seconds: i64) -> u64 {
+    u64::try_from(seconds.max(0)).unwrap_or(0).div_ceil(86_400)
+}
+
+/// A window ends at the next whole minute: an event to 16:59:59 closes until 17:00, one to
+/// 23:59:59 until the end of the day (midnight, read as 24:00).
+fn round_up_to_minute(time: NaiveTime) -> NaiveTime {
+    if time.second() == 0 && time.nanosecond() == 0 {
+        return time;
+    }
+    let minute = time.with_second(0).and_then(|t| t.with_nanosecond(0)).unwrap_or(time);
+    minute.overflowing_add_signed(TimeDelta::minutes(1)).0
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use chrono_tz::Tz;
 
+    const GOOGLE_JA: &[u8] = include_bytes!("../../../events/holiday-fetcher/calendar-ja.ics");
+    const OUTLOOK: &[u8] = include_bytes!("../../../events/holiday-fetcher/outlook-tzid.ics");
+    const COMPANY: &[u8] = include_bytes!("../../../events/holiday-fetcher/company-rrule.ics");
+
+    /// A public feed for a site in Tokyo, over the years the samples cover.
     fn options() -> ReadOptions {
         ReadOptions {
-            time_zone: chrono_tz::Asia::Tokyo,
-            first_year: 2000,
-            last_year: 2100,
+            time_zone: Tz::Asia__Tokyo,
+            first_year: 2025,
+            last_year: 2028,
             timed_windows: false,
-            default_name: String::new(),
+            default_name: "休業日".into(),
             max_days: DEFAULT_MAX_DAYS,
         }
+    }
+
+    /// A company calendar: timed events close a window.
+    fn windows() -> ReadOptions {
+        ReadOptions { timed_windows: true, ..options() }
     }
 
     fn date(s: &str) -> NaiveDate {
@@ -188,6 +581,36 @@ mod tests {
         format!(
             "BEGIN:VEVENT\r\nDTSTART;VALUE=DATE:{start}\r\n{end}SUMMARY:{summary}\r\nDESCRIPTION:{description}\r\nEND:VEVENT\r\n"
         )
+    }
+
+    /// A VEVENT of the given lines (one per line of `lines`, indentation ignored).
+    fn vevent(lines: &str) -> String {
+        let lines: String =
+            lines.lines().map(str::trim).filter(|l| !l.is_empty()).map(|l| format!("{l}\r\n")).collect();
+        format!("BEGIN:VEVENT\r\n{lines}END:VEVENT\r\n")
+    }
+
+    /// `date` for a whole day, `date HH:MM-HH:MM` for a window.
+    fn show(days: &[CalendarDay]) -> Vec<String> {
+        days.iter()
+            .map(|d| match d.window {
+                None => d.date.to_string(),
+                Some(w) => format!("{} {w}", d.date),
+            })
+            .collect()
+    }
+
+    fn read(events: &str, options: &ReadOptions) -> Vec<String> {
+        show(&read_days(calendar(events).as_bytes(), options).unwrap())
+    }
+
+    fn sorted(mut days: Vec<String>) -> Vec<String> {
+        days.sort();
+        days
+    }
+
+    fn strings(items: &[&str]) -> Vec<String> {
+        items.iter().map(|s| s.to_string()).collect()
     }
 
     #[test]
@@ -211,12 +634,9 @@ mod tests {
         let at = raw.len() - "END:VCALENDAR\r\n".len();
         raw.splice(at..at, ev.drain(..));
         let days = read_days(&raw, &options()).unwrap();
-        assert_eq!(
-            days,
-            vec![CalendarDay {
-                date: date("2026-09-21"), name: "敬老の日".into(), observance: false, window: None
-            }]
-        );
+        let expected =
+            CalendarDay { date: date("2026-09-21"), name: "敬老の日".into(), observance: false, window: None };
+        assert_eq!(days, vec![expected]);
     }
 
     #[test]
@@ -224,15 +644,9 @@ mod tests {
         let body =
             calendar(&event("20260101", Some("20260102"), "元日\\, New Year", "祝日\\n詳細")).replace("\r\n", "\n");
         let days = read_days(body.as_bytes(), &options()).unwrap();
-        assert_eq!(
-            days,
-            vec![CalendarDay {
-                date: date("2026-01-01"),
-                name: "元日, New Year".into(),
-                observance: false,
-                window: None
-            }]
-        );
+        let expected =
+            CalendarDay { date: date("2026-01-01"), name: "元日, New Year".into(), observance: false, window: None };
+        assert_eq!(days, vec![expected]);
     }
 
     #[test]
@@ -241,21 +655,349 @@ mod tests {
             (event("20260503", Some("20260506"), "連休", "祝日"), vec!["2026-05-03", "2026-05-04", "2026-05-05"]),
             (event("20260101", None, "元日", "祝日"), vec!["2026-01-01"]),
             (event("20260101", Some("20260101"), "zero length", "祝日"), vec!["2026-01-01"]),
+            (event("20260105", Some("20260101"), "ends before it starts", "祝日"), vec!["2026-01-05"]),
         ];
         for (ev, expected) in cases {
-            let days = read_days(calendar(&ev).as_bytes(), &options()).unwrap();
-            let got: Vec<String> = days.iter().map(|d| d.date.to_string()).collect();
-            assert_eq!(got, expected);
+            assert_eq!(read(&ev, &options()), expected);
         }
     }
 
     #[test]
-    fn date_times_keep_their_written_date_and_an_end_at_midnight_is_exclusive() {
-        let ev = "BEGIN:VEVENT\r\nDTSTART:20261231T000000\r\nDTEND:20270102T000000\r\nSUMMARY:年末\r\nEND:VEVENT\r\n\
-                  BEGIN:VEVENT\r\nDTSTART:20260505T090000Z\r\nDTEND:20260505T170000Z\r\nSUMMARY:こどもの日\r\nEND:VEVENT\r\n";
-        let days = read_days(calendar(ev).as_bytes(), &options()).unwrap();
-        let got: Vec<String> = days.iter().map(|d| d.date.to_string()).collect();
-        assert_eq!(got, ["2026-12-31", "2027-01-01", "2026-05-05"]);
+    fn floating_times_keep_their_written_date_and_an_end_at_midnight_is_exclusive() {
+        let ev = vevent("DTSTART:20261231T000000\nDTEND:20270102T000000\nSUMMARY:年末")
+            + &vevent("DTSTART:20260505T090000Z\nDTEND:20260505T170000Z\nSUMMARY:こどもの日");
+        // 09:00Z-17:00Z is 18:00 on the 5th to 02:00 on the 6th in Tokyo
+        assert_eq!(read(&ev, &options()), ["2026-12-31", "2027-01-01", "2026-05-05", "2026-05-06"]);
+    }
+
+    #[test]
+    fn start_forms_and_tzids_are_converted_into_the_site_zone() {
+        let zones = "BEGIN:VTIMEZONE\r\nTZID:Tokyo Standard Time\r\nBEGIN:STANDARD\r\nDTSTART:16010101T000000\r\n\
+                     TZOFFSETFROM:+0900\r\nTZOFFSETTO:+0900\r\nEND:STANDARD\r\nEND:VTIMEZONE\r\n\
+                     BEGIN:VTIMEZONE\r\nTZID:(UTC+09:00) Osaka, Sapporo, Tokyo\r\nBEGIN:STANDARD\r\n\
+                     DTSTART:16010101T000000\r\nTZOFFSETFROM:+0900\r\nTZOFFSETTO:+0900\r\nEND:STANDARD\r\nEND:VTIMEZONE\r\n";
+        let (tokyo, new_york) = (Tz::Asia__Tokyo, Tz::America__New_York);
+        let cases = [
+            (
+                tokyo,
+                "DTSTART;TZID=Asia/Tokyo:20261224T120000\nDTEND;TZID=Asia/Tokyo:20261224T130000",
+                "2026-12-24 12:00-13:00",
+            ),
+            (tokyo, "DTSTART:20261224T030000Z\nDTEND:20261224T040000Z", "2026-12-24 12:00-13:00"),
+            (tokyo, "DTSTART;VALUE=DATE:20261224", "2026-12-24"),
+            (tokyo, "DTSTART:20261224T120000\nDTEND:20261224T130000", "2026-12-24 12:00-13:00"),
+            // New Year's Eve 16:00 UTC is already New Year's Day in Tokyo
+            (tokyo, "DTSTART:20261231T160000Z\nDTEND:20261231T170000Z", "2027-01-01 01:00-02:00"),
+            (Tz::UTC, "DTSTART:20261231T160000Z\nDTEND:20261231T170000Z", "2026-12-31 16:00-17:00"),
+            // dates and floating times are taken as written, wherever the site is
+            (new_york, "DTSTART;VALUE=DATE:20261224", "2026-12-24"),
+            (new_york, "DTSTART;TZID=Asia/Tokyo;VALUE=DATE:20261224", "2026-12-24"),
+            (new_york, "DTSTART:20261224T120000\nDTEND:20261224T130000", "2026-12-24 12:00-13:00"),
+            // Windows names, bare and quoted, as Outlook and Exchange write them
+            (
+                new_york,
+                "DTSTART;TZID=Tokyo Standard Time:20261225T080000\nDTEND;TZID=Tokyo Standard Time:20261225T090000",
+                "2026-12-24 18:00-19:00",
+            ),
+            (
+                new_york,
+                "DTSTART;TZID=\"Tokyo Standard Time\":20261225T080000\nDTEND;TZID=\"Tokyo Standard Time\":20261225T090000",
+                "2026-12-24 18:00-19:00",
+            ),
+            // an Outlook display name, known by its VTIMEZONE's fixed offset
+            (
+                new_york,
+                "DTSTART;TZID=\"(UTC+09:00) Osaka, Sapporo, Tokyo\":20261225T080000\nDURATION:PT1H",
+                "2026-12-24 18:00-19:00",
+            ),
+            (tokyo, "DTSTART;TZID=Eastern Standard Time:20261224T200000\nDURATION:PT1H", "2026-12-25 10:00-11:00"),
+            (tokyo, "DTSTART;TZID=W. Europe Standard Time:20260710T230000\nDURATION:PT1H", "2026-07-11 06:00-07:00"),
+            (
+                tokyo,
+                "DTSTART;TZID=/mozilla.org/20070129_1/Europe/Berlin:20260710T230000\nDURATION:PT1H",
+                "2026-07-11 06:00-07:00",
+            ),
+            // Exchange's all-day flag: midnight to midnight in New York is the written date in Tokyo
+            (
+                tokyo,
+                "DTSTART;TZID=Eastern Standard Time:20261224T000000\nDTEND;TZID=Eastern Standard Time:20261225T000000\n\
+                 X-MICROSOFT-CDO-ALLDAYEVENT:TRUE",
+                "2026-12-24",
+            ),
+            // a UTC value wins over its TZID
+            (tokyo, "DTSTART;TZID=America/New_York:20261224T030000Z\nDURATION:PT1H", "2026-12-24 12:00-13:00"),
+            // an unknown TZID falls back to the site's zone
+            (tokyo, "DTSTART;TZID=Nowhere Standard Time:20261224T230000\nDURATION:PT1H", "2026-12-24 23:00-24:00"),
+            (new_york, "DTSTART;TZID=Customized Time Zone:20261224T100000\nDURATION:PT1H", "2026-12-24 10:00-11:00"),
+        ];
+        for (site, lines, expected) in cases {
+            let options = ReadOptions { time_zone: site, ..windows() };
+            let got = read(&format!("{zones}{}", vevent(&format!("{lines}\nSUMMARY:x"))), &options);
+            assert_eq!(got, [expected], "{lines} at {site}");
+        }
+    }
+
+    #[test]
+    fn duration_stands_in_for_dtend() {
+        let cases: &[(&str, &[&str])] = &[
+            ("DTSTART;VALUE=DATE:20261224\nDURATION:P1D", &["2026-12-24"]),
+            ("DTSTART;VALUE=DATE:20261224\nDURATION:P3D", &["2026-12-24", "2026-12-25", "2026-12-26"]),
+            (
+                "DTSTART;VALUE=DATE:20261224\nDURATION:P1W",
+                &["2026-12-24", "2026-12-25", "2026-12-26", "2026-12-27", "2026-12-28", "2026-12-29", "2026-12-30"],
+            ),
+            ("DTSTART;TZID=Asia/Tokyo:20261224T090000\nDURATION:PT8H", &["2026-12-24 09:00-17:00"]),
+            // 20:00 plus 2 days 4 hours ends at midnight, which it does not touch
+            (
+                "DTSTART;TZID=Asia/Tokyo:20261224T200000\nDURATION:P2DT4H",
+                &["2026-12-24 20:00-24:00", "2026-12-25", "2026-12-26"],
+            ),
+            // a date-time with neither DTEND nor DURATION lasts no time: its start day
+            ("DTSTART;TZID=Asia/Tokyo:20261224T120000", &["2026-12-24"]),
+            ("DTSTART;TZID=Asia/Tokyo:20261224T120000\nDURATION:PT0S", &["2026-12-24"]),
+            ("DTSTART;TZID=Asia/Tokyo:20261224T120000\nDTEND;TZID=Asia/Tokyo:20261224T120000", &["2026-12-24"]),
+            ("DTSTART;TZID=Asia/Tokyo:20261224T120000\nDURATION:-PT1H", &["2026-12-24"]),
+        ];
+        for (lines, expected) in cases {
+            assert_eq!(read(&vevent(lines), &windows()), strings(expected), "{lines}");
+        }
+    }
+
+    #[test]
+    fn timed_windows_cover_each_local_date_an_event_touches() {
+        let cases: &[(&str, &[&str], &[&str])] = &[
+            (
+                "DTSTART;TZID=Asia/Tokyo:20261224T090000\nDTEND;TZID=Asia/Tokyo:20261224T170000",
+                &["2026-12-24 09:00-17:00"],
+                &["2026-12-24"],
+            ),
+            (
+                "DTSTART;TZID=Asia/Tokyo:20261224T120000\nDTEND;TZID=Asia/Tokyo:20261226T100000",
+                &["2026-12-24 12:00-24:00", "2026-12-25", "2026-12-26 00:00-10:00"],
+                &["2026-12-24", "2026-12-25", "2026-12-26"],
+            ),
+            // the early close: until midnight, which is 24:00 of that day
+            (
+                "DTSTART;TZID=Asia/Tokyo:20261228T150000\nDTEND;TZID=Asia/Tokyo:20261229T000000",
+                &["2026-12-28 15:00-24:00"],
+                &["2026-12-28"],
+            ),
+            ("DTSTART:20261228T060000Z\nDTEND:20261228T150000Z", &["2026-12-28 15:00-24:00"], &["2026-12-28"]),
+            // a whole day written with times is a whole day
+            (
+                "DTSTART;TZID=Asia/Tokyo:20261224T000000\nDTEND;TZID=Asia/Tokyo:20261225T000000",
+                &["2026-12-24"],
+                &["2026-12-24"],
+            ),
+            // ends with seconds close until the next whole minute
+            (
+                "DTSTART;TZID=Asia/Tokyo:20261224T000000\nDTEND;TZID=Asia/Tokyo:20261224T235959",
+                &["2026-12-24"],
+                &["2026-12-24"],
+            ),
+            (
+                "DTSTART;TZID=Asia/Tokyo:20261224T090030\nDTEND;TZID=Asia/Tokyo:20261224T165959",
+                &["2026-12-24 09:00-17:00"],
+                &["2026-12-24"],
+            ),
+            // across New York's spring change, converted to Tokyo
+            (
+                "DTSTART;TZID=America/New_York:20260307T220000\nDTEND;TZID=America/New_York:20260308T040000",
+                &["2026-03-08 12:00-17:00"],
+                &["2026-03-08"],
+            ),
+            ("DTSTART;VALUE=DATE:20261224\nDTEND;VALUE=DATE:20261225", &["2026-12-24"], &["2026-12-24"]),
+        ];
+        for (lines, with_windows, without) in cases {
+            assert_eq!(read(&vevent(lines), &windows()), strings(with_windows), "{lines}");
+            assert_eq!(read(&vevent(lines), &options()), strings(without), "{lines}");
+        }
+    }
+
+    #[test]
+    fn recurrences_are_expanded_over_the_years_asked_for() {
+        let years = ReadOptions { first_year: 2026, last_year: 2027, ..windows() };
+        let cases: &[(&str, &[&str])] = &[
+            ("DTSTART;VALUE=DATE:20261229\nRRULE:FREQ=YEARLY;BYMONTH=12;BYMONTHDAY=29", &["2026-12-29", "2027-12-29"]),
+            ("DTSTART;VALUE=DATE:20250101\nRRULE:FREQ=YEARLY;COUNT=3", &["2026-01-01", "2027-01-01"]),
+            (
+                "DTSTART;VALUE=DATE:20260103\nRRULE:FREQ=WEEKLY;BYDAY=SA;UNTIL=20260117",
+                &["2026-01-03", "2026-01-10", "2026-01-17"],
+            ),
+            (
+                "DTSTART;VALUE=DATE:20260130\nRRULE:FREQ=MONTHLY;BYDAY=-1FR;COUNT=3",
+                &["2026-01-30", "2026-02-27", "2026-03-27"],
+            ),
+            // the new-year closure as one six-day event repeated yearly
+            (
+                "DTSTART;VALUE=DATE:20251229\nDTEND;VALUE=DATE:20260104\nRRULE:FREQ=YEARLY",
+                &[
+                    "2026-01-01",
+                    "2026-01-02",
+                    "2026-01-03",
+                    "2026-12-29",
+                    "2026-12-30",
+                    "2026-12-31",
+                    "2027-01-01",
+                    "2027-01-02",
+                    "2027-01-03",
+                    "2027-12-29",
+                    "2027-12-30",
+                    "2027-12-31",
+                ],
+            ),
+            // an endless rule ends with the last year
+            ("DTSTART;VALUE=DATE:20271230\nRRULE:FREQ=DAILY", &["2027-12-30", "2027-12-31"]),
+            // DTSTART is the first occurrence even when the rule would not give it
+            (
+                "DTSTART;VALUE=DATE:20260101\nRRULE:FREQ=WEEKLY;BYDAY=SA;COUNT=2",
+                &["2026-01-01", "2026-01-03", "2026-01-10"],
+            ),
+            // timed: every occurrence keeps the first one's window
+            (
+                "DTSTART;TZID=Asia/Tokyo:20261204T150000\nDTEND;TZID=Asia/Tokyo:20261204T160000\nRRULE:FREQ=WEEKLY;COUNT=2",
+                &["2026-12-04 15:00-16:00", "2026-12-11 15:00-16:00"],
+            ),
+            // RDATE: dates, date-times (with a Windows TZID) and periods with their own end
+            (
+                "DTSTART;VALUE=DATE:20260101\nRDATE;VALUE=DATE:20260505,20270505",
+                &["2026-01-01", "2026-05-05", "2027-05-05"],
+            ),
+            (
+                "DTSTART;TZID=Asia/Tokyo:20261224T090000\nDTEND;TZID=Asia/Tokyo:20261224T100000\nRDATE;TZID=Tokyo Standard Time:20261225T090000",
+                &["2026-12-24 09:00-10:00", "2026-12-25 09:00-10:00"],
+            ),
+            (
+                "DTSTART;TZID=Asia/Tokyo:20261224T090000\nDTEND;TZID=Asia/Tokyo:20261224T100000\nRDATE;VALUE=PERIOD:20261225T010000Z/PT2H,20261226T010000Z/20261226T013000Z",
+                &["2026-12-24 09:00-10:00", "2026-12-25 10:00-12:00", "2026-12-26 10:00-10:30"],
+            ),
+            // EXDATE: as a date, as a date-time with TZID (IANA or Windows), in UTC
+            (
+                "DTSTART;VALUE=DATE:20260103\nRRULE:FREQ=WEEKLY;COUNT=3\nEXDATE;VALUE=DATE:20260110",
+                &["2026-01-03", "2026-01-17"],
+            ),
+            (
+                "DTSTART;TZID=Asia/Tokyo:20261204T150000\nDURATION:PT1H\nRRULE:FREQ=WEEKLY;COUNT=3\nEXDATE;TZID=Tokyo Standard Time:20261211T150000",
+                &["2026-12-04 15:00-16:00", "2026-12-18 15:00-16:00"],
+            ),
+            (
+                "DTSTART;TZID=Asia/Tokyo:20261204T150000\nDURATION:PT1H\nRRULE:FREQ=WEEKLY;COUNT=3\nEXDATE:20261211T060000Z",
+                &["2026-12-04 15:00-16:00", "2026-12-18 15:00-16:00"],
+            ),
+            (
+                "DTSTART;TZID=Asia/Tokyo:20261204T150000\nDURATION:PT1H\nRRULE:FREQ=WEEKLY;COUNT=3\nEXDATE;VALUE=DATE:20261211",
+                &["2026-12-04 15:00-16:00", "2026-12-18 15:00-16:00"],
+            ),
+            // several EXDATE lines and values; one may remove DTSTART itself
+            (
+                "DTSTART;VALUE=DATE:20260103\nRRULE:FREQ=WEEKLY;COUNT=4\nEXDATE;VALUE=DATE:20260103,20260110\nEXDATE;VALUE=DATE:20260124",
+                &["2026-01-17"],
+            ),
+            // single events outside the years are dropped too
+            ("DTSTART;VALUE=DATE:20251231\nDTEND;VALUE=DATE:20260102", &["2026-01-01"]),
+            ("DTSTART;VALUE=DATE:20280101", &[]),
+        ];
+        for (lines, expected) in cases {
+            assert_eq!(read(&vevent(lines), &years), strings(expected), "{lines}");
+        }
+    }
+
+    #[test]
+    fn recurrence_id_events_replace_or_remove_one_occurrence() {
+        let series = vevent("UID:s\nDTSTART;VALUE=DATE:20260103\nRRULE:FREQ=WEEKLY;COUNT=3\nSUMMARY:土曜");
+        let timed = vevent(
+            "UID:t\nDTSTART;TZID=Tokyo Standard Time:20261204T150000\nDURATION:PT1H\nRRULE:FREQ=WEEKLY;COUNT=3\nSUMMARY:研修",
+        );
+        let moved = vevent("UID:s\nRECURRENCE-ID;VALUE=DATE:20260110\nDTSTART;VALUE=DATE:20260111\nSUMMARY:日曜に");
+        let cancelled =
+            vevent("UID:s\nRECURRENCE-ID;VALUE=DATE:20260110\nDTSTART;VALUE=DATE:20260110\nSTATUS:CANCELLED");
+        let cancelled_without_start = vevent("UID:s\nRECURRENCE-ID;VALUE=DATE:20260117\nSTATUS:CANCELLED");
+        let other_uid = vevent("UID:x\nRECURRENCE-ID;VALUE=DATE:20260110\nDTSTART;VALUE=DATE:20260112");
+        let this_and_future =
+            vevent("UID:s\nRECURRENCE-ID;RANGE=THISANDFUTURE;VALUE=DATE:20260110\nDTSTART;VALUE=DATE:20260111");
+        // the override names its occurrence in UTC; the series is in Tokyo
+        let timed_moved = vevent(
+            "UID:t\nRECURRENCE-ID:20261211T060000Z\nDTSTART;TZID=Asia/Tokyo:20261211T170000\nDTEND;TZID=Asia/Tokyo:20261211T180000",
+        );
+        let cases: Vec<(String, Vec<&str>)> = vec![
+            (format!("{series}{moved}"), vec!["2026-01-03", "2026-01-11", "2026-01-17"]),
+            (format!("{moved}{series}"), vec!["2026-01-03", "2026-01-11", "2026-01-17"]),
+            (format!("{series}{cancelled}"), vec!["2026-01-03", "2026-01-17"]),
+            (format!("{series}{cancelled_without_start}"), vec!["2026-01-03", "2026-01-10"]),
+            (format!("{series}{other_uid}"), vec!["2026-01-03", "2026-01-10", "2026-01-12", "2026-01-17"]),
+            // RANGE=THISANDFUTURE is read as this occurrence only
+            (format!("{series}{this_and_future}"), vec!["2026-01-03", "2026-01-11", "2026-01-17"]),
+            // an override whose series is not in the body is an event of its own
+            (moved.clone(), vec!["2026-01-11"]),
+            (cancelled.clone(), vec![]),
+            (
+                format!("{timed}{timed_moved}"),
+                vec!["2026-12-04 15:00-16:00", "2026-12-11 17:00-18:00", "2026-12-18 15:00-16:00"],
+            ),
+        ];
+        for (body, expected) in cases {
+            assert_eq!(sorted(read(&body, &windows())), expected, "{body}");
+        }
+    }
+
+    #[test]
+    fn repeated_uids_are_counted_once() {
+        let a = vevent("UID:a\nDTSTART;VALUE=DATE:20260101\nSUMMARY:元日");
+        let a_next_year = vevent("UID:a\nDTSTART;VALUE=DATE:20270101\nSUMMARY:元日");
+        let a_renamed = vevent("UID:a\nDTSTART;VALUE=DATE:20260101\nSEQUENCE:2\nSUMMARY:元旦");
+        let a_older = vevent("UID:a\nDTSTART;VALUE=DATE:20260101\nSEQUENCE:-1\nSUMMARY:古い");
+        let no_uid = vevent("DTSTART;VALUE=DATE:20260101\nSUMMARY:元日");
+        let a_in_utc = vevent("UID:a\nDTSTART:20260101T000000Z\nSUMMARY:同じ");
+        let a_in_tokyo = vevent("UID:a\nDTSTART;TZID=Asia/Tokyo:20260101T090000\nSUMMARY:同じ");
+        let a_cancelled_later = vevent("UID:a\nDTSTART;VALUE=DATE:20260101\nSEQUENCE:1\nSTATUS:CANCELLED");
+        let override_twice =
+            vevent("UID:a\nRECURRENCE-ID;VALUE=DATE:20270101\nDTSTART;VALUE=DATE:20270102\nSUMMARY:移動");
+        let cases: Vec<(String, Vec<(&str, &str)>)> = vec![
+            (format!("{a}{a}"), vec![("2026-01-01", "元日")]),
+            (format!("{a}{a_next_year}"), vec![("2026-01-01", "元日"), ("2027-01-01", "元日")]),
+            (format!("{a}{a_renamed}"), vec![("2026-01-01", "元旦")]),
+            (format!("{a}{a_older}"), vec![("2026-01-01", "元日")]),
+            (format!("{a}{a_cancelled_later}"), vec![]),
+            (format!("{no_uid}{no_uid}"), vec![("2026-01-01", "元日"), ("2026-01-01", "元日")]),
+            // the same instant written in two zones is the same start
+            (format!("{a_in_utc}{a_in_tokyo}"), vec![("2026-01-01", "同じ")]),
+            (format!("{override_twice}{override_twice}"), vec![("2027-01-02", "移動")]),
+        ];
+        for (body, expected) in cases {
+            let days = read_days(calendar(&body).as_bytes(), &options()).unwrap();
+            let got: Vec<(String, &str)> = days.iter().map(|d| (d.date.to_string(), d.name.as_str())).collect();
+            let expected: Vec<(String, &str)> = expected.into_iter().map(|(d, n)| (d.to_string(), n)).collect();
+            assert_eq!(got, expected, "{body}");
+        }
+    }
+
+    #[test]
+    fn concatenated_calendars_are_all_read() {
+        let first = calendar(&event("20260101", None, "元日", "祝日"));
+        let second = calendar(&event("20260505", None, "こどもの日", "祝日"));
+        let cases = [
+            (format!("{first}{second}"), Ok(vec!["2026-01-01", "2026-05-05"])),
+            (format!("{first}\r\n\r\n{second}"), Ok(vec!["2026-01-01", "2026-05-05"])),
+            (format!("{first}{second}").replace("\r\n", "\n"), Ok(vec!["2026-01-01", "2026-05-05"])),
+            (format!("{first}X-JUNK:between\r\n{second}"), Err(())),
+            (format!("{first}{}", second.replace("END:VCALENDAR\r\n", "")), Err(())),
+        ];
+        for (body, expected) in cases {
+            let got = read_days(body.as_bytes(), &options()).map(|days| show(&days)).map_err(|_| ());
+            assert_eq!(got, expected.map(|e| strings(&e)), "{body}");
+        }
+    }
+
+    #[test]
+    fn an_event_without_summary_takes_the_default_name() {
+        let cases =
+            [("", "休業日"), ("SUMMARY:\n", "休業日"), ("SUMMARY:   \n", "休業日"), ("SUMMARY: 元日 \n", "元日")];
+        for (summary, expected) in cases {
+            let days =
+                read_days(calendar(&vevent(&format!("DTSTART;VALUE=DATE:20260101\n{summary}"))).as_bytes(), &options())
+                    .unwrap();
+            assert_eq!(days[0].name, expected, "{summary:?}");
+        }
     }
 
     #[test]
@@ -275,19 +1017,36 @@ mod tests {
     }
 
     #[test]
-    fn cancelled_events_are_skipped() {
-        let ev = event("20260101", None, "元日", "祝日").replace("END:VEVENT", "STATUS:CANCELLED\r\nEND:VEVENT");
-        assert!(read_days(calendar(&ev).as_bytes(), &options()).unwrap().is_empty());
+    fn cancelled_events_are_skipped_and_transparent_ones_kept() {
+        let cases = [
+            ("STATUS:CANCELLED", 0),
+            ("STATUS:cancelled", 0),
+            ("STATUS:CONFIRMED", 1),
+            ("STATUS:TENTATIVE", 1),
+            // Google marks its holidays transparent (they do not block time); they are holidays still
+            ("TRANSP:TRANSPARENT", 1),
+            ("TRANSP:OPAQUE", 1),
+            // a cancelled event's unreadable start does not matter
+            ("STATUS:CANCELLED\nDTSTART:soon", 0),
+        ];
+        for (extra, expected) in cases {
+            let ev = vevent(&format!("DTSTART;VALUE=DATE:20260101\nSUMMARY:元日\n{extra}"));
+            assert_eq!(read(&ev, &options()).len(), expected, "{extra}");
+        }
     }
 
     #[test]
     fn non_calendars_and_truncated_calendars_are_refused() {
         let truncated = calendar(&event("20260101", None, "元日", "祝日")).replace("END:VCALENDAR\r\n", "");
+        let half_event = "BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nDTSTART;VALUE=DATE:20260101\r\nEND:VCALENDAR\r\n";
         let cases: Vec<(Vec<u8>, CalendarError)> = vec![
             (b"<!DOCTYPE html><html><body>Error 404</body></html>".to_vec(), CalendarError::NotACalendar),
             (Vec::new(), CalendarError::NotACalendar),
+            (b"\r\n\r\n".to_vec(), CalendarError::NotACalendar),
+            (b"{\"error\": \"rate limited\"}".to_vec(), CalendarError::NotACalendar),
             (truncated.into_bytes(), CalendarError::Truncated),
             (b"BEGIN:VCALENDAR\r\nSUMMARY:\xff\r\nEND:VCALENDAR\r\n".to_vec(), CalendarError::NotUtf8(25)),
+            (half_event.as_bytes().to_vec(), CalendarError::Syntax("line 4: END:VCALENDAR closes BEGIN:VEVENT".into())),
         ];
         for (body, expected) in cases {
             assert_eq!(read_days(&body, &options()), Err(expected));
@@ -295,22 +1054,409 @@ mod tests {
     }
 
     #[test]
-    fn unreadable_dates_are_refused_with_the_event_named() {
-        let body = calendar(&event("2026-01-01", None, "元日", "祝日"));
-        match read_days(body.as_bytes(), &options()) {
-            Err(CalendarError::BadDate { summary, property, .. }) => {
-                assert_eq!((summary.as_str(), property), ("元日", "DTSTART"));
+    fn unreadable_values_are_refused_with_the_event_and_property_named() {
+        let cases = [
+            ("DTSTART;VALUE=DATE:2026-01-01", "DTSTART"),
+            ("SUMMARY:x", "DTSTART"),
+            ("DTSTART;VALUE=DATE:20260101\nDTEND:tomorrow", "DTEND"),
+            ("DTSTART;VALUE=DATE:20260101\nDURATION:one day", "DURATION"),
+            ("DTSTART;VALUE=DATE:20260101\nRRULE:FREQ=FORTNIGHTLY", "RRULE"),
+            ("DTSTART;VALUE=DATE:20260101\nRRULE:FREQ=MONTHLY;BYMONTHDAY=32", "RRULE"),
+            ("DTSTART;VALUE=DATE:20260101\nRDATE:20260230", "RDATE"),
+            ("DTSTART;VALUE=DATE:20260101\nEXDATE:2026", "EXDATE"),
+            ("DTSTART;VALUE=DATE:20260101\nRECURRENCE-ID:x", "RECURRENCE-ID"),
+        ];
+        for (lines, expected) in cases {
+            let body = calendar(&vevent(&format!("SUMMARY:元日\n{lines}")));
+            match read_days(body.as_bytes(), &options()) {
+                Err(CalendarError::BadDate { summary, property, .. }) => {
+                    assert_eq!((summary.as_str(), property), ("元日", expected), "{lines}");
+                }
+                other => panic!("{lines}: expected BadDate, got {other:?}"),
             }
-            other => panic!("expected BadDate, got {other:?}"),
         }
     }
 
     #[test]
-    fn an_event_spanning_more_than_a_year_is_refused() {
-        let body = calendar(&event("20260101", Some("20280101"), "too long", "祝日"));
-        assert!(matches!(
-            read_days(body.as_bytes(), &options()),
-            Err(CalendarError::BadDate { property: "DTEND", .. })
-        ));
+    fn an_occurrence_spanning_more_than_a_year_is_refused() {
+        let cases = [
+            ("DTSTART;VALUE=DATE:20260101\nDTEND;VALUE=DATE:20280101", "DTEND"),
+            ("DTSTART;VALUE=DATE:20260101\nDURATION:P400D", "DURATION"),
+            ("DTSTART;TZID=Asia/Tokyo:20260101T090000\nDTEND;TZID=Asia/Tokyo:20270201T090000", "DTEND"),
+            ("DTSTART;VALUE=DATE:20260101\nRDATE;VALUE=PERIOD:20260201T000000Z/P500D", "RDATE"),
+        ];
+        for (lines, property) in cases {
+            let result = read_days(calendar(&vevent(lines)).as_bytes(), &options());
+            assert!(
+                matches!(&result, Err(CalendarError::BadDate { property: p, .. }) if *p == property),
+                "{lines}: {result:?}"
+            );
+        }
+        // a leap year's worth of days is still one event
+        let year = read(&vevent("DTSTART;VALUE=DATE:20280101\nDTEND;VALUE=DATE:20290101"), &options());
+        assert_eq!(year.len(), 366);
+    }
+
+    #[test]
+    fn the_days_of_one_body_are_capped() {
+        let daily = vevent("DTSTART;VALUE=DATE:20000101\nRRULE:FREQ=DAILY\nSUMMARY:毎日");
+        let century = ReadOptions { first_year: 2026, last_year: 2125, ..options() };
+        let two_years = ReadOptions { first_year: 2026, last_year: 2027, ..options() };
+        let small = ReadOptions { max_days: 10, ..two_years.clone() };
+        assert_eq!(read_days(calendar(&daily).as_bytes(), &century), Err(CalendarError::TooManyDays));
+        assert_eq!(read_days(calendar(&daily).as_bytes(), &two_years).map(|d| d.len()), Ok(730));
+        assert_eq!(read_days(calendar(&daily).as_bytes(), &small), Err(CalendarError::TooManyDays));
+        let ten =
+            read_days(calendar(&vevent("DTSTART;VALUE=DATE:20260101\nRRULE:FREQ=DAILY;COUNT=10")).as_bytes(), &small);
+        assert_eq!(ten.map(|d| d.len()), Ok(10), "exactly max_days is allowed");
+
+        // a rule walked from long before the years asked for runs out of occurrences
+        let ancient = vevent("DTSTART;VALUE=DATE:10000101\nRRULE:FREQ=DAILY\nSUMMARY:古代");
+        assert_eq!(
+            read_days(calendar(&ancient).as_bytes(), &two_years),
+            Err(CalendarError::TooManyRecurrences { summary: "古代".into() })
+        );
+        // so does a body of more rules than any closure calendar has
+        let rules: String = (0..=MAX_RULES)
+            .map(|i| vevent(&format!("UID:{i}\nDTSTART;VALUE=DATE:20260101\nRRULE:FREQ=YEARLY;COUNT=1\nSUMMARY:r{i}")))
+            .collect();
+        assert_eq!(
+            read_days(calendar(&rules).as_bytes(), &two_years),
+            Err(CalendarError::TooManyRecurrences { summary: format!("r{MAX_RULES}") })
+        );
+        // a rule that never matches ends (the crate gives up its search) with DTSTART alone
+        let never = vevent("DTSTART;VALUE=DATE:20260101\nRRULE:FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=30");
+        assert_eq!(read(&never, &two_years), ["2026-01-01"]);
+    }
+
+    #[test]
+    fn a_5_mb_body_fails_fast_instead_of_growing_without_bound() {
+        let started = std::time::Instant::now();
+        // 40,000 distinct all-day events over two years: more days than the cap
+        let mut events = String::new();
+        for i in 0..40_000u32 {
+            let day = date("2026-01-01") + Days::new(u64::from(i % 730));
+            events.push_str(&format!(
+                "BEGIN:VEVENT\r\nUID:{i}@bulk.test\r\nDTSTART;VALUE=DATE:{}\r\nSUMMARY:bulk closure number {i}\r\n\
+                 DESCRIPTION:{}\r\nEND:VEVENT\r\n",
+                day.format("%Y%m%d"),
+                "x".repeat(60)
+            ));
+        }
+        let body = calendar(&events);
+        assert!(body.len() > 5_000_000, "{} bytes", body.len());
+        assert_eq!(read_days(body.as_bytes(), &options()), Err(CalendarError::TooManyDays));
+        // the same body with endless daily rules: the cap, not the years, stops it
+        let rules = body.replace("SUMMARY:", "RRULE:FREQ=DAILY\r\nSUMMARY:");
+        assert_eq!(read_days(rules.as_bytes(), &options()), Err(CalendarError::TooManyDays));
+        // and all in the past: nothing kept, nothing refused
+        let past = ReadOptions { first_year: 2030, last_year: 2030, ..options() };
+        assert_eq!(read_days(body.as_bytes(), &past), Ok(Vec::new()));
+        assert!(started.elapsed() < std::time::Duration::from_secs(60), "{:?}", started.elapsed());
+    }
+
+    #[test]
+    fn the_google_sample_is_read_whole() {
+        let days = read_days(GOOGLE_JA, &options()).unwrap();
+        assert_eq!(days.len(), 62);
+        let first = CalendarDay { date: date("2025-01-01"), name: "元日".into(), observance: false, window: None };
+        assert_eq!(days[0], first);
+        let observances: Vec<&str> = days.iter().filter(|d| d.observance).map(|d| d.name.as_str()).collect();
+        assert!(observances.contains(&"節分") && observances.contains(&"クリスマス") && !observances.contains(&"元日"));
+        // Google's holidays are TRANSP:TRANSPARENT all-day events: no windows even when asked for
+        assert_eq!(read_days(GOOGLE_JA, &windows()), Ok(days));
+    }
+
+    #[test]
+    fn the_outlook_sample_is_read_in_the_site_zone() {
+        let options = ReadOptions { first_year: 2026, last_year: 2027, ..windows() };
+        let days = read_days(OUTLOOK, &options).unwrap();
+        let got: Vec<(String, &str)> = show(&days).into_iter().zip(days.iter().map(|d| d.name.as_str())).collect();
+        let expected = [
+            ("2026-12-29", "年末年始休業"),
+            ("2026-12-30", "年末年始休業"),
+            ("2026-12-31", "年末年始休業"),
+            ("2027-01-01", "年末年始休業"),
+            ("2027-01-02", "年末年始休業"),
+            ("2027-01-03", "年末年始休業"),
+            ("2026-12-24 12:00-17:00", "納会（午後休業）"),
+            // 20:00-23:00 in New York (EST, after the change of 2026-11-01)
+            ("2026-11-07 10:00-13:00", "US system maintenance"),
+            // 09:00-10:00 in Berlin (CEST)
+            ("2026-07-10 16:00-17:00", "Betriebsversammlung"),
+            // weekly until 2026-12-31 06:00 UTC, without the EXDATE of the 25th
+            ("2026-12-04 15:00-16:00", "週次研修（窓口停止）"),
+            ("2026-12-11 15:00-16:00", "週次研修（窓口停止）"),
+            ("2026-12-18 15:00-16:00", "週次研修（窓口停止）"),
+            // "Customized Time Zone" has daylight saving: the site's zone stands in
+            ("2026-10-15 10:00-12:00", "シドニー拠点との合同訓練"),
+        ];
+        let expected: Vec<(String, &str)> = expected.iter().map(|(d, n)| (d.to_string(), *n)).collect();
+        assert_eq!(got, expected);
+        // as a public feed: whole days
+        let whole = read_days(OUTLOOK, &ReadOptions { timed_windows: false, ..options }).unwrap();
+        assert!(whole.iter().all(|d| d.window.is_none()) && whole.len() == 13);
+    }
+
+    #[test]
+    fn the_company_sample_gives_closures_and_windows() {
+        let options = ReadOptions { first_year: 2026, last_year: 2027, ..windows() };
+        let days = read_days(COMPANY, &options).unwrap();
+        let shown = show(&days);
+        let named = |name: &str| -> Vec<String> {
+            shown.iter().zip(&days).filter(|(_, d)| d.name == name).map(|(s, _)| s.clone()).collect()
+        };
+        let new_year = [
+            "2026-01-01",
+            "2026-01-02",
+            "2026-01-03",
+            "2026-12-29",
+            "2026-12-30",
+            "2026-12-31",
+            "2027-01-01",
+            "2027-01-02",
+            "2027-01-03",
+            "2027-12-29",
+            "2027-12-30",
+            "2027-12-31",
+        ];
+        assert_eq!(named("年末年始休業"), strings(&new_year));
+        let saturdays = [
+            "2026-01-03",
+            "2026-01-10",
+            "2026-01-17",
+            "2026-01-24",
+            "2026-01-31",
+            "2026-02-07",
+            "2026-02-14",
+            "2026-02-21",
+            "2026-02-28",
+            "2026-03-07",
+            "2026-03-21",
+            "2026-03-28",
+        ];
+        assert_eq!(named("土曜休業"), strings(&saturdays), "without the EXDATE of 2026-03-14");
+        let meetings = [
+            "2026-01-14 15:00-17:00",
+            "2026-02-11 15:00-17:00",
+            "2026-03-11 15:00-17:00",
+            "2026-05-13 15:00-17:00",
+            "2026-06-10 15:00-17:00",
+            "2026-07-08 15:00-17:00",
+            "2026-09-09 15:00-17:00",
+            "2026-10-14 15:00-17:00",
+            "2026-11-11 15:00-17:00",
+            "2026-12-09 15:00-17:00",
+        ];
+        assert_eq!(named("月例全体会議"), strings(&meetings), "April moved, August cancelled");
+        assert_eq!(named("月例全体会議（4月は木曜）"), ["2026-04-09 13:00-15:00"]);
+        assert_eq!(named("休業日"), ["2026-05-01"], "no SUMMARY");
+        assert_eq!(named("仕事納め（15時まで）"), ["2026-12-28 15:00-24:00"]);
+        assert_eq!(named("夏季休業"), ["2026-08-13", "2026-08-14", "2026-08-15", "2026-08-16"], "the same UID twice");
+        assert_eq!(days.len(), 41);
+    }
+}
+
+#[cfg(test)]
+mod properties {
+    //! Whatever the body, the reader answers (Ok or a CalendarError) without panicking, and
+    //! what it answers stays within the years and the cap.
+
+    use super::*;
+    use proptest::prelude::*;
+    use proptest::sample::Index;
+
+    const SAMPLES: [&[u8]; 3] = [
+        include_bytes!("../../../events/holiday-fetcher/calendar-ja.ics"),
+        include_bytes!("../../../events/holiday-fetcher/outlook-tzid.ics"),
+        include_bytes!("../../../events/holiday-fetcher/company-rrule.ics"),
+    ];
+
+    fn config() -> ProptestConfig {
+        // 256 cases keep the debug suite fast; PROPTEST_CASES=... asks for a longer search.
+        let cases = std::env::var("PROPTEST_CASES").ok().and_then(|n| n.parse().ok()).unwrap_or(256);
+        // No regression files: a failure is printed with its input, to be made a unit test.
+        ProptestConfig { cases, failure_persistence: None, ..ProptestConfig::default() }
+    }
+
+    fn options(timed_windows: bool) -> ReadOptions {
+        ReadOptions {
+            time_zone: chrono_tz::Tz::Asia__Tokyo,
+            first_year: 2025,
+            last_year: 2028,
+            timed_windows,
+            default_name: "休業日".into(),
+            max_days: 5_000,
+        }
+    }
+
+    /// Reads, and checks what came back.
+    fn check(body: &[u8], timed_windows: bool) -> Result<(), TestCaseError> {
+        let options = options(timed_windows);
+        if let Ok(days) = read_days(body, &options) {
+            prop_assert!(days.len() <= options.max_days);
+            for day in &days {
+                prop_assert!((2025..=2028).contains(&chrono::Datelike::year(&day.date)), "{day:?}");
+                prop_assert!(timed_windows || day.window.is_none());
+                prop_assert!(day.window.is_none_or(|w| !w.is_whole_day()));
+            }
+        }
+        Ok(())
+    }
+
+    fn date() -> impl Strategy<Value = String> {
+        prop_oneof![
+            4 => "202[4-9](0[1-9]|1[0-2])(0[1-9]|1[0-9]|2[0-8])",
+            4 => "202[4-9](0[1-9]|1[0-2])(0[1-9]|1[0-9]|2[0-8])T([01][0-9]|2[0-3])[0-5][0-9][0-5][0-9]Z?",
+            1 => "[0-9]{8}(T[0-9]{4,6}Z?)?",
+            1 => "[ -~]{0,16}",
+        ]
+    }
+
+    fn duration() -> impl Strategy<Value = String> {
+        prop_oneof![
+            4 => "P([0-9]{1,2}[WD])?T[0-9]{1,2}[HMS]",
+            4 => "P[0-9]{1,3}D",
+            1 => "[-+]?P([0-9]{1,12}[WD])?(T([0-9]{1,12}[HMS]){0,3})?",
+            1 => "[ -~]{0,16}",
+        ]
+    }
+
+    fn rule() -> impl Strategy<Value = String> {
+        let part = prop_oneof![
+            "(COUNT|INTERVAL)=[0-9]{1,3}",
+            "BYMONTH=(1[0-2]|[1-9])(,[1-9])?",
+            "BYMONTHDAY=-?([1-2][0-9]|[1-9])",
+            "BYDAY=(-?[1-5])?(MO|TU|WE|TH|FR|SA|SU)(,(MO|SA|SU))?",
+            "UNTIL=202[5-9]1231(T235959Z?)?",
+            "(BYSETPOS|BYYEARDAY|BYWEEKNO|BYHOUR|BYMINUTE|BYSECOND)=-?[0-9]{1,3}",
+            "(WKST=SU|X-PART=1|COUNT=4294967295|INTERVAL=65535)",
+        ];
+        prop_oneof![
+            // sub-daily rules mostly run into the occurrence budget, which is slow in debug builds
+            8 => (prop_oneof![8 => "(DAILY|WEEKLY|MONTHLY|YEARLY)", 1 => "(SECONDLY|MINUTELY|HOURLY)"], proptest::collection::vec(part, 0..4))
+                .prop_map(|(freq, parts)| format!("FREQ={freq};{}", parts.join(";"))),
+            1 => "[ -~]{0,24}",
+        ]
+    }
+
+    fn tzid() -> impl Strategy<Value = String> {
+        prop_oneof![
+            Just(String::new()),
+            Just(";TZID=Asia/Tokyo".to_owned()),
+            Just(";TZID=Tokyo Standard Time".to_owned()),
+            Just(";TZID=\"W. Europe Standard Time\"".to_owned()),
+            Just(";TZID=America/New_York".to_owned()),
+            Just(";TZID=Z".to_owned()),
+            Just(";TZID=Custom".to_owned()),
+            Just(";VALUE=DATE".to_owned()),
+            ";TZID=[A-Za-z/_ +-]{0,24}",
+        ]
+    }
+
+    /// Mostly lines the reader interprets, sometimes a stray structure line or plain junk.
+    fn line() -> impl Strategy<Value = String> {
+        prop_oneof![
+            16 => (prop_oneof![Just("DTSTART"), Just("DTEND"), Just("RDATE"), Just("EXDATE"), Just("RECURRENCE-ID")], tzid(), date())
+                .prop_map(|(name, zone, value)| format!("{name}{zone}:{value}")),
+            8 => rule().prop_map(|r| format!("RRULE:{r}")),
+            4 => duration().prop_map(|d| format!("DURATION:{d}")),
+            8 => "(SUMMARY|UID|STATUS|SEQUENCE|TRANSP):(CANCELLED|[ -~]{0,12})",
+            4 => "X-[A-Z-]{1,12}(;[A-Z]{1,6}=(\"[^\"\r\n]{0,8}\"|[^\":;\r\n]{0,8}))*:[^\r\n]{0,30}",
+            1 => prop_oneof![Just("BEGIN:VALARM"), Just("END:VALARM"), Just("END:VEVENT"), Just("BEGIN:VEVENT")].prop_map(str::to_owned),
+            1 => "[^\r\n]{0,40}",
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(config())]
+
+        #[test]
+        fn arbitrary_bytes(bytes in proptest::collection::vec(any::<u8>(), 0..2048), timed in any::<bool>()) {
+            check(&bytes, timed)?;
+        }
+
+        #[test]
+        fn arbitrary_lines_inside_a_calendar(
+            events in proptest::collection::vec(proptest::collection::vec(line(), 0..10), 0..6),
+            timed in any::<bool>(),
+        ) {
+            let events: String = events
+                .iter()
+                .map(|lines| format!("BEGIN:VEVENT\r\nDTSTART:20260101T090000Z\r\n{}\r\nEND:VEVENT\r\n", lines.join("\r\n")))
+                .collect();
+            let body = format!("BEGIN:VCALENDAR\r\n{events}END:VCALENDAR\r\n");
+            check(body.as_bytes(), timed)?;
+        }
+
+        #[test]
+        fn mutated_samples(
+            sample in 0..SAMPLES.len(),
+            flips in proptest::collection::vec((any::<Index>(), prop_oneof![4 => 0x20u8..0x7f, 1 => any::<u8>()]), 0..4),
+            cut in proptest::option::weighted(0.2, any::<Index>()),
+            duplicate in proptest::option::of((any::<Index>(), 1..4usize)),
+            timed in any::<bool>(),
+        ) {
+            let mut body = SAMPLES[sample].to_vec();
+            for (at, byte) in flips {
+                let at = at.index(body.len());
+                body[at] = byte;
+            }
+            if let Some((at, times)) = duplicate {
+                // repeat one line (merged feeds, broken exports)
+                let lines: Vec<&[u8]> = body.split_inclusive(|b| *b == b'\n').collect();
+                let at = at.index(lines.len());
+                let mut repeated = Vec::new();
+                for (i, line) in lines.iter().enumerate() {
+                    repeated.extend_from_slice(line);
+                    if i == at {
+                        (0..times).for_each(|_| repeated.extend_from_slice(line));
+                    }
+                }
+                body = repeated;
+            }
+            if let Some(at) = cut {
+                body.truncate(at.index(body.len()));
+            }
+            check(&body, timed)?;
+        }
+
+        #[test]
+        fn random_values_of_the_properties_read(
+            start in date(),
+            start_zone in tzid(),
+            end in proptest::option::of(prop_oneof![
+                (tzid(), date()).prop_map(|(zone, value)| format!("DTEND{zone}:{value}")),
+                duration().prop_map(|value| format!("DURATION:{value}")),
+            ]),
+            rule in proptest::option::of(rule()),
+            extra in proptest::option::of((prop_oneof![Just("RDATE"), Just("EXDATE"), Just("RECURRENCE-ID")], tzid(), date())),
+            zone_block in proptest::option::of((
+                prop_oneof![Just("Custom".to_owned()), "[A-Za-z ()+:0-9]{0,24}"],
+                "[-+](0[0-9]|1[0-4])(00|30)",
+                "[-+](0[0-9]|1[0-4])(00|30)",
+            )),
+            timed in any::<bool>(),
+        ) {
+            let mut event = format!("BEGIN:VEVENT\r\nUID:p\r\nDTSTART{start_zone}:{start}\r\n");
+            if let Some(end) = end {
+                event.push_str(&format!("{end}\r\n"));
+            }
+            if let Some(rule) = rule {
+                event.push_str(&format!("RRULE:{rule}\r\n"));
+            }
+            if let Some((name, zone, value)) = extra {
+                event.push_str(&format!("{name}{zone}:{value}\r\n"));
+            }
+            event.push_str("END:VEVENT\r\n");
+            let zone = zone_block
+                .map(|(tzid, standard, daylight)| format!(
+                    "BEGIN:VTIMEZONE\r\nTZID:{tzid}\r\nBEGIN:STANDARD\r\nTZOFFSETTO:{standard}\r\nEND:STANDARD\r\n\
+                     BEGIN:DAYLIGHT\r\nTZOFFSETTO:{daylight}\r\nEND:DAYLIGHT\r\nEND:VTIMEZONE\r\n"
+                ))
+                .unwrap_or_default();
+            let body = format!("BEGIN:VCALENDAR\r\n{zone}{event}{}END:VCALENDAR\r\n", event.replace("UID:p", "UID:p\r\nRECURRENCE-ID:20260105"));
+            check(body.as_bytes(), timed)?;
+        }
     }
 }

@@ -975,4 +975,28 @@ mod tests {
         let again = f.handle(json!({})).await.unwrap();
         assert!(again.overrides[0].linked.is_empty() && again.overrides[0].created.is_empty(), "linked once");
     }
+
+    #[tokio::test]
+    async fn a_company_calendar_with_timed_windows_closes_only_those_windows() {
+        const COMPANY: &str = "https://intra.test/company.ics";
+        let body = include_bytes!("../../../events/holiday-fetcher/company-rrule.ics");
+        let sites =
+            format!(r#"[{{"name": "tokyo", "calendars": ["{URL}", {{"url": "{COMPANY}", "timedWindows": true}}]}}]"#);
+        let config = Config::from_env(&Env::from_pairs([("HOLIDAY_BUCKET", "b"), ("SITES", sites.as_str())])).unwrap();
+        let f = HolidayFetcher::new(
+            config,
+            sample().with(COMPANY, body.as_slice()),
+            FakeStore::default(),
+            FakeNotifier::default(),
+            FakeClock::at("2026-11-21T00:00:00Z"),
+        );
+        f.handle(json!({})).await.unwrap();
+        let doc = stored(&f);
+        let on = |date: &str| holidays(&doc).iter().find(|h| h.date.to_string() == date).cloned();
+        let early = on("2026-12-28").expect("the early close");
+        assert_eq!(early.closed.map(|w| w.to_string()).as_deref(), Some("15:00-24:00"), "{early:?}");
+        assert!(!early.closure, "a calendar's, not the operator's");
+        let new_year = on("2026-12-30").expect("the yearly closure");
+        assert!(new_year.closed.is_none(), "an all-day event closes the whole day");
+    }
 }

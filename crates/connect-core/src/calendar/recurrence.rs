@@ -1,0 +1,231 @@
+//! RRULE expansion (RFC 5545 3.3.10), done by the `rrule` crate and bounded here.
+//!
+//! The rule runs in DTSTART's own zone, so a weekly 09:00 in New York stays 09:00 across DST.
+//! Dates and floating times have no zone: they run in UTC, which has no DST to disturb them,
+//! and come back as the same wall-clock values.
+
+use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, TimeZone};
+use chrono_tz::Tz;
+use rrule::{RRule, RRuleSet, Unvalidated};
+
+use super::time::{Anchor, Moment, Zones, instant_of, parse_moment};
+
+/// Why a rule could not be expanded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum RuleError {
+    /// Not a rule the crate accepts (no FREQ, out-of-range parts, ...).
+    Unreadable,
+    /// The body's budget of occurrences ran out.
+    TooMany,
+}
+
+/// The rule parts `rrule` knows; others (`X-...` extensions) are dropped, as RFC 5545 lets a
+/// reader ignore what it does not know.
+const RULE_PARTS: &[&str] = &[
+    "FREQ",
+    "INTERVAL",
+    "COUNT",
+    "WKST",
+    "BYSETPOS",
+    "BYMONTH",
+    "BYMONTHDAY",
+    "BYYEARDAY",
+    "BYWEEKNO",
+    "BYDAY",
+    "BYHOUR",
+    "BYMINUTE",
+    "BYSECOND",
+];
+
+/// The starts of a rule's occurrences, from DTSTART on, until one starts after `last_day`
+/// (a site-local date). Each occurrence scanned, kept or not, takes one from `budget`.
+pub(super) fn rule_starts(
+    start: Moment,
+    rule: &str,
+    zones: &Zones,
+    last_day: NaiveDate,
+    budget: &mut usize,
+) -> Result<Vec<Moment>, RuleError> {
+    let site = zones.site();
+    let (parts, until) = split_rule(rule);
+    let parsed: RRule<Unvalidated> = parts.parse().map_err(|_| RuleError::Unreadable)?;
+    let dt_start = to_rule_time(start);
+    let parsed = match until {
+        None => parsed,
+        Some(value) => {
+            let until = parse_moment(value, Anchor::Floating).ok_or(RuleError::Unreadable)?;
+            let until = until_in_rule_time(until, start, site);
+            // UNTIL before DTSTART: the rule adds nothing (DTSTART itself is kept by the caller).
+            if until < dt_start {
+                return Ok(Vec::new());
+            }
+            parsed.until(until)
+        }
+    };
+    let rule = parsed.validate(dt_start).map_err(|_| RuleError::Unreadable)?;
+    // `limit` bounds the crate's own search for a next occurrence that never comes.
+    let set = RRuleSet::new(dt_start).rrule(rule).limit();
+    let mut starts = Vec::new();
+    for occurrence in &set {
+        *budget = budget.checked_sub(1).ok_or(RuleError::TooMany)?;
+        let moment = from_rule_time(occurrence, start);
+        if moment.site_local(site).date() > last_day {
+            break;
+        }
+        starts.push(moment);
+    }
+    Ok(starts)
+}
+
+/// The rule without UNTIL (converted separately, since feeds write it in every form) and
+/// without unknown parts, upper-cased and without empty parts.
+fn split_rule(rule: &str) -> (String, Option<&str>) {
+    let mut until = None;
+    let mut parts = Vec::new();
+    for part in rule.split(';').map(str::trim).filter(|p| !p.is_empty()) {
+        let (key, value) = part.split_once('=').unwrap_or((part, ""));
+        let key = key.trim().to_ascii_uppercase();
+        if key == "UNTIL" {
+            until = Some(value.trim());
+        } else if RULE_PARTS.contains(&key.as_str()) {
+            parts.push(format!("{key}={}", value.trim().to_ascii_uppercase()));
+        }
+    }
+    (parts.join(";"), until)
+}
+
+fn rule_zone(anchor: Anchor) -> rrule::Tz {
+    match anchor {
+        Anchor::Zone(tz) => rrule::Tz::Tz(tz),
+        Anchor::Floating | Anchor::Utc => rrule::Tz::UTC,
+    }
+}
+
+/// DTSTART as the crate's time: dates and floating times as UTC wall-clock values.
+fn to_rule_time(start: Moment) -> DateTime<rrule::Tz> {
+    match start {
+        Moment::Date(date) => rrule::Tz::UTC.from_utc_datetime(&date.and_time(NaiveTime::MIN)),
+        Moment::Time(local, anchor @ Anchor::Zone(tz)) => instant_of(local, tz).with_timezone(&rule_zone(anchor)),
+        Moment::Time(local, Anchor::Floating | Anchor::Utc) => rrule::Tz::UTC.from_utc_datetime(&local),
+    }
+}
+
+/// An occurrence back as a moment of the same kind as DTSTART.
+fn from_rule_time(occurrence: DateTime<rrule::Tz>, start: Moment) -> Moment {
+    match start {
+        Moment::Date(_) => Moment::Date(occurrence.naive_local().date()),
+        Moment::Time(_, anchor) => Moment::Time(occurrence.naive_local(), anchor),
+    }
+}
+
+/// UNTIL as the crate wants it (UTC), read against DTSTART: RFC 5545 wants a date for a date
+/// DTSTART, UTC for a zoned one and floating for a floating one; feeds mix them, so each form
+/// is taken for what it plainly means (a date: the end of that day).
+fn until_in_rule_time(until: Moment, start: Moment, site: Tz) -> DateTime<rrule::Tz> {
+    let end_of = |date: NaiveDate| date.and_time(NaiveTime::from_hms_opt(23, 59, 59).unwrap_or(NaiveTime::MIN));
+    let utc = |local: NaiveDateTime| rrule::Tz::UTC.from_utc_datetime(&local);
+    match start {
+        // Dates and floating times run on UTC wall-clock values: compare wall-clock values.
+        Moment::Date(_) | Moment::Time(_, Anchor::Floating) => match until {
+            Moment::Date(date) => utc(end_of(date)),
+            Moment::Time(local, Anchor::Floating) => utc(local),
+            Moment::Time(..) => utc(until.site_local(site)),
+        },
+        Moment::Time(_, anchor) => {
+            let zone = anchor.zone(site);
+            let instant = match until {
+                Moment::Date(date) => instant_of(end_of(date), zone),
+                Moment::Time(local, Anchor::Floating) => instant_of(local, zone),
+                Moment::Time(..) => until.instant(site),
+            };
+            instant.with_timezone(&rrule::Tz::UTC)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn date(s: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+    }
+
+    fn at(s: &str) -> NaiveDateTime {
+        NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M").unwrap()
+    }
+
+    fn starts(start: Moment, rule: &str, last: &str) -> Result<Vec<String>, RuleError> {
+        let zones = Zones::new(&[], Tz::Asia__Tokyo);
+        let mut budget = 10_000;
+        let found = rule_starts(start, rule, &zones, date(last), &mut budget)?;
+        Ok(found
+            .iter()
+            .map(|m| match m {
+                Moment::Date(d) => d.to_string(),
+                Moment::Time(t, _) => t.format("%Y-%m-%dT%H:%M").to_string(),
+            })
+            .collect())
+    }
+
+    #[test]
+    fn rules_expand_from_dtstart_in_its_own_zone() {
+        let d = |s: &str| Moment::Date(date(s));
+        let ny = Anchor::Zone(Tz::America__New_York);
+        let cases: Vec<(Moment, &str, &str, Vec<&str>)> = vec![
+            (
+                d("2026-12-29"),
+                "FREQ=YEARLY;BYMONTH=12;BYMONTHDAY=29",
+                "2028-12-31",
+                vec!["2026-12-29", "2027-12-29", "2028-12-29"],
+            ),
+            (d("2026-01-01"), "FREQ=YEARLY;COUNT=3", "2040-12-31", vec!["2026-01-01", "2027-01-01", "2028-01-01"]),
+            (
+                d("2026-12-05"),
+                "FREQ=WEEKLY;BYDAY=SA;UNTIL=20261219",
+                "2040-12-31",
+                vec!["2026-12-05", "2026-12-12", "2026-12-19"],
+            ),
+            (
+                d("2026-01-30"),
+                "FREQ=MONTHLY;BYDAY=-1FR;COUNT=3",
+                "2040-12-31",
+                vec!["2026-01-30", "2026-02-27", "2026-03-27"],
+            ),
+            // lower case, a trailing `;` and an extension part are accepted
+            (d("2026-12-05"), "freq=weekly;count=2;X-NAME=1;", "2040-12-31", vec!["2026-12-05", "2026-12-12"]),
+            // 09:00 New York stays 09:00 across the spring change
+            (
+                Moment::Time(at("2026-03-07T09:00"), ny),
+                "FREQ=DAILY;COUNT=2",
+                "2040-12-31",
+                vec!["2026-03-07T09:00", "2026-03-08T09:00"],
+            ),
+            // UNTIL in UTC for a zoned start, as RFC 5545 wants it
+            (
+                Moment::Time(at("2026-12-01T09:00"), ny),
+                "FREQ=WEEKLY;UNTIL=20261215T140000Z",
+                "2040-12-31",
+                vec!["2026-12-01T09:00", "2026-12-08T09:00", "2026-12-15T09:00"],
+            ),
+            // UNTIL before DTSTART: nothing from the rule
+            (d("2026-12-05"), "FREQ=WEEKLY;UNTIL=20250101", "2040-12-31", vec![]),
+            // an endless rule stops after the last day asked for
+            (d("2026-12-29"), "FREQ=DAILY", "2026-12-31", vec!["2026-12-29", "2026-12-30", "2026-12-31"]),
+        ];
+        for (start, rule, last, expected) in cases {
+            assert_eq!(starts(start, rule, last), Ok(expected.iter().map(|s| s.to_string()).collect()), "{rule}");
+        }
+    }
+
+    #[test]
+    fn unreadable_rules_and_spent_budgets_are_errors() {
+        let start = Moment::Date(date("2026-01-01"));
+        for rule in ["", "COUNT=3", "FREQ=SOMETIMES", "FREQ=MONTHLY;BYMONTHDAY=40", "FREQ=DAILY;UNTIL=tomorrow"] {
+            assert_eq!(starts(start, rule, "2030-12-31"), Err(RuleError::Unreadable), "{rule}");
+        }
+        let zones = Zones::new(&[], Tz::UTC);
+        let mut budget = 100;
+        assert_eq!(rule_starts(start, "FREQ=DAILY", &zones, date("2030-12-31"), &mut budget), Err(RuleError::TooMany));
+    }
+}
