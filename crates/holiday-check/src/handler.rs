@@ -553,6 +553,9 @@ mod tests {
         assert_eq!((tokyo.site.as_str(), tokyo.is_holiday.as_str()), ("tokyo", "true"));
         let new_york = ask(&c, ask_site("new-york", "2026-11-23T15:00:00Z")).await;
         assert_eq!(new_york.is_holiday, "false");
+        // the sample event for a flow that names its site
+        let sample = ask(&c, sample_event("site-at")).await;
+        assert_eq!((sample.site.as_str(), sample.is_closed.as_str()), ("new-york", "true"));
         let unknown = ask(&c, with_params(json!({"site": "osaka"}))).await;
         assert_eq!(
             (unknown.status.as_str(), unknown.error.as_deref(), unknown.site.as_str()),
@@ -675,7 +678,7 @@ mod tests {
         #[test]
         fn any_event_gets_an_answer_and_never_a_panic(
             event in connect_core::fakes::arbitrary::events(
-                ["voice-now", "voice-at", "voice-date", "chat-no-endpoint"].map(sample_event).to_vec()
+                ["voice-now", "voice-at", "voice-date", "chat-no-endpoint", "site-at"].map(sample_event).to_vec()
             )
         ) {
             let runtime = tokio::runtime::Builder::new_current_thread().enable_time().build().unwrap();
