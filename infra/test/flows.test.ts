@@ -282,9 +282,13 @@ describe('inbound.json (routing=standard)', () => {
     ]);
   });
 
-  it('on a holiday the caller hears the closed message and the call ends', () => {
-    const path = ids(simulate(flow, { '$.External.isHoliday': 'true' }));
-    assert.deepEqual(path.slice(-2), ['holiday-message', 'disconnect']);
+  it('on a holiday or after an early close the caller hears the closed message and the call ends', () => {
+    const path = ids(simulate(flow, { '$.External.isClosed': 'true' }));
+    assert.deepEqual(path.slice(-2), ['closed-message', 'disconnect']);
+    const early = ids(simulate(flow, { '$.External.isClosed': 'true', '$.External.isHoliday': 'false' }));
+    assert.deepEqual(early.slice(-2), ['closed-message', 'disconnect'], 'an early close is not a holiday');
+    const open = ids(simulate(flow, { '$.External.isClosed': 'false', '$.External.isHoliday': 'true' }));
+    assert.ok(!open.includes('closed-message'), 'the flow follows isClosed');
   });
 
   it('askReturningCaller=true asks first: 1 keeps the preference, anything else or a timeout drops it', () => {
