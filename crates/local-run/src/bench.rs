@@ -544,7 +544,7 @@ impl Report {
             "\n`same requests direct` is the p50 of {} runs of the warm call's requests made from the bench \
              process through the same adapters (calendar download, GetItem and one GetCurrentUserData, the \
              routing-profile GetCurrentUserData pages, DescribeContact and PutItem, the conditional UpdateItem, \
-             the Scan); \
+             the holiday list GET and the to-call Query); \
              `above direct` is the warm p50 minus it. moto answers from Python, so its requests dominate.",
             o.emulator_samples
         );
