@@ -238,6 +238,9 @@ where
 
         let mut dialed = 0u32;
         let (stopped, error) = 'run: loop {
+            if dialed >= self.max_calls {
+                break (StopReason::MaxCalls, None);
+            }
             if run.queue.is_empty() && !run.read_all {
                 if run.summary.rows_read >= self.max_calls.saturating_mul(ROWS_PER_CALL) {
                     break (StopReason::MaxRows, None);
@@ -249,9 +252,6 @@ where
             }
             if run.queue.is_empty() {
                 break (StopReason::NothingDue, None);
-            }
-            if dialed >= self.max_calls {
-                break (StopReason::MaxCalls, None);
             }
             if Instant::now() >= deadlines.new_work {
                 break (StopReason::Deadline, None);
@@ -821,6 +821,12 @@ mod tests {
         let summary = d.run(MINUTE).await.unwrap();
         assert_eq!((summary.stopped, summary.dialed, summary.rows_read), ("max_calls", 6, 8), "{summary:?}");
         assert_eq!(d.table.pages(), 2, "read only the pages it dialed");
+        // the last allowed call ends a page: no page more is read
+        let rows = FakeCampaignTable::pending(&refs);
+        rows.set_page_size(4);
+        let d = dialer(rows, FakeOutbound::with_available(100), &[("MAX_CALLS_PER_RUN", "4")]);
+        let summary = d.run(MINUTE).await.unwrap();
+        assert_eq!((summary.stopped, summary.dialed, d.table.pages()), ("max_calls", 4, 1), "{summary:?}");
 
         // rows it may not dial now (their own hours) are read, up to 10 per allowed call
         let rows = FakeCampaignTable::pending(&[]);
