@@ -60,14 +60,6 @@ impl DynamoCampaignTable {
         crate::dynamodb::warm_up_table(&self.client, &self.table).await;
     }
 
-    fn error(
-        &self,
-        operation: &'static str,
-        source: impl Into<Box<dyn std::error::Error + Send + Sync>>,
-    ) -> DynamoError {
-        DynamoError { operation, table: self.table.clone(), source: source.into() }
-    }
-
     /// A conditional UpdateItem on one row, with the campaign's attribute names bound to the
     /// placeholders the expressions use.
     fn conditional_update(
@@ -234,7 +226,7 @@ impl CampaignTable for DynamoCampaignTable {
             .set_exclusive_start_key(after.and_then(start_key))
             .send()
             .await
-            .map_err(|e| self.error("Query", e))?;
+            .map_err(|e| DynamoError::new("Query", &self.table, e))?;
         let items = output.items();
         Ok(RowPage {
             rows: items.iter().filter_map(|item| row_of(campaign, item)).collect(),
@@ -272,7 +264,7 @@ impl CampaignTable for DynamoCampaignTable {
         match request.send().await {
             Ok(_) => Ok(true),
             Err(e) if condition_failed(&e) => Ok(false),
-            Err(e) => Err(self.error("UpdateItem", e)),
+            Err(e) => Err(DynamoError::new("UpdateItem", &self.table, e)),
         }
     }
 
@@ -310,7 +302,7 @@ impl CampaignTable for DynamoCampaignTable {
                         ChoiceWrite::UnknownCustomer
                     })
                 }
-                _ => Err(self.error("UpdateItem", e)),
+                _ => Err(DynamoError::new("UpdateItem", &self.table, e)),
             },
         }
     }

@@ -27,14 +27,6 @@ impl DynamoDoNotCall {
     pub fn from_conf(conf: &SdkConfig, table: impl Into<String>) -> Self {
         Self::new(Client::new(conf), table)
     }
-
-    fn error(
-        &self,
-        operation: &'static str,
-        source: impl Into<Box<dyn std::error::Error + Send + Sync>>,
-    ) -> DynamoError {
-        DynamoError { operation, table: self.table.clone(), source: source.into() }
-    }
 }
 
 impl DoNotCallList for DynamoDoNotCall {
@@ -51,7 +43,7 @@ impl DoNotCallList for DynamoDoNotCall {
             .consistent_read(true)
             .send()
             .await
-            .map_err(|e| self.error("GetItem", e))?;
+            .map_err(|e| DynamoError::new("GetItem", &self.table, e))?;
         Ok(output.item.is_some_and(|item| !item.is_empty()))
     }
 
@@ -70,7 +62,7 @@ impl DoNotCallList for DynamoDoNotCall {
         match written {
             Ok(_) => Ok(()),
             Err(e) if e.as_service_error().is_some_and(|e| e.is_conditional_check_failed_exception()) => Ok(()),
-            Err(e) => Err(self.error("PutItem", e)),
+            Err(e) => Err(DynamoError::new("PutItem", &self.table, e)),
         }
     }
 }

@@ -21,6 +21,13 @@ pub struct DynamoError {
     pub source: BoxError,
 }
 
+impl DynamoError {
+    /// `operation` on `table` failed: what every DynamoDB adapter of the suite reports.
+    pub(crate) fn new(operation: &'static str, table: &str, source: impl Into<BoxError>) -> Self {
+        DynamoError { operation, table: table.to_owned(), source: source.into() }
+    }
+}
+
 /// Written only if the caller has no item, the item is this contact's (a retry), the item is
 /// older, or it lacks a time (written by hand): one request, no read-modify-write race.
 const NEWER_OR_SAME_CONTACT: &str = "attribute_not_exists(phoneNumber) OR contactId = :contactId \
@@ -55,10 +62,6 @@ impl DynamoAssignmentStore {
 
     pub fn from_conf(conf: &SdkConfig, table: impl Into<String>) -> Self {
         Self::new(Client::new(conf), table)
-    }
-
-    fn error(&self, operation: &'static str, source: impl Into<BoxError>) -> DynamoError {
-        DynamoError { operation, table: self.table.clone(), source: source.into() }
     }
 }
 
@@ -109,7 +112,7 @@ impl AssignmentStore for DynamoAssignmentStore {
             .consistent_read(true)
             .send()
             .await
-            .map_err(|e| self.error("GetItem", e))?;
+            .map_err(|e| DynamoError::new("GetItem", &self.table, e))?;
         let Some(item) = output.item else { return Ok(None) };
         let assignment = assignment_of(caller, &item);
         if assignment.is_none() {
@@ -134,7 +137,7 @@ impl AssignmentStore for DynamoAssignmentStore {
             Err(e) if e.as_service_error().is_some_and(|e| e.is_conditional_check_failed_exception()) => {
                 Ok(RecordOutcome::Superseded)
             }
-            Err(e) => Err(self.error("PutItem", e)),
+            Err(e) => Err(DynamoError::new("PutItem", &self.table, e)),
         }
     }
 }

@@ -545,6 +545,22 @@ fn round_up_to_minute(time: NaiveTime) -> NaiveTime {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A 12-29..01-03 closure repeated yearly, as read over 2026 and 2027.
+    const NEW_YEAR_CLOSURE: [&str; 12] = [
+        "2026-01-01",
+        "2026-01-02",
+        "2026-01-03",
+        "2026-12-29",
+        "2026-12-30",
+        "2026-12-31",
+        "2027-01-01",
+        "2027-01-02",
+        "2027-01-03",
+        "2027-12-29",
+        "2027-12-30",
+        "2027-12-31",
+    ];
     use chrono_tz::Tz;
 
     const GOOGLE_JA: &[u8] = include_bytes!("../../../events/holiday-fetcher/calendar-ja.ics");
@@ -829,23 +845,7 @@ mod tests {
                 &["2026-01-30", "2026-02-27", "2026-03-27"],
             ),
             // the new-year closure as one six-day event repeated yearly
-            (
-                "DTSTART;VALUE=DATE:20251229\nDTEND;VALUE=DATE:20260104\nRRULE:FREQ=YEARLY",
-                &[
-                    "2026-01-01",
-                    "2026-01-02",
-                    "2026-01-03",
-                    "2026-12-29",
-                    "2026-12-30",
-                    "2026-12-31",
-                    "2027-01-01",
-                    "2027-01-02",
-                    "2027-01-03",
-                    "2027-12-29",
-                    "2027-12-30",
-                    "2027-12-31",
-                ],
-            ),
+            ("DTSTART;VALUE=DATE:20251229\nDTEND;VALUE=DATE:20260104\nRRULE:FREQ=YEARLY", &NEW_YEAR_CLOSURE),
             // an endless rule ends with the last year
             ("DTSTART;VALUE=DATE:20271230\nRRULE:FREQ=DAILY", &["2027-12-30", "2027-12-31"]),
             // DTSTART is the first occurrence even when the rule would not give it
@@ -1206,21 +1206,7 @@ mod tests {
         let named = |name: &str| -> Vec<String> {
             shown.iter().zip(&days).filter(|(_, d)| d.name == name).map(|(s, _)| s.clone()).collect()
         };
-        let new_year = [
-            "2026-01-01",
-            "2026-01-02",
-            "2026-01-03",
-            "2026-12-29",
-            "2026-12-30",
-            "2026-12-31",
-            "2027-01-01",
-            "2027-01-02",
-            "2027-01-03",
-            "2027-12-29",
-            "2027-12-30",
-            "2027-12-31",
-        ];
-        assert_eq!(named("年末年始休業"), strings(&new_year));
+        assert_eq!(named("年末年始休業"), strings(&NEW_YEAR_CLOSURE));
         let saturdays = [
             "2026-01-03",
             "2026-01-10",

@@ -6,8 +6,10 @@
 use std::fmt;
 use std::str::FromStr;
 
-use chrono::{DateTime, Datelike, LocalResult, NaiveDate, NaiveTime, TimeDelta, TimeZone, Timelike, Utc};
+use chrono::{DateTime, Datelike, Timelike, Utc};
 use chrono_tz::Tz;
+
+use crate::closed_window::local_instant;
 
 const DAYS: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
 const MINUTES_PER_DAY: u32 = 24 * 60;
@@ -94,19 +96,6 @@ impl fmt::Display for CallingHours {
     }
 }
 
-/// A local date and minute of the day as an instant; a time the DST change skips is taken as
-/// the first instant after the gap.
-fn instant(tz: Tz, date: NaiveDate, minute: u32) -> Option<DateTime<Utc>> {
-    let mut local = date.and_time(NaiveTime::MIN) + TimeDelta::minutes(minute.into());
-    for _ in 0..4 {
-        match tz.from_local_datetime(&local) {
-            LocalResult::Single(t) | LocalResult::Ambiguous(t, _) => return Some(t.with_timezone(&Utc)),
-            LocalResult::None => local += TimeDelta::minutes(30),
-        }
-    }
-    None
-}
-
 impl CallingHours {
     /// `Mon-Fri 09:00-20:00`.
     pub fn weekdays_nine_to_eight() -> CallingHours {
@@ -151,10 +140,10 @@ impl CallingHours {
                     date = next;
                     end = next_end;
                 }
-                None => return instant(tz, next, 0),
+                None => return local_instant(next, 0, tz),
             }
         }
-        instant(tz, date, end)
+        local_instant(date, end, tz)
     }
 }
 

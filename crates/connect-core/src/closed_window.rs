@@ -80,11 +80,18 @@ impl ClosedWindow {
 
 /// A local date and minute of the day (up to 24:00, the next midnight) as an instant in `tz`.
 pub fn local_instant(date: NaiveDate, minute: u32, tz: Tz) -> Option<DateTime<Utc>> {
-    let mut local: NaiveDateTime = date.and_time(NaiveTime::MIN) + TimeDelta::minutes(minute.into());
-    for _ in 0..8 {
-        match tz.from_local_datetime(&local) {
+    wall_clock_instant(date.and_time(NaiveTime::MIN) + TimeDelta::minutes(minute.into()), tz)
+}
+
+/// A wall-clock time in `tz` as an instant: a time a DST change skips is taken as the first
+/// instant after the gap (in 15-minute steps, up to 3 hours), a repeated one as its first
+/// occurrence. The one place the suite turns local times into instants.
+pub fn wall_clock_instant(local: NaiveDateTime, tz: Tz) -> Option<DateTime<Utc>> {
+    let mut probe = local;
+    for _ in 0..12 {
+        match tz.from_local_datetime(&probe) {
             LocalResult::Single(t) | LocalResult::Ambiguous(t, _) => return Some(t.with_timezone(&Utc)),
-            LocalResult::None => local += TimeDelta::minutes(15),
+            LocalResult::None => probe += TimeDelta::minutes(15),
         }
     }
     None

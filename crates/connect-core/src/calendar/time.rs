@@ -2,7 +2,9 @@
 
 use std::collections::HashMap;
 
-use chrono::{DateTime, Days, LocalResult, NaiveDate, NaiveDateTime, NaiveTime, TimeDelta, TimeZone, Utc};
+use chrono::{DateTime, Days, NaiveDate, NaiveDateTime, NaiveTime, TimeDelta, TimeZone, Utc};
+
+use crate::closed_window::wall_clock_instant;
 use chrono_tz::Tz;
 
 use super::lines::{Line, TimeZoneBlock};
@@ -76,18 +78,10 @@ impl Anchor {
     }
 }
 
-/// A wall-clock time in `tz` as an instant: a time a DST change skips is taken as the first
-/// instant after the gap, a repeated one as its first occurrence.
+/// A wall-clock time in `tz` as an instant (see [`wall_clock_instant`]).
 pub(super) fn instant_of(local: NaiveDateTime, tz: Tz) -> DateTime<Utc> {
-    let mut probe = local;
-    for _ in 0..12 {
-        match tz.from_local_datetime(&probe) {
-            LocalResult::Single(t) | LocalResult::Ambiguous(t, _) => return t.with_timezone(&Utc),
-            LocalResult::None => probe += TimeDelta::minutes(15),
-        }
-    }
     // No zone has a gap this long; reading it as UTC keeps the event rather than losing it.
-    Utc.from_utc_datetime(&local)
+    wall_clock_instant(local, tz).unwrap_or_else(|| Utc.from_utc_datetime(&local))
 }
 
 /// `YYYYMMDD`, `YYYYMMDDTHHMMSS`, `YYYYMMDDTHHMMSSZ` (and `THHMM`, which some exporters write).
