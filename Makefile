@@ -84,7 +84,7 @@ infra-test: node venv
 	cd infra && npx --no-install tsc --noEmit -p .
 	mkdir -p target
 	set -o pipefail; cd infra && node --test --test-reporter=tap -r ts-node/register/transpile-only \
-		test/stack.test.ts test/flows.test.ts 2>&1 | tee ../target/infra-test-output.log | grep -E '^(not ok|# (pass|fail))'
+		test/*.test.ts 2>&1 | tee ../target/infra-test-output.log | grep -E '^(not ok|# (pass|fail))'
 	$(CDK) synth --quiet -c connectInstanceArn=$(SAMPLE_INSTANCE_ARN) \
 		-c queueArn=$(SAMPLE_INSTANCE_ARN)/queue/66666666-7777-8888-9999-000000000000 -c placeholderAssets=true
 	$(VENV)/bin/cfn-lint --ignore-checks W3005 -- infra/cdk.out/ConnectLambdas.template.json
