@@ -4,8 +4,9 @@ use std::convert::Infallible;
 use std::time::Duration;
 
 use connect_aws::ANSWER_WITHIN;
-use connect_core::agents::{AgentAnswer, Routing, normalize_tried};
+use connect_core::agents::{AVAILABLE, AgentAnswer, ERROR, Routing, normalize_tried};
 use connect_core::connect::ContactFlowEvent;
+use connect_core::metrics::{MetricRecord, TOTAL};
 use connect_core::ports::{AgentDirectory, error_chain};
 
 pub struct AgentPicker<D, R> {
@@ -47,6 +48,16 @@ impl<D: AgentDirectory, R: Fn(usize) -> usize + Send + Sync> AgentPicker<D, R> {
         tracing::info!(contact_id, status = answer.status, agent_id = answer.agent_id, tried = answer.tried, "picked");
         Ok(answer)
     }
+}
+
+/// `Picks` by outcome (`picked`, `none_available`, `error`) and the Connect requests it took.
+pub fn metrics(answer: &AgentAnswer, connect_requests: u32) -> MetricRecord {
+    let outcome = match answer.status.as_str() {
+        AVAILABLE => "picked",
+        ERROR => "error",
+        _ => "none_available",
+    };
+    MetricRecord::new().outcome("Picks", outcome).count("ConnectRequests", connect_requests, TOTAL)
 }
 
 #[cfg(test)]
@@ -157,6 +168,20 @@ mod tests {
         p.answer_within = Duration::from_millis(20);
         let answer = p.handle(sample_event("agent-picker", "first-try")).await.unwrap();
         assert_eq!(answer, AgentAnswer::failed(&[], "timed out"));
+    }
+
+    #[tokio::test]
+    async fn each_pick_is_counted_by_outcome_with_its_connect_requests() {
+        let p = picker(team(), PickOrder::LongestAvailable);
+        let picked = pick(&p, sample_event("agent-picker", "first-try")).await;
+        let nobody = pick(&p, with_tried("tried", "suzuki;ito;sato")).await;
+        p.directory.fail_with(Some("ThrottlingException"));
+        let failed = pick(&p, sample_event("agent-picker", "first-try")).await;
+        for (answer, outcome) in [(picked, "picked"), (nobody, "none_available"), (failed, "error")] {
+            let record = metrics(&answer, 2);
+            assert_eq!((record.get("Outcome"), record.value("Picks")), (Some(outcome), Some(1.0)));
+            assert_eq!(record.value("ConnectRequests"), Some(2.0));
+        }
     }
 
     /// The flows' contract test reads `contract.json`; it must say what this handler does.

@@ -8,6 +8,7 @@ use connect_core::agents::{agent_arn, agent_id};
 use connect_core::assignments::{Assignment, RecordOutcome};
 use connect_core::connect::{ContactFlowEvent, flag};
 use connect_core::contact_events::{ContactEvent, RecordRules, decide};
+use connect_core::metrics::{BY_OUTCOME, MetricRecord, OUTCOME, REASON};
 use connect_core::phone::CallerNumber;
 use connect_core::ports::{AssignmentStore, Clock, ContactDetails, error_chain};
 use lambda_runtime::Diagnostic;
@@ -34,6 +35,9 @@ pub struct EventOutcome {
     /// Why nothing was written: a skip reason, or `newer assignment kept`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub skipped: Option<String>,
+    /// The metrics' `Reason` for `skipped`.
+    #[serde(skip)]
+    pub reason: Option<&'static str>,
 }
 
 /// The answer to either kind of invocation.
@@ -63,13 +67,39 @@ pub enum RecorderError {
     },
 }
 
-impl From<RecorderError> for Diagnostic {
-    fn from(error: RecorderError) -> Diagnostic {
-        let error_type = match error {
+impl RecorderError {
+    pub fn error_type(&self) -> &'static str {
+        match self {
             RecorderError::ContactUnavailable { .. } => "ContactUnavailable",
             RecorderError::NotRecorded { .. } => "AssignmentNotRecorded",
-        };
-        Diagnostic { error_type: error_type.to_owned(), error_message: error_chain(&error) }
+        }
+    }
+}
+
+impl From<RecorderError> for Diagnostic {
+    fn from(error: RecorderError) -> Diagnostic {
+        Diagnostic { error_type: error.error_type().to_owned(), error_message: error_chain(&error) }
+    }
+}
+
+/// `Assignments` by outcome (`recorded`, `skipped`, `failed`) and, when not recorded, why.
+pub fn metrics(result: &Result<RecorderAnswer, RecorderError>) -> MetricRecord {
+    let (outcome, reason) = match result {
+        Ok(RecorderAnswer::Event(e)) if e.recorded => ("recorded", None),
+        Ok(RecorderAnswer::Event(e)) => ("skipped", e.reason),
+        Ok(RecorderAnswer::Flow(f)) if f.recorded == "true" => ("recorded", None),
+        Ok(RecorderAnswer::Flow(f)) => match f.error.as_deref() {
+            // no caller number, no agent, or a newer assignment kept: the flow is not told which
+            None => ("skipped", Some("nothing_to_record")),
+            Some("malformed event") => ("skipped", Some("malformed")),
+            Some(_) => ("failed", Some("not_written")),
+        },
+        Err(e) => ("failed", Some(e.error_type())),
+    };
+    let record = MetricRecord::new().field(OUTCOME, outcome);
+    match reason {
+        Some(reason) => record.field(REASON, reason).count("Assignments", 1, &[&[], &[OUTCOME], &[OUTCOME, REASON]]),
+        None => record.count("Assignments", 1, BY_OUTCOME),
     }
 }
 
@@ -112,16 +142,17 @@ impl<S: AssignmentStore, C: ContactDetails, K: Clock> AssignmentRecorder<S, C, K
     pub async fn handle_contact_event(&self, event: &ContactEvent) -> Result<EventOutcome, RecorderError> {
         let contact_id = event.detail.contact_id.clone().unwrap_or_default();
         let event_type = event.detail.event_type.as_deref().unwrap_or_default();
-        let outcome = |recorded: bool, skipped: Option<&str>| EventOutcome {
+        let outcome = |recorded: bool, skipped: Option<(&str, &'static str)>| EventOutcome {
             contact_id: contact_id.clone(),
             recorded,
-            skipped: skipped.map(str::to_owned),
+            skipped: skipped.map(|(text, _)| text.to_owned()),
+            reason: skipped.map(|(_, reason)| reason),
         };
         let connection = match decide(event, &self.rules) {
             Ok(connection) => connection,
             Err(reason) => {
                 tracing::info!(contact_id, event_type, reason = reason.as_str(), "contact event skipped");
-                return Ok(outcome(false, Some(reason.as_str())));
+                return Ok(outcome(false, Some((reason.as_str(), reason.metric_name()))));
             }
         };
         let address =
@@ -130,7 +161,7 @@ impl<S: AssignmentStore, C: ContactDetails, K: Clock> AssignmentRecorder<S, C, K
             })?;
         let Some(caller) = address.as_deref().and_then(CallerNumber::parse) else {
             tracing::info!(contact_id, event_type, "no E.164 caller number (withheld or not a phone); skipped");
-            return Ok(outcome(false, Some("no caller number")));
+            return Ok(outcome(false, Some(("no caller number", "no_caller_number"))));
         };
         let assignment = Assignment::new(
             caller,
@@ -148,7 +179,7 @@ impl<S: AssignmentStore, C: ContactDetails, K: Clock> AssignmentRecorder<S, C, K
             }
             Ok(RecordOutcome::Superseded) => {
                 tracing::info!(contact_id, event_type, %caller, agent_id = assignment.agent_id, "a newer assignment exists; kept it");
-                Ok(outcome(false, Some("newer assignment kept")))
+                Ok(outcome(false, Some(("newer assignment kept", "newer_kept"))))
             }
             Err(e) => {
                 tracing::error!(contact_id, %caller, error = %error_chain(&e), "assignment not recorded");
@@ -339,6 +370,29 @@ mod tests {
         assert!(!diagnostic.error_message.contains(CALLER), "no number in the error");
         r.store.fail_with(None);
         assert!(on_event(&r, answered).await.unwrap().recorded, "the retry records it");
+    }
+
+    #[tokio::test]
+    async fn each_event_is_counted_as_recorded_skipped_with_its_reason_or_failed() {
+        let contacts = FakeContacts::default().with("c-1", Some(CALLER)).with("c-2", None);
+        let r = recorder_with(&[], contacts);
+        let answered =
+            |id: &str| contact_event("connected-to-agent", id, "CONNECTED_TO_AGENT", "2026-11-21T09:00:00.000Z");
+        let mut chat = event("connected-to-agent");
+        chat["detail"]["channel"] = json!("CHAT");
+        let of = |result: Result<RecorderAnswer, RecorderError>| {
+            let record = metrics(&result);
+            assert_eq!(record.value("Assignments"), Some(1.0));
+            let sets = record.measure("Assignments").unwrap().dimension_sets.len();
+            (record.get("Outcome").unwrap_or_default().to_owned(), record.get("Reason").map(str::to_owned), sets)
+        };
+        assert_eq!(of(r.handle(answered("c-1")).await), ("recorded".into(), None, 2));
+        assert_eq!(of(r.handle(answered("c-2")).await), ("skipped".into(), Some("no_caller_number".into()), 3));
+        assert_eq!(of(r.handle(chat).await), ("skipped".into(), Some("not_voice".into()), 3));
+        r.store.fail_with(Some("ProvisionedThroughputExceededException"));
+        assert_eq!(of(r.handle(answered("c-1")).await), ("failed".into(), Some("AssignmentNotRecorded".into()), 3));
+        assert_eq!(of(r.handle(event("voice")).await), ("failed".into(), Some("not_written".into()), 3));
+        assert_eq!(of(recorder().handle(event("voice")).await), ("recorded".into(), None, 2));
     }
 
     #[tokio::test]

@@ -7,8 +7,8 @@ mod handler;
 
 use connect_aws::connect::ConnectContactDetails;
 use connect_aws::dynamodb::DynamoAssignmentStore;
+use connect_aws::metrics::serve;
 use connect_aws::{CallProfile, Env, SystemClock, init_tracing, load_aws_config, or_init_error};
-use lambda_runtime::{LambdaEvent, service_fn};
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_runtime::Error> {
@@ -19,5 +19,11 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     store.warm_up().await;
     let contacts = ConnectContactDetails::from_conf(&aws);
     let recorder = handler::AssignmentRecorder::new(&config, store, contacts, SystemClock);
-    lambda_runtime::run(service_fn(|event: LambdaEvent<serde_json::Value>| recorder.handle(event.payload))).await
+    serve(
+        env!("CARGO_PKG_NAME"),
+        CallProfile::ContactFlow,
+        |event| recorder.handle(event.payload),
+        |r| vec![handler::metrics(r)],
+    )
+    .await
 }

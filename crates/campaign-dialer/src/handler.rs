@@ -15,6 +15,7 @@ use connect_core::campaign::{
     DialFailure, NextStep, Refusal, RetryPolicy, RowStatus, StopReason, calls_allowed, next_step, safety_margin,
 };
 use connect_core::holidays::{HolidayDocument, HolidayIndex};
+use connect_core::metrics::{CAMPAIGN, MetricRecord, STOPPED, Unit};
 use connect_core::phone::{CallerNumber, mask, mask_numbers};
 use connect_core::ports::{
     AttemptTokens, CallRequest, CampaignTable, Clock, DoNotCallList, HolidayStore, OutboundCalls, Stored, error_chain,
@@ -68,6 +69,55 @@ pub struct DialSummary {
     pub rows_read: u32,
     /// Due rows read but not dialed when the run stopped.
     pub still_due: usize,
+    /// Rows still to call (due now or later) in the `to-call` index, counted once the run
+    /// reached the table; absent when it did not, or the count failed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rows_pending: Option<u64>,
+}
+
+impl DialSummary {
+    /// Inside calling hours, not on a holiday, rows due, and no call placed.
+    pub fn stalled(&self) -> bool {
+        let closed = [StopReason::OutsideCallingHours, StopReason::Holiday, StopReason::NoHolidayList];
+        !closed.iter().any(|r| r.name() == self.stopped) && self.still_due > 0 && self.dialed + self.resent == 0
+    }
+}
+
+/// A run that ended in a function error, with what it had done until then.
+#[derive(Debug)]
+pub struct RunFailed {
+    pub summary: Box<DialSummary>,
+    pub error: DialerError,
+}
+
+impl From<RunFailed> for Diagnostic {
+    fn from(failed: RunFailed) -> Diagnostic {
+        Diagnostic::from(failed.error)
+    }
+}
+
+/// The run's record: its calls and rows by campaign, why it stopped, failed, or stalled.
+pub fn metrics(result: &Result<DialSummary, RunFailed>) -> MetricRecord {
+    let (summary, failed) = match result {
+        Ok(summary) => (summary, None),
+        Err(RunFailed { summary, error }) => (&**summary, Some(error.error_type())),
+    };
+    let by_campaign: &[&[&str]] = &[&[CAMPAIGN]];
+    let mut record = MetricRecord::new()
+        .field(CAMPAIGN, summary.campaign.as_str())
+        .field(STOPPED, failed.unwrap_or(summary.stopped))
+        .count("CampaignRuns", 1, &[&[CAMPAIGN], &[CAMPAIGN, STOPPED]])
+        .count("CampaignRunsFailed", u8::from(failed.is_some()), by_campaign)
+        .count("CampaignStalled", u8::from(summary.stalled()), by_campaign)
+        .count("CallsPlaced", summary.dialed + summary.resent, by_campaign)
+        .count("CallsNoAnswer", summary.no_answer, by_campaign)
+        .count("CallsRefused", summary.invalid_numbers, by_campaign)
+        .count("RetriesScheduled", summary.retries_scheduled, by_campaign)
+        .count("OptedOutSkipped", summary.opted_out, by_campaign);
+    if let Some(pending) = summary.rows_pending {
+        record.add("RowsPending", Unit::Count, pending as f64, by_campaign);
+    }
+    record
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -86,15 +136,20 @@ pub enum DialerError {
     Uncertain { campaign: String, message: String },
 }
 
-impl From<DialerError> for Diagnostic {
-    fn from(error: DialerError) -> Diagnostic {
-        let error_type = match &error {
+impl DialerError {
+    pub fn error_type(&self) -> &'static str {
+        match self {
             DialerError::Table { .. } => "CampaignTableUnavailable",
             DialerError::Refused { refusal, .. } => refusal.error_type(),
             DialerError::Uncertain { .. } => "OutboundCallUncertain",
-        };
+        }
+    }
+}
+
+impl From<DialerError> for Diagnostic {
+    fn from(error: DialerError) -> Diagnostic {
         // Connect's messages may quote the number: masked like everything the dialer logs.
-        Diagnostic { error_type: error_type.to_owned(), error_message: mask_numbers(&error_chain(&error)) }
+        Diagnostic { error_type: error.error_type().to_owned(), error_message: mask_numbers(&error_chain(&error)) }
     }
 }
 
@@ -209,7 +264,7 @@ where
 
     /// One run: check the day and the hour, settle earlier runs' calls, then dial due rows page
     /// by page while agents are free.
-    pub async fn run(&self, time_left: Duration) -> Result<DialSummary, DialerError> {
+    pub async fn run(&self, time_left: Duration) -> Result<DialSummary, RunFailed> {
         let deadlines = Deadlines::for_invocation(time_left);
         let hold = TimeDelta::from_std(time_left).unwrap_or(TimeDelta::minutes(15));
         let mut run = Run {
@@ -234,6 +289,7 @@ where
         if let Err(e) = self.read_page(&mut run, deadlines).await {
             return self.finish(run, StopReason::TableUnavailable, Some(e));
         }
+        run.summary.rows_pending = self.rows_pending(deadlines).await;
         self.check_placed(&mut run, deadlines).await;
 
         let mut dialed = 0u32;
@@ -307,7 +363,7 @@ where
     }
 
     /// The run's answer: the summary, logged, or the error that stopped it (the summary logged too).
-    fn finish(&self, run: Run, stopped: StopReason, error: Option<DialerError>) -> Result<DialSummary, DialerError> {
+    fn finish(&self, run: Run, stopped: StopReason, error: Option<DialerError>) -> Result<DialSummary, RunFailed> {
         let mut summary = run.summary;
         summary.stopped = stopped.name();
         summary.still_due = run.queue.len();
@@ -343,7 +399,19 @@ where
         }
         match error {
             None => Ok(summary),
-            Some(e) => Err(e),
+            Some(error) => Err(RunFailed { summary: Box::new(summary), error }),
+        }
+    }
+
+    /// How many rows are still to call, for the metrics: a failure costs the figure, not the run.
+    async fn rows_pending(&self, deadlines: Deadlines) -> Option<u64> {
+        match timeout_at(deadlines.calls, self.table.pending_count(&self.campaign)).await {
+            Ok(Ok(count)) => Some(count),
+            Ok(Err(e)) => {
+                tracing::warn!(error = %error_chain(&e), "rows pending not counted");
+                None
+            }
+            Err(_) => None,
         }
     }
 
@@ -681,7 +749,7 @@ mod tests {
         d.table.state(number)?.attempt
     }
 
-    fn failure(result: Result<DialSummary, DialerError>) -> (String, String) {
+    fn failure(result: Result<DialSummary, RunFailed>) -> (String, String) {
         let diagnostic = Diagnostic::from(result.unwrap_err());
         (diagnostic.error_type, diagnostic.error_message)
     }
@@ -851,6 +919,38 @@ mod tests {
         assert_eq!(d.table.status(A), Some(RowStatus::FailedToDial), "DestinationNotAllowed");
         assert_eq!(destinations(&d), [B]);
         assert_eq!((summary.invalid_numbers, summary.dialed, summary.stopped), (2, 1, "nothing_due"));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn each_run_is_measured_with_its_calls_pending_rows_and_whether_it_failed_or_stalled() {
+        let d = dialer(FakeCampaignTable::pending(&[A, B, C]), FakeOutbound::with_available(2), &[]);
+        let summary = d.run(Duration::from_secs(20)).await;
+        let record = metrics(&summary);
+        assert_eq!((record.get("Campaign"), record.get("Stopped")), (Some("spring"), Some("deadline")));
+        let value = |name: &str| record.value(name).unwrap_or(-1.0);
+        assert_eq!([value("CallsPlaced"), value("RowsPending"), value("CampaignRuns")], [2.0, 3.0, 1.0]);
+        assert_eq!([value("CampaignRunsFailed"), value("CampaignStalled")], [0.0, 0.0]);
+        assert_eq!(summary.unwrap().rows_pending, Some(3));
+
+        let nobody_free = dialer(FakeCampaignTable::pending(&[A]), FakeOutbound::with_available(0), &[]);
+        let record = metrics(&nobody_free.run(Duration::from_secs(20)).await);
+        assert_eq!((record.value("CampaignStalled"), record.value("CallsPlaced")), (Some(1.0), Some(0.0)));
+
+        let closed =
+            dialer_at("2026-12-04T08:01:00Z", FakeCampaignTable::pending(&[A]), FakeOutbound::with_available(5), &[]);
+        let record = metrics(&closed.run(MINUTE).await);
+        assert_eq!((record.get("Stopped"), record.value("CampaignStalled")), (Some("holiday"), Some(0.0)));
+        assert_eq!(record.value("RowsPending"), None, "a closed run does not read the table");
+
+        let refused = dialer(FakeCampaignTable::pending(&[A]), FakeOutbound::with_available(5), &[]);
+        refused.calls.fail_next_place(DialFailure::Refused(Refusal::NotAllowed));
+        let record = metrics(&refused.run(MINUTE).await);
+        assert_eq!(
+            (record.get("Stopped"), record.value("CampaignRunsFailed")),
+            (Some("OutboundCallNotAllowed"), Some(1.0))
+        );
+        let runs = record.measure("CampaignRuns").unwrap();
+        assert_eq!(runs.dimension_sets, vec![vec!["Campaign"], vec!["Campaign", "Stopped"]]);
     }
 
     #[tokio::test(start_paused = true)]

@@ -6,10 +6,11 @@ mod handler;
 
 use connect_aws::campaign_table::DynamoCampaignTable;
 use connect_aws::do_not_call::DynamoDoNotCall;
+use connect_aws::metrics::serve;
 use connect_aws::outbound::{ConnectOutbound, RandomTokens};
 use connect_aws::s3::S3HolidayStore;
 use connect_aws::{CallProfile, Env, SystemClock, init_tracing, load_aws_config, or_init_error, time_left};
-use lambda_runtime::{LambdaEvent, service_fn};
+use lambda_runtime::LambdaEvent;
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_runtime::Error> {
@@ -24,5 +25,6 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     let do_not_call = config.do_not_call_table.as_ref().map(|name| DynamoDoNotCall::from_conf(&aws, name));
     let ports = handler::Ports { table, calls, holidays, do_not_call, tokens: RandomTokens, clock: SystemClock };
     let dialer = handler::CampaignDialer::new(&config, ports);
-    lambda_runtime::run(service_fn(|event: LambdaEvent<serde_json::Value>| dialer.run(time_left(&event.context)))).await
+    let handle = |event: LambdaEvent<serde_json::Value>| dialer.run(time_left(&event.context));
+    serve(env!("CARGO_PKG_NAME"), CallProfile::Background, handle, |r| vec![handler::metrics(r)]).await
 }

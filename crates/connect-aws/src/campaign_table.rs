@@ -11,7 +11,7 @@ use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::operation::update_item::builders::UpdateItemFluentBuilder;
-use aws_sdk_dynamodb::types::{AttributeValue, ReturnValuesOnConditionCheckFailure};
+use aws_sdk_dynamodb::types::{AttributeValue, ReturnValuesOnConditionCheckFailure, Select};
 use chrono::{DateTime, Utc};
 use connect_core::assignments::stored_time;
 use connect_core::campaign::{
@@ -26,6 +26,8 @@ use crate::dynamodb::DynamoError;
 pub const TO_CALL_INDEX: &str = "to-call";
 /// Rows per Query page: a run reads a page only when it has dialed the previous one.
 const PAGE_SIZE: i32 = 50;
+/// Pages a pending count reads at most: about 4 MB of rows, some 500 read units.
+const PENDING_COUNT_PAGES: usize = 4;
 
 /// A contact placed by the dialer carries its attempt token: its answer is written while the row
 /// is on that attempt (or holds that contact), whatever the dialer wrote since.
@@ -232,6 +234,34 @@ impl CampaignTable for DynamoCampaignTable {
             rows: items.iter().filter_map(|item| row_of(campaign, item)).collect(),
             next: output.last_evaluated_key().and_then(page_token),
         })
+    }
+
+    /// A COUNT query of the campaign's part of the index, at most [`PENDING_COUNT_PAGES`] pages
+    /// (DynamoDB reads up to 1 MB per page even to count): past that, the count so far.
+    async fn pending_count(&self, campaign: &Campaign) -> Result<u64, DynamoError> {
+        let mut count = 0u64;
+        let mut start = None;
+        for _ in 0..PENDING_COUNT_PAGES {
+            let output = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .index_name(&self.index)
+                .key_condition_expression("#toCall = :campaign")
+                .expression_attribute_names("#toCall", TO_CALL)
+                .expression_attribute_values(":campaign", text(campaign.status_attribute()))
+                .select(Select::Count)
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(|e| DynamoError::new("Query", &self.table, e))?;
+            count += u64::try_from(output.count()).unwrap_or_default();
+            start = output.last_evaluated_key().cloned();
+            if start.is_none() {
+                break;
+            }
+        }
+        Ok(count)
     }
 
     async fn update(

@@ -19,6 +19,8 @@ use connect_core::ports::{AgentDirectory, ContactDetails, ContactHistory, error_
 use futures_util::future::try_join_all;
 use tokio::sync::Mutex;
 
+use crate::metrics::RequestCounter;
+
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
 /// GetCurrentUserData takes at most 100 agents, queues or routing profiles per filter.
@@ -56,6 +58,11 @@ struct ProfileQueues {
 struct User {
     arn: String,
     username: String,
+}
+
+/// A Connect client whose requests (every attempt) `counter` counts, for `ConnectRequests`.
+pub fn counted_client(conf: &SdkConfig, counter: &RequestCounter) -> Client {
+    Client::from_conf(aws_sdk_connect::config::Builder::from(conf).interceptor(counter.clone()).build())
 }
 
 struct Users {

@@ -10,6 +10,7 @@ pub mod do_not_call;
 pub mod dynamodb;
 pub mod hours;
 pub mod http_calendar;
+pub mod metrics;
 pub mod outbound;
 pub mod pacing;
 pub mod s3;

@@ -11,6 +11,16 @@ use serde_json::Value;
 
 use crate::phone::CallerNumber;
 
+/// The contact id of any event the suite is invoked with, unparsed: a contact flow's
+/// (`Details.ContactData.ContactId`) or a contact event's (`detail.contactId`).
+pub fn contact_id_in(event: &Value) -> Option<&str> {
+    event
+        .pointer("/Details/ContactData/ContactId")
+        .or_else(|| event.pointer("/detail/contactId"))
+        .and_then(Value::as_str)
+        .filter(|id| !id.is_empty())
+}
+
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(rename_all = "PascalCase", default)]
 pub struct ContactFlowEvent {
@@ -227,6 +237,19 @@ mod tests {
     fn non_objects_are_malformed() {
         for value in [json!("hello"), json!([1, 2]), json!([]), json!(null), json!({"Details": {"Parameters": "x"}})] {
             assert!(ContactFlowEvent::from_value(value).is_err());
+        }
+    }
+
+    #[test]
+    fn the_contact_id_is_found_in_flow_and_contact_events_alone() {
+        let flow = json!({"Details": {"ContactData": {"ContactId": "c-1"}}});
+        let contact_event = json!({"detail": {"contactId": "c-2"}});
+        assert_eq!(contact_id_in(&flow), Some("c-1"));
+        assert_eq!(contact_id_in(&contact_event), Some("c-2"));
+        for other in
+            [json!({}), json!({"detail": {"contactId": ""}}), json!({"Details": {"ContactData": {"ContactId": 7}}})]
+        {
+            assert_eq!(contact_id_in(&other), None);
         }
     }
 }

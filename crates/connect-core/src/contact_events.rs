@@ -112,6 +112,18 @@ impl SkipReason {
             SkipReason::ShortCall => "shorter than MIN_CONNECTED_SECONDS",
         }
     }
+
+    /// The metrics' `Reason`.
+    pub fn metric_name(self) -> &'static str {
+        match self {
+            SkipReason::Malformed => "malformed",
+            SkipReason::NotVoice => "not_voice",
+            SkipReason::InitiationMethod => "initiation_method",
+            SkipReason::EventType => "event_type",
+            SkipReason::NoAgent => "no_agent",
+            SkipReason::ShortCall => "short_call",
+        }
+    }
 }
 
 /// A present, non-blank text field.

@@ -485,6 +485,15 @@ fn page_key(at: DateTime<Utc>, number: &str) -> String {
 impl CampaignTable for FakeCampaignTable {
     type Error = FakeError;
 
+    async fn pending_count(&self, _campaign: &Campaign) -> Result<u64, FakeError> {
+        let s = lock(&self.state);
+        if let Some(message) = &s.failing {
+            return Err(FakeError(message.clone()));
+        }
+        let pending = s.rows.values().filter(|row| row.state.as_ref().is_some_and(|st| st.to_call_at.is_some()));
+        Ok(pending.count() as u64)
+    }
+
     async fn due_rows(
         &self,
         _campaign: &Campaign,

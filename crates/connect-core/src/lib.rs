@@ -16,6 +16,7 @@ pub mod contact_events;
 #[cfg(any(test, feature = "fakes"))]
 pub mod fakes;
 pub mod holidays;
+pub mod metrics;
 pub mod overrides;
 pub mod phone;
 pub mod ports;

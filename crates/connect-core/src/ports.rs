@@ -122,6 +122,8 @@ pub trait CampaignTable: Send + Sync {
         due_by: DateTime<Utc>,
         after: Option<&str>,
     ) -> impl Future<Output = Result<RowPage, Self::Error>> + Send;
+    /// How many of the campaign's rows are in the to-call index (due now or later).
+    fn pending_count(&self, campaign: &Campaign) -> impl Future<Output = Result<u64, Self::Error>> + Send;
     /// Writes `new` on the row only if the row is still as `seen` (status, attempt token and
     /// contact ID); `false` when someone else changed it first.
     fn update(

@@ -11,6 +11,7 @@ use connect_aws::ANSWER_WITHIN;
 use connect_core::closed_window::local_instant;
 use connect_core::connect::{ContactFlowEvent, flag};
 use connect_core::holidays::{HolidayDocument, HolidayIndex};
+use connect_core::metrics::{BY_OUTCOME, MetricRecord, OUTCOME, SITE, TOTAL, Unit};
 use connect_core::ports::{Clock, HolidayStore, Notifier, Stored, error_chain};
 use serde::Serialize;
 use tokio::sync::Mutex;
@@ -38,6 +39,36 @@ pub struct HolidayCheckResponse {
     pub status: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// Minutes since the answering list's `generatedAt`, for the metrics (not sent to the flow).
+    #[serde(skip)]
+    pub list_age_minutes: Option<i64>,
+}
+
+impl HolidayCheckResponse {
+    /// `HolidayAnswers` by outcome and site, and the age of the list that answered.
+    pub fn metrics(&self) -> MetricRecord {
+        let outcome = if self.status != "ok" {
+            "error"
+        } else if self.is_holiday == "true" {
+            "holiday"
+        } else if self.is_closed == "true" {
+            "closed_early"
+        } else {
+            "open"
+        };
+        let mut record = MetricRecord::new().field(OUTCOME, outcome);
+        let mut sets: Vec<&[&str]> = BY_OUTCOME.to_vec();
+        if !self.site.is_empty() {
+            record.set_field(SITE, self.site.as_str());
+            sets.push(&[SITE, OUTCOME]);
+        }
+        record.add("HolidayAnswers", Unit::Count, 1.0, &sets);
+        if let Some(minutes) = self.list_age_minutes {
+            let sets: &[&[&str]] = if self.site.is_empty() { TOTAL } else { &[&[], &[SITE]] };
+            record.add("HolidayListAgeHours", Unit::None, minutes as f64 / 60.0, sets);
+        }
+        record
+    }
 }
 
 struct Cached {
@@ -47,15 +78,19 @@ struct Cached {
 }
 
 /// Each site's index, from one loaded document.
-struct Sites(Vec<(String, HolidayIndex)>);
+struct Sites {
+    indexes: Vec<(String, HolidayIndex)>,
+    generated_at: DateTime<Utc>,
+}
 
 impl Sites {
     fn of(document: &HolidayDocument) -> Sites {
-        Sites(document.sites.iter().map(|s| (s.name.clone(), HolidayIndex::new(s))).collect())
+        let indexes = document.sites.iter().map(|s| (s.name.clone(), HolidayIndex::new(s))).collect();
+        Sites { indexes, generated_at: document.generated_at }
     }
 
     fn site(&self, name: &str) -> Option<&HolidayIndex> {
-        self.0.iter().find(|(n, _)| n == name).map(|(_, index)| index)
+        self.indexes.iter().find(|(n, _)| n == name).map(|(_, index)| index)
     }
 }
 
@@ -214,6 +249,7 @@ impl<S: HolidayStore, N: Notifier + 'static, K: Clock> HolidayCheck<S, N, K> {
             site,
             status: "ok".to_owned(),
             error: None,
+            list_age_minutes: Some((now - sites.generated_at).num_minutes()),
         }
     }
 
@@ -241,6 +277,7 @@ impl<S: HolidayStore, N: Notifier + 'static, K: Clock> HolidayCheck<S, N, K> {
             site: site.to_owned(),
             status: "error".to_owned(),
             error: Some(reason.to_owned()),
+            list_age_minutes: None,
         }
     }
 
@@ -405,9 +442,36 @@ mod tests {
                 date: "2026-11-23".into(),
                 site: "default".into(),
                 status: "ok".into(),
-                error: None
+                error: None,
+                // generated 2026-11-01T00:00Z, asked 2026-11-22T23:00Z
+                list_age_minutes: Some((21 * 24 + 23) * 60),
             }
         );
+    }
+
+    #[tokio::test]
+    async fn each_answer_is_counted_by_outcome_and_site_with_the_age_of_its_list() {
+        let c = check(FakeStore::holding(two_sites()), &[("SITE", "tokyo")]);
+        let at = |site: &str, t: &str| with_params(json!({"site": site, "at": t}));
+        let cases = [
+            (at("tokyo", "2026-11-23T01:00:00Z"), "holiday", "tokyo"),
+            (at("tokyo", "2026-11-24T01:00:00Z"), "open", "tokyo"),
+            (at("new-york", "2026-11-01T20:01:00Z"), "closed_early", "new-york"),
+            (at("osaka", "2026-11-24T01:00:00Z"), "error", "osaka"),
+        ];
+        for (event, outcome, site) in cases {
+            let record = ask(&c, event).await.metrics();
+            assert_eq!((record.get(OUTCOME), record.get(SITE)), (Some(outcome), Some(site)));
+            let answers = record.measure("HolidayAnswers").unwrap();
+            assert_eq!((answers.value, answers.unit), (1.0, Unit::Count));
+            assert_eq!(answers.dimension_sets, vec![vec![], vec![OUTCOME], vec![SITE, OUTCOME]]);
+            let age = record.value("HolidayListAgeHours");
+            assert_eq!(age, (outcome != "error").then_some(21.0 * 24.0 + 23.0), "{outcome}");
+        }
+        // no list at all: an error answer, and no age to tell
+        let c = check(FakeStore::default(), &[]);
+        let record = ask(&c, sample_event("voice-now")).await.metrics();
+        assert_eq!((record.get(OUTCOME), record.value("HolidayListAgeHours")), (Some("error"), None));
     }
 
     #[tokio::test]
@@ -669,6 +733,7 @@ mod tests {
             site: "default".into(),
             status: "ok".into(),
             error: Some("x".into()),
+            list_age_minutes: Some(1),
         };
         connect_core::fakes::assert_contract("holiday-check", include_str!("handler.rs"), &full);
     }

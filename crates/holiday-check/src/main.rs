@@ -3,10 +3,10 @@
 mod config;
 mod handler;
 
+use connect_aws::metrics::{of_answer, serve};
 use connect_aws::s3::S3HolidayStore;
 use connect_aws::sns::SnsNotifier;
 use connect_aws::{CallProfile, Env, SystemClock, init_tracing, load_aws_config, or_init_error};
-use lambda_runtime::{LambdaEvent, service_fn};
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_runtime::Error> {
@@ -18,5 +18,6 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     let notifier = SnsNotifier::from_conf(&aws, config.alert_topic_arn.clone());
     let check = handler::HolidayCheck::new(&config, store, notifier, SystemClock);
     check.warm_up().await;
-    lambda_runtime::run(service_fn(|event: LambdaEvent<serde_json::Value>| check.handle(event.payload))).await
+    let metrics = of_answer(handler::HolidayCheckResponse::metrics);
+    serve(env!("CARGO_PKG_NAME"), CallProfile::ContactFlow, |event| check.handle(event.payload), metrics).await
 }

@@ -6,11 +6,12 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use chrono::{Datelike, NaiveDate};
+use chrono::{Datelike, NaiveDate, TimeDelta};
 use connect_core::calendar::{CalendarError, DEFAULT_MAX_DAYS, ReadOptions, read_days};
 use connect_core::holidays::{
     Changes, Holiday, HolidayDocument, Implausible, SiteHolidays, check_plausible, holidays_of, merge,
 };
+use connect_core::metrics::{CHANGE, ERROR_TYPE, MetricRecord, SITE, TOTAL, Unit};
 use connect_core::overrides::{OverrideReport, override_name, plan_overrides};
 use connect_core::ports::{
     CalendarSource, Clock, HolidayStore, HoursOverrides, NoOverrides, Notifier, Stored, error_chain,
@@ -24,6 +25,10 @@ use crate::config::Config;
 
 /// Kept back from the Lambda deadline for the notice and the answer once the sync stops.
 const SYNC_MARGIN: Duration = Duration::from_secs(8);
+/// An unchanged list older than this is written again with a new `generatedAt`: the stamp says
+/// when the calendars were last confirmed, which is what the list's age (and its alarm) measure.
+/// Under a day, so a daily schedule re-stamps at every run and an hourly one once a day or so.
+const RESTAMP_AFTER: TimeDelta = TimeDelta::hours(20);
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
@@ -52,17 +57,22 @@ pub enum FetchFailure {
     StoreWrite(#[source] BoxError),
 }
 
-impl From<FetchFailure> for Diagnostic {
-    fn from(failure: FetchFailure) -> Diagnostic {
-        let error_type = match &failure {
+impl FetchFailure {
+    pub fn error_type(&self) -> &'static str {
+        match self {
             FetchFailure::Download { .. } => "CalendarDownloadFailed",
             FetchFailure::Calendar { .. } => "InvalidCalendar",
             FetchFailure::NoHolidays { .. } => "NoHolidays",
             FetchFailure::Implausible { reason: Implausible::TooManyDropped { .. }, .. } => "TooManyHolidaysDropped",
             FetchFailure::Implausible { reason: Implausible::TooManyAdded { .. }, .. } => "TooManyHolidaysAdded",
             FetchFailure::StoreRead(_) | FetchFailure::StoreWrite(_) => "HolidayStoreFailed",
-        };
-        Diagnostic { error_type: error_type.to_owned(), error_message: error_chain(&failure) }
+        }
+    }
+}
+
+impl From<FetchFailure> for Diagnostic {
+    fn from(failure: FetchFailure) -> Diagnostic {
+        Diagnostic { error_type: failure.error_type().to_owned(), error_message: error_chain(&failure) }
     }
 }
 
@@ -104,6 +114,56 @@ pub struct Summary {
     /// `{"force": true}` published a list the guard had refused: why it had been refused.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub forced: Option<String>,
+    /// The unchanged list was written again with a new `generatedAt` (see [`RESTAMP_AFTER`]).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub restamped: bool,
+    /// Minutes since the stored list's `generatedAt` once the run is done, for the metrics.
+    #[serde(skip)]
+    pub list_age_minutes: Option<i64>,
+}
+
+impl Summary {
+    fn published(&self) -> bool {
+        !self.dry_run && (self.status == Status::Updated || self.restamped)
+    }
+}
+
+/// The run's records: `HolidayListPublished` and the override changes, `HolidayListAgeHours`
+/// per site, or `HolidayRefusals` by `errorType`.
+pub fn metrics(result: &Result<Summary, FetchFailure>) -> Vec<MetricRecord> {
+    let summary = match result {
+        Ok(summary) => summary,
+        Err(failure) => {
+            let refused = MetricRecord::new().field(ERROR_TYPE, failure.error_type());
+            let refused = refused.count("HolidayRefusals", 1, &[&[ERROR_TYPE]]);
+            return vec![refused.count("HolidayListPublished", 0, TOTAL)];
+        }
+    };
+    let mut records =
+        vec![MetricRecord::new().count("HolidayListPublished", u8::from(summary.published()), TOTAL).count(
+            "OverrideSyncFailures",
+            summary.overrides.iter().filter(|r| r.error.is_some()).count() as f64,
+            TOTAL,
+        )];
+    if !summary.overrides.is_empty() {
+        let total = |count: fn(&OverrideReport) -> usize| summary.overrides.iter().map(count).sum::<usize>();
+        let changes = [
+            ("created", total(|r| r.created.len())),
+            ("removed", total(|r| r.removed.len())),
+            ("linked", total(|r| r.linked.len())),
+        ];
+        for (change, n) in changes {
+            records.push(MetricRecord::new().field(CHANGE, change).count("OverrideChanges", n as f64, &[&[CHANGE]]));
+        }
+    }
+    if let Some(minutes) = summary.list_age_minutes {
+        for site in &summary.sites {
+            let mut record = MetricRecord::new().field(SITE, site.site.as_str());
+            record.add("HolidayListAgeHours", Unit::None, minutes as f64 / 60.0, &[&[], &[SITE]]);
+            records.push(record);
+        }
+    }
+    records
 }
 
 /// What a manual invocation asks for.
@@ -392,9 +452,17 @@ where
             sites: runs.iter().map(|r| r.holidays.clone()).collect(),
         };
         let unchanged = stored.as_ref().is_some_and(|s| s.same_content(&document));
-        if !unchanged && !mode.dry_run {
+        let stale = stored.as_ref().is_none_or(|s| document.generated_at - s.generated_at >= RESTAMP_AFTER);
+        let restamped = unchanged && stale && !mode.dry_run;
+        let written = (!unchanged || restamped) && !mode.dry_run;
+        if written {
             self.store.save(document.to_json()).await.map_err(|e| FetchFailure::StoreWrite(Box::new(e)))?;
         }
+        let list_generated_at = match &stored {
+            _ if written => Some(document.generated_at),
+            Some(stored) => Some(stored.generated_at),
+            None => None,
+        };
         let dates = |f: fn(&Changes) -> Vec<NaiveDate>| -> Vec<NaiveDate> {
             let mut all: Vec<NaiveDate> = runs.iter().flat_map(|r| f(&r.changes)).collect();
             all.sort_unstable();
@@ -423,6 +491,8 @@ where
             overrides: Vec::new(),
             dry_run: mode.dry_run,
             forced: (!refusals.is_empty()).then(|| refusals.join("; ")),
+            restamped,
+            list_age_minutes: list_generated_at.map(|at| (self.clock.now() - at).num_minutes()),
         };
         Ok((summary, runs))
     }
@@ -637,6 +707,47 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn an_unchanged_list_is_restamped_after_a_day_so_its_age_says_when_it_was_confirmed() {
+        let f = fetcher(sample(), FakeStore::default(), &[]);
+        let first = f.handle(json!({})).await.unwrap();
+        assert_eq!((first.list_age_minutes, first.published()), (Some(0), true));
+        f.clock.advance(TimeDelta::hours(19));
+        let soon = f.handle(json!({})).await.unwrap();
+        assert_eq!((soon.restamped, soon.list_age_minutes, f.store.saves()), (false, Some(19 * 60), 1));
+        f.clock.advance(TimeDelta::hours(2));
+        let next_day = f.handle(json!({})).await.unwrap();
+        assert_eq!((next_day.status, next_day.restamped, f.store.saves()), (Status::Unchanged, true, 2));
+        assert_eq!(stored(&f).generated_at, "2026-11-21T21:00:00Z".parse::<chrono::DateTime<chrono::Utc>>().unwrap());
+        assert_eq!(f.notifier.notices().len(), 1, "a re-stamp is not news");
+        assert!(serde_json::to_value(&next_day).unwrap()["restamped"] == true);
+        // a dry run writes nothing, not even a stamp
+        f.clock.advance(TimeDelta::hours(30));
+        let dry = f.handle(json!({"dryRun": true})).await.unwrap();
+        assert_eq!((dry.restamped, dry.list_age_minutes, f.store.saves()), (false, Some(30 * 60), 2));
+    }
+
+    #[tokio::test]
+    async fn each_run_is_measured_published_refused_or_unchanged_with_the_age_per_site() {
+        let f = fetcher(sample(), FakeStore::default(), &[]);
+        let records = metrics(&f.handle(json!({})).await);
+        assert_eq!(records[0].value("HolidayListPublished"), Some(1.0));
+        assert_eq!(records[0].value("OverrideSyncFailures"), Some(0.0));
+        let age = records.iter().find(|r| r.value("HolidayListAgeHours").is_some()).unwrap();
+        assert_eq!((age.get("Site"), age.value("HolidayListAgeHours")), (Some("default"), Some(0.0)));
+        let unchanged = metrics(&f.handle(json!({})).await);
+        assert_eq!(unchanged[0].value("HolidayListPublished"), Some(0.0));
+
+        let broken = fetcher(FakeCalendars::default().with(URL, b"<html>"), FakeStore::default(), &[]);
+        let records = metrics(&broken.handle(json!({})).await);
+        assert_eq!(records.len(), 1);
+        assert_eq!(
+            (records[0].get("ErrorType"), records[0].value("HolidayRefusals")),
+            (Some("InvalidCalendar"), Some(1.0))
+        );
+        assert_eq!(records[0].value("HolidayListAgeHours"), None);
+    }
+
+    #[tokio::test]
     async fn observances_are_published_when_included() {
         let f = fetcher(sample(), FakeStore::default(), &[("INCLUDE_OBSERVANCES", "true")]);
         f.handle(json!({})).await.unwrap();
@@ -768,6 +879,13 @@ mod tests {
         assert_eq!(f.hours.names("h-1")[0], "Company anniversary", "a person's override stays");
         assert_eq!(f.hours.names("h-1").len(), expected.len() + 1);
         assert!(f.notifier.notices()[0].1.contains("+ holiday 2026-11-23 勤労感謝の日"));
+
+        let records = metrics(&Ok(summary.clone()));
+        let change = |name: &str| {
+            records.iter().find(|r| r.get("Change") == Some(name)).and_then(|r| r.value("OverrideChanges"))
+        };
+        let created = (2 * expected.len()) as f64;
+        assert_eq!((change("created"), change("removed"), change("linked")), (Some(created), Some(0.0), Some(0.0)));
 
         let changes = f.hours.changes();
         let again = f.handle(json!({})).await.unwrap();

@@ -7,10 +7,11 @@ use std::time::Duration;
 
 use connect_aws::hours::ConnectHoursOverrides;
 use connect_aws::http_calendar::HttpCalendarSource;
+use connect_aws::metrics::serve;
 use connect_aws::s3::S3HolidayStore;
 use connect_aws::sns::SnsNotifier;
 use connect_aws::{CallProfile, Env, SystemClock, init_tracing, load_aws_config, or_init_error, time_left};
-use lambda_runtime::{LambdaEvent, service_fn};
+use lambda_runtime::LambdaEvent;
 
 /// Google's calendars are about 50 KB; 5 MB leaves room for any real feed and caps a bad one.
 const MAX_CALENDAR_BYTES: usize = 5 * 1024 * 1024;
@@ -29,8 +30,7 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     let instance_id = config.overrides.as_ref().map(|o| o.instance_id.clone()).unwrap_or_default();
     let hours = ConnectHoursOverrides::from_conf(&aws, &instance_id);
     let fetcher = handler::HolidayFetcher::new(config, calendars, store, notifier, SystemClock).with_hours(hours);
-    lambda_runtime::run(service_fn(|event: LambdaEvent<serde_json::Value>| {
-        fetcher.handle_within(event.payload, time_left(&event.context))
-    }))
-    .await
+    let handle =
+        |event: LambdaEvent<serde_json::Value>| fetcher.handle_within(event.payload, time_left(&event.context));
+    serve(env!("CARGO_PKG_NAME"), CallProfile::Background, handle, handler::metrics).await
 }

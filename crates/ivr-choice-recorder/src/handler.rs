@@ -9,7 +9,8 @@ use connect_aws::ANSWER_WITHIN;
 use connect_core::campaign::{
     ATTEMPT_ATTRIBUTE, CAMPAIGN_ATTRIBUTE, Campaign, Choice, ChoiceMessages, ChoiceWrite, DIALED_AT_ATTRIBUTE, Outcome,
 };
-use connect_core::connect::{ContactFlowEvent, flag};
+use connect_core::connect::{ContactFlowEvent, MalformedEvent, flag};
+use connect_core::metrics::{BY_OUTCOME, CAMPAIGN, MetricRecord, OUTCOME, TOTAL, Unit};
 use connect_core::ports::{CampaignTable, Clock, DoNotCallList, error_chain};
 use serde::Serialize;
 
@@ -26,6 +27,24 @@ pub struct ChoiceResponse {
     pub recorded: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// The campaign the choice is for, for the metrics (not sent to the flow).
+    #[serde(skip)]
+    pub campaign: String,
+}
+
+impl ChoiceResponse {
+    /// `CampaignAnswers` by outcome (and campaign), and a choice made but not written.
+    pub fn metrics(&self) -> MetricRecord {
+        let mut record = MetricRecord::new().field(OUTCOME, self.outcome.as_str());
+        let mut sets: Vec<&[&str]> = BY_OUTCOME.to_vec();
+        if !self.campaign.is_empty() {
+            record.set_field(CAMPAIGN, self.campaign.as_str());
+            sets.push(&[CAMPAIGN, OUTCOME]);
+        }
+        record.add("CampaignAnswers", Unit::Count, 1.0, &sets);
+        let lost = self.recorded != "true" && self.error.is_some();
+        record.count("ChoicesNotRecorded", u8::from(lost), TOTAL)
+    }
 }
 
 pub struct ChoiceRecorder<T, D, K> {
@@ -56,6 +75,7 @@ impl<T: CampaignTable, D: DoNotCallList, K: Clock> ChoiceRecorder<T, D, K> {
             outcome: outcome.name().to_owned(),
             recorded: flag(recorded),
             error: error.map(str::to_owned),
+            campaign: String::new(),
         }
     }
 
@@ -71,11 +91,19 @@ impl<T: CampaignTable, D: DoNotCallList, K: Clock> ChoiceRecorder<T, D, K> {
     /// The customer always hears the message for their choice; recording it can only fail
     /// quietly (`recorded=false`), never cut the call short.
     pub async fn handle(&self, event: serde_json::Value) -> Result<ChoiceResponse, Infallible> {
-        let event = match ContactFlowEvent::from_value(event) {
+        let event = ContactFlowEvent::from_value(event);
+        let campaign = event.as_ref().ok().and_then(|e| self.campaign_of(e).ok().flatten());
+        let mut answer = self.respond(event).await;
+        answer.campaign = campaign.map(|c| c.to_string()).unwrap_or_default();
+        Ok(answer)
+    }
+
+    async fn respond(&self, event: Result<ContactFlowEvent, MalformedEvent>) -> ChoiceResponse {
+        let event = match event {
             Ok(event) => event,
             Err(e) => {
                 tracing::warn!(error = %e, "malformed event; nothing recorded");
-                return Ok(self.answer(Outcome::NoInput, false, Some("malformed event")));
+                return self.answer(Outcome::NoInput, false, Some("malformed event"));
             }
         };
         let outcome = Outcome::from_input(&event.parameter("inputData").unwrap_or_default());
@@ -84,20 +112,20 @@ impl<T: CampaignTable, D: DoNotCallList, K: Clock> ChoiceRecorder<T, D, K> {
             Ok(Some(campaign)) => campaign,
             Ok(None) => {
                 tracing::error!(contact_id, "no campaign parameter, contact attribute or CAMPAIGN; nothing recorded");
-                return Ok(self.answer(outcome, false, Some("no campaign")));
+                return self.answer(outcome, false, Some("no campaign"));
             }
             Err(e) => {
                 tracing::error!(contact_id, error = e, "invalid campaign; nothing recorded");
-                return Ok(self.answer(outcome, false, Some("invalid campaign")));
+                return self.answer(outcome, false, Some("invalid campaign"));
             }
         };
         let Some(customer) = event.caller() else {
             tracing::warn!(contact_id, %campaign, outcome = outcome.name(), "no E.164 customer number; nothing recorded");
-            return Ok(self.answer(outcome, false, None));
+            return self.answer(outcome, false, None);
         };
         if contact_id.is_empty() {
             tracing::warn!(%customer, "event without ContactId; nothing recorded");
-            return Ok(self.answer(outcome, false, Some("malformed event")));
+            return self.answer(outcome, false, Some("malformed event"));
         }
         let now = self.clock.now();
         let placed_at =
@@ -132,7 +160,7 @@ impl<T: CampaignTable, D: DoNotCallList, K: Clock> ChoiceRecorder<T, D, K> {
         });
         let written = match written.await {
             Ok((_, false)) => {
-                return Ok(self.answer(outcome, false, Some("opt-out not recorded")));
+                return self.answer(outcome, false, Some("opt-out not recorded"));
             }
             Ok((written, true)) => Ok(written),
             Err(elapsed) => Err(elapsed),
@@ -140,23 +168,23 @@ impl<T: CampaignTable, D: DoNotCallList, K: Clock> ChoiceRecorder<T, D, K> {
         match written {
             Ok(Ok(ChoiceWrite::Recorded)) => {
                 tracing::info!(contact_id, %customer, %campaign, outcome = outcome_name, "choice recorded");
-                Ok(self.answer(outcome, true, None))
+                self.answer(outcome, true, None)
             }
             Ok(Ok(ChoiceWrite::Superseded)) => {
                 tracing::info!(contact_id, %customer, %campaign, outcome = outcome_name, "a later contact changed the row; kept it");
-                Ok(self.answer(outcome, false, None))
+                self.answer(outcome, false, None)
             }
             Ok(Ok(ChoiceWrite::UnknownCustomer)) => {
                 tracing::warn!(contact_id, %customer, %campaign, outcome = outcome_name, "number not in the customers table; not created");
-                Ok(self.answer(outcome, false, Some("unknown customer")))
+                self.answer(outcome, false, Some("unknown customer"))
             }
             Ok(Err(e)) => {
                 tracing::error!(contact_id, %customer, %campaign, error = %error_chain(&e), "choice not recorded");
-                Ok(self.answer(outcome, false, Some("choice not recorded")))
+                self.answer(outcome, false, Some("choice not recorded"))
             }
             Err(_) => {
                 tracing::error!(contact_id, %customer, within_ms = self.answer_within.as_millis(), "choice write timed out");
-                Ok(self.answer(outcome, false, Some("timed out")))
+                self.answer(outcome, false, Some("timed out"))
             }
         }
     }
@@ -259,6 +287,21 @@ mod tests {
         }
         let timeout = answer(&recorder(), event("timeout")).await;
         assert_eq!(timeout.outcome, "no_input", "the sample event for Timeout");
+    }
+
+    #[tokio::test]
+    async fn each_choice_is_counted_by_outcome_and_campaign_and_a_lost_one_is_counted_too() {
+        let r = recorder();
+        let record = answer(&r, from_contact("c-1", "9", "2026-11-21T09:59:00Z")).await.metrics();
+        assert_eq!((record.get("Outcome"), record.get("Campaign")), (Some("opted_out"), Some("spring")));
+        let answers = record.measure("CampaignAnswers").unwrap();
+        assert_eq!(answers.dimension_sets, vec![vec![], vec!["Outcome"], vec!["Campaign", "Outcome"]]);
+        assert_eq!(record.value("ChoicesNotRecorded"), Some(0.0));
+        r.table.fail_writes_with(Some("ProvisionedThroughputExceededException"));
+        let lost = answer(&r, pressed("1")).await.metrics();
+        assert_eq!((lost.get("Outcome"), lost.value("ChoicesNotRecorded")), (Some("talk_now"), Some(1.0)));
+        let malformed = answer(&r, json!([1])).await.metrics();
+        assert_eq!((malformed.get("Campaign"), malformed.get("Outcome")), (None, Some("no_input")));
     }
 
     #[tokio::test]
@@ -402,6 +445,7 @@ mod tests {
             outcome: "email".into(),
             recorded: "true".into(),
             error: Some("x".into()),
+            campaign: "spring".into(),
         };
         connect_core::fakes::assert_contract("ivr-choice-recorder", include_str!("handler.rs"), &full);
     }

@@ -6,8 +6,8 @@ mod handler;
 
 use connect_aws::campaign_table::DynamoCampaignTable;
 use connect_aws::do_not_call::DynamoDoNotCall;
+use connect_aws::metrics::{of_answer, serve};
 use connect_aws::{CallProfile, Env, SystemClock, init_tracing, load_aws_config, or_init_error};
-use lambda_runtime::{LambdaEvent, service_fn};
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_runtime::Error> {
@@ -18,5 +18,6 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     table.warm_up().await;
     let do_not_call = config.do_not_call_table.as_ref().map(|name| DynamoDoNotCall::from_conf(&aws, name));
     let recorder = handler::ChoiceRecorder::new(config, table, do_not_call, SystemClock);
-    lambda_runtime::run(service_fn(|event: LambdaEvent<serde_json::Value>| recorder.handle(event.payload))).await
+    let metrics = of_answer(handler::ChoiceResponse::metrics);
+    serve(env!("CARGO_PKG_NAME"), CallProfile::ContactFlow, |event| recorder.handle(event.payload), metrics).await
 }

@@ -8,8 +8,9 @@ use std::time::Duration;
 
 use chrono::{DateTime, TimeDelta, Utc};
 use connect_aws::ANSWER_WITHIN;
-use connect_core::agents::{AgentAnswer, AgentState};
+use connect_core::agents::{AgentAnswer, AgentState, ERROR};
 use connect_core::connect::{ContactFlowEvent, flag};
+use connect_core::metrics::{MetricRecord, TOTAL};
 use connect_core::phone::CallerNumber;
 use connect_core::ports::{AgentDirectory, AssignmentStore, Clock, ContactHistory, error_chain};
 use serde::Serialize;
@@ -44,6 +45,25 @@ impl LookupResponse {
     /// No remembered agent: straight to the queue, Connect chooses.
     fn not_found(answer: AgentAnswer) -> Self {
         LookupResponse::new(false, false, "", answer)
+    }
+}
+
+impl LookupResponse {
+    /// `Lookups` by outcome and the Connect requests the answer took. A preferred agent whose
+    /// state could not be checked counts as an error: the flow was served, Connect was not.
+    pub fn metrics(&self, connect_requests: u32) -> MetricRecord {
+        let outcome = if self.answer.status == ERROR {
+            "error"
+        } else if self.found != "true" {
+            "not_found"
+        } else if self.prefer_agent == "true" {
+            "preferred"
+        } else if self.agent_state.is_empty() || self.agent_state == LOGGED_OUT {
+            "agent_logged_out"
+        } else {
+            "not_serving_queue"
+        };
+        MetricRecord::new().outcome("Lookups", outcome).count("ConnectRequests", connect_requests, TOTAL)
     }
 }
 
@@ -363,6 +383,25 @@ mod tests {
         assert_eq!(response.answer.error.as_deref(), Some("agent state unavailable"));
         let answer = look(&from_table(FakeAssignments::default()), json!({"Details": {"Parameters": 1}})).await.answer;
         assert_eq!(answer, AgentAnswer::failed(&[], "malformed event"));
+    }
+
+    #[tokio::test]
+    async fn each_lookup_is_counted_by_outcome() {
+        let outcome = |r: LookupResponse| r.metrics(1).get("Outcome").map(str::to_owned).unwrap_or_default();
+        let lookup = from_table(FakeAssignments::holding([assigned("tanaka", 3, 90)]));
+        assert_eq!(outcome(look(&lookup, event("voice")).await), "preferred");
+        lookup.directory.set_status("tanaka", Some("Offline"));
+        assert_eq!(outcome(look(&lookup, event("voice")).await), "agent_logged_out");
+        assert_eq!(outcome(look(&lookup, event("withheld")).await), "not_found");
+        let other_queue = Preference { check_state: true, queue: Some("q-sales".into()) };
+        let lookup = from_table_with(FakeAssignments::holding([assigned("sato", 1, 90)]), other_queue);
+        assert_eq!(outcome(look(&lookup, event("voice")).await), "not_serving_queue");
+        lookup.directory.fail_with(Some("ThrottlingException"));
+        let failed_check = look(&lookup, event("voice")).await;
+        assert_eq!(failed_check.prefer_agent, "true");
+        let record = failed_check.metrics(3);
+        assert_eq!((record.get("Outcome"), record.value("Lookups")), (Some("error"), Some(1.0)));
+        assert_eq!(record.value("ConnectRequests"), Some(3.0));
     }
 
     impl Lookup {
