@@ -9,7 +9,7 @@ use connect_core::ports::{HolidayStore, Stored};
 use local_run::holidays::{
     BUCKET, CALENDAR_PATH, HolidayRig, KEY, US_CALENDAR, US_CALENDAR_PATH as US_PATH, sample_calendar,
 };
-use local_run::{FunctionOptions, LambdaProcess, Outcome, StubResponse, emulator_env, function_binary};
+use local_run::{FunctionOptions, LambdaProcess, Outcome, StubResponse, emf, emulator_env, function_binary};
 use serde_json::{Value, json};
 
 fn event(function: &str, name: &str) -> anyhow::Result<Value> {
@@ -73,6 +73,25 @@ async fn fetcher_publishes_once_notifies_and_refuses_bad_calendars() -> anyhow::
         assert_eq!(notices.len(), 1, "{case}");
         assert!(notices[0].subject.contains("FAILED") && notices[0].message.contains("unchanged"), "{case}");
     }
+
+    // what the dashboard sees: one publish, each refusal by errorType, the list's age per site
+    let lines = fetcher.metric_lines().await?;
+    assert_eq!(emf::sum(&lines, "HolidayListPublished", &[]), 1.0);
+    let refusals = |error_type: &str| emf::sum(&lines, "HolidayRefusals", &[("ErrorType", error_type)]);
+    let expected = [
+        ("CalendarDownloadFailed", 1.0),
+        ("InvalidCalendar", 2.0),
+        ("NoHolidays", 1.0),
+        ("TooManyHolidaysDropped", 1.0),
+    ];
+    assert_eq!(expected.map(|(t, _)| refusals(t)), expected.map(|(_, n)| n));
+    let ages: Vec<f64> = lines
+        .iter()
+        .filter(|l| l.field("Site") == Some("default"))
+        .filter_map(|l| l.value("HolidayListAgeHours"))
+        .collect();
+    assert_eq!(ages.len(), 2, "after each run that kept a list");
+    assert!(ages.iter().all(|age| (0.0..0.1).contains(age)), "{ages:?}");
     Ok(())
 }
 
@@ -125,6 +144,20 @@ async fn check_answers_from_the_published_list_and_caches_it() -> anyhow::Result
     }
     let notices = rig.inbox.drain().await?;
     assert_eq!(notices.iter().filter(|n| n.subject.contains("holiday-check")).count(), 1, "{notices:?}");
+
+    // what the dashboard sees: every answer by outcome and site, the list's age when there is one
+    let lines = check.metric_lines().await?;
+    assert_eq!(lines.len(), 7);
+    let answers = |outcome: &str| emf::sum(&lines, "HolidayAnswers", &[("Outcome", outcome), ("Site", "default")]);
+    assert_eq!((answers("holiday"), answers("error")), (2.0, 2.0));
+    assert_eq!(answers("open") + answers("closed_early"), 3.0);
+    for line in &lines {
+        let age = line.value("HolidayListAgeHours");
+        assert_eq!(age.is_some(), line.field("Outcome") != Some("error"), "{:?}", line.0);
+        assert!(age.is_none_or(|hours| hours < 0.1), "just published: {age:?}");
+        assert_eq!(line.dimensions("HolidayAnswers").len(), 3, "total, by outcome, by site and outcome");
+        assert!(line.value("AnswerLatency").is_some());
+    }
     Ok(())
 }
 

@@ -13,7 +13,7 @@ use local_run::campaign::{
     answer_event,
 };
 use local_run::connect_emulator::{GET_CURRENT_METRIC_DATA, OutboundCall, Quota, START_OUTBOUND_VOICE_CONTACT};
-use local_run::{LambdaProcess, Outcome};
+use local_run::{LambdaProcess, Outcome, emf};
 use serde_json::{Value, json};
 
 const CUSTOMERS: [&str; 5] = ["+819011110001", "+819011110002", "+819011110003", "+819011110004", "+819011110005"];
@@ -152,6 +152,25 @@ async fn a_campaign_is_dialed_at_the_pace_of_free_agents_and_every_answer_record
     assert_eq!(destinations, CUSTOMERS, "each customer called once");
     assert_eq!(rig.aws_requests("dynamodb:Scan"), 0, "the dialer reads the index, never the table");
     assert!(rig.aws_requests("dynamodb:Query") >= 1);
+
+    // what the dashboard sees: the run's line, and one line per answer, by campaign
+    let run_lines = dialer.metric_lines().await?;
+    assert_eq!(run_lines.len(), 1);
+    let run_line = &run_lines[0];
+    assert_eq!(
+        (run_line.function(), run_line.field("Campaign"), run_line.field("Stopped")),
+        ("campaign-dialer", Some(CAMPAIGN), Some("nothing_due"))
+    );
+    let figures =
+        ["CallsPlaced", "CallsNoAnswer", "RetriesScheduled", "CallsRefused", "OptedOutSkipped", "RowsPending"];
+    assert_eq!(figures.map(|name| run_line.value(name)), [5.0, 1.0, 1.0, 0.0, 0.0, 5.0].map(Some), "{:?}", run_line.0);
+    assert_eq!((run_line.value("CampaignRunsFailed"), run_line.value("CampaignStalled")), (Some(0.0), Some(0.0)));
+    assert_eq!(run_line.dimensions("CallsPlaced"), [vec!["Function", "Campaign"]]);
+    let answer_lines = recorder.metric_lines().await?;
+    let answers =
+        |outcome: &str| emf::sum(&answer_lines, "CampaignAnswers", &[("Outcome", outcome), ("Campaign", CAMPAIGN)]);
+    assert_eq!(["talk_now", "email", "call_back", "opted_out"].map(answers), [1.0; 4]);
+    assert_eq!(emf::sum(&answer_lines, "ChoicesNotRecorded", &[]), 0.0);
 
     let logs: Vec<String> = dialer.logs().into_iter().chain(recorder.logs()).collect();
     assert!(logs.iter().any(|l| l.contains("+81******0003")), "masked numbers are logged");
@@ -293,6 +312,11 @@ async fn a_refusal_that_is_not_the_customers_leaves_every_row_untouched_and_fail
     // fixed, the next run dials everybody
     let summary = dialer.invoke(&json!({})).await?.response()?;
     assert_eq!(count(&summary, "dialed"), 3, "{summary}");
+    // the failed run is on the dashboard as failed, by its errorType; the next one is not
+    let lines = dialer.metric_lines().await?;
+    let runs: Vec<(Option<&str>, Option<f64>)> =
+        lines.iter().map(|l| (l.field("Stopped"), l.value("CampaignRunsFailed"))).collect();
+    assert_eq!(runs, [(Some("OutboundCallMisconfigured"), Some(1.0)), (Some("nothing_due"), Some(0.0))]);
     Ok(())
 }
 

@@ -4,12 +4,12 @@
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
-use local_run::LambdaProcess;
 use local_run::connect_emulator::{
     DESCRIBE_CONTACT, EmulatedContact, GET_CURRENT_USER_DATA, LIST_ROUTING_PROFILE_QUEUES, LIST_USERS, OPERATIONS,
     Quota,
 };
 use local_run::routing::{AGENT_PICKER, ASSIGNMENT_RECORDER, LAST_AGENT_LOOKUP, RoutingRig, contact_event};
+use local_run::{LambdaProcess, emf};
 use serde_json::{Value, json};
 
 const CALLER: &str = "+819012345678";
@@ -41,6 +41,8 @@ async fn a_returning_caller_is_preferred_for_their_last_agent_and_a_new_caller_c
         function.ready().await?;
     }
     let users_read_at_init = rig.connect.requests(LIST_USERS);
+    let lookup_requests = |rig: &RoutingRig| connect_requests(rig) - rig.connect.requests(DESCRIBE_CONTACT);
+    let lookup_requests_at_init = lookup_requests(&rig);
 
     // first call: a new caller goes straight to the queue; Connect chooses, the lookup asks it nothing
     let before = connect_requests(&rig);
@@ -85,6 +87,21 @@ async fn a_returning_caller_is_preferred_for_their_last_agent_and_a_new_caller_c
         ["true", "false", "Offline", "suzuki"]
     );
 
+    // what the dashboard sees: one EMF line per lookup, by outcome, with the Connect requests
+    // the emulator served and the answer latency
+    let lines = lookup.metric_lines().await?;
+    assert_eq!(lines.len(), 5);
+    let lookups = |outcome: &str| emf::sum(&lines, "Lookups", &[("Outcome", outcome)]);
+    assert_eq!([lookups("not_found"), lookups("preferred"), lookups("agent_logged_out")], [1.0, 3.0, 1.0]);
+    let served = (lookup_requests(&rig) - lookup_requests_at_init) as f64;
+    assert_eq!(emf::sum(&lines, "ConnectRequests", &[]), served, "every request the emulator served, counted");
+    assert_eq!(emf::sum(&lines, "ConnectRequests", &[("contactId", "c-1")]), 0.0);
+    for line in &lines {
+        assert_eq!((line.function(), line.unit("AnswerLatency")), ("last-agent-lookup", Some("Milliseconds")));
+        assert!(line.value("AnswerLatency").is_some_and(|ms| ms > 0.0), "{:?}", line.0);
+        assert_eq!(line.dimensions("Lookups"), [vec!["Function"], vec!["Function", "Outcome"]]);
+    }
+
     // CHECK_AGENT_STATE=false: preferred without a single Connect request
     let mut unchecked = rig.spawn(LAST_AGENT_LOOKUP, &[("CHECK_AGENT_STATE", "false")]).await?;
     unchecked.ready().await?;
@@ -100,6 +117,10 @@ async fn a_returning_caller_is_preferred_for_their_last_agent_and_a_new_caller_c
     let recorded = ask(&mut recorder, &contact_event("c-7", Some(CALLER), json!({"agentId": "sato"}))).await?;
     assert_eq!(recorded["recorded"], "true");
     assert_eq!(recorded["message"], "担当者にお繋ぎ致しますので少々お待ちください。");
+    let lines = recorder.metric_lines().await?;
+    let assignments = |outcome: &str| emf::sum(&lines, "Assignments", &[("Outcome", outcome)]);
+    assert_eq!(assignments("recorded"), 2.0, "the contact event and the flow");
+    assert_eq!(assignments("skipped"), (outcomes.len() - 1) as f64, "{outcomes:?}");
 
     // phone numbers are personal data: masked in every log line
     let logs: Vec<String> = [&lookup, &recorder, &unchecked].iter().flat_map(|f| f.logs()).collect();

@@ -178,6 +178,11 @@ impl LambdaProcess {
         self.shared.lock().map(|s| s.logs.clone()).unwrap_or_default()
     }
 
+    /// Events sent so far.
+    pub fn invocations(&self) -> usize {
+        usize::try_from(self.next_id).unwrap_or(usize::MAX)
+    }
+
     pub fn pid(&self) -> Option<u32> {
         self.child.id()
     }
