@@ -149,8 +149,8 @@ impl LambdaProcess {
     }
 }
 
-/// What the dashboard would show for `lines`: per function, each metric summed (or, for
-/// latency and age, its median and maximum) by its finest dimension values.
+/// What the dashboard would show for `lines`: per function, each metric summed (for latency
+/// and age, its median and maximum; for pending rows, the last figure) by its finest dimensions.
 pub fn summary(lines: &[MetricLine]) -> String {
     let mut totals: BTreeMap<(String, String, String), Vec<f64>> = BTreeMap::new();
     for line in lines {
@@ -178,6 +178,8 @@ pub fn summary(lines: &[MetricLine]) -> String {
             let median = sorted.get(sorted.len() / 2).copied().unwrap_or_default();
             let max = sorted.last().copied().unwrap_or_default();
             format!("median {median:.1}, max {max:.1} ({} values)", values.len())
+        } else if name == "RowsPending" {
+            format!("{} at the last run", values.last().copied().unwrap_or_default())
         } else {
             format!("{}", values.iter().sum::<f64>())
         };

@@ -14,6 +14,7 @@ use local_run::campaign::{CAMPAIGN, CAMPAIGN_DIALER, CampaignRig, IVR_CHOICE_REC
 use local_run::connect_emulator::{GET_CURRENT_METRIC_DATA, OutboundCall};
 use local_run::holidays::{CALENDAR_PATH, HolidayRig};
 use local_run::routing::{ASSIGNMENT_RECORDER, LAST_AGENT_LOOKUP, RoutingRig, contact_event};
+use local_run::emf::{self, MetricLine};
 use local_run::{LambdaProcess, Outcome, StubResponse};
 use serde_json::{Value, json};
 
@@ -73,18 +74,25 @@ async fn run() -> anyhow::Result<()> {
             answer["error"].as_str().map(|e| format!(" ({e})")).unwrap_or_default(),
         );
     }
-    hours_overrides(&rig).await?;
-    two_sites(&rig).await?;
+    let mut metrics = fetcher.metric_lines().await?;
+    metrics.extend(check.metric_lines().await?);
+    metrics.extend(hours_overrides(&rig).await?);
+    metrics.extend(two_sites(&rig).await?);
     drop((check, fetcher, rig));
-    returning_caller().await?;
-    outbound_campaign().await?;
+    metrics.extend(returning_caller().await?);
+    metrics.extend(outbound_campaign().await?);
+    println!(
+        "\n-- metrics: what the dashboard would show (CloudWatch namespace ConnectLambdas, from the {} EMF lines the functions wrote) --",
+        metrics.len()
+    );
+    print!("{}", emf::summary(&metrics));
     println!("\n== demo complete; stopping moto, the emulators and the functions ==");
     Ok(())
 }
 
 /// holiday-fetcher keeping a Connect hours of operation's holiday overrides in step (a person's
 /// override stays), then a second run that finds nothing to change.
-async fn hours_overrides(rig: &HolidayRig) -> anyhow::Result<()> {
+async fn hours_overrides(rig: &HolidayRig) -> anyhow::Result<Vec<MetricLine>> {
     use local_run::connect_emulator::{CREATE_HOURS_OVERRIDE, ConnectEmulator, DELETE_HOURS_OVERRIDE, instance_arn};
     println!("\n-- hours-of-operation overrides (holiday-fetcher + the Connect emulator) --");
     rig.calendars.set(CALENDAR_PATH, StubResponse::ok(local_run::holidays::sample_calendar()?));
@@ -133,12 +141,12 @@ async fn hours_overrides(rig: &HolidayRig) -> anyhow::Result<()> {
         "      ... {} overrides in all; the person's \"Company anniversary\" still there: {kept}",
         overrides.len()
     );
-    Ok(())
+    fetcher.metric_lines().await
 }
 
 /// One deployment, two sites: Tokyo closes early on 12-28, New York (its own feed and time zone)
 /// on 11-01, the day its clocks go back; holiday-check answers each in its own local time.
-async fn two_sites(rig: &HolidayRig) -> anyhow::Result<()> {
+async fn two_sites(rig: &HolidayRig) -> anyhow::Result<Vec<MetricLine>> {
     use local_run::holidays::{US_CALENDAR, US_CALENDAR_PATH};
     println!("\n-- two sites and an early close (SITES; holiday-check with a site parameter) --");
     rig.calendars.set(US_CALENDAR_PATH, StubResponse::ok(US_CALENDAR));
@@ -182,12 +190,14 @@ async fn two_sites(rig: &HolidayRig) -> anyhow::Result<()> {
             }
         );
     }
-    Ok(())
+    let mut lines = fetcher.metric_lines().await?;
+    lines.extend(check.metric_lines().await?);
+    Ok(lines)
 }
 
 /// Three calls from one number: the second reaches the first call's agent, the third finds
 /// that agent on a call and is offered the next available one.
-async fn returning_caller() -> anyhow::Result<()> {
+async fn returning_caller() -> anyhow::Result<Vec<MetricLine>> {
     use local_run::connect_emulator::{GET_CURRENT_USER_DATA, OPERATIONS};
     const CALLER: &str = "+819012345678";
     println!("\n-- returning-caller routing (moto DynamoDB + the Connect emulator's contact life) --");
@@ -250,13 +260,15 @@ async fn returning_caller() -> anyhow::Result<()> {
     let logs: Vec<String> = [&lookup, &recorder].iter().flat_map(|f| f.logs()).collect();
     let full = logs.iter().filter(|l| l.contains(CALLER)).count();
     println!("   log lines: {}, with the caller's full number: {full} (logs show {masked})", logs.len());
-    Ok(())
+    let mut lines = lookup.metric_lines().await?;
+    lines.extend(recorder.metric_lines().await?);
+    Ok(lines)
 }
 
 /// Four customers, one agent: no call outside the calling hours; inside them the dialer places a
 /// call only when an agent is free for it, each customer's keypad answer lands on their row, a
 /// call nobody answered is tried again after RETRY_AFTER_MINUTES, and a 9 is never called again.
-async fn outbound_campaign() -> anyhow::Result<()> {
+async fn outbound_campaign() -> anyhow::Result<Vec<MetricLine>> {
     const CUSTOMERS: [&str; 4] = ["+819011110001", "+819011110002", "+819011110003", "+819011110004"];
     println!("\n-- outbound campaign (moto DynamoDB and S3 + the Connect emulator's outbound queue) --");
     let rig = CampaignRig::start().await?;
@@ -361,7 +373,10 @@ async fn outbound_campaign() -> anyhow::Result<()> {
     let logs: Vec<String> = dialer.logs().into_iter().chain(recorder.logs()).collect();
     let full = logs.iter().filter(|l| CUSTOMERS.iter().any(|n| l.contains(n))).count();
     println!("   log lines: {}, with a customer's full number: {full}", logs.len());
-    Ok(())
+    let mut lines = closed.metric_lines().await?;
+    lines.extend(dialer.metric_lines().await?);
+    lines.extend(recorder.metric_lines().await?);
+    Ok(lines)
 }
 
 /// Waits for the n-th outbound call (1-based) and shows when it was placed.
