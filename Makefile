@@ -23,7 +23,7 @@ CDK          := cd infra && npx --no-install cdk
 # Offline synth needs no Rust build: without target/lambda, stand-in packages are used.
 PLACEHOLDERS  = $(if $(wildcard target/lambda/holiday-check/bootstrap),,-c placeholderAssets=true)
 
-.PHONY: demo test build venv lint fmt lambda clean node infra-test synth deploy destroy bench
+.PHONY: demo test build venv lint fmt lambda lambda-deploy clean node infra-test synth deploy destroy bench
 
 demo: venv build
 	./target/debug/demo
@@ -71,6 +71,16 @@ lambda: .venv-lambda/.installed
 	$(PYTHON) -m venv .venv-lambda
 	.venv-lambda/bin/pip install --quiet --disable-pip-version-check -r requirements-lambda.txt
 	touch $@
+
+# One function with `cargo lambda deploy`, without the stack (README: "Deploying one function
+# with cargo lambda"): memory, timeout and description from infra/lib/functions.ts, the
+# environment from events/<function>/lambda.env or ENV_FILE. Prints the command, then runs it
+# unless DRY_RUN=1. Builds nothing: `make lambda` first.
+lambda-deploy: node
+	@test -n "$(FUNCTION)" -a -n "$(ROLE_ARN)" || { echo "make lambda-deploy FUNCTION=<function> ROLE_ARN=arn:aws:iam::<account>:role/<role> [REGION=<region>] [PROFILE=<profile>] [ENV_FILE=<file>] [DRY_RUN=1]"; exit 2; }
+	@cd infra && PATH="$(CURDIR)/.venv-lambda/bin:$$PATH" npx --no-install ts-node --transpile-only bin/lambda-deploy.ts \
+		--function '$(FUNCTION)' --role '$(ROLE_ARN)' $(if $(REGION),--region '$(REGION)') $(if $(PROFILE),--profile '$(PROFILE)') \
+		$(if $(ENV_FILE),--env-file '$(abspath $(ENV_FILE))') $(if $(filter 1,$(DRY_RUN)),,--run)
 
 # The CDK app's pinned packages (infra/package-lock.json).
 node: infra/node_modules/.installed

@@ -78,6 +78,16 @@ export interface Settings {
   askReturningCaller: boolean;
   /** routing=direct: how long a call waits in the agent's queue before it moves to the standard queue (10..600 s). */
   agentQueueSeconds: number;
+  /**
+   * The holiday list's age, in days (1..90), past which the holiday-list alarm tells the alert
+   * topic: holiday-check answered from a list whose `generatedAt` is older.
+   */
+  maxHolidayListAgeDays: number;
+  /**
+   * The share of last-agent-lookup's (and of agent-picker's) answers that may be errors, in
+   * percent (1..100), before their error-share alarms tell the alert topic.
+   */
+  lookupErrorPercent: number;
 }
 
 /** `sites`, parsed. */
@@ -504,6 +514,8 @@ export function settingsFrom(read: ContextReader): Settings {
     callingHours: callingHours(read),
     retryAfterMinutes: whole(read, 'retryAfterMinutes', 1, 10080, 60, 'whole minutes'),
     maxAttempts: whole(read, 'maxAttempts', 1, 10, 3, 'a whole number of calls'),
+    maxHolidayListAgeDays: whole(read, 'maxHolidayListAgeDays', 1, 90, 8, 'whole days'),
+    lookupErrorPercent: whole(read, 'lookupErrorPercent', 1, 100, 5, 'a whole percentage'),
     minConnectedSeconds: minConnected === undefined ? 0 : Number(minConnected),
     recordInitiationMethods: recordInitiationMethods.length ? recordInitiationMethods : ['INBOUND'],
   };

@@ -23,6 +23,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 
 import { FUNCTIONS, FunctionSpec, arnPlaceholder, pascal } from './functions';
+import { addObservability } from './observability';
 import { Settings, SettingsError, linkedHoursOfOperationIds, managedHoursOfOperationIds } from './settings';
 
 /** The stored holiday list: one object, read by holiday-check and campaign-dialer, written by holiday-fetcher. */
@@ -405,16 +406,9 @@ export class ConnectLambdasStack extends Stack {
         }),
       ],
     });
-    // Like the functions' alarms: one dead letter in five minutes tells the alert topic.
-    const deadLettersAlarm = new cloudwatch.Alarm(this, 'AssignmentRecorderDeadLettersAlarm', {
-      alarmDescription: 'assignment-recorder: contact events not recorded (in the dead-letter queue)',
-      metric: recorderDeadLetters.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5) }),
-      threshold: 1,
-      evaluationPeriods: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    });
-    deadLettersAlarm.addAlarmAction(new cloudwatchActions.SnsAction(alerts));
+    // The dashboard, the alarms on the suite's metrics (and the dead-letter queue's), and the
+    // saved Logs Insights queries (lib/observability.ts).
+    addObservability(this, { functions: this.functions, alerts, recorderDeadLetters, settings });
 
     // What the flows' `${Name}` placeholders become (see infra/flows/README.md).
     const values: Record<string, string> = {
@@ -528,6 +522,12 @@ export class ConnectLambdasStack extends Stack {
       timeout: spec.timeout,
       role,
       logGroup,
+      // JSON keeps the EMF metrics on provided.al2023: Lambda does not re-encode a line that is
+      // already JSON (https://docs.aws.amazon.com/lambda/latest/dg/monitoring-cloudwatchlogs-logformat.html),
+      // so CloudWatch Logs still reads each EMF line. The application log level then filters
+      // lines by their "level" key, and a line without one (every EMF line) counts as INFO
+      // (https://docs.aws.amazon.com/lambda/latest/dg/monitoring-cloudwatchlogs-log-level.html):
+      // a level above INFO would drop the metrics.
       loggingFormat: lambda.LoggingFormat.JSON,
       applicationLogLevelV2: lambda.ApplicationLogLevel.INFO,
       systemLogLevelV2: lambda.SystemLogLevel.WARN,

@@ -23,3 +23,17 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     let metrics = of_answer(|answer| handler::metrics(answer, counter.take()));
     serve(env!("CARGO_PKG_NAME"), CallProfile::ContactFlow, |event| picker.handle(event.payload), metrics).await
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `events/agent-picker/lambda.env`, the file `cargo lambda deploy --env-file` takes, is a
+    /// configuration this function's loader accepts.
+    #[test]
+    fn the_cargo_lambda_env_file_is_a_valid_configuration() {
+        let env = Env::from_env_file(include_str!("../../../events/agent-picker/lambda.env")).unwrap();
+        let settings = RoutingSettings::from_env(&env).unwrap();
+        assert_eq!(settings.instance_id, "11111111-2222-3333-4444-555555555555");
+    }
+}

@@ -31,6 +31,24 @@ impl Env {
         Env { vars: pairs.into_iter().map(|(k, v)| (k.to_owned(), v.to_owned())).collect() }
     }
 
+    /// The variables of an env file as `cargo lambda deploy --env-file` reads it: `KEY=VALUE`
+    /// lines, `#` comments, a value in single quotes taken as written.
+    pub fn from_env_file(text: &str) -> Result<Self, String> {
+        let mut vars = HashMap::new();
+        for (n, line) in text.lines().enumerate().map(|(n, l)| (n + 1, l.trim())) {
+            if line.is_empty() || line.starts_with('#') {
+                continue;
+            }
+            let (key, value) = line.split_once('=').ok_or_else(|| format!("line {n}: not KEY=VALUE"))?;
+            if key.is_empty() || !key.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_') {
+                return Err(format!("line {n}: {key:?} is not a variable name"));
+            }
+            let value = value.strip_prefix('\'').and_then(|v| v.strip_suffix('\'')).unwrap_or(value);
+            vars.insert(key.to_owned(), value.to_owned());
+        }
+        Ok(Env { vars })
+    }
+
     /// The trimmed value, `None` when unset or blank.
     pub fn optional(&self, name: &str) -> Option<String> {
         self.vars.get(name).map(|v| v.trim()).filter(|v| !v.is_empty()).map(str::to_owned)
@@ -82,6 +100,18 @@ pub fn invalid(name: &'static str, value: &str, reason: impl Display) -> ConfigE
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn env_files_are_read_as_cargo_lambda_reads_them() {
+        let text = "# a comment\n\nTIME_ZONE=Asia/Tokyo\n  # SITE=x\nGREETING='少々 お待ち=ください'\nEMPTY=\n";
+        let env = Env::from_env_file(text).unwrap();
+        assert_eq!(env.optional("TIME_ZONE").as_deref(), Some("Asia/Tokyo"));
+        assert_eq!(env.optional("GREETING").as_deref(), Some("少々 お待ち=ください"));
+        assert_eq!((env.optional("SITE"), env.optional("EMPTY")), (None, None));
+        for bad in ["JUST_A_NAME", "lower=x", "=x"] {
+            assert!(Env::from_env_file(bad).is_err(), "{bad}");
+        }
+    }
 
     #[test]
     fn required_optional_and_parsed_values() {

@@ -203,4 +203,13 @@ mod tests {
             assert!(err.to_string().contains(name), "{err}");
         }
     }
+
+    /// `events/holiday-fetcher/lambda.env`, the file `cargo lambda deploy --env-file` takes (README,
+    /// "Deploying one function with cargo lambda"), is a configuration this loader accepts.
+    #[test]
+    fn the_cargo_lambda_env_file_is_a_valid_configuration() {
+        let env = Env::from_env_file(include_str!("../../../events/holiday-fetcher/lambda.env")).unwrap();
+        let config = Config::from_env(&env).unwrap();
+        assert_eq!((config.bucket.as_str(), config.sites.len()), ("connect-lambdas-holidays-123456789012", 1));
+    }
 }

@@ -60,4 +60,13 @@ mod tests {
             assert!(err.contains(expected), "{err}");
         }
     }
+
+    /// `events/ivr-choice-recorder/lambda.env`, the file `cargo lambda deploy --env-file` takes (README,
+    /// "Deploying one function with cargo lambda"), is a configuration this loader accepts.
+    #[test]
+    fn the_cargo_lambda_env_file_is_a_valid_configuration() {
+        let env = Env::from_env_file(include_str!("../../../events/ivr-choice-recorder/lambda.env")).unwrap();
+        let config = Config::from_env(&env).unwrap();
+        assert_eq!(config.do_not_call_table.as_deref(), Some("connect-lambdas-do-not-call"));
+    }
 }

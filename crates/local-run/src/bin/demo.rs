@@ -12,9 +12,9 @@ use chrono::Datelike;
 use connect_core::phone::mask;
 use local_run::campaign::{CAMPAIGN, CAMPAIGN_DIALER, CampaignRig, IVR_CHOICE_RECORDER, OUTBOUND_QUEUE, answer_event};
 use local_run::connect_emulator::{GET_CURRENT_METRIC_DATA, OutboundCall};
+use local_run::emf::{self, MetricLine};
 use local_run::holidays::{CALENDAR_PATH, HolidayRig};
 use local_run::routing::{ASSIGNMENT_RECORDER, LAST_AGENT_LOOKUP, RoutingRig, contact_event};
-use local_run::emf::{self, MetricLine};
 use local_run::{LambdaProcess, Outcome, StubResponse};
 use serde_json::{Value, json};
 
