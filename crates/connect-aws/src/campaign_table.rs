@@ -9,6 +9,7 @@ use std::collections::HashMap;
 use aws_config::SdkConfig;
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::SdkError;
+use aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::operation::update_item::builders::UpdateItemFluentBuilder;
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValuesOnConditionCheckFailure, Select};
@@ -64,6 +65,17 @@ impl DynamoCampaignTable {
 
     /// A conditional UpdateItem on one row, with the campaign's attribute names bound to the
     /// placeholders the expressions use.
+    /// A Query of the campaign's part of the to-call index, `#toCall = :campaign` bound.
+    fn to_call_query(&self, campaign: &Campaign, key_condition: &str) -> QueryFluentBuilder {
+        self.client
+            .query()
+            .table_name(&self.table)
+            .index_name(&self.index)
+            .key_condition_expression(key_condition)
+            .expression_attribute_names("#toCall", TO_CALL)
+            .expression_attribute_values(":campaign", text(campaign.status_attribute()))
+    }
+
     fn conditional_update(
         &self,
         campaign: &Campaign,
@@ -215,14 +227,8 @@ impl CampaignTable for DynamoCampaignTable {
         after: Option<&str>,
     ) -> Result<RowPage, DynamoError> {
         let output = self
-            .client
-            .query()
-            .table_name(&self.table)
-            .index_name(&self.index)
-            .key_condition_expression("#toCall = :campaign AND #toCallAt <= :due")
-            .expression_attribute_names("#toCall", TO_CALL)
+            .to_call_query(campaign, "#toCall = :campaign AND #toCallAt <= :due")
             .expression_attribute_names("#toCallAt", TO_CALL_AT)
-            .expression_attribute_values(":campaign", text(campaign.status_attribute()))
             .expression_attribute_values(":due", time(due_by))
             .limit(PAGE_SIZE)
             .set_exclusive_start_key(after.and_then(start_key))
@@ -243,13 +249,7 @@ impl CampaignTable for DynamoCampaignTable {
         let mut start = None;
         for _ in 0..PENDING_COUNT_PAGES {
             let output = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .index_name(&self.index)
-                .key_condition_expression("#toCall = :campaign")
-                .expression_attribute_names("#toCall", TO_CALL)
-                .expression_attribute_values(":campaign", text(campaign.status_attribute()))
+                .to_call_query(campaign, "#toCall = :campaign")
                 .select(Select::Count)
                 .set_exclusive_start_key(start)
                 .send()
@@ -517,6 +517,24 @@ mod tests {
         let err = table(&[&throttled]).await.update(&campaign(), NUMBER, &pending, &claimed).await.unwrap_err();
         assert_eq!(throttled.num_calls(), 5, "the background profile makes five attempts");
         assert!(error_chain(&err).contains("UpdateItem on table customers"), "{}", error_chain(&err));
+    }
+
+    #[tokio::test]
+    async fn pending_rows_are_counted_from_the_index_within_a_bounded_number_of_pages() {
+        let key = HashMap::from([("phoneNumber".to_owned(), text("+8111"))]);
+        let counted = mock!(Client::query)
+            .match_requests(|r| {
+                r.select() == Some(&Select::Count)
+                    && r.index_name() == Some("to-call")
+                    && r.key_condition_expression() == Some("#toCall = :campaign")
+            })
+            .sequence()
+            .output(move || QueryOutput::builder().count(3).set_last_evaluated_key(Some(key.clone())).build())
+            .repeatedly()
+            .build();
+        let table = table(&[&counted]).await;
+        assert_eq!(table.pending_count(&campaign()).await.unwrap(), 3 * PENDING_COUNT_PAGES as u64);
+        assert_eq!(counted.num_calls(), PENDING_COUNT_PAGES, "no more pages than the bound");
     }
 
     #[tokio::test]
