@@ -68,5 +68,21 @@ async fn the_benchmark_measures_each_function_and_counts_its_requests() -> anyho
     assert!(
         report.direct.contains_key("last-agent-lookup") && report.above_emulator(&report.measurements[2]).is_some()
     );
+    // CPU: init measured for every cold start, the direct requests' own thread, the projection
+    for m in &report.measurements {
+        assert!(
+            !m.init_cpu.is_empty() && m.init_cpu.iter().all(|cpu| !cpu.is_zero()),
+            "{}: {:?}",
+            m.function,
+            m.init_cpu
+        );
+    }
+    assert!(report.direct["last-agent-lookup"].cpu > std::time::Duration::ZERO);
+    assert_eq!(
+        local_run::bench::stack_memory_mb().get("holiday-check"),
+        Some(&128),
+        "read from infra/lib/functions.ts"
+    );
+    assert!(markdown.contains("## CPU per call") && markdown.contains("## Memory size"), "{markdown}");
     Ok(())
 }

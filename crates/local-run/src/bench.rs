@@ -89,10 +89,23 @@ pub struct Measurement {
     pub peak_rss_kb: u64,
     pub binary_bytes: u64,
     pub zip_bytes: u64,
+    /// CPU of the process from spawn to its first `/next`, per cold start.
+    pub init_cpu: Vec<Duration>,
+    /// User + system CPU per warm call, over every warm call.
+    pub warm_cpu: Duration,
 }
 
-/// Per function: the p50 of making its warm call's requests directly, through the same adapters.
-pub type DirectTimes = BTreeMap<String, Duration>;
+/// Making a function's warm call's requests directly, through the same adapters.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Direct {
+    /// p50 of the wall time.
+    pub wall: Duration,
+    /// CPU per call of the thread that made them (its own runtime: the SDK's connection tasks too).
+    pub cpu: Duration,
+}
+
+/// Per function.
+pub type DirectTimes = BTreeMap<String, Direct>;
 
 pub struct Report {
     pub measurements: Vec<Measurement>,
@@ -303,6 +316,40 @@ impl World {
         LambdaProcess::spawn(binary, options).await
     }
 
+    fn direct_plan(&self) -> DirectPlan {
+        DirectPlan {
+            moto: self.proxy.endpoint(),
+            connect: self.connect.endpoint(),
+            calendar_url: self.calendars.url(CALENDAR_PATH),
+            agents: self.agents.clone(),
+            callers: self.callers.clone(),
+            answered: self.answered.clone(),
+        }
+    }
+}
+
+/// What the direct requests need of the world, to make them on a thread of their own.
+#[derive(Clone)]
+struct DirectPlan {
+    moto: String,
+    connect: String,
+    calendar_url: String,
+    agents: Vec<String>,
+    callers: Vec<String>,
+    answered: Vec<Value>,
+}
+
+impl DirectPlan {
+    /// Runs the requests on a thread of their own with its own runtime, so that the thread's CPU
+    /// is theirs alone (the emulators run on the bench's other threads).
+    async fn measure(self, samples: usize) -> anyhow::Result<DirectTimes> {
+        tokio::task::spawn_blocking(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+            runtime.block_on(self.direct_times(samples))
+        })
+        .await?
+    }
+
     /// What each function's warm call asks of the emulators, made directly from this process
     /// through the same adapters (same requests, same shapes): its p50 per function.
     async fn direct_times(&self, samples: usize) -> anyhow::Result<DirectTimes> {
@@ -316,8 +363,8 @@ impl World {
             AgentDirectory, AssignmentStore, CalendarSource, CampaignTable, ContactDetails, HolidayStore,
         };
 
-        let conf = sdk_config(&self.proxy.endpoint()).await;
-        let connect_conf = sdk_config(&self.connect.endpoint()).await;
+        let conf = sdk_config(&self.moto).await;
+        let connect_conf = sdk_config(&self.connect).await;
         let store = DynamoAssignmentStore::from_conf(&conf, ASSIGNMENTS_TABLE);
         let customers = DynamoCampaignTable::from_conf(&conf, CUSTOMERS_TABLE);
         let holidays = S3HolidayStore::from_conf(&conf, true, BUCKET, crate::holidays::KEY);
@@ -328,13 +375,14 @@ impl World {
         directory.warm_up().await;
         let contacts = connect_aws::connect::ConnectContactDetails::from_conf(&connect_conf);
         let campaign = Campaign::parse(CAMPAIGN)?;
-        let calendar_url = self.calendars.url(CALENDAR_PATH);
+        let calendar_url = self.calendar_url.clone();
         let number = |n: usize| CallerNumber::parse(&self.callers[n % self.callers.len()]).context("bench number");
         let agent = |n: usize| self.agents[n % self.agents.len().max(1)].clone();
 
         let mut times = DirectTimes::new();
         for function in ALL {
             let mut taken = Vec::with_capacity(samples);
+            let cpu_before = crate::cpu::this_thread_cpu().unwrap_or_default();
             for n in 0..samples {
                 let started = Instant::now();
                 match function {
@@ -378,7 +426,9 @@ impl World {
                 }
                 taken.push(started.elapsed());
             }
-            times.insert(function.to_owned(), percentile(&taken, 50.0));
+            let cpu = crate::cpu::this_thread_cpu().unwrap_or_default().saturating_sub(cpu_before);
+            let direct = Direct { wall: percentile(&taken, 50.0), cpu: cpu / samples.max(1) as u32 };
+            times.insert(function.to_owned(), direct);
         }
         Ok(times)
     }
@@ -422,7 +472,7 @@ pub async fn run(options: BenchOptions, progress: impl Fn(&str)) -> anyhow::Resu
         let mut first = world.spawn(&fetcher, "holiday-fetcher").await?;
         first.invoke(&world.event("holiday-fetcher", 0)).await?.response().context("publishing the holiday list")?;
     }
-    let direct = world.direct_times(options.emulator_samples).await?;
+    let direct = world.direct_plan().measure(options.emulator_samples).await?;
     let mut measurements = Vec::new();
     for function in &options.functions {
         progress(function);
@@ -441,6 +491,7 @@ async fn measure(world: &World, options: &BenchOptions, function: &str) -> anyho
     for _ in 0..options.cold_starts.max(1) {
         let mut process = world.spawn(&binary, function).await?;
         m.init.push(process.ready().await?);
+        m.init_cpu.push(process.pid().and_then(crate::cpu::live_threads_cpu).unwrap_or_default());
         let started = Instant::now();
         process.invoke(&world.event(function, sent)).await?.response()?;
         m.first_call.push(started.elapsed());
@@ -452,6 +503,7 @@ async fn measure(world: &World, options: &BenchOptions, function: &str) -> anyho
     process.invoke(&world.event(function, sent)).await?.response()?;
     sent += 1;
     let before = world.requests();
+    let cpu_before = process.pid().and_then(crate::cpu::process_cpu).unwrap_or_default();
     for _ in 0..options.warm_invocations {
         let event = world.event(function, sent);
         sent += 1;
@@ -460,6 +512,8 @@ async fn measure(world: &World, options: &BenchOptions, function: &str) -> anyho
         m.warm.push(started.elapsed());
     }
     let after = world.requests();
+    let cpu_after = process.pid().and_then(crate::cpu::process_cpu).unwrap_or_default();
+    m.warm_cpu = cpu_after.saturating_sub(cpu_before) / options.warm_invocations.max(1) as u32;
     let calls = options.warm_invocations.max(1) as f64;
     for (operation, n) in &after {
         let delta = n - before.get(operation).copied().unwrap_or(0);
@@ -491,7 +545,7 @@ impl Report {
     /// A warm call's p50 minus the p50 of the same requests made directly: what the runtime,
     /// the handler and the function's own SDK use add.
     pub fn above_emulator(&self, m: &Measurement) -> Option<Duration> {
-        Some(percentile(&m.warm, 50.0).saturating_sub(*self.direct.get(&m.function)?))
+        Some(percentile(&m.warm, 50.0).saturating_sub(self.direct.get(&m.function)?.wall))
     }
 
     /// The report as Markdown: the machine, the table, the emulators' times.
@@ -531,7 +585,7 @@ impl Report {
                 ms(warm),
                 ms(percentile(&m.warm, 99.0)),
                 ratio(warm, floor_warm),
-                self.direct.get(&m.function).copied().map(ms).unwrap_or_else(|| "-".to_owned()),
+                self.direct.get(&m.function).map(|d| ms(d.wall)).unwrap_or_else(|| "-".to_owned()),
                 self.above_emulator(m).map(ms).unwrap_or_else(|| "-".to_owned()),
                 if requests.is_empty() { "none".to_owned() } else { requests.join(", ") },
                 m.peak_rss_kb as f64 / 1024.0,
@@ -548,9 +602,133 @@ impl Report {
              `above direct` is the warm p50 minus it. moto answers from Python, so its requests dominate.",
             o.emulator_samples
         );
-        let _ = writeln!(out, "\n{}", self.quota_markdown());
+        let _ = writeln!(out, "\n{}", self.cpu_markdown());
+        let _ = writeln!(out, "{}", self.memory_markdown());
+        let _ = writeln!(out, "{}", self.quota_markdown());
         out
     }
+}
+
+/// CPU per warm call of the seed's Python functions, as issue 17 reports them (same machine, same
+/// emulators, same warm events; the seed is not part of this repository, so not re-measured here).
+pub const SEED_PYTHON_CPU_MS: [(&str, f64); 3] =
+    [("holiday-check", 18.0), ("last-agent-lookup", 8.6), ("assignment-recorder", 4.9)];
+
+/// Lambda's list prices for arm64 (Lambda pricing page, US East): per GB-second and per request.
+const PRICE_PER_GB_SECOND: f64 = 0.000_013_333_4;
+const PRICE_PER_REQUEST: f64 = 0.000_000_2;
+/// The memory sizes the recommendation weighs.
+const MEMORY_SIZES: [u32; 5] = [128, 256, 512, 1_024, 1_769];
+
+/// Each function's `memoryMb` in `infra/lib/functions.ts`, the stack's setting.
+pub fn stack_memory_mb() -> BTreeMap<String, u32> {
+    let source = std::fs::read_to_string(workspace_root().join("infra/lib/functions.ts")).unwrap_or_default();
+    let mut sizes = BTreeMap::new();
+    let mut name = None;
+    for line in source.lines().map(str::trim) {
+        if let Some(rest) = line.strip_prefix("name: '") {
+            name = rest.split('\'').next().map(str::to_owned);
+        } else if let Some(rest) = line.strip_prefix("memoryMb: ")
+            && let (Some(n), Ok(mb)) = (name.take(), rest.trim_end_matches(',').parse())
+        {
+            sizes.insert(n, mb);
+        }
+    }
+    sizes
+}
+
+impl Report {
+    /// AWS requests (every emulator) per warm call.
+    fn aws_requests(m: &Measurement) -> f64 {
+        m.requests_per_warm.values().sum()
+    }
+
+    /// CPU per warm call and at init, beside the floor and the same requests made directly;
+    /// the caller's wait projected at 128 MB and at the stack's memory size.
+    pub fn cpu_markdown(&self) -> String {
+        let floor = self.floor().map(|f| f.warm_cpu).unwrap_or_default();
+        let stack = stack_memory_mb();
+        let mut out = String::new();
+        let _ = writeln!(out, "## CPU per call, and what it costs the caller at 128 MB\n");
+        let _ = writeln!(
+            out,
+            "User + system CPU of the function's process (`/proc/<pid>/stat`, every thread) over the {} warm \
+             calls, per call; init CPU from spawn to the first `/next` (`schedstat` of its threads). `direct` is \
+             the CPU per call of the bench thread that made the same requests through the same adapters on a \
+             runtime of its own. `per AWS request` is the warm CPU above the floor's, per request the call \
+             made. Lambda gives a function memory / 1,769 MB of one vCPU, so the projected wait is the warm p50 \
+             minus its CPU plus the CPU divided by that share. Times in ms.\n",
+            self.options.warm_invocations
+        );
+        let _ = writeln!(
+            out,
+            "| function | init CPU p50 | warm CPU per call | x floor | same requests direct, CPU | AWS requests per call | CPU per AWS request | warm p50 | wait at 128 MB | stack's MB | wait at the stack's MB | seed's Python CPU | less CPU than Python |"
+        );
+        let _ = writeln!(out, "|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+        for m in &self.measurements {
+            let requests = Self::aws_requests(m);
+            let per_request =
+                if requests > 0.0 { ms(m.warm_cpu.saturating_sub(floor).div_f64(requests)) } else { "-".to_owned() };
+            let warm = percentile(&m.warm, 50.0);
+            let memory = stack.get(&m.function).copied().unwrap_or(128);
+            let seed = SEED_PYTHON_CPU_MS.iter().find(|(f, _)| *f == m.function).map(|(_, cpu)| *cpu);
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} | {} | {} | {} | {per_request} | {} | {} | {memory} | {} | {} | {} |",
+                m.function,
+                ms(percentile(&m.init_cpu, 50.0)),
+                ms3(m.warm_cpu),
+                ratio(m.warm_cpu, floor),
+                self.direct
+                    .get(&m.function)
+                    .filter(|d| !d.cpu.is_zero())
+                    .map(|d| ms3(d.cpu))
+                    .unwrap_or_else(|| "-".to_owned()),
+                trim_float(requests),
+                ms(warm),
+                ms(crate::cpu::projected_wait(warm, m.warm_cpu, 128)),
+                ms(crate::cpu::projected_wait(warm, m.warm_cpu, memory)),
+                seed.map(|cpu| format!("{cpu}")).unwrap_or_else(|| "-".to_owned()),
+                seed.map(|cpu| format!("{:.1}x", cpu / (m.warm_cpu.as_secs_f64() * 1_000.0).max(0.001)))
+                    .unwrap_or_else(|| "-".to_owned()),
+            );
+        }
+        out
+    }
+
+    /// Per contact-flow function and memory size: the projected wait and the cost per million
+    /// calls (billed duration = the projected wait, rounded up to the millisecond).
+    pub fn memory_markdown(&self) -> String {
+        let mut out = String::new();
+        let _ = writeln!(out, "## Memory size: the caller's wait against the cost\n");
+        let _ = writeln!(
+            out,
+            "Projected wait (ms) and cost per million calls (USD, arm64 list prices: {PRICE_PER_GB_SECOND} per \
+             GB-second, 0.20 per million requests) of a warm call at each memory size. The wall time outside \
+             the CPU is the emulators' here (moto answers from Python); on AWS it is the services' own.\n"
+        );
+        let header: Vec<String> = MEMORY_SIZES.iter().map(|mb| format!("{mb} MB")).collect();
+        let _ = writeln!(out, "| function | {} |", header.join(" | "));
+        let _ = writeln!(out, "|---|{}", "---|".repeat(MEMORY_SIZES.len()));
+        for m in self.measurements.iter().filter(|m| CONTACT_FLOW_FUNCTIONS.contains(&m.function.as_str())) {
+            let warm = percentile(&m.warm, 50.0);
+            let cells: Vec<String> = MEMORY_SIZES
+                .iter()
+                .map(|&mb| {
+                    let wait = crate::cpu::projected_wait(warm, m.warm_cpu, mb);
+                    let billed_s = (wait.as_secs_f64() * 1_000.0).ceil() / 1_000.0;
+                    let cost = 1e6 * (PRICE_PER_REQUEST + f64::from(mb) / 1_024.0 * billed_s * PRICE_PER_GB_SECOND);
+                    format!("{} ms, ${cost:.3}", ms(wait))
+                })
+                .collect();
+            let _ = writeln!(out, "| {} | {} |", m.function, cells.join(" | "));
+        }
+        out
+    }
+}
+
+fn ms3(d: Duration) -> String {
+    format!("{:.3}", d.as_secs_f64() * 1_000.0)
 }
 
 /// The functions a contact flow calls while a caller waits.

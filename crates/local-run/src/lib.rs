@@ -10,6 +10,7 @@ pub mod bench;
 pub mod campaign;
 pub mod connect_emulator;
 pub mod counting_proxy;
+pub mod cpu;
 pub mod emf;
 pub mod holidays;
 pub mod moto;
