@@ -78,6 +78,9 @@ async fn the_benchmark_measures_each_function_and_counts_its_requests() -> anyho
         );
     }
     assert!(report.direct["last-agent-lookup"].cpu > std::time::Duration::ZERO);
+    for m in &report.measurements {
+        assert_eq!(m.warm_connections, 0, "{}: warm calls keep their connections alive", m.function);
+    }
     assert_eq!(
         local_run::bench::stack_memory_mb().get("holiday-check"),
         Some(&128),

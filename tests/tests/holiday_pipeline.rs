@@ -96,6 +96,30 @@ async fn fetcher_publishes_once_notifies_and_refuses_bad_calendars() -> anyhow::
 }
 
 #[tokio::test]
+async fn a_moved_calendar_is_followed_through_its_redirects_and_a_redirect_loop_refused() -> anyhow::Result<()> {
+    let rig = HolidayRig::start().await?;
+    // a path on the same origin, then an absolute URL: the feed is read where it ended up
+    rig.calendars.set(CALENDAR_PATH, StubResponse::redirect(301, "/moved/ja.ics"));
+    rig.calendars.set("/moved/ja.ics", StubResponse::redirect(302, &rig.calendars.url("/final/ja.ics")));
+    rig.calendars.set("/final/ja.ics", StubResponse::ok(sample_calendar()?));
+    let mut fetcher = rig.spawn_fetcher(&[]).await?;
+    let summary = fetcher.invoke(&json!({})).await?.response()?;
+    assert_eq!(summary["status"], "updated", "{summary}");
+    assert_eq!(rig.calendars.hits("/final/ja.ics"), 1);
+
+    rig.calendars.set("/final/ja.ics", StubResponse::redirect(307, CALENDAR_PATH));
+    rig.calendars.set(CALENDAR_PATH, StubResponse::redirect(301, "/final/ja.ics"));
+    match fetcher.invoke(&json!({})).await? {
+        Outcome::Error { error_type, error_message } => {
+            assert_eq!(error_type, "CalendarDownloadFailed");
+            assert!(error_message.contains("redirects"), "{error_message}");
+        }
+        other => panic!("a redirect loop must fail the download: {other:?}"),
+    }
+    Ok(())
+}
+
+#[tokio::test]
 async fn fetcher_without_a_bucket_fails_init_naming_the_variable() -> anyhow::Result<()> {
     let mut options = FunctionOptions::new("holiday-fetcher", emulator_env("http://127.0.0.1:9"));
     options.timeout = Duration::from_secs(5);

@@ -68,9 +68,11 @@ impl CallProfile {
 }
 
 /// Loads region, credentials and endpoint overrides (`AWS_ENDPOINT_URL`,
-/// `AWS_ENDPOINT_URL_<SERVICE>`) from the environment, with the profile's timeouts and retries.
+/// `AWS_ENDPOINT_URL_<SERVICE>`) from the environment, with the profile's timeouts and retries
+/// and the compiled-in TLS roots ([`crate::tls`]).
 pub async fn load_aws_config(profile: CallProfile) -> SdkConfig {
     aws_config::defaults(BehaviorVersion::latest())
+        .http_client(crate::tls::sdk_http_client())
         .timeout_config(profile.timeouts())
         .retry_config(profile.retries())
         .load()

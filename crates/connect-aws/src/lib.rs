@@ -16,6 +16,7 @@ pub mod pacing;
 pub mod s3;
 pub mod settings;
 pub mod sns;
+pub mod tls;
 
 pub use bootstrap::{
     ANSWER_WITHIN, CallProfile, init_tracing, load_aws_config, or_init_error, random_index, time_left,

@@ -93,6 +93,9 @@ pub struct Measurement {
     pub init_cpu: Vec<Duration>,
     /// User + system CPU per warm call, over every warm call.
     pub warm_cpu: Duration,
+    /// TCP connections the function opened to the emulators during the warm calls (0 when it
+    /// keeps them alive, as it would with AWS endpoints).
+    pub warm_connections: usize,
 }
 
 /// Making a function's warm call's requests directly, through the same adapters.
@@ -291,6 +294,11 @@ impl World {
             }
             _ => contact_event(&contact, Some(number), json!({})),
         }
+    }
+
+    /// Connections opened to any emulator so far.
+    fn connections(&self) -> usize {
+        self.proxy.connections() + self.connect.connections() + self.calendars.connections()
     }
 
     /// All requests so far, by `service:operation`, from every emulator.
@@ -504,6 +512,7 @@ async fn measure(world: &World, options: &BenchOptions, function: &str) -> anyho
     sent += 1;
     let before = world.requests();
     let cpu_before = process.pid().and_then(crate::cpu::process_cpu).unwrap_or_default();
+    let connections_before = world.connections();
     for _ in 0..options.warm_invocations {
         let event = world.event(function, sent);
         sent += 1;
@@ -513,6 +522,7 @@ async fn measure(world: &World, options: &BenchOptions, function: &str) -> anyho
     }
     let after = world.requests();
     let cpu_after = process.pid().and_then(crate::cpu::process_cpu).unwrap_or_default();
+    m.warm_connections = world.connections() - connections_before;
     m.warm_cpu = cpu_after.saturating_sub(cpu_before) / options.warm_invocations.max(1) as u32;
     let calls = options.warm_invocations.max(1) as f64;
     for (operation, n) in &after {
@@ -656,15 +666,16 @@ impl Report {
              calls, per call; init CPU from spawn to the first `/next` (`schedstat` of its threads). `direct` is \
              the CPU per call of the bench thread that made the same requests through the same adapters on a \
              runtime of its own. `per AWS request` is the warm CPU above the floor's, per request the call \
-             made. Lambda gives a function memory / 1,769 MB of one vCPU, so the projected wait is the warm p50 \
+             made; `new connections` counts the TCP connections the warm calls opened to the emulators (0: \
+             kept alive, as with AWS endpoints). Lambda gives a function memory / 1,769 MB of one vCPU, so the projected wait is the warm p50 \
              minus its CPU plus the CPU divided by that share. Times in ms.\n",
             self.options.warm_invocations
         );
         let _ = writeln!(
             out,
-            "| function | init CPU p50 | warm CPU per call | x floor | same requests direct, CPU | AWS requests per call | CPU per AWS request | warm p50 | wait at 128 MB | stack's MB | wait at the stack's MB | seed's Python CPU | less CPU than Python |"
+            "| function | init CPU p50 | warm CPU per call | x floor | same requests direct, CPU | AWS requests per call | new connections | CPU per AWS request | warm p50 | wait at 128 MB | stack's MB | wait at the stack's MB | seed's Python CPU | less CPU than Python |"
         );
-        let _ = writeln!(out, "|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+        let _ = writeln!(out, "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
         for m in &self.measurements {
             let requests = Self::aws_requests(m);
             let per_request =
@@ -674,7 +685,7 @@ impl Report {
             let seed = SEED_PYTHON_CPU_MS.iter().find(|(f, _)| *f == m.function).map(|(_, cpu)| *cpu);
             let _ = writeln!(
                 out,
-                "| {} | {} | {} | {} | {} | {} | {per_request} | {} | {} | {memory} | {} | {} | {} |",
+                "| {} | {} | {} | {} | {} | {} | {} | {per_request} | {} | {} | {memory} | {} | {} | {} |",
                 m.function,
                 ms(percentile(&m.init_cpu, 50.0)),
                 ms3(m.warm_cpu),
@@ -685,6 +696,7 @@ impl Report {
                     .map(|d| ms3(d.cpu))
                     .unwrap_or_else(|| "-".to_owned()),
                 trim_float(requests),
+                m.warm_connections,
                 ms(warm),
                 ms(crate::cpu::projected_wait(warm, m.warm_cpu, 128)),
                 ms(crate::cpu::projected_wait(warm, m.warm_cpu, memory)),

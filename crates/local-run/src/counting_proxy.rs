@@ -34,6 +34,11 @@ impl CountingProxy {
         self.server.url()
     }
 
+    /// Connections clients opened to the proxy so far.
+    pub fn connections(&self) -> usize {
+        self.server.connections()
+    }
+
     /// Requests so far by `service:operation`.
     pub fn counts(&self) -> BTreeMap<String, usize> {
         self.counts.lock().unwrap_or_else(PoisonError::into_inner).clone()
@@ -84,7 +89,8 @@ async fn forward(
     };
     let mut answer = response(status, body);
     for (name, value) in &headers {
-        if name != CONTENT_LENGTH && name != hyper::header::TRANSFER_ENCODING {
+        // The proxy keeps the client's connection as an AWS endpoint does, whatever moto says.
+        if name != CONTENT_LENGTH && name != hyper::header::TRANSFER_ENCODING && name != hyper::header::CONNECTION {
             answer.headers_mut().append(name, value.clone());
         }
     }

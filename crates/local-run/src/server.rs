@@ -4,6 +4,7 @@ use std::convert::Infallible;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use bytes::Bytes;
 use http_body_util::Full;
@@ -25,6 +26,7 @@ pub fn response(status: u16, body: impl Into<Bytes>) -> HttpResponse {
 pub struct LoopbackServer {
     addr: SocketAddr,
     task: JoinHandle<()>,
+    accepted: Arc<AtomicUsize>,
 }
 
 impl LoopbackServer {
@@ -36,9 +38,12 @@ impl LoopbackServer {
         let listener = TcpListener::bind(("127.0.0.1", 0)).await?;
         let addr = listener.local_addr()?;
         let handler = Arc::new(handler);
+        let accepted = Arc::new(AtomicUsize::new(0));
+        let counted = accepted.clone();
         let task = tokio::spawn(async move {
             let mut connections = JoinSet::new();
             while let Ok((stream, _)) = listener.accept().await {
+                counted.fetch_add(1, Ordering::Relaxed);
                 let handler = handler.clone();
                 connections.spawn(async move {
                     let service = hyper::service::service_fn(move |request| {
@@ -52,7 +57,12 @@ impl LoopbackServer {
                 while connections.try_join_next().is_some() {}
             }
         });
-        Ok(LoopbackServer { addr, task })
+        Ok(LoopbackServer { addr, task, accepted })
+    }
+
+    /// TCP connections accepted so far: a client that keeps its connections alive opens one.
+    pub fn connections(&self) -> usize {
+        self.accepted.load(Ordering::Relaxed)
     }
 
     pub fn addr(&self) -> SocketAddr {

@@ -14,14 +14,19 @@ pub struct StubResponse {
     pub status: u16,
     pub body: Bytes,
     pub delay: Duration,
+    /// A `Location` header (redirects).
+    pub location: Option<String>,
 }
 
 impl StubResponse {
     pub fn ok(body: impl Into<Bytes>) -> Self {
-        StubResponse { status: 200, body: body.into(), delay: Duration::ZERO }
+        StubResponse::status(200, body)
     }
     pub fn status(status: u16, body: impl Into<Bytes>) -> Self {
-        StubResponse { status, body: body.into(), delay: Duration::ZERO }
+        StubResponse { status, body: body.into(), delay: Duration::ZERO, location: None }
+    }
+    pub fn redirect(status: u16, location: &str) -> Self {
+        StubResponse { location: Some(location.to_owned()), ..StubResponse::status(status, "") }
     }
 }
 
@@ -50,7 +55,11 @@ impl StubServer {
                 match found {
                     Some(stub) => {
                         tokio::time::sleep(stub.delay).await;
-                        response(stub.status, stub.body)
+                        let mut answer = response(stub.status, stub.body);
+                        if let Some(value) = stub.location.and_then(|l| hyper::header::HeaderValue::from_str(&l).ok()) {
+                            answer.headers_mut().insert(hyper::header::LOCATION, value);
+                        }
+                        answer
                     }
                     None => response(404, "no stub for this path"),
                 }
@@ -64,6 +73,11 @@ impl StubServer {
         if let Ok(mut routes) = self.routes.lock() {
             routes.responses.insert(path.to_owned(), stub);
         }
+    }
+
+    /// Connections clients opened so far.
+    pub fn connections(&self) -> usize {
+        self.server.connections()
     }
 
     pub fn hits(&self, path: &str) -> usize {
