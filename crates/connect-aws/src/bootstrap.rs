@@ -5,6 +5,7 @@ use std::error::Error;
 use std::time::Duration;
 
 use aws_config::retry::RetryConfig;
+use aws_config::stalled_stream_protection::StalledStreamProtectionConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, SdkConfig};
 use connect_core::ports::error_chain;
@@ -73,6 +74,9 @@ impl CallProfile {
 pub async fn load_aws_config(profile: CallProfile) -> SdkConfig {
     aws_config::defaults(BehaviorVersion::latest())
         .http_client(crate::tls::sdk_http_client())
+        // The operation and attempt timeouts already bound a stalled answer; the protection's
+        // throughput monitor would add a timer and bookkeeping to every body of every request.
+        .stalled_stream_protection(StalledStreamProtectionConfig::disabled())
         .timeout_config(profile.timeouts())
         .retry_config(profile.retries())
         .load()

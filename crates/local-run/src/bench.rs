@@ -614,6 +614,11 @@ impl Report {
         );
         let _ = writeln!(out, "\n{}", self.cpu_markdown());
         let _ = writeln!(out, "{}", self.memory_markdown());
+        // What the profile showed and what each cut saved: written by hand, kept beside the figures.
+        if let Ok(profile) = std::fs::read_to_string(workspace_root().join("docs/cpu-profile.md")) {
+            let _ = writeln!(out, "{}", profile.trim_end());
+            let _ = writeln!(out);
+        }
         let _ = writeln!(out, "{}", self.quota_markdown());
         out
     }
