@@ -9,9 +9,6 @@ use connect_aws::do_not_call::DynamoDoNotCall;
 use connect_aws::metrics::{of_answer, serve};
 use connect_aws::{CallProfile, Env, SystemClock, init_tracing, load_aws_config, or_init_error};
 
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_runtime::Error> {
     init_tracing();

@@ -11,9 +11,6 @@ use connect_aws::metrics::{RequestCounter, of_answer, serve};
 use connect_aws::{CallProfile, Env, SystemClock, init_tracing, load_aws_config, or_init_error};
 use handler::{LastAgentLookup, LookupResponse, Remembered};
 
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_runtime::Error> {
     init_tracing();
