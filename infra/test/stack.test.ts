@@ -159,7 +159,7 @@ describe('functions', () => {
       assert.equal(fn.Runtime, 'provided.al2023', spec.name);
       assert.deepEqual(fn.Architectures, ['arm64'], spec.name);
       assert.equal(fn.Handler, 'bootstrap', spec.name);
-      assert.equal(fn.MemorySize, 128, spec.name);
+      assert.equal(fn.MemorySize, spec.contactFlow ? 256 : 128, spec.name);
       assert.equal(fn.Timeout, timeouts[spec.name] ?? 3, spec.name);
       assert.equal(fn.LoggingConfig.LogFormat, 'JSON', spec.name);
       const logGroup = resource(fn.LoggingConfig.LogGroup.Ref);

@@ -81,10 +81,11 @@ async fn the_benchmark_measures_each_function_and_counts_its_requests() -> anyho
     for m in &report.measurements {
         assert_eq!(m.warm_connections, 0, "{}: warm calls keep their connections alive", m.function);
     }
+    let memory = local_run::bench::stack_memory_mb();
     assert_eq!(
-        local_run::bench::stack_memory_mb().get("holiday-check"),
-        Some(&128),
-        "read from infra/lib/functions.ts"
+        (memory.get("holiday-check"), memory.get("holiday-fetcher")),
+        (Some(&256), Some(&128)),
+        "infra/lib/functions.ts"
     );
     assert!(markdown.contains("## CPU per call") && markdown.contains("## Memory size"), "{markdown}");
     Ok(())

@@ -635,18 +635,27 @@ const PRICE_PER_REQUEST: f64 = 0.000_000_2;
 /// The memory sizes the recommendation weighs.
 const MEMORY_SIZES: [u32; 5] = [128, 256, 512, 1_024, 1_769];
 
-/// Each function's `memoryMb` in `infra/lib/functions.ts`, the stack's setting.
+/// Each function's `memoryMb` in `infra/lib/functions.ts`, the stack's setting (a number, or a
+/// `const NAME = number;` of that file).
 pub fn stack_memory_mb() -> BTreeMap<String, u32> {
     let source = std::fs::read_to_string(workspace_root().join("infra/lib/functions.ts")).unwrap_or_default();
+    let constant = |name: &str| {
+        source
+            .lines()
+            .find_map(|l| l.trim().strip_prefix(&format!("const {name} = "))?.trim_end_matches(';').parse().ok())
+    };
     let mut sizes = BTreeMap::new();
     let mut name = None;
     for line in source.lines().map(str::trim) {
         if let Some(rest) = line.strip_prefix("name: '") {
             name = rest.split('\'').next().map(str::to_owned);
         } else if let Some(rest) = line.strip_prefix("memoryMb: ")
-            && let (Some(n), Ok(mb)) = (name.take(), rest.trim_end_matches(',').parse())
+            && let Some(n) = name.take()
         {
-            sizes.insert(n, mb);
+            let value = rest.trim_end_matches(',');
+            if let Some(mb) = value.parse().ok().or_else(|| constant(value)) {
+                sizes.insert(n, mb);
+            }
         }
     }
     sizes
