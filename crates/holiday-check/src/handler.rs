@@ -11,7 +11,7 @@ use connect_aws::ANSWER_WITHIN;
 use connect_core::closed_window::local_instant;
 use connect_core::connect::{ContactFlowEvent, flag};
 use connect_core::holidays::{HolidayDocument, HolidayIndex};
-use connect_core::metrics::{BY_OUTCOME, MetricRecord, OUTCOME, SITE, TOTAL, Unit};
+use connect_core::metrics::{MetricRecord, SITE, TOTAL, Unit};
 use connect_core::ports::{Clock, HolidayStore, Notifier, Stored, error_chain};
 use serde::Serialize;
 use tokio::sync::Mutex;
@@ -56,13 +56,7 @@ impl HolidayCheckResponse {
         } else {
             "open"
         };
-        let mut record = MetricRecord::new().field(OUTCOME, outcome);
-        let mut sets: Vec<&[&str]> = BY_OUTCOME.to_vec();
-        if !self.site.is_empty() {
-            record.set_field(SITE, self.site.as_str());
-            sets.push(&[SITE, OUTCOME]);
-        }
-        record.add("HolidayAnswers", Unit::Count, 1.0, &sets);
+        let mut record = MetricRecord::new().outcome_within("HolidayAnswers", outcome, Some((SITE, &self.site)));
         if let Some(minutes) = self.list_age_minutes {
             let sets: &[&[&str]] = if self.site.is_empty() { TOTAL } else { &[&[], &[SITE]] };
             record.add("HolidayListAgeHours", Unit::None, minutes as f64 / 60.0, sets);
@@ -451,6 +445,7 @@ mod tests {
 
     #[tokio::test]
     async fn each_answer_is_counted_by_outcome_and_site_with_the_age_of_its_list() {
+        use connect_core::metrics::OUTCOME;
         let c = check(FakeStore::holding(two_sites()), &[("SITE", "tokyo")]);
         let at = |site: &str, t: &str| with_params(json!({"site": site, "at": t}));
         let cases = [

@@ -10,7 +10,7 @@ use connect_core::campaign::{
     ATTEMPT_ATTRIBUTE, CAMPAIGN_ATTRIBUTE, Campaign, Choice, ChoiceMessages, ChoiceWrite, DIALED_AT_ATTRIBUTE, Outcome,
 };
 use connect_core::connect::{ContactFlowEvent, MalformedEvent, flag};
-use connect_core::metrics::{BY_OUTCOME, CAMPAIGN, MetricRecord, OUTCOME, TOTAL, Unit};
+use connect_core::metrics::{CAMPAIGN, MetricRecord, TOTAL};
 use connect_core::ports::{CampaignTable, Clock, DoNotCallList, error_chain};
 use serde::Serialize;
 
@@ -35,13 +35,8 @@ pub struct ChoiceResponse {
 impl ChoiceResponse {
     /// `CampaignAnswers` by outcome (and campaign), and a choice made but not written.
     pub fn metrics(&self) -> MetricRecord {
-        let mut record = MetricRecord::new().field(OUTCOME, self.outcome.as_str());
-        let mut sets: Vec<&[&str]> = BY_OUTCOME.to_vec();
-        if !self.campaign.is_empty() {
-            record.set_field(CAMPAIGN, self.campaign.as_str());
-            sets.push(&[CAMPAIGN, OUTCOME]);
-        }
-        record.add("CampaignAnswers", Unit::Count, 1.0, &sets);
+        let record =
+            MetricRecord::new().outcome_within("CampaignAnswers", &self.outcome, Some((CAMPAIGN, &self.campaign)));
         let lost = self.recorded != "true" && self.error.is_some();
         record.count("ChoicesNotRecorded", u8::from(lost), TOTAL)
     }

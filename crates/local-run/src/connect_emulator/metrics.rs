@@ -18,6 +18,11 @@ pub(super) struct Metrics {
 }
 
 impl ConnectEmulator {
+    /// TCP connections clients opened so far (the bench counts new ones per warm call).
+    pub fn connections(&self) -> usize {
+        self.server.connections()
+    }
+
     /// AGENTS_AVAILABLE of a queue in GetCurrentMetricData. `None` makes the queue have no
     /// result row at all, as Connect does when a queue has nothing to report.
     pub fn set_agents_available(&self, queue_id: &str, value: Option<u32>) {

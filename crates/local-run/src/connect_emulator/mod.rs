@@ -192,11 +192,6 @@ impl ConnectEmulator {
         self.server.url()
     }
 
-    /// Connections clients opened so far.
-    pub fn connections(&self) -> usize {
-        self.server.connections()
-    }
-
     pub fn instance_id(&self) -> &str {
         INSTANCE_ID
     }
