@@ -9,7 +9,9 @@ use aws_config::stalled_stream_protection::StalledStreamProtectionConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, SdkConfig};
 use connect_core::ports::error_chain;
-use tracing_subscriber::EnvFilter;
+use tracing_subscriber::filter::Targets;
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::util::SubscriberInitExt;
 
 /// Connect waits at most 8 s for a function (our flows set 3 s): a contact-flow handler answers
 /// within this budget, whatever its AWS calls are doing, with a fallback answer if it must.
@@ -84,19 +86,35 @@ pub async fn load_aws_config(profile: CallProfile) -> SdkConfig {
 }
 
 /// Structured JSON logs on stdout; level from `AWS_LAMBDA_LOG_LEVEL`, then `RUST_LOG`, else info.
+///
+/// The filter is `Targets` (`info`, or `info,aws_smithy_runtime=debug`), not `EnvFilter`, whose
+/// regex-based directives would link the regex engine into every function (docs/cpu-profile.md).
 pub fn init_tracing() {
     let level = std::env::var("AWS_LAMBDA_LOG_LEVEL")
         .or_else(|_| std::env::var("RUST_LOG"))
         .unwrap_or_else(|_| "info".to_owned());
-    let _ = tracing_subscriber::fmt()
-        .json()
-        .flatten_event(true)
-        .with_current_span(false)
-        .with_span_list(false)
-        .with_target(false)
-        .with_ansi(false)
-        .with_env_filter(EnvFilter::try_new(level.to_ascii_lowercase()).unwrap_or_else(|_| EnvFilter::new("info")))
+    let _ = tracing_subscriber::registry()
+        .with(
+            tracing_subscriber::fmt::layer()
+                .json()
+                .flatten_event(true)
+                .with_current_span(false)
+                .with_span_list(false)
+                .with_target(false)
+                .with_ansi(false),
+        )
+        .with(log_filter(&level))
         .try_init();
+}
+
+/// The level directives, with info for every target they leave out: a typo (`inf0` parses as a
+/// target name) or a line naming only one target must not silence the function's own logs.
+fn log_filter(directives: &str) -> Targets {
+    let parsed: Targets = directives.to_ascii_lowercase().parse().unwrap_or_default();
+    match parsed.default_level() {
+        Some(_) => parsed,
+        None => parsed.with_default(tracing::Level::INFO),
+    }
 }
 
 /// POSTs an init error to the Runtime API on loopback with the hyper client the SDK already
@@ -142,4 +160,34 @@ where
         }
     }
     Err(Box::new(error))
+}
+
+#[cfg(test)]
+mod tests {
+    use tracing::Level;
+
+    use super::log_filter;
+
+    #[test]
+    fn the_log_level_takes_a_level_or_per_target_directives_and_falls_back_to_info() {
+        let info = log_filter("INFO");
+        assert!(info.would_enable("holiday_check", &Level::INFO));
+        assert!(!info.would_enable("holiday_check", &Level::DEBUG));
+
+        let warn = log_filter("warn");
+        assert!(!warn.would_enable("holiday_check", &Level::INFO));
+        assert!(warn.would_enable("holiday_check", &Level::WARN));
+
+        let sdk_debug = log_filter("info,aws_smithy_runtime=debug");
+        assert!(sdk_debug.would_enable("aws_smithy_runtime::client", &Level::DEBUG));
+        assert!(!sdk_debug.would_enable("hyper", &Level::DEBUG));
+
+        let sdk_only = log_filter("aws_smithy_runtime=debug");
+        assert!(sdk_only.would_enable("aws_smithy_runtime", &Level::DEBUG));
+        assert!(sdk_only.would_enable("holiday_check", &Level::INFO), "other targets stay at info");
+
+        let typo = log_filter("inf0");
+        assert!(typo.would_enable("holiday_check", &Level::INFO), "a typo keeps the logs at info");
+        assert!(!typo.would_enable("holiday_check", &Level::DEBUG));
+    }
 }
