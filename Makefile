@@ -10,6 +10,8 @@ VENV    := .venv
 BUILD   := $(CARGO) build --workspace --all-targets --locked
 
 SHELL   := bash
+# The function `make profile` measures: FUNCTION=<function>, last-agent-lookup when unset.
+PROFILE_OF = $(or $(FUNCTION),last-agent-lookup)
 export MOTO_PYTHON := $(CURDIR)/$(VENV)/bin/python
 export RUST_BACKTRACE ?= 0
 
@@ -23,7 +25,7 @@ CDK          := cd infra && npx --no-install cdk
 # Offline synth needs no Rust build: without target/lambda, stand-in packages are used.
 PLACEHOLDERS  = $(if $(wildcard target/lambda/holiday-check/bootstrap),,-c placeholderAssets=true)
 
-.PHONY: demo test build venv lint fmt lambda lambda-deploy clean node infra-test synth deploy destroy bench
+.PHONY: demo test build venv lint fmt lambda lambda-deploy clean node infra-test synth deploy destroy bench profile
 
 demo: venv build
 	./target/debug/demo
@@ -58,6 +60,18 @@ fmt:
 bench: venv
 	$(CARGO) build --release --workspace --bins --locked
 	./target/release/bench
+
+# Where one function's warm CPU goes, by crate (docs/cpu-profile.md): the release build with line
+# tables (`profiling` profile), 4,000 warm calls under `perf record`, self time summed per crate.
+# `make profile [FUNCTION=last-agent-lookup]`; needs Linux perf. Not part of `make test`.
+profile: venv
+	@command -v perf >/dev/null || { echo "make profile needs Linux perf (Debian: apt install linux-perf)"; exit 2; }
+	$(CARGO) build --profile profiling --workspace --bins --locked
+	mkdir -p target/profile
+	perf record -F 4000 -o target/profile/$(PROFILE_OF).data -- \
+		./target/profiling/bench --functions-dir target/profiling --only $(PROFILE_OF) --cold 1 --warm 4000 > /dev/null
+	perf report -i target/profile/$(PROFILE_OF).data --comms $(shell printf %.15s $(PROFILE_OF)) \
+		--percentage relative --no-children --sort dso,sym -g none --stdio 2>/dev/null | ./target/profiling/crate-profile
 
 # Release binaries for Lambda (arm64, provided.al2023) into target/lambda/<function>/bootstrap.
 # cargo-lambda (and the zig linker it brings, about 400 MB) goes into its own venv.

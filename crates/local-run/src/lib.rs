@@ -11,6 +11,7 @@ pub mod campaign;
 pub mod connect_emulator;
 pub mod counting_proxy;
 pub mod cpu;
+pub mod crate_profile;
 pub mod emf;
 pub mod holidays;
 pub mod moto;
