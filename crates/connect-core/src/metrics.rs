@@ -90,15 +90,13 @@ impl MetricRecord {
         self.field(OUTCOME, outcome).count(name, 1.0, BY_OUTCOME)
     }
 
-    /// One answer of `outcome`, counted in the total, by outcome and, when `within` names one
-    /// (a site, a campaign), by that and outcome.
-    pub fn outcome_within(self, name: &'static str, outcome: &str, within: Option<(&'static str, &str)>) -> Self {
-        match within.filter(|(_, value)| !value.is_empty()) {
-            Some((key, value)) => {
-                self.field(OUTCOME, outcome).field(key, value).count(name, 1.0, &[&[], &[OUTCOME], &[key, OUTCOME]])
-            }
-            None => self.outcome(name, outcome),
+    /// One answer of `outcome`, counted in the total, by outcome and, when the answer has a
+    /// `key` value (a site, a campaign; empty when it has none), by that and outcome.
+    pub fn outcome_within(self, name: &'static str, outcome: &str, (key, value): (&'static str, &str)) -> Self {
+        if value.is_empty() {
+            return self.outcome(name, outcome);
         }
+        self.field(OUTCOME, outcome).field(key, value).count(name, 1.0, &[&[], &[OUTCOME], &[key, OUTCOME]])
     }
 
     pub fn measure(&self, name: &str) -> Option<&Measure> {

@@ -56,7 +56,7 @@ impl HolidayCheckResponse {
         } else {
             "open"
         };
-        let mut record = MetricRecord::new().outcome_within("HolidayAnswers", outcome, Some((SITE, &self.site)));
+        let mut record = MetricRecord::new().outcome_within("HolidayAnswers", outcome, (SITE, &self.site));
         if let Some(minutes) = self.list_age_minutes {
             let sets: &[&[&str]] = if self.site.is_empty() { TOTAL } else { &[&[], &[SITE]] };
             record.add("HolidayListAgeHours", Unit::None, minutes as f64 / 60.0, sets);

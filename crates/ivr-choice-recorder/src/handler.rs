@@ -35,8 +35,7 @@ pub struct ChoiceResponse {
 impl ChoiceResponse {
     /// `CampaignAnswers` by outcome (and campaign), and a choice made but not written.
     pub fn metrics(&self) -> MetricRecord {
-        let record =
-            MetricRecord::new().outcome_within("CampaignAnswers", &self.outcome, Some((CAMPAIGN, &self.campaign)));
+        let record = MetricRecord::new().outcome_within("CampaignAnswers", &self.outcome, (CAMPAIGN, &self.campaign));
         let lost = self.recorded != "true" && self.error.is_some();
         record.count("ChoicesNotRecorded", u8::from(lost), TOTAL)
     }
