@@ -80,6 +80,10 @@ async fn the_benchmark_measures_each_function_and_counts_its_requests() -> anyho
     assert!(report.direct["last-agent-lookup"].cpu > std::time::Duration::ZERO);
     for m in &report.measurements {
         assert_eq!(m.warm_connections, 0, "{}: warm calls keep their connections alive", m.function);
+        // warm calls in rounds of blocks, every block's CPU read from the threads' schedstat
+        assert_eq!(m.warm_cpu_blocks.len(), local_run::bench::CPU_BLOCKS, "{}", m.function);
+        assert!(m.warm_cpu_blocks.iter().all(|cpu| !cpu.is_zero()), "{}: {:?}", m.function, m.warm_cpu_blocks);
+        assert!(!m.warm_cpu_mean.is_zero(), "{}", m.function);
     }
     let memory = local_run::bench::stack_memory_mb();
     assert_eq!(

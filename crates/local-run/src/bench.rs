@@ -29,6 +29,9 @@ use crate::{Moto, workspace_root};
 
 pub const FLOOR: &str = "bench-floor";
 
+/// Warm calls are measured for CPU in this many blocks of consecutive calls (`Measurement::warm_cpu`).
+pub const CPU_BLOCKS: usize = 10;
+
 /// Every function of the suite, then the floor.
 pub const ALL: [&str; 8] = [
     FLOOR,
@@ -91,8 +94,15 @@ pub struct Measurement {
     pub zip_bytes: u64,
     /// CPU of the process from spawn to its first `/next`, per cold start.
     pub init_cpu: Vec<Duration>,
-    /// User + system CPU per warm call, over every warm call.
+    /// CPU per warm call: the median of `CPU_BLOCKS` blocks of consecutive warm calls, so a
+    /// burst of interference from outside (another tenant of the machine) moves one block, not
+    /// the figure; over every warm call when no block could be read.
     pub warm_cpu: Duration,
+    /// CPU per warm call of each block, in the order run.
+    pub warm_cpu_blocks: Vec<Duration>,
+    /// CPU per warm call over all of them (the mean, what a million calls cost), by `schedstat`
+    /// when no thread ended during them, else by `/proc/<pid>/stat`'s clock ticks.
+    pub warm_cpu_mean: Duration,
     /// TCP connections the function opened to the emulators during the warm calls (0 when it
     /// keeps them alive, as it would with AWS endpoints).
     pub warm_connections: usize,
@@ -482,14 +492,25 @@ pub async fn run(options: BenchOptions, progress: impl Fn(&str)) -> anyhow::Resu
     }
     let direct = world.direct_plan().measure(options.emulator_samples).await?;
     let mut measurements = Vec::new();
+    let mut warm = Vec::new();
     for function in &options.functions {
         progress(function);
-        measurements.push(measure(&world, &options, function).await?);
+        let (m, process, sent) = measure_cold(&world, &options, function).await?;
+        measurements.push(m);
+        warm.push(WarmRun { process, sent });
     }
+    progress("warm calls, every function in turn");
+    measure_warm(&world, &options, &mut measurements, &mut warm).await?;
     Ok(Report { measurements, direct, options })
 }
 
-async fn measure(world: &World, options: &BenchOptions, function: &str) -> anyhow::Result<Measurement> {
+/// Cold starts and sizes; then a process started and called once (caches, connections) for
+/// the warm calls, and the number of events sent so far.
+async fn measure_cold(
+    world: &World,
+    options: &BenchOptions,
+    function: &str,
+) -> anyhow::Result<(Measurement, LambdaProcess, usize)> {
     let binary = options.functions_dir.join(function);
     if !binary.is_file() {
         bail!("{} not found: build it first", binary.display());
@@ -507,36 +528,81 @@ async fn measure(world: &World, options: &BenchOptions, function: &str) -> anyho
     }
     let mut process = world.spawn(&binary, function).await?;
     process.ready().await?;
-    // One call to reach the warm state (caches, connections), then the timed ones.
     process.invoke(&world.event(function, sent)).await?.response()?;
     sent += 1;
-    let before = world.requests();
-    let cpu_before = process.pid().and_then(crate::cpu::process_cpu).unwrap_or_default();
-    let connections_before = world.connections();
-    for _ in 0..options.warm_invocations {
-        let event = world.event(function, sent);
-        sent += 1;
-        let started = Instant::now();
-        process.invoke(&event).await?.response()?;
-        m.warm.push(started.elapsed());
-    }
-    let after = world.requests();
-    let cpu_after = process.pid().and_then(crate::cpu::process_cpu).unwrap_or_default();
-    m.warm_connections = world.connections() - connections_before;
-    m.warm_cpu = cpu_after.saturating_sub(cpu_before) / options.warm_invocations.max(1) as u32;
-    let calls = options.warm_invocations.max(1) as f64;
-    for (operation, n) in &after {
-        let delta = n - before.get(operation).copied().unwrap_or(0);
-        if delta > 0 {
-            m.requests_per_warm.insert(operation.clone(), delta as f64 / calls);
-        }
-    }
-    m.peak_rss_kb = peak_rss_kb(process.pid());
     m.binary_bytes = std::fs::metadata(&binary)?.len();
     if options.zip {
         m.zip_bytes = zip_size(&binary)?;
     }
-    Ok(m)
+    Ok((m, process, sent))
+}
+
+/// One function's warm process during the interleaved warm calls.
+struct WarmRun {
+    process: LambdaProcess,
+    sent: usize,
+}
+
+/// The warm calls, in `CPU_BLOCKS` rounds: each round runs a block of consecutive calls of
+/// every function in turn, so a slow stretch of this shared machine falls on every function
+/// alike and the figures stay comparable within the run. Requests, connections and CPU are
+/// read around each block, so they are each function's own.
+async fn measure_warm(
+    world: &World,
+    options: &BenchOptions,
+    measurements: &mut [Measurement],
+    runs: &mut [WarmRun],
+) -> anyhow::Result<()> {
+    let block_len = (options.warm_invocations / CPU_BLOCKS).max(1);
+    let blocks = options.warm_invocations.div_ceil(block_len);
+    let mut requests: Vec<BTreeMap<String, usize>> = vec![BTreeMap::new(); runs.len()];
+    let mut tick_cpu = vec![Duration::ZERO; runs.len()];
+    let mut precise_cpu: Vec<Option<Duration>> = vec![Some(Duration::ZERO); runs.len()];
+    for block in 0..blocks {
+        let calls = block_len.min(options.warm_invocations - block * block_len);
+        for (i, (m, run)) in measurements.iter_mut().zip(runs.iter_mut()).enumerate() {
+            let pid = run.process.pid();
+            let before = world.requests();
+            let connections_before = world.connections();
+            let ticks_before = pid.and_then(crate::cpu::process_cpu).unwrap_or_default();
+            let threads_before = pid.and_then(crate::cpu::threads_cpu);
+            for _ in 0..calls {
+                let event = world.event(&m.function, run.sent);
+                run.sent += 1;
+                let started = Instant::now();
+                run.process.invoke(&event).await?.response()?;
+                m.warm.push(started.elapsed());
+            }
+            let threads_after = pid.and_then(crate::cpu::threads_cpu);
+            tick_cpu[i] += pid.and_then(crate::cpu::process_cpu).unwrap_or_default().saturating_sub(ticks_before);
+            m.warm_connections += world.connections() - connections_before;
+            for (operation, n) in world.requests() {
+                let delta = n - before.get(&operation).copied().unwrap_or(0);
+                if delta > 0 {
+                    *requests[i].entry(operation).or_default() += delta;
+                }
+            }
+            let spent = match (&threads_before, &threads_after) {
+                (Some(start), Some(end)) => crate::cpu::cpu_between(start, end),
+                _ => None,
+            };
+            if let Some(spent) = spent {
+                m.warm_cpu_blocks.push(spent / calls as u32);
+            }
+            // A block without a precise reading leaves the mean to the clock ticks.
+            precise_cpu[i] = precise_cpu[i].zip(spent).map(|(sum, spent)| sum + spent);
+        }
+    }
+    let calls = options.warm_invocations.max(1);
+    for (i, (m, run)) in measurements.iter_mut().zip(runs.iter()).enumerate() {
+        m.warm_cpu_mean = precise_cpu[i].unwrap_or(tick_cpu[i]) / calls as u32;
+        m.warm_cpu = if m.warm_cpu_blocks.is_empty() { m.warm_cpu_mean } else { percentile(&m.warm_cpu_blocks, 50.0) };
+        for (operation, n) in &requests[i] {
+            m.requests_per_warm.insert(operation.clone(), *n as f64 / calls as f64);
+        }
+        m.peak_rss_kb = peak_rss_kb(run.process.pid());
+    }
+    Ok(())
 }
 
 fn ms(d: Duration) -> String {
@@ -676,22 +742,30 @@ impl Report {
         let _ = writeln!(out, "## CPU per call, and what it costs the caller at 128 MB\n");
         let _ = writeln!(
             out,
-            "User + system CPU of the function's process (`/proc/<pid>/stat`, every thread) over the {} warm \
-             calls, per call; init CPU from spawn to the first `/next` (`schedstat` of its threads). `direct` is \
+            "CPU of the function's process (`schedstat` of every thread) per warm call: the median of {} \
+             blocks of {} consecutive warm calls, so that interference from outside the bench (this machine's \
+             other tenants) moves one block and not the figure; `blocks` is the lowest and the highest block, \
+             `mean` the CPU of all the warm calls per call (what a million calls cost). \
+             Init CPU from spawn to the first `/next` (`schedstat` of its threads). `direct` is \
              the CPU per call of the bench thread that made the same requests through the same adapters on a \
              runtime of its own. `per AWS request` is the warm CPU above the floor's, per request the call \
              made; `new connections` counts the TCP connections the warm calls opened to the emulators (0: \
              kept alive, as with AWS endpoints). Lambda gives a function memory / 1,769 MB of one vCPU, so the projected wait is the warm p50 \
              minus its CPU plus the CPU divided by that share. Times in ms.\n",
-            self.options.warm_invocations
+            CPU_BLOCKS,
+            (self.options.warm_invocations / CPU_BLOCKS).max(1)
         );
         let _ = writeln!(
             out,
-            "| function | init CPU p50 | warm CPU per call | x floor | same requests direct, CPU | AWS requests per call | new connections | CPU per AWS request | warm p50 | wait at 128 MB | stack's MB | wait at the stack's MB | seed's Python CPU | less CPU than Python |"
+            "| function | init CPU p50 | warm CPU per call | blocks | mean | x floor | same requests direct, CPU | AWS requests per call | new connections | CPU per AWS request | warm p50 | wait at 128 MB | stack's MB | wait at the stack's MB | seed's Python CPU | less CPU than Python |"
         );
-        let _ = writeln!(out, "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+        let _ = writeln!(out, "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
         for m in &self.measurements {
             let requests = Self::aws_requests(m);
+            let blocks = match (m.warm_cpu_blocks.iter().min(), m.warm_cpu_blocks.iter().max()) {
+                (Some(low), Some(high)) => format!("{} to {}", ms3(*low), ms3(*high)),
+                _ => "-".to_owned(),
+            };
             let per_request =
                 if requests > 0.0 { ms(m.warm_cpu.saturating_sub(floor).div_f64(requests)) } else { "-".to_owned() };
             let warm = percentile(&m.warm, 50.0);
@@ -699,10 +773,11 @@ impl Report {
             let seed = SEED_PYTHON_CPU_MS.iter().find(|(f, _)| *f == m.function).map(|(_, cpu)| *cpu);
             let _ = writeln!(
                 out,
-                "| {} | {} | {} | {} | {} | {} | {} | {per_request} | {} | {} | {memory} | {} | {} | {} |",
+                "| {} | {} | {} | {blocks} | {} | {} | {} | {} | {} | {per_request} | {} | {} | {memory} | {} | {} | {} |",
                 m.function,
                 ms(percentile(&m.init_cpu, 50.0)),
                 ms3(m.warm_cpu),
+                ms3(m.warm_cpu_mean),
                 ratio(m.warm_cpu, floor),
                 self.direct
                     .get(&m.function)

@@ -1,6 +1,7 @@
 //! CPU time from /proc, for the benchmark: a function's process (every thread, also ones that
 //! have ended) and the bench's own measuring thread.
 
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 /// Linux reports `utime` and `stime` in clock ticks of `USER_HZ`, 100 on every architecture
@@ -24,6 +25,26 @@ pub fn live_threads_cpu(pid: u32) -> Option<Duration> {
         total += schedstat(&task.path().join("schedstat")).unwrap_or(0);
     }
     Some(Duration::from_nanos(total))
+}
+
+/// CPU of each living thread of `pid` so far, by thread id, in nanoseconds (schedstat).
+pub fn threads_cpu(pid: u32) -> Option<BTreeMap<u32, u64>> {
+    let mut threads = BTreeMap::new();
+    for task in std::fs::read_dir(format!("/proc/{pid}/task")).ok()?.flatten() {
+        let Some(tid) = task.file_name().to_str().and_then(|name| name.parse().ok()) else { continue };
+        threads.insert(tid, schedstat(&task.path().join("schedstat")).unwrap_or(0));
+    }
+    Some(threads)
+}
+
+/// The CPU spent between two readings of `threads_cpu`; None when a thread of the first has
+/// ended by the second, since what it spent in between is lost with it.
+pub fn cpu_between(before: &BTreeMap<u32, u64>, after: &BTreeMap<u32, u64>) -> Option<Duration> {
+    let mut spent = 0u64;
+    for (tid, now) in after {
+        spent += now.saturating_sub(before.get(tid).copied().unwrap_or(0));
+    }
+    before.keys().all(|tid| after.contains_key(tid)).then_some(Duration::from_nanos(spent))
 }
 
 /// CPU of the calling thread so far (nanoseconds).
@@ -62,5 +83,15 @@ mod tests {
         let at_128 = projected_wait(wall, cpu, 128).as_secs_f64() * 1_000.0;
         assert!((at_128 - (9.0 + 1_769.0 / 128.0)).abs() < 1e-6, "{at_128}");
         assert_eq!(projected_wait(wall, cpu, 3_008), wall, "never more than one vCPU's worth");
+    }
+
+    #[test]
+    fn cpu_between_readings_counts_new_threads_and_refuses_lost_ones() {
+        let threads = threads_cpu(std::process::id()).unwrap();
+        assert!(threads.contains_key(&std::process::id()), "{threads:?}");
+        let before = BTreeMap::from([(1, 1_000), (2, 5_000)]);
+        let after = BTreeMap::from([(1, 1_500), (2, 5_000), (3, 700)]);
+        assert_eq!(cpu_between(&before, &after), Some(Duration::from_nanos(1_200)));
+        assert_eq!(cpu_between(&after, &before), None, "thread 3 ended in between");
     }
 }

@@ -4,9 +4,9 @@
 //! Dates and floating times have no zone: they run in UTC, which has no DST to disturb them,
 //! and come back as the same wall-clock values.
 
-use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, TimeZone};
+use chrono::{DateTime, Month, NaiveDate, NaiveDateTime, NaiveTime, TimeZone};
 use chrono_tz::Tz;
-use rrule::{RRule, RRuleSet, Unvalidated};
+use rrule::{Frequency, NWeekday, RRule, RRuleSet, Unvalidated};
 
 use super::time::{Anchor, Moment, Zones, instant_of, parse_moment};
 
@@ -19,24 +19,6 @@ pub(super) enum RuleError {
     TooMany,
 }
 
-/// The rule parts `rrule` knows; others (`X-...` extensions) are dropped, as RFC 5545 lets a
-/// reader ignore what it does not know.
-const RULE_PARTS: &[&str] = &[
-    "FREQ",
-    "INTERVAL",
-    "COUNT",
-    "WKST",
-    "BYSETPOS",
-    "BYMONTH",
-    "BYMONTHDAY",
-    "BYYEARDAY",
-    "BYWEEKNO",
-    "BYDAY",
-    "BYHOUR",
-    "BYMINUTE",
-    "BYSECOND",
-];
-
 /// The starts of a rule's occurrences, from DTSTART on, until one starts after `last_day`
 /// (a site-local date). Each occurrence scanned, kept or not, takes one from `budget`.
 pub(super) fn rule_starts(
@@ -47,8 +29,7 @@ pub(super) fn rule_starts(
     budget: &mut usize,
 ) -> Result<Vec<Moment>, RuleError> {
     let site = zones.site();
-    let (parts, until) = split_rule(rule);
-    let parsed: RRule<Unvalidated> = parts.parse().map_err(|_| RuleError::Unreadable)?;
+    let (parsed, until) = read_rule(rule).ok_or(RuleError::Unreadable)?;
     let dt_start = to_rule_time(start);
     let parsed = match until {
         None => parsed,
@@ -77,21 +58,65 @@ pub(super) fn rule_starts(
     Ok(starts)
 }
 
-/// The rule without UNTIL (converted separately, since feeds write it in every form) and
-/// without unknown parts, upper-cased and without empty parts.
-fn split_rule(rule: &str) -> (String, Option<&str>) {
+/// The rule's parts, given to the crate's builder, and UNTIL apart (converted separately, since
+/// feeds write it in every form). Parts are case-insensitive; empty parts and parts the crate
+/// does not know (`X-...` extensions) are dropped, as RFC 5545 lets a reader ignore what it does
+/// not know. None without FREQ or with a value that does not read; ranges are the crate's
+/// `validate`. The builder, not `RRule`'s `FromStr`: that parser runs on the `regex` crate,
+/// which is then linked into holiday-fetcher for this alone (docs/cpu-profile.md, "Size").
+fn read_rule(rule: &str) -> Option<(RRule<Unvalidated>, Option<&str>)> {
     let mut until = None;
+    let mut frequency = None;
     let mut parts = Vec::new();
     for part in rule.split(';').map(str::trim).filter(|p| !p.is_empty()) {
         let (key, value) = part.split_once('=').unwrap_or((part, ""));
-        let key = key.trim().to_ascii_uppercase();
-        if key == "UNTIL" {
-            until = Some(value.trim());
-        } else if RULE_PARTS.contains(&key.as_str()) {
-            parts.push(format!("{key}={}", value.trim().to_ascii_uppercase()));
+        let (key, value) = (key.trim().to_ascii_uppercase(), value.trim());
+        match key.as_str() {
+            // An empty value sets nothing (the crate's parser reads it as an empty list).
+            _ if value.is_empty() && key != "FREQ" => {}
+            "UNTIL" => until = Some(value),
+            "FREQ" => frequency = Some(value.parse::<Frequency>().ok()?),
+            _ => parts.push((key, value.to_ascii_uppercase())),
         }
     }
-    (parts.join(";"), until)
+    let mut parsed = RRule::new(frequency?);
+    for (key, value) in parts {
+        parsed = match key.as_str() {
+            "INTERVAL" => parsed.interval(value.parse().ok()?),
+            "COUNT" => parsed.count(value.parse().ok()?),
+            "WKST" => match value.parse().ok()? {
+                NWeekday::Every(day) => parsed.week_start(day),
+                NWeekday::Nth(..) => return None,
+            },
+            "BYSETPOS" => parsed.by_set_pos(numbers(&value)?),
+            "BYMONTH" => {
+                let months: Vec<u8> = numbers(&value)?;
+                let months = months.into_iter().map(|m| Month::try_from(m).ok());
+                parsed.by_month(&months.collect::<Option<Vec<_>>>()?)
+            }
+            "BYMONTHDAY" => parsed.by_month_day(numbers(&value)?),
+            "BYYEARDAY" => parsed.by_year_day(numbers(&value)?),
+            "BYWEEKNO" => parsed.by_week_no(numbers(&value)?),
+            "BYDAY" => {
+                let days = value.split(',').map(|day| day.trim().parse().ok());
+                parsed.by_weekday(days.collect::<Option<Vec<NWeekday>>>()?)
+            }
+            "BYHOUR" => parsed.by_hour(numbers(&value)?),
+            "BYMINUTE" => parsed.by_minute(numbers(&value)?),
+            "BYSECOND" => parsed.by_second(numbers(&value)?),
+            _ => parsed,
+        };
+    }
+    Some((parsed, until))
+}
+
+/// A comma-separated list of numbers, sorted and without repeats (as the crate's parser gives
+/// them); None if one does not read as `T`.
+fn numbers<T: std::str::FromStr + Ord>(value: &str) -> Option<Vec<T>> {
+    let mut numbers = value.split(',').map(|n| n.trim().parse().ok()).collect::<Option<Vec<T>>>()?;
+    numbers.sort_unstable();
+    numbers.dedup();
+    Some(numbers)
 }
 
 fn rule_zone(anchor: Anchor) -> rrule::Tz {
@@ -215,6 +240,39 @@ mod tests {
         ];
         for (start, rule, last, expected) in cases {
             assert_eq!(starts(start, rule, last), Ok(expected.iter().map(|s| s.to_string()).collect()), "{rule}");
+        }
+    }
+
+    #[test]
+    fn rules_read_as_the_crates_own_parser_reads_them() {
+        for rule in [
+            "FREQ=YEARLY;BYMONTH=12;BYMONTHDAY=25,26",
+            "FREQ=YEARLY;BYMONTH=5;BYDAY=-1MO",
+            "FREQ=YEARLY;BYMONTH=11;BYDAY=TH;BYSETPOS=4",
+            "FREQ=MONTHLY;INTERVAL=2;BYMONTHDAY=-1;COUNT=12",
+            "FREQ=MONTHLY;BYDAY=MO,TU,WE,TH,FR;BYSETPOS=-1",
+            "FREQ=YEARLY;BYWEEKNO=20,1,20;BYDAY=MO;WKST=SU",
+            "FREQ=YEARLY;BYYEARDAY=1,-1,100",
+            "FREQ=DAILY;BYHOUR=9,17;BYMINUTE=0,30;BYSECOND=0",
+            "FREQ=WEEKLY;BYDAY=+2SA,3SU;INTERVAL=1",
+            "FREQ=YEARLY;BYMONTH=3,1,2,1",
+            "FREQ=YEARLY;BYMONTH=",
+        ] {
+            let ours = read_rule(rule).map(|(rule, _)| rule);
+            let crates: RRule<Unvalidated> = rule.parse().unwrap();
+            assert_eq!(ours, Some(crates), "{rule}");
+        }
+        for rule in [
+            "FREQ=YEARLY;BYMONTH=13",
+            "FREQ=YEARLY;BYMONTH=0",
+            "FREQ=YEARLY;BYDAY=XX",
+            "FREQ=YEARLY;BYMONTHDAY=1,,2",
+            "FREQ=YEARLY;INTERVAL=-1",
+            "FREQ=YEARLY;COUNT=many",
+            "FREQ=YEARLY;WKST=1MO",
+            "FREQ=;COUNT=1",
+        ] {
+            assert_eq!(read_rule(rule), None, "{rule}");
         }
     }
 
