@@ -32,6 +32,11 @@ pub const FLOOR: &str = "bench-floor";
 /// Warm calls are measured for CPU in this many blocks of consecutive calls (`Measurement::warm_cpu`).
 pub const CPU_BLOCKS: usize = 10;
 
+/// Calls per block of `CPU_BLOCKS`, for `warm_invocations` warm calls.
+fn cpu_block_len(warm_invocations: usize) -> usize {
+    (warm_invocations / CPU_BLOCKS).max(1)
+}
+
 /// Every function of the suite, then the floor.
 pub const ALL: [&str; 8] = [
     FLOOR,
@@ -553,7 +558,7 @@ async fn measure_warm(
     measurements: &mut [Measurement],
     runs: &mut [WarmRun],
 ) -> anyhow::Result<()> {
-    let block_len = (options.warm_invocations / CPU_BLOCKS).max(1);
+    let block_len = cpu_block_len(options.warm_invocations);
     let blocks = options.warm_invocations.div_ceil(block_len);
     let mut requests: Vec<BTreeMap<String, usize>> = vec![BTreeMap::new(); runs.len()];
     let mut tick_cpu = vec![Duration::ZERO; runs.len()];
@@ -753,7 +758,7 @@ impl Report {
              kept alive, as with AWS endpoints). Lambda gives a function memory / 1,769 MB of one vCPU, so the projected wait is the warm p50 \
              minus its CPU plus the CPU divided by that share. Times in ms.\n",
             CPU_BLOCKS,
-            (self.options.warm_invocations / CPU_BLOCKS).max(1)
+            cpu_block_len(self.options.warm_invocations)
         );
         let _ = writeln!(
             out,

@@ -18,13 +18,9 @@ pub fn process_cpu(pid: u32) -> Option<Duration> {
     Some(Duration::from_millis(ticks * 1_000 / TICKS_PER_SECOND))
 }
 
-/// CPU of the living threads of `pid` in nanoseconds (schedstat), for short spans such as init.
+/// CPU of the living threads of `pid` (schedstat, nanoseconds), for short spans such as init.
 pub fn live_threads_cpu(pid: u32) -> Option<Duration> {
-    let mut total = 0u64;
-    for task in std::fs::read_dir(format!("/proc/{pid}/task")).ok()?.flatten() {
-        total += schedstat(&task.path().join("schedstat")).unwrap_or(0);
-    }
-    Some(Duration::from_nanos(total))
+    threads_cpu(pid).map(|threads| Duration::from_nanos(threads.values().sum()))
 }
 
 /// CPU of each living thread of `pid` so far, by thread id, in nanoseconds (schedstat).
