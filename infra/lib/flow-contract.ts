@@ -46,7 +46,14 @@ export interface FlowRules {
  * language reference titles "Set routing criteria" `UpdateRoutingCriteria`, but console exports
  * and `CreateContactFlow` use `UpdateContactRoutingCriteria` (see infra/flows/README.md).
  */
-const COMMON_TYPES = ['Compare', 'DisconnectParticipant', 'MessageParticipant', 'UpdateContactAttributes', 'UpdateFlowAttributes'];
+const COMMON_TYPES = [
+  'CheckHoursOfOperation',
+  'Compare',
+  'DisconnectParticipant',
+  'MessageParticipant',
+  'UpdateContactAttributes',
+  'UpdateFlowAttributes',
+];
 export const ACTION_TYPES: Record<FlowKind, readonly string[]> = {
   CONTACT_FLOW: [
     ...COMMON_TYPES,
@@ -127,6 +134,52 @@ function participantInputProblems(action: Action): string[] {
   return problems;
 }
 
+/**
+ * The rules of the flow language reference for `CheckHoursOfOperation`
+ * (flow-control-actions-checkhoursofoperation, see infra/flows/README.md): "There must be a
+ * Condition provided for Equals True and a Condition for Equals False, and no other conditions",
+ * and its one error is `NoMatchingError`.
+ */
+function hoursCheckProblems(action: Action): string[] {
+  const id = action.Identifier;
+  const conditions = action.Transitions?.Conditions ?? [];
+  const operands = conditions.map((c) => `${c.Condition?.Operator} ${(c.Condition?.Operands ?? []).join(',')}`).sort();
+  const problems: string[] = [];
+  if (JSON.stringify(operands) !== JSON.stringify(['Equals False', 'Equals True'])) {
+    problems.push(`${id}: CheckHoursOfOperation needs exactly the conditions Equals True and Equals False, not [${operands.join('; ')}]`);
+  }
+  if (!(action.Transitions?.Errors ?? []).some((e) => e.ErrorType === 'NoMatchingError')) {
+    problems.push(`${id}: CheckHoursOfOperation has no NoMatchingError branch`);
+  }
+  return problems;
+}
+
+/**
+ * Without `HoursOfOperationId`, CheckHoursOfOperation checks "the TargetQueue's hours of operation
+ * for the contact"; an agent queue has none, and the block then takes its error branch
+ * (Administrator Guide, "Check hours of operation", configuration tips). So on every path to such
+ * a block the working queue must already be a standard queue: the last UpdateContactTargetQueue
+ * before it sets a `QueueId`, not an `AgentId`.
+ */
+function targetQueueProblems(flow: Flow, byId: Map<string, Action>, kind: FlowKind): string[] {
+  const problems: string[] = [];
+  const seen = new Set<string>();
+  const walk: [string, 'none' | 'queue' | 'agent'][] = [[flow.StartAction, 'none']];
+  while (walk.length > 0) {
+    const [id, target] = walk.pop()!;
+    const action = byId.get(id);
+    if (action === undefined || seen.has(`${id}|${target}`)) continue;
+    seen.add(`${id}|${target}`);
+    if (action.Type === 'CheckHoursOfOperation' && action.Parameters?.HoursOfOperationId === undefined && target !== 'queue') {
+      problems.push(`${id}: checks the working queue's hours where ${target === 'agent' ? 'an agent queue' : 'no queue'} is set`);
+    }
+    let after = target;
+    if (action.Type === 'UpdateContactTargetQueue') after = action.Parameters?.AgentId !== undefined ? 'agent' : 'queue';
+    for (const [next, error] of successors(action, kind)) walk.push([next, error ? target : after]);
+  }
+  return problems;
+}
+
 /** Every `$.External.<key>` anywhere in an action's parameters. */
 function externalReads(action: Action): string[] {
   const text = JSON.stringify(action.Parameters ?? {});
@@ -152,6 +205,7 @@ export function checkFlow(flow: Flow, contracts: Map<string, Contract>, rules: F
       problems.push(`${action.Identifier}: sets an agent queue`);
     }
     if (action.Type === 'GetParticipantInput') problems.push(...participantInputProblems(action));
+    if (action.Type === 'CheckHoursOfOperation') problems.push(...hoursCheckProblems(action));
     if (action.Type !== 'InvokeLambdaFunction') continue;
     const arn = action.Parameters?.LambdaFunctionARN;
     const name = invokedFunction(arn);
@@ -167,6 +221,8 @@ export function checkFlow(flow: Flow, contracts: Map<string, Contract>, rules: F
       }
     }
   }
+
+  problems.push(...targetQueueProblems(flow, byId, kind));
 
   const seen = new Set<string>();
   const walk: [string, string | undefined][] = [[flow.StartAction, undefined]];
@@ -218,9 +274,11 @@ export function checkFlow(flow: Flow, contracts: Map<string, Contract>, rules: F
 
 /**
  * The actions a caller goes through when each `Compare` and `GetParticipantInput` finds the
- * given value (`values['$.External.preferAgent']`, `values.input` for keypad input; a flow
- * attribute the flow sets is taken from its `UpdateFlowAttributes`), Lambdas and other actions
- * succeeding, until a transfer or a disconnect. For tests and for reading a flow.
+ * given value (`values['$.External.preferAgent']`, `values.input` for keypad input,
+ * `values.hours` (`True` or `False`) for CheckHoursOfOperation; a flow attribute the flow sets is
+ * taken from its `UpdateFlowAttributes`), until a transfer or a disconnect. Actions succeed
+ * unless `values['error:<identifier>']` names an error type: that action takes its error
+ * branch of that type (else its first one). For tests and for reading a flow.
  */
 export function simulate(flow: Flow, values: Record<string, string>, kind: FlowKind = 'CONTACT_FLOW'): Action[] {
   const byId = new Map(flow.Actions.map((a) => [a.Identifier, a]));
@@ -232,6 +290,15 @@ export function simulate(flow: Flow, values: Record<string, string>, kind: FlowK
     if (action === undefined) throw new Error(`a transition leads to ${id}, which does not exist`);
     if (path.length > flow.Actions.length * 4) throw new Error(`the path loops: ${path.map((a) => a.Identifier).join(' ')}`);
     path.push(action);
+    const transitions = action.Transitions ?? {};
+    const failure = known[`error:${action.Identifier}`];
+    if (failure !== undefined) {
+      const errors = transitions.Errors ?? [];
+      const branch = errors.find((e) => e.ErrorType === failure) ?? errors[0];
+      if (branch === undefined) throw new Error(`${action.Identifier} has no error branch`);
+      id = branch.NextAction;
+      continue;
+    }
     if (ENDS[kind].includes(action.Type)) break;
     if (action.Type === 'UpdateFlowAttributes') {
       const attributes = (action.Parameters?.FlowAttributes ?? {}) as Record<string, { Value: string }>;
@@ -242,8 +309,9 @@ export function simulate(flow: Flow, values: Record<string, string>, kind: FlowK
         ? known[String(action.Parameters?.ComparisonValue)]
         : action.Type === 'GetParticipantInput'
           ? known.input
-          : undefined;
-    const transitions = action.Transitions ?? {};
+          : action.Type === 'CheckHoursOfOperation'
+            ? known.hours
+            : undefined;
     const matched = (transitions.Conditions ?? []).find((c) => c.Condition?.Operands?.[0] === compared);
     id = matched?.NextAction ?? transitions.NextAction;
   }

@@ -136,6 +136,46 @@ describe('flow contract', () => {
     assert.ok(!queueProblems.some((p) => p.startsWith('dequeue:')));
   });
 
+  it('finds a Check hours of operation block without a standard working queue or with the wrong conditions', () => {
+    const end: Action = { Identifier: 'end', Type: 'DisconnectParticipant', Parameters: {}, Transitions: {} };
+    const hours = (conditions: string[], errors = true): Action => ({
+      Identifier: 'hours',
+      Type: 'CheckHoursOfOperation',
+      Parameters: {},
+      Transitions: {
+        NextAction: 'end',
+        Conditions: conditions.map((operand) => ({ NextAction: 'end', Condition: { Operator: 'Equals', Operands: [operand] } })),
+        ...(errors ? { Errors: [{ NextAction: 'end', ErrorType: 'NoMatchingError' }] } : {}),
+      },
+    });
+    const setQueue = (parameters: Record<string, string>): Action => ({
+      Identifier: 'set',
+      Type: 'UpdateContactTargetQueue',
+      Parameters: parameters,
+      Transitions: { NextAction: 'hours', Errors: [{ NextAction: 'hours', ErrorType: 'NoMatchingError' }] },
+    });
+    const problems = (start: string, ...actions: Action[]) => checkFlow({ StartAction: start, Actions: [...actions, end] }, contracts);
+    assert.deepEqual(problems('set', setQueue({ QueueId: '${QueueArn}' }), hours(['True', 'False'])), [
+      // the error branch of the queue step reaches the check with no queue set
+      'hours: checks the working queue\'s hours where no queue is set',
+    ]);
+    const queueFirst = setQueue({ QueueId: '${QueueArn}' });
+    queueFirst.Transitions = { NextAction: 'hours', Errors: [{ NextAction: 'end', ErrorType: 'NoMatchingError' }] };
+    assert.deepEqual(problems('set', queueFirst, hours(['True', 'False'])), []);
+    assert.deepEqual(problems('hours', hours(['True', 'False'])), ['hours: checks the working queue\'s hours where no queue is set']);
+    const agentFirst = { ...queueFirst, Parameters: { AgentId: '$.Attributes.agentId' } };
+    assert.deepEqual(problems('set', agentFirst, hours(['True', 'False'])), ['hours: checks the working queue\'s hours where an agent queue is set']);
+    assert.deepEqual(problems('set', queueFirst, hours(['true', 'false'], false)), [
+      'hours: CheckHoursOfOperation needs exactly the conditions Equals True and Equals False, not [Equals false; Equals true]',
+      'hours: CheckHoursOfOperation has no NoMatchingError branch',
+    ]);
+    const named = hours(['True']);
+    named.Parameters = { HoursOfOperationId: 'arn:aws:connect:r:1:instance/i/operating-hours/h' };
+    assert.deepEqual(problems('hours', named), [
+      'hours: CheckHoursOfOperation needs exactly the conditions Equals True and Equals False, not [Equals True]',
+    ]);
+  });
+
   it('finds a Store customer input block that breaks the flow language reference', () => {
     const input = (parameters: Record<string, unknown>, conditions = false): Action => ({
       Identifier: 'ask',
@@ -218,6 +258,8 @@ describe('outbound-campaign.json', () => {
 
 describe('inbound.json (routing=standard)', () => {
   const flow = flowFile('inbound.json');
+  /** A call on an open day inside the queue's hours, holiday-check answering "open". */
+  const OPEN = { '$.External.isClosed': 'false', hours: 'True' };
 
   it('prefers the last agent with one routing-criteria step that expires after preferredAgentSeconds', () => {
     const [criteria, ...others] = ofType(flow, 'UpdateContactRoutingCriteria');
@@ -252,43 +294,74 @@ describe('inbound.json (routing=standard)', () => {
     assert.deepEqual(onErrors(voice), ['set-fallback-voice']);
     const fallback = action(flow, 'set-fallback-voice');
     assert.deepEqual([fallback.Parameters?.TextToSpeechVoice, fallback.Parameters?.TextToSpeechEngine], ['Mizuki', 'Standard']);
-    assert.equal(fallback.Transitions?.NextAction, 'check-holiday');
-    const path = ids(simulate(flow, {}));
+    assert.equal(fallback.Transitions?.NextAction, 'set-queue');
+    const path = ids(simulate(flow, OPEN));
     assert.ok(path.indexOf('set-voice') < path.indexOf('check-holiday'));
   });
 
+  it("checks the standard queue's own hours (and so its overrides) after holiday-check, before any lookup", () => {
+    const path = ids(simulate(flow, OPEN));
+    const at = (id: string) => path.indexOf(id);
+    assert.ok(at('set-queue') >= 0 && at('set-queue') < at('check-hours'), 'the working queue is set before its hours are checked');
+    assert.ok(at('check-holiday') < at('check-hours') && at('check-hours') < at('lookup-last-agent'));
+    assert.deepEqual(action(flow, 'check-hours').Parameters, {}, "no HoursOfOperationId: the working queue's hours");
+    assert.deepEqual(path.slice(-1), ['transfer-to-queue']);
+  });
+
+  it('nights and weekends: out of hours the caller hears the closed message and is never queued', () => {
+    const path = ids(simulate(flow, { ...OPEN, hours: 'False' }));
+    assert.deepEqual(path.slice(-3), ['check-hours', 'after-hours-message', 'disconnect']);
+    assert.ok(!path.includes('lookup-last-agent') && !path.includes('transfer-to-queue'));
+  });
+
+  it('on a holiday the message names it; after an early close it says the day is over', () => {
+    const holiday = ids(simulate(flow, { '$.External.isClosed': 'true', '$.External.isHoliday': 'true' }));
+    assert.deepEqual(holiday.slice(-3), ['is-holiday', 'holiday-message', 'disconnect']);
+    assert.ok(String(action(flow, 'holiday-message').Parameters?.Text).includes('$.External.holidayName'));
+    const early = ids(simulate(flow, { '$.External.isClosed': 'true', '$.External.isHoliday': 'false' }));
+    assert.deepEqual(early.slice(-2), ['early-close-message', 'disconnect'], 'an early close is not a holiday');
+    const open = ids(simulate(flow, { ...OPEN, '$.External.isHoliday': 'true' }));
+    assert.ok(!open.includes('holiday-message'), 'the flow follows isClosed');
+  });
+
+  it('an error of either check ends in a clear message, never a silent queue', () => {
+    const cases: Record<string, string>[] = [
+      { ...OPEN, 'error:check-holiday': 'NoMatchingError' },
+      { ...OPEN, 'error:check-hours': 'NoMatchingError' },
+      { hours: 'True' }, // holiday-check answered no isClosed
+    ];
+    for (const values of cases) {
+      const path = ids(simulate(flow, values));
+      assert.deepEqual(path.slice(-2), ['unavailable-message', 'disconnect'], JSON.stringify(values));
+    }
+    assert.deepEqual(ids(simulate(flow, { ...OPEN, 'error:set-queue': 'NoMatchingError' })).slice(-2), ['apology', 'disconnect']);
+  });
+
   it('lookup and routing-criteria errors go to the standard queue without a preference', () => {
-    const setQueue = action(flow, 'set-queue').Identifier;
-    assert.deepEqual(onErrors(action(flow, 'lookup-last-agent')), [setQueue]);
-    assert.deepEqual(onErrors(action(flow, 'prefer-last-agent')), [setQueue]);
-    assert.deepEqual(onErrors(action(flow, 'prefers-last-agent')), [setQueue]);
-    assert.deepEqual(onErrors(action(flow, 'ask-returning-caller')), [setQueue]);
+    const transfer = 'transfer-to-queue';
+    assert.deepEqual(onErrors(action(flow, 'lookup-last-agent')), [transfer]);
+    assert.deepEqual(onErrors(action(flow, 'prefer-last-agent')), [transfer]);
+    assert.deepEqual(onErrors(action(flow, 'prefers-last-agent')), [transfer]);
+    assert.deepEqual(onErrors(action(flow, 'ask-returning-caller')), [transfer]);
     assert.deepEqual(onErrors(action(flow, 'transfer-to-queue')), ['apology']);
     assert.equal(action(flow, 'apology').Transitions?.NextAction, 'disconnect');
+    const failed = ids(simulate(flow, { ...OPEN, 'error:lookup-last-agent': 'NoMatchingError' }));
+    assert.deepEqual(failed.slice(-2), ['lookup-last-agent', 'transfer-to-queue']);
   });
 
   const route = (values: Record<string, string>, ask: string) => {
     const configured: Flow = JSON.parse(JSON.stringify(flow).replace('${AskReturningCaller}', ask));
-    return simulate(configured, values).map((a) => a.Type);
+    return simulate(configured, { ...OPEN, ...values }).map((a) => a.Type);
   };
 
   it('a new caller goes straight to the standard queue; a returning one through the routing criteria', () => {
-    const lookupOnwards = (types: string[]) => types.slice(types.indexOf('InvokeLambdaFunction', 4));
+    const lookupOnwards = (types: string[]) => types.slice(types.indexOf('CheckHoursOfOperation') + 1);
     assert.deepEqual(lookupOnwards(route({ '$.External.preferAgent': 'false' }, 'false')), [
-      'InvokeLambdaFunction', 'Compare', 'UpdateContactTargetQueue', 'TransferContactToQueue',
+      'InvokeLambdaFunction', 'Compare', 'TransferContactToQueue',
     ]);
     assert.deepEqual(lookupOnwards(route({ '$.External.preferAgent': 'true' }, 'false')), [
-      'InvokeLambdaFunction', 'Compare', 'Compare', 'UpdateContactRoutingCriteria', 'UpdateContactTargetQueue', 'TransferContactToQueue',
+      'InvokeLambdaFunction', 'Compare', 'Compare', 'UpdateContactRoutingCriteria', 'TransferContactToQueue',
     ]);
-  });
-
-  it('on a holiday or after an early close the caller hears the closed message and the call ends', () => {
-    const path = ids(simulate(flow, { '$.External.isClosed': 'true' }));
-    assert.deepEqual(path.slice(-2), ['closed-message', 'disconnect']);
-    const early = ids(simulate(flow, { '$.External.isClosed': 'true', '$.External.isHoliday': 'false' }));
-    assert.deepEqual(early.slice(-2), ['closed-message', 'disconnect'], 'an early close is not a holiday');
-    const open = ids(simulate(flow, { '$.External.isClosed': 'false', '$.External.isHoliday': 'true' }));
-    assert.ok(!open.includes('closed-message'), 'the flow follows isClosed');
   });
 
   it('askReturningCaller=true asks first: 1 keeps the preference, anything else or a timeout drops it', () => {
@@ -325,12 +398,23 @@ describe('inbound-direct.json and customer-queue-direct.json (routing=direct)', 
   });
 
   it('an available last agent gets the call in their queue; otherwise agent-picker with the tried list', () => {
-    const available = ids(simulate(flow, { '$.External.status': 'available' }));
+    const open = { '$.External.isClosed': 'false', hours: 'True' };
+    const available = ids(simulate(flow, { ...open, '$.External.status': 'available' }));
     assert.deepEqual(available.slice(-5), ['is-last-agent-available', 'save-last-agent', 'set-agent-queue', 'set-customer-queue-flow', 'transfer-to-agent']);
-    const busy = ids(simulate(flow, { '$.External.status': 'unavailable' }));
+    const busy = ids(simulate(flow, { ...open, '$.External.status': 'unavailable' }));
     assert.deepEqual(busy.slice(-4), ['pick-agent', 'is-picked-agent-available', 'set-fallback-queue', 'transfer-to-queue']);
     assert.deepEqual(action(flow, 'pick-agent').Parameters?.LambdaInvocationAttributes, { tried: '$.Attributes.tried' });
     assert.ok(!JSON.stringify(flow).includes('AssignmentRecorderArn'));
+  });
+
+  it('checks the standard queue\'s hours before any agent queue is set; closed and error paths as inbound.json', () => {
+    const open = { '$.External.isClosed': 'false', hours: 'True' };
+    const path = ids(simulate(flow, open));
+    assert.ok(path.indexOf('set-hours-queue') < path.indexOf('check-hours'));
+    assert.deepEqual(action(flow, 'set-hours-queue').Parameters, { QueueId: '${QueueArn}' });
+    assert.deepEqual(ids(simulate(flow, { ...open, hours: 'False' })).slice(-2), ['after-hours-message', 'disconnect']);
+    assert.deepEqual(ids(simulate(flow, { ...open, 'error:check-holiday': 'NoMatchingError' })).slice(-2), ['unavailable-message', 'disconnect']);
+    assert.deepEqual(ids(simulate(flow, { '$.External.isClosed': 'true', '$.External.isHoliday': 'true' })).slice(-2), ['holiday-message', 'disconnect']);
   });
 
   it('the customer-queue flow holds, then after agentQueueSeconds moves the caller to the standard queue', () => {
