@@ -49,6 +49,7 @@ const ROWS: { title: string; functions: string[] }[] = [
 
 const FIVE_MINUTES = Duration.minutes(5);
 const ONE_HOUR = Duration.hours(1);
+const ONE_DAY = Duration.days(1);
 
 export interface ObservabilityProps {
   /** The suite's functions by their suite name (`holiday-check`, ...). */
@@ -172,6 +173,28 @@ export function addObservability(scope: Construct, props: ObservabilityProps): O
   const deadLetters = alarm('AssignmentRecorderDeadLettersAlarm', {
     alarmDescription: 'assignment-recorder: contact events not recorded (in the dead-letter queue)',
     metric: recorderDeadLetters.metricApproximateNumberOfMessagesVisible({ period: FIVE_MINUTES }),
+    threshold: 1,
+    evaluationPeriods: 1,
+    comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+  });
+
+  // A day of lookups without one assignment recorded: the contact-event rule (its instance, its
+  // pattern), the recorder's role or its DescribeContact calls are broken, every event is
+  // skipped, or events never arrive. Nothing else shows it: no event means no error and no dead
+  // letter, and returning callers are simply never preferred again. A day, because a quiet
+  // center may go hours between answered calls; no lookups (a closed day) is not breaching.
+  const notRecorded = alarm('AssignmentsNotRecordedAlarm', {
+    alarmDescription:
+      'last-agent-lookup answered callers for a day and assignment-recorder recorded no assignment: contact events do not reach it (the rule, its instance or pattern) or it skips or fails every one; returning callers are not offered their last agent',
+    metric: new cloudwatch.MathExpression({
+      expression: 'IF(FILL(lookups, 0) > 0 AND FILL(recorded, 0) == 0, 1, 0)',
+      usingMetrics: {
+        lookups: metric('Lookups', { Function: 'last-agent-lookup' }, 'Sum', ONE_DAY),
+        recorded: metric('Assignments', { Function: 'assignment-recorder', Outcome: 'recorded' }, 'Sum', ONE_DAY),
+      },
+      period: ONE_DAY,
+      label: 'lookups with no assignment recorded (1 = yes)',
+    }),
     threshold: 1,
     evaluationPeriods: 1,
     comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
@@ -329,7 +352,7 @@ export function addObservability(scope: Construct, props: ObservabilityProps): O
     widgets: [
       [status(holidays.title, holidays.functions, [holidayListAge, holidayErrors])],
       holidayRow,
-      [status(routing.title, routing.functions, [lookupErrors, pickErrors, deadLetters])],
+      [status(routing.title, routing.functions, [lookupErrors, pickErrors, deadLetters, notRecorded])],
       routingRow,
       [status(dialing.title, dialing.functions, [runFailed, stalled])],
       campaignRow,

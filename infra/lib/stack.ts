@@ -70,6 +70,29 @@ export interface ConnectLambdasProps extends StackProps {
   flowsDir: string;
 }
 
+/**
+ * The contact-event rule's `detail`: voice contacts of this instance, on the event that records.
+ * The documentation's sample events spell the fields three ways (`instanceArn`, `instanceARN`,
+ * and PascalCase `InstanceARN`/`EventType`/`Channel`) and the channel `VOICE` or `Voice`
+ * (Administrator Guide, "Amazon Connect contact events", and its earlier versions); an
+ * EventBridge pattern matches names exactly, so each spelling is one `$or` branch and the
+ * channel is matched ignoring case. infra/test/stack.test.ts runs the documented samples
+ * through EventBridge's matching rules.
+ */
+export function contactEventDetail(instanceArn: string, minConnectedSeconds: number): Record<string, unknown> {
+  // With a minimum, only the disconnect tells how long the agent was on the call.
+  const eventType = [minConnectedSeconds > 0 ? 'DISCONNECTED' : 'CONNECTED_TO_AGENT'];
+  // Only a call has a caller number to remember.
+  const voice = [{ 'equals-ignore-case': 'VOICE' }];
+  return {
+    $or: [
+      { eventType, channel: voice, instanceArn: [instanceArn] },
+      { eventType, channel: voice, instanceARN: [instanceArn] },
+      { EventType: eventType, Channel: voice, InstanceARN: [instanceArn] },
+    ],
+  };
+}
+
 export class ConnectLambdasStack extends Stack {
   readonly functions: Record<string, lambda.Function> = {};
 
@@ -335,6 +358,16 @@ export class ConnectLambdasStack extends Stack {
     // Where a function's failed asynchronous invocations go (only EventBridge invokes it so).
     const deadLetters: Record<string, sqs.IQueue> = { 'assignment-recorder': recorderDeadLetters };
 
+    // The flows this stack deploys, and the functions they invoke: only those are associated with
+    // the instance and invocable by Connect (a function no flow calls, such as assignment-recorder
+    // fed by contact events, gets neither).
+    const flowFiles =
+      settings.routing === 'direct'
+        ? ['inbound-direct.json', 'customer-queue-direct.json', 'outbound-campaign.json']
+        : ['inbound.json', 'outbound-campaign.json'];
+    const flowTexts = flowFiles.map((file) => fs.readFileSync(path.join(props.flowsDir, file), 'utf8'));
+    const invokedByFlows = (name: string) => flowTexts.some((text) => text.includes(`\${${arnPlaceholder(name)}}`));
+
     const associations: connect.CfnIntegrationAssociation[] = [];
     for (const spec of FUNCTIONS) {
       const reserved = spec.singleRun && settings.reserveDialerConcurrency ? 1 : undefined;
@@ -348,7 +381,7 @@ export class ConnectLambdasStack extends Stack {
       );
       this.functions[spec.name] = fn;
       this.alarms(spec, fn, alerts);
-      if (spec.contactFlow) {
+      if (spec.contactFlow && invokedByFlows(spec.name)) {
         fn.addPermission('ConnectInvoke', {
           principal: new iam.ServicePrincipal('connect.amazonaws.com'),
           sourceArn: instanceArn,
@@ -384,17 +417,7 @@ export class ConnectLambdasStack extends Stack {
     }
     new events.Rule(this, 'AssignmentRecorderContactEvents', {
       description: 'Remember who answered a call of this instance',
-      eventPattern: {
-        source: ['aws.connect'],
-        detailType: ['Amazon Connect Contact Event'],
-        detail: {
-          instanceArn: [instanceArn],
-          // Only a call has a caller number to remember.
-          channel: ['VOICE'],
-          // With a minimum, only the disconnect tells how long the agent was on the call.
-          eventType: [settings.minConnectedSeconds > 0 ? 'DISCONNECTED' : 'CONNECTED_TO_AGENT'],
-        },
-      },
+      eventPattern: { source: ['aws.connect'], detailType: ['Amazon Connect Contact Event'], detail: contactEventDetail(instanceArn, settings.minConnectedSeconds) },
       targets: [
         new targets.LambdaFunction(this.functions['assignment-recorder'], {
           // For when EventBridge cannot hand the event to Lambda (throttling, an outage). A late

@@ -204,7 +204,7 @@ describe('alarms', () => {
 
   it('every alarm tells the alert topic, and missing data is not breaching', () => {
     const alarms = Object.entries(template.findResources('AWS::CloudWatch::Alarm'));
-    assert.equal(alarms.length, FUNCTIONS.length * 2 + 7);
+    assert.equal(alarms.length, FUNCTIONS.length * 2 + 8);
     for (const [id, a] of alarms) {
       assert.deepEqual(a.Properties.AlarmActions, [TOPIC], id);
       assert.equal(a.Properties.TreatMissingData, 'notBreaching', id);
@@ -279,6 +279,25 @@ describe('alarms', () => {
       assert.equal(alarm(prefix, synth({ lookupErrorPercent: '12' }).template).Threshold, 12);
     });
   }
+
+  it('a day of lookups with no assignment recorded: contact events are not being recorded', () => {
+    const props = alarm('AssignmentsNotRecordedAlarm');
+    assert.equal(props.Threshold, 1);
+    assert.equal(props.EvaluationPeriods, 1);
+    assert.equal(props.ComparisonOperator, 'GreaterThanOrEqualToThreshold');
+    assert.equal(props.TreatMissingData, 'notBreaching');
+    assert.deepEqual(props.AlarmActions, [TOPIC]);
+    const [expression, ...inputs] = props.Metrics;
+    assert.equal(expression.Expression, 'IF(FILL(lookups, 0) > 0 AND FILL(recorded, 0) == 0, 1, 0)');
+    const byId = Object.fromEntries(inputs.map((m: any) => [m.Id, m.MetricStat]));
+    assert.deepEqual(byId.lookups.Metric, { Namespace: 'ConnectLambdas', MetricName: 'Lookups', Dimensions: [{ Name: 'Function', Value: 'last-agent-lookup' }] });
+    assert.deepEqual(byId.recorded.Metric.Dimensions, [
+      { Name: 'Function', Value: 'assignment-recorder' },
+      { Name: 'Outcome', Value: 'recorded' },
+    ]);
+    assert.equal(byId.recorded.Metric.MetricName, 'Assignments');
+    assert.deepEqual([byId.lookups.Period, byId.lookups.Stat, byId.recorded.Period], [86400, 'Sum', 86400]);
+  });
 
   it('the dead-letter alarm kept its logical id when it moved to observability.ts', () => {
     const [id] = only(template, 'AWS::CloudWatch::Alarm', 'AssignmentRecorderDeadLettersAlarm');
@@ -437,7 +456,7 @@ describe('README', () => {
   it('documents the dashboard, each alarm and the two settings', () => {
     for (const heading of ['### Dashboard', '### Alarms', '### Logs Insights queries']) assert.ok(METRICS_SECTION.includes(`\n${heading}\n`), heading);
     const alarms = METRICS_SECTION.slice(METRICS_SECTION.indexOf('### Alarms'), METRICS_SECTION.indexOf('### Logs Insights queries'));
-    for (const metric of ['HolidayListAgeHours', 'HolidayAnswers', 'Lookups', 'Picks', 'ApproximateNumberOfMessagesVisible', 'CampaignRunsFailed', 'CampaignStalled']) {
+    for (const metric of ['HolidayListAgeHours', 'HolidayAnswers', 'Lookups', 'Picks', 'ApproximateNumberOfMessagesVisible', 'AssignmentsNotRecordedAlarm', 'CampaignRunsFailed', 'CampaignStalled']) {
       assert.ok(alarms.includes(metric), metric);
     }
     assert.match(README, /\| `maxHolidayListAgeDays` \| `8` \|/);

@@ -6,13 +6,18 @@ import { describe, it } from 'node:test';
 import { CfnElement } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
 
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
 import { Flow, simulate } from '../lib/flow-contract';
 import { FUNCTIONS } from '../lib/functions';
 import { SettingsError, settingsFrom } from '../lib/settings';
 import { ENVIRONMENT_LIMIT_BYTES, environmentSize } from '../lib/stack';
-import { INSTANCE_ARN, QUEUE_ARN, settings, synth } from './support';
+import { matches } from './event-pattern';
+import { INSTANCE_ARN, QUEUE_ARN, ROOT, settings, synth } from './support';
 
-const CONTACT_FLOW_FUNCTIONS = ['holiday-check', 'last-agent-lookup', 'agent-picker', 'assignment-recorder', 'ivr-choice-recorder'];
+/** The functions the default flows (routing=standard and the outbound flow) invoke. */
+const INVOKED_BY_STANDARD_FLOWS = ['holiday-check', 'last-agent-lookup', 'ivr-choice-recorder'];
 const LOGS = ['logs:CreateLogStream', 'logs:PutLogEvents'];
 
 const { stack, template } = synth({ alertEmail: 'ops@example.com', dialerSchedule: 'rate(5 minutes)', closedDates: '12-29..01-03' });
@@ -438,7 +443,16 @@ describe('least privilege', () => {
 });
 
 describe('Amazon Connect wiring', () => {
-  it('each contact-flow function is associated with the instance and invocable by it alone', () => {
+  it('each function a deployed flow invokes is associated with the instance and invocable by it alone; no other', () => {
+    const invoked = { standard: ['holiday-check', 'last-agent-lookup', 'ivr-choice-recorder'], direct: ['holiday-check', 'last-agent-lookup', 'agent-picker', 'ivr-choice-recorder'] };
+    for (const [routing, names] of Object.entries(invoked)) {
+      const from = routing === 'standard' ? template : synth({ routing }).template;
+      const associated = Object.values(from.findResources('AWS::Connect::IntegrationAssociation')).map((a: any) => a.Properties.IntegrationArn['Fn::GetAtt'][0]);
+      const invocable = Object.values(from.findResources('AWS::Lambda::Permission', { Properties: { Principal: 'connect.amazonaws.com' } })).map((p: any) => p.Properties.FunctionName['Fn::GetAtt'][0]);
+      const expected = names.map(logicalId).sort();
+      assert.deepEqual(associated.sort(), expected, routing);
+      assert.deepEqual(invocable.sort(), expected, routing);
+    }
     for (const spec of FUNCTIONS) {
       const arn = { 'Fn::GetAtt': [logicalId(spec.name), 'Arn'] };
       const associations = template.findResources('AWS::Connect::IntegrationAssociation', {
@@ -453,7 +467,7 @@ describe('Amazon Connect wiring', () => {
           Action: 'lambda:InvokeFunction',
         },
       });
-      const expected = CONTACT_FLOW_FUNCTIONS.includes(spec.name) ? 1 : 0;
+      const expected = INVOKED_BY_STANDARD_FLOWS.includes(spec.name) ? 1 : 0;
       assert.equal(Object.keys(associations).length, expected, spec.name);
       assert.equal(Object.keys(permissions).length, expected, spec.name);
     }
@@ -505,7 +519,7 @@ function flowContent(from: typeof template, id: string): { flow: Flow; variables
 }
 
 describe('routing variants', () => {
-  const returning = { '$.External.preferAgent': 'true' };
+  const returning = { '$.External.isClosed': 'false', hours: 'True', '$.External.preferAgent': 'true' };
 
   it('routing=standard (default): inbound.json with the routing-criteria step lasting preferredAgentSeconds', () => {
     const { flow, variables } = flowContent(template, 'InboundFlow');
@@ -522,7 +536,8 @@ describe('routing variants', () => {
     assert.ok(!flow.Actions.some((a) => a.Type === 'UpdateContactEventHooks'));
     const path = simulate(flow, returning).map((a) => a.Type);
     assert.ok(!path.includes('GetParticipantInput'), 'no question by default');
-    assert.deepEqual(path.slice(-3), ['UpdateContactRoutingCriteria', 'UpdateContactTargetQueue', 'TransferContactToQueue']);
+    assert.deepEqual(path.slice(-2), ['UpdateContactRoutingCriteria', 'TransferContactToQueue']);
+    assert.ok(path.indexOf('UpdateContactTargetQueue') < path.indexOf('CheckHoursOfOperation'), 'the standard queue, set before its hours are checked');
     template.resourceCountIs('AWS::Connect::ContactFlow', 2);
     assert.equal(template.toJSON().Outputs.CustomerQueueFlowArn, undefined);
   });
@@ -545,7 +560,7 @@ describe('routing variants', () => {
     assert.ok(!flow.Actions.some((a) => a.Type === 'UpdateContactRoutingCriteria'));
     const hook = flow.Actions.find((a) => a.Type === 'UpdateContactEventHooks')!;
     assert.deepEqual(hook.Parameters, { EventHooks: { CustomerQueue: '${CustomerQueueFlowArn}' } });
-    const available = simulate(flow, { '$.External.status': 'available' }).map((a) => a.Type);
+    const available = simulate(flow, { '$.External.isClosed': 'false', hours: 'True', '$.External.status': 'available' }).map((a) => a.Type);
     assert.deepEqual(available.slice(-3), ['UpdateContactTargetQueue', 'UpdateContactEventHooks', 'TransferContactToQueue']);
     const queue = flowContent(direct.template, 'CustomerQueueFlow');
     assert.deepEqual(Object.keys(queue.variables).sort(), ['AgentQueueSeconds', 'QueueArn']);
@@ -558,11 +573,66 @@ describe('routing variants', () => {
   });
 });
 
-describe('contact events', () => {
-  const pattern = (eventType: string) => ({
+/** The contact-event rule's pattern: each documented spelling of the fields is one `$or` branch. */
+const pattern = (eventType: string) => {
+  const voice = [{ 'equals-ignore-case': 'VOICE' }];
+  return {
     source: ['aws.connect'],
     'detail-type': ['Amazon Connect Contact Event'],
-    detail: { instanceArn: [INSTANCE_ARN], channel: ['VOICE'], eventType: [eventType] },
+    detail: {
+      $or: [
+        { eventType: [eventType], channel: voice, instanceArn: [INSTANCE_ARN] },
+        { eventType: [eventType], channel: voice, instanceARN: [INSTANCE_ARN] },
+        { EventType: [eventType], Channel: voice, InstanceARN: [INSTANCE_ARN] },
+      ],
+    },
+  };
+};
+
+describe('contact events', () => {
+  const ROOT_EVENTS = path.join(ROOT, 'events', 'assignment-recorder');
+  const sample = (file: string) => JSON.parse(fs.readFileSync(path.join(ROOT_EVENTS, file), 'utf8'));
+  /** The rule's pattern with our instance's ARN replaced by `arn` (a sample's own instance). */
+  const ruleFor = (arn: string, from = template) => {
+    const [, rule] = only('AWS::Events::Rule', 'AssignmentRecorderContactEvents', from);
+    return JSON.parse(JSON.stringify(rule.Properties.EventPattern).split(INSTANCE_ARN).join(arn));
+  };
+  const sampleInstance = (event: any): string => event.detail.instanceArn ?? event.detail.instanceARN ?? event.detail.InstanceARN;
+
+  it('the matcher follows EventBridge: lists, nesting, $or, case, prefixes and missing fields', () => {
+    const event = { source: 'aws.connect', detail: { channel: 'Voice', tags: ['a', 'b'], n: 5 } };
+    assert.ok(matches({ source: ['aws.connect'] }, event));
+    assert.ok(!matches({ source: ['AWS.connect'] }, event), 'exact values are case-sensitive');
+    assert.ok(matches({ detail: { channel: [{ 'equals-ignore-case': 'VOICE' }] } }, event));
+    assert.ok(!matches({ detail: { channel: ['VOICE'] } }, event));
+    assert.ok(matches({ detail: { tags: ['b'] } }, event), 'a list in the event matches by any element');
+    assert.ok(matches({ detail: { missing: [{ exists: false }] } }, event));
+    assert.ok(!matches({ detail: { missing: ['x'] } }, event));
+    assert.ok(matches({ source: [{ prefix: 'aws.' }], detail: { n: [5] } }, event));
+    assert.ok(matches({ detail: { $or: [{ channel: ['Chat'] }, { n: [5] }] } }, event));
+    assert.ok(!matches({ detail: { $or: [{ channel: ['Chat'] }, { n: [6] }] } }, event));
+    assert.ok(!matches({ detail: { channel: { nested: ['x'] } } }, event), 'an object pattern needs an object');
+  });
+
+  it('every sample event the documentation published matches the rule for its instance', () => {
+    const documented = ['documented-connected-to-agent.json', 'documented-pascal-case.json', 'connected-to-agent.json'];
+    for (const file of documented) {
+      const event = sample(file);
+      assert.ok(matches(ruleFor(sampleInstance(event)), event), file);
+      // Another instance's event, another channel, another event type: not ours.
+      assert.ok(!matches(ruleFor(INSTANCE_ARN), event), `${file} of another instance`);
+      const chat = JSON.parse(JSON.stringify(event).replace(/"(channel|Channel)":"[^"]*"/, '"$1":"CHAT"'));
+      assert.ok(!matches(ruleFor(sampleInstance(event)), chat), `${file} as a chat`);
+      const queued = JSON.parse(JSON.stringify(event).replace('CONNECTED_TO_AGENT', 'QUEUED'));
+      assert.ok(!matches(ruleFor(sampleInstance(event)), queued), `${file} queued`);
+    }
+    // The disconnect samples match the rule made for minConnectedSeconds, and only that one.
+    const timed = synth({ minConnectedSeconds: '30' }).template;
+    for (const file of ['documented-disconnected.json', 'disconnected.json']) {
+      const event = sample(file);
+      assert.ok(matches(ruleFor(sampleInstance(event), timed), event), file);
+      assert.ok(!matches(ruleFor(sampleInstance(event)), event), `${file} without a minimum`);
+    }
   });
 
   it('answered calls of the instance reach assignment-recorder', () => {

@@ -156,7 +156,7 @@ impl<S: AssignmentStore, C: ContactDetails, K: Clock> AssignmentRecorder<S, C, K
             }
         };
         let address =
-            self.contacts.customer_address(&connection.instance_arn, &connection.contact_id).await.map_err(|e| {
+            self.contacts.customer_address(&connection.instance_id, &connection.contact_id).await.map_err(|e| {
                 RecorderError::ContactUnavailable { contact_id: contact_id.clone(), source: Box::new(e) }
             })?;
         let Some(caller) = address.as_deref().and_then(CallerNumber::parse) else {

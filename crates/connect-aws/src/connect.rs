@@ -289,11 +289,11 @@ impl ConnectContactDetails {
 impl ContactDetails for ConnectContactDetails {
     type Error = ConnectError;
 
-    async fn customer_address(&self, instance: &str, contact_id: &str) -> Result<Option<String>, ConnectError> {
+    async fn customer_address(&self, instance_id: &str, contact_id: &str) -> Result<Option<String>, ConnectError> {
         let output = self
             .client
             .describe_contact()
-            .instance_id(instance)
+            .instance_id(instance_id)
             .contact_id(contact_id)
             .send()
             .await

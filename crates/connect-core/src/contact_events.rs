@@ -12,7 +12,7 @@ use chrono::{DateTime, TimeDelta, Utc};
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::agents::agent_id;
+use crate::agents::{agent_id, instance_id};
 
 pub const SOURCE: &str = "aws.connect";
 pub const DETAIL_TYPE: &str = "Amazon Connect Contact Event";
@@ -26,29 +26,42 @@ pub struct ContactEvent {
     #[serde(rename = "detail-type")]
     pub detail_type: Option<String>,
     pub source: Option<String>,
+    /// When EventBridge received the event: the connection time of an event whose `agentInfo`
+    /// has none (the documentation's oldest samples).
+    pub time: Option<String>,
     pub detail: ContactEventDetail,
 }
 
+/// The documentation's samples spell the same fields three ways (Administrator Guide, "Amazon
+/// Connect contact events", and its earlier versions in `awsdocs/amazon-connect-admin-guide`,
+/// `doc_source/contact-events.md`): camelCase with `instanceArn` (the EventBridge schema, and what
+/// Connect sends), camelCase with `instanceARN`, and PascalCase (`EventType`, `InstanceARN`,
+/// `AgentInfo.AgentArn`); `channel` is `VOICE` or `Voice`. All are read.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct ContactEventDetail {
+    #[serde(alias = "EventType")]
     pub event_type: Option<String>,
+    #[serde(alias = "ContactId")]
     pub contact_id: Option<String>,
+    #[serde(alias = "Channel")]
     pub channel: Option<String>,
+    #[serde(alias = "instanceARN", alias = "InstanceARN", alias = "InstanceArn")]
     pub instance_arn: Option<String>,
+    #[serde(alias = "InitiationMethod")]
     pub initiation_method: Option<String>,
-    /// The documentation's samples spell it `agentInfo` and `AgentInfo`.
     #[serde(alias = "AgentInfo")]
     pub agent_info: Option<EventAgentInfo>,
+    #[serde(alias = "DisconnectTimestamp")]
     pub disconnect_timestamp: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default)]
 pub struct EventAgentInfo {
-    #[serde(rename = "agentArn", alias = "AgentArn")]
+    #[serde(rename = "agentArn", alias = "AgentArn", alias = "AgentARN")]
     pub agent_arn: Option<String>,
-    #[serde(rename = "connectedToAgentTimestamp")]
+    #[serde(rename = "connectedToAgentTimestamp", alias = "ConnectedToAgentTimestamp")]
     pub connected_to_agent_timestamp: Option<String>,
 }
 
@@ -78,7 +91,8 @@ pub struct RecordRules {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Connection {
     pub contact_id: String,
-    pub instance_arn: String,
+    /// The instance's ID, read from the event's instance ARN: DescribeContact documents an ID.
+    pub instance_id: String,
     pub agent_id: String,
     pub agent_arn: String,
     pub connected_at: DateTime<Utc>,
@@ -154,10 +168,11 @@ pub fn decide(event: &ContactEvent, rules: &RecordRules) -> Result<Connection, S
     if event_type != wanted {
         return Err(SkipReason::EventType);
     }
+    let instance_id = instance_id(instance_arn).ok_or(SkipReason::Malformed)?;
     let agent = detail.agent_info.as_ref();
     let agent_arn = agent.and_then(|a| text(&a.agent_arn)).ok_or(SkipReason::NoAgent)?;
-    let agent = agent.map(|a| a.connected_to_agent_timestamp.as_deref());
-    let connected_at = time(agent.flatten()).ok_or(SkipReason::NoAgent)?;
+    let connected = agent.and_then(|a| text(&a.connected_to_agent_timestamp)).or(text(&event.time));
+    let connected_at = time(connected).ok_or(SkipReason::NoAgent)?;
     let id = agent_id(agent_arn).ok_or(SkipReason::NoAgent)?;
     if wanted == DISCONNECTED {
         let ended = time(detail.disconnect_timestamp.as_deref()).ok_or(SkipReason::Malformed)?;
@@ -167,7 +182,7 @@ pub fn decide(event: &ContactEvent, rules: &RecordRules) -> Result<Connection, S
     }
     Ok(Connection {
         contact_id: contact_id.to_owned(),
-        instance_arn: instance_arn.to_owned(),
+        instance_id,
         agent_id: id,
         agent_arn: agent_arn.to_owned(),
         connected_at,
@@ -216,7 +231,7 @@ mod tests {
     fn an_answered_inbound_voice_call_is_recorded_with_its_connection_time() {
         let recorded = decision(event(CONNECTED_TO_AGENT, "VOICE", "INBOUND"), &rules(0, &["INBOUND"])).unwrap();
         assert_eq!((recorded.contact_id.as_str(), recorded.agent_id.as_str()), ("c-1", "suzuki"));
-        assert_eq!(recorded.instance_arn, INSTANCE);
+        assert_eq!(recorded.instance_id, "11111111-2222-3333-4444-555555555555", "the ID DescribeContact takes");
         assert_eq!(recorded.connected_at, "2026-11-21T09:00:00Z".parse::<DateTime<Utc>>().unwrap());
         // the documentation's other spelling
         let mut other = event(CONNECTED_TO_AGENT, "Voice", "INBOUND");
@@ -226,6 +241,33 @@ mod tests {
         agent["AgentArn"] = agent_arn;
         detail.insert("AgentInfo".to_owned(), agent);
         assert_eq!(decision(other, &rules(0, &["INBOUND"])).unwrap().agent_id, "suzuki");
+    }
+
+    /// The sample events the documentation published, with their spellings (`instanceARN`,
+    /// PascalCase, `Voice`, `AgentInfo.AgentArn`) and the instance ID DescribeContact takes.
+    #[test]
+    fn every_documented_sample_event_is_read() {
+        let samples = [
+            include_str!("../../../events/assignment-recorder/documented-connected-to-agent.json"),
+            include_str!("../../../events/assignment-recorder/documented-pascal-case.json"),
+        ];
+        for text in samples {
+            let value: Value = serde_json::from_str(text).unwrap();
+            let recorded = decision(value, &rules(0, &["INBOUND"])).map_err(|e| format!("{e:?}: {text}")).unwrap();
+            assert_eq!(recorded.instance_id, "12345678-1234-1234-1234-123456789012", "{text}");
+            assert_eq!(
+                (recorded.contact_id.as_str(), recorded.agent_id.as_str()),
+                ("11111111-1111-1111-1111-111111111111", "arn")
+            );
+            // No connectedToAgentTimestamp: the time EventBridge received the event.
+            assert_eq!(recorded.connected_at, "2021-05-01T18:43:48Z".parse::<DateTime<Utc>>().unwrap());
+        }
+        // The published disconnect sample ends (17:18:37) before its agent connected (17:29:09):
+        // read in full, and never a call long enough to record.
+        let disconnected = include_str!("../../../events/assignment-recorder/documented-disconnected.json");
+        let value: Value = serde_json::from_str(disconnected).unwrap();
+        assert_eq!(decision(value.clone(), &rules(30, &["OUTBOUND"])), Err(SkipReason::ShortCall));
+        assert_eq!(decision(value, &rules(30, &["INBOUND"])), Err(SkipReason::InitiationMethod));
     }
 
     #[test]

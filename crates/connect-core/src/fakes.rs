@@ -360,8 +360,11 @@ impl FakeContacts {
 impl ContactDetails for FakeContacts {
     type Error = FakeError;
 
-    async fn customer_address(&self, _instance: &str, contact_id: &str) -> Result<Option<String>, FakeError> {
+    async fn customer_address(&self, instance_id: &str, contact_id: &str) -> Result<Option<String>, FakeError> {
         *lock(&self.asked) += 1;
+        if instance_id.starts_with("arn:") {
+            return Err(FakeError(format!("DescribeContact takes an instance ID, not {instance_id}")));
+        }
         if let Some(message) = lock(&self.failing).clone() {
             return Err(FakeError(message));
         }

@@ -95,10 +95,11 @@ pub trait ContactHistory: Send + Sync {
 pub trait ContactDetails: Send + Sync {
     type Error: Error + Send + Sync + 'static;
     /// The customer's address (`CustomerEndpoint.Address`) of a contact of the instance
-    /// `instance` (ID or ARN); `None` when Connect has none (a withheld number).
+    /// `instance_id` (its ID: DescribeContact documents an ID, not an ARN); `None` when Connect
+    /// has none (a withheld number).
     fn customer_address(
         &self,
-        instance: &str,
+        instance_id: &str,
         contact_id: &str,
     ) -> impl Future<Output = Result<Option<String>, Self::Error>> + Send;
 }

@@ -19,7 +19,7 @@ use serde_json::{Value, json};
 use crate::aws::{create_customers_table, sdk_config};
 use crate::campaign::{CAMPAIGN, CUSTOMERS_TABLE, OUTBOUND_FLOW, OUTBOUND_QUEUE, answer_event};
 use crate::connect_emulator::quotas::default_quota;
-use crate::connect_emulator::{Agent, AgentStatus, ConnectEmulator, OutboundCall, instance_arn};
+use crate::connect_emulator::{Agent, AgentStatus, ConnectEmulator, INSTANCE_ID, OutboundCall};
 use crate::counting_proxy::CountingProxy;
 use crate::holidays::{BUCKET, CALENDAR_PATH, create_bucket_and_topic, sample_calendar};
 use crate::routing::{ROUTING_PROFILE, TABLE as ASSIGNMENTS_TABLE, contact_event, create_assignments_table};
@@ -393,8 +393,7 @@ impl DirectPlan {
         let holidays = S3HolidayStore::from_conf(&conf, true, BUCKET, crate::holidays::KEY);
         let calendars = HttpCalendarSource::new(Duration::from_secs(15), 5 * 1024 * 1024)?;
         let scope = AgentScope::RoutingProfiles(vec![ROUTING_PROFILE.to_owned()]);
-        let directory =
-            ConnectAgentDirectory::from_conf(&connect_conf, &instance_arn(), scope, Duration::from_secs(300));
+        let directory = ConnectAgentDirectory::from_conf(&connect_conf, INSTANCE_ID, scope, Duration::from_secs(300));
         directory.warm_up().await;
         let contacts = connect_aws::connect::ConnectContactDetails::from_conf(&connect_conf);
         let campaign = Campaign::parse(CAMPAIGN)?;
@@ -423,7 +422,7 @@ impl DirectPlan {
                     "assignment-recorder" => {
                         let event = &self.answered[n % self.answered.len().max(1)]["detail"];
                         let contact_id = event["contactId"].as_str().unwrap_or_default();
-                        contacts.customer_address(&instance_arn(), contact_id).await?;
+                        contacts.customer_address(INSTANCE_ID, contact_id).await?;
                         let at = Utc::now();
                         let a = Assignment::new(number(n)?, agent(n), String::new(), format!("direct-{n}"), at, 90);
                         store.record(&a).await?;

@@ -104,6 +104,14 @@ pub fn arn(kind: &str, id: &str) -> String {
     format!("{}/{kind}/{id}", instance_arn())
 }
 
+/// A request for an instance other than the emulated one: Connect answers 404
+/// `ResourceNotFoundException` (every emulated operation models it).
+pub fn unknown_instance(input: &Value) -> Option<ApiError> {
+    let instance = input.get("InstanceId").and_then(Value::as_str)?;
+    (instance != super::INSTANCE_ID)
+        .then(|| ApiError::new(404, "ResourceNotFoundException", format!("Instance not found: {instance}")))
+}
+
 /// The ID in an ID or an ARN `.../<kind>/<id>`; an ARN of something else gives "".
 pub fn resource_id(reference: &str, kind: &str) -> String {
     let reference = reference.trim();

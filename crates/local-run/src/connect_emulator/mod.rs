@@ -22,8 +22,8 @@
 //! [`metrics`] (GetCurrentMetricData). A modeled operation the emulator does not serve is 404
 //! `UnknownOperationException`, and recorded as refused. Errors are sent the way Connect sends them:
 //! a 4xx/5xx status, the code in `x-amzn-errortype` and `{"message": ...}`; timestamps are epoch
-//! seconds. Any instance ID or ARN is accepted; every ARN returned is built on
-//! [`ConnectEmulator::instance_arn`].
+//! seconds. The one instance is [`INSTANCE_ID`] (an ARN or another ID is refused: [`model`],
+//! [`common::unknown_instance`]); every ARN returned is built on [`ConnectEmulator::instance_arn`].
 //!
 //! Tests can also make an operation fail ([`ConnectEmulator::fail_next`]), slow it down
 //! ([`ConnectEmulator::set_delay`]) and count the requests it received ([`ConnectEmulator::requests`]).
@@ -429,6 +429,9 @@ async fn handle(model: Arc<ServiceModel>, state: Arc<Mutex<State>>, request: Req
         }
     };
 
+    if let Some(error) = common::unknown_instance(&input) {
+        return refuse(&state, name, error);
+    }
     let admission = admit(&state, &name);
     if admission.throttled {
         let code = operation.throttling_error();

@@ -19,6 +19,14 @@ use serde_json::{Map, Value};
 /// The model file inside botocore, as botocore ships it.
 const MODEL_PATH: &str = "data/connect/2017-08-08/service-2.json.gz";
 
+/// The model tells an instance ID from an ID-or-ARN by shape: most operations' `InstanceId` is the
+/// shape `InstanceId` (1 to 100 characters, no pattern), documented as "The identifier of the
+/// Amazon Connect instance. You can find the instance ID in the Amazon Resource Name (ARN) of the
+/// instance"; the few that take either use `InstanceIdOrArn`, whose pattern spells out the
+/// optional `arn:...:instance/` prefix. An ARN where the shape is `InstanceId` is refused: the
+/// reference promises only the ID there.
+const INSTANCE_ID_SHAPE: &str = "InstanceId";
+
 #[derive(Debug, Deserialize)]
 struct RawModel {
     operations: HashMap<String, RawOperation>,
@@ -381,6 +389,9 @@ impl ServiceModel {
                     && !self.matches(pattern, text)
                 {
                     return Err(at(&format!("Member must satisfy regular expression pattern: {pattern}")));
+                }
+                if shape_name == INSTANCE_ID_SHAPE && text.starts_with("arn:") {
+                    return Err(at("Member must be an instance ID, not an instance ARN"));
                 }
             }
             "integer" | "long" => {

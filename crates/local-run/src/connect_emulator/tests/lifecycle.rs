@@ -14,7 +14,7 @@ async fn a_contact_is_queued_preferred_answered_and_ended_with_its_events() {
     let emulator = ConnectEmulator::start().await.unwrap();
     emulator.add_agent(agent(7));
     let client = client(&emulator);
-    let describe = |id: String| client.describe_contact().instance_id(emulator.instance_arn()).contact_id(id).send();
+    let describe = |id: String| client.describe_contact().instance_id(emulator.instance_id()).contact_id(id).send();
     let prefer = |id: String, agent_id: &str| {
         let condition = AttributeCondition::builder()
             .match_criteria(

@@ -66,7 +66,7 @@ async fn describe_user_and_missing_user() {
     let emulator = unthrottled().await;
     emulator.add_agent(agent(1));
     let client = client(&emulator);
-    let user = client.describe_user().instance_id(emulator.instance_arn()).user_id("agent-001").send().await.unwrap();
+    let user = client.describe_user().instance_id(emulator.instance_id()).user_id("agent-001").send().await.unwrap();
     assert_eq!(user.user().and_then(|u| u.routing_profile_id()), Some("rp-1"));
     let err = client.describe_user().instance_id(emulator.instance_id()).user_id("nobody").send().await.unwrap_err();
     assert!(err.as_service_error().is_some_and(|e| e.is_resource_not_found_exception()), "{err:?}");
@@ -166,7 +166,7 @@ async fn a_placed_call_is_described_from_ringing_to_agent_to_ended() {
         .await
         .unwrap();
     let contact_id = placed.contact_id().unwrap().to_owned();
-    let describe = || client.describe_contact().instance_id(emulator.instance_arn()).contact_id(&contact_id).send();
+    let describe = || client.describe_contact().instance_id(emulator.instance_id()).contact_id(&contact_id).send();
 
     let ringing = describe().await.unwrap().contact.unwrap();
     assert_eq!(ringing.initiation_method(), Some(&aws_sdk_connect::types::ContactInitiationMethod::Api));
@@ -183,7 +183,8 @@ async fn a_placed_call_is_described_from_ringing_to_agent_to_ended() {
     assert!(emulator.end_contact(&contact_id));
     assert!(describe().await.unwrap().contact.unwrap().disconnect_timestamp().is_some());
 
-    let missing = client.describe_contact().instance_id("i").contact_id("nope").send().await.unwrap_err();
+    let missing =
+        client.describe_contact().instance_id(emulator.instance_id()).contact_id("nope").send().await.unwrap_err();
     assert!(missing.as_service_error().is_some_and(|e| e.is_resource_not_found_exception()), "{missing:?}");
     assert!(!emulator.end_contact("nope"));
     assert_eq!(emulator.requests(DESCRIBE_CONTACT), 4);
@@ -198,7 +199,7 @@ async fn hours_overrides_are_created_listed_limited_and_deleted() {
     let create = |name: String, date: &str| {
         client
             .create_hours_of_operation_override()
-            .instance_id(emulator.instance_arn())
+            .instance_id(emulator.instance_id())
             .hours_of_operation_id("h-1")
             .name(name)
             .override_type(OverrideType::Closed)
@@ -226,7 +227,7 @@ async fn hours_overrides_are_created_listed_limited_and_deleted() {
     assert!(refused.len() == 1 && refused[0].message.contains("'EffectiveFrom'"), "{refused:?}");
     let listed = client
         .list_hours_of_operation_overrides()
-        .instance_id("i")
+        .instance_id(emulator.instance_id())
         .hours_of_operation_id("h-1")
         .max_results(1)
         .into_paginator()
@@ -247,7 +248,7 @@ async fn hours_overrides_are_created_listed_limited_and_deleted() {
 
     client
         .delete_hours_of_operation_override()
-        .instance_id("i")
+        .instance_id(emulator.instance_id())
         .hours_of_operation_id("h-1")
         .hours_of_operation_override_id(&id)
         .send()
@@ -256,7 +257,7 @@ async fn hours_overrides_are_created_listed_limited_and_deleted() {
     assert_eq!(emulator.hours_overrides("h-1").len(), 49);
     let gone = client
         .delete_hours_of_operation_override()
-        .instance_id("i")
+        .instance_id(emulator.instance_id())
         .hours_of_operation_id("h-1")
         .hours_of_operation_override_id(&id)
         .send()

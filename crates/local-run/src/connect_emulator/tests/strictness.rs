@@ -52,6 +52,37 @@ async fn requests_connect_would_refuse_are_refused_with_400_and_named() {
 }
 
 #[tokio::test]
+async fn an_instance_arn_is_refused_where_the_model_documents_an_id_and_another_instance_is_not_found() {
+    let emulator = ConnectEmulator::start().await.unwrap();
+    let client = client(&emulator);
+    let contact = emulator.start_inbound_call(Some("+81312345678"));
+
+    let by_arn =
+        client.describe_contact().instance_id(emulator.instance_arn()).contact_id(&contact).send().await.unwrap_err();
+    assert_eq!(by_arn.raw_response().map(|r| r.status().as_u16()), Some(400));
+    assert!(
+        by_arn
+            .as_service_error()
+            .is_some_and(|e| e.is_invalid_request_exception() || e.is_invalid_parameter_exception())
+    );
+    let elsewhere =
+        client.describe_contact().instance_id("99999999-2222-3333-4444-555555555555").contact_id(&contact).send().await;
+    let elsewhere = elsewhere.unwrap_err();
+    assert!(elsewhere.as_service_error().is_some_and(|e| e.is_resource_not_found_exception()), "{elsewhere:?}");
+    let by_id =
+        client.describe_contact().instance_id(emulator.instance_id()).contact_id(&contact).send().await.unwrap();
+    assert_eq!(by_id.contact.and_then(|c| c.id).as_deref(), Some(contact.as_str()));
+
+    let refused = emulator.take_refused();
+    assert_eq!(refused.len(), 2, "{refused:?}");
+    assert!(
+        refused[0].message.contains("'InstanceId'") && refused[0].message.contains("not an instance ARN"),
+        "{refused:?}"
+    );
+    assert_eq!((refused[1].status, refused[1].code.as_str()), (404, "ResourceNotFoundException"));
+}
+
+#[tokio::test]
 async fn an_unexpected_refusal_fails_the_test_when_the_emulator_is_dropped() {
     let emulator = ConnectEmulator::start().await.unwrap();
     let _ = client(&emulator).list_users().instance_id(emulator.instance_id()).max_results(1001).send().await;
