@@ -34,7 +34,7 @@ const HOLIDAY_REFUSALS = [
   'CalendarDownloadFailed', 'InvalidCalendar', 'NoHolidays', 'TooManyHolidaysDropped', 'TooManyHolidaysAdded', 'HolidayStoreFailed',
 ];
 const OVERRIDE_CHANGES = ['created', 'removed', 'linked'];
-const LOOKUP_OUTCOMES = ['preferred', 'not_found', 'agent_logged_out', 'not_serving_queue', 'error'];
+const LOOKUP_OUTCOMES = ['preferred', 'not_found', 'agent_logged_out', 'agent_busy', 'not_serving_queue', 'error'];
 const PICK_OUTCOMES = ['picked', 'none_available', 'error'];
 const ASSIGNMENT_OUTCOMES = ['recorded', 'skipped', 'failed'];
 const CAMPAIGN_CHOICES = ['talk_now', 'call_back', 'email', 'not_interested', 'opted_out', 'no_input'];

@@ -72,8 +72,20 @@ export interface Settings {
    * a customer-queue flow moves it to the standard queue.
    */
   routing: Routing;
-  /** routing=standard: how long the routing criteria offer the call to the last agent only (5..600 s). */
+  /**
+   * routing=standard: how long the routing criteria offer the call to the last agent only
+   * (5..600 s, 15 by default). last-agent-lookup prefers only an agent who can take the call now,
+   * so a short step is enough for them to get it; a long one only makes a caller wait when the
+   * agent turns busy in between.
+   */
   preferredAgentSeconds: number;
+  /**
+   * The agent status names last-agent-lookup counts as "can take a call now" (`PREFER_AGENT_STATUSES`);
+   * empty (default): the available status alone.
+   */
+  preferAgentStatuses: string[];
+  /** Prefer the remembered agent when their state cannot be read (`PREFER_ON_ERROR`; default false). */
+  preferOnError: boolean;
   /** routing=standard: ask a returning caller (one digit, 1 = yes) whether to wait for their last agent. */
   askReturningCaller: boolean;
   /** routing=direct: how long a call waits in the agent's queue before it moves to the standard queue (10..600 s). */
@@ -484,7 +496,9 @@ export function settingsFrom(read: ContextReader): Settings {
   }
   return {
     routing: routing as Routing,
-    preferredAgentSeconds: seconds(read, 'preferredAgentSeconds', 5, 600, 30),
+    preferredAgentSeconds: seconds(read, 'preferredAgentSeconds', 5, 600, 15),
+    preferAgentStatuses: [...new Set(list(read, 'preferAgentStatuses'))],
+    preferOnError: flag(read, 'preferOnError', false),
     askReturningCaller: flag(read, 'askReturningCaller', false),
     agentQueueSeconds: seconds(read, 'agentQueueSeconds', 10, 600, 60),
     hoursOfOperationIds,

@@ -303,6 +303,8 @@ export class ConnectLambdasStack extends Stack {
         ASSIGNMENTS_TABLE: assignments.tableName,
         // The queue routing criteria prefer the last agent in: preferAgent only for agents serving it.
         QUEUE_ID: settings.queueArn,
+        ...(settings.preferAgentStatuses.length > 0 ? { PREFER_AGENT_STATUSES: settings.preferAgentStatuses.join(',') } : {}),
+        ...(settings.preferOnError ? { PREFER_ON_ERROR: 'true' } : {}),
       },
       'agent-picker': { CONNECT_INSTANCE_ID: instanceArn },
       // Always both: the rule below and the function must agree on which event records a call.

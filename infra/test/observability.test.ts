@@ -154,7 +154,7 @@ describe('dashboard', () => {
         `${name} ${JSON.stringify(dimensions)} ${stat}`,
       );
     for (const o of ['open', 'holiday', 'closed_early', 'error']) has('HolidayAnswers', { Function: 'holiday-check', Outcome: o });
-    for (const o of ['preferred', 'not_found', 'agent_logged_out', 'not_serving_queue', 'error']) has('Lookups', { Function: 'last-agent-lookup', Outcome: o });
+    for (const o of ['preferred', 'not_found', 'agent_logged_out', 'agent_busy', 'not_serving_queue', 'error']) has('Lookups', { Function: 'last-agent-lookup', Outcome: o });
     for (const o of ['picked', 'none_available', 'error']) has('Picks', { Function: 'agent-picker', Outcome: o });
     for (const o of ['recorded', 'skipped', 'failed']) has('Assignments', { Function: 'assignment-recorder', Outcome: o });
     for (const t of ['CalendarDownloadFailed', 'InvalidCalendar', 'NoHolidays', 'TooManyHolidaysDropped', 'TooManyHolidaysAdded', 'HolidayStoreFailed']) {

@@ -184,6 +184,10 @@ describe('functions', () => {
     assert.equal(env('last-agent-lookup').CONNECT_INSTANCE_ID, INSTANCE_ARN);
     assert.equal(env('last-agent-lookup').QUEUE_ID, QUEUE_ARN);
     assert.deepEqual(Object.keys(env('last-agent-lookup')).sort(), ['ASSIGNMENTS_TABLE', 'CONNECT_INSTANCE_ID', 'QUEUE_ID']);
+    const preferring = synth({ preferAgentStatuses: 'Available, Outbound ready', preferOnError: 'true' });
+    const lookup = preferring.stack.getLogicalId(preferring.stack.functions['last-agent-lookup'].node.defaultChild as CfnElement);
+    const preferringEnv = preferring.template.toJSON().Resources[lookup].Properties.Environment.Variables;
+    assert.deepEqual([preferringEnv.PREFER_AGENT_STATUSES, preferringEnv.PREFER_ON_ERROR], ['Available,Outbound ready', 'true']);
     assert.deepEqual(env('assignment-recorder'), {
       ASSIGNMENTS_TABLE: { Ref: only('AWS::DynamoDB::Table', 'AssignmentsTable')[0] },
       MIN_CONNECTED_SECONDS: '0',
@@ -530,7 +534,7 @@ describe('routing variants', () => {
     assert.equal(criteria.length, 1);
     const steps = (criteria[0].Parameters as any).RoutingCriteria.Steps;
     assert.equal(steps.length, 1);
-    assert.deepEqual(steps[0].Expiry, { DurationInSeconds: '30' });
+    assert.deepEqual(steps[0].Expiry, { DurationInSeconds: '15' });
     assert.deepEqual(steps[0].Expression.AttributeCondition.MatchCriteria.AgentsCriteria.AgentIds, ['$.External.agentId']);
     assert.ok(!flow.Actions.some((a) => a.Type === 'UpdateContactTargetQueue' && a.Parameters?.AgentId !== undefined));
     assert.ok(!flow.Actions.some((a) => a.Type === 'UpdateContactEventHooks'));
@@ -745,7 +749,8 @@ describe('settings', () => {
     assert.equal(s.minConnectedSeconds, 0);
     assert.deepEqual(s.recordInitiationMethods, ['INBOUND']);
     assert.equal(s.routing, 'standard');
-    assert.equal(s.preferredAgentSeconds, 30);
+    assert.equal(s.preferredAgentSeconds, 15);
+    assert.deepEqual([s.preferAgentStatuses, s.preferOnError], [[], false]);
     assert.equal(s.askReturningCaller, false);
     assert.equal(s.agentQueueSeconds, 60);
     assert.equal(s.callingHours, 'Mon-Fri 09:00-20:00');

@@ -8,7 +8,9 @@ use local_run::connect_emulator::{
     DESCRIBE_CONTACT, EmulatedContact, GET_CURRENT_USER_DATA, LIST_ROUTING_PROFILE_QUEUES, LIST_USERS, OPERATIONS,
     Quota,
 };
-use local_run::routing::{AGENT_PICKER, ASSIGNMENT_RECORDER, LAST_AGENT_LOOKUP, RoutingRig, contact_event};
+use local_run::routing::{
+    AGENT_PICKER, ASSIGNMENT_RECORDER, LAST_AGENT_LOOKUP, RoutingRig, SUPPORT_QUEUE, contact_event,
+};
 use local_run::{LambdaProcess, emf};
 use serde_json::{Value, json};
 
@@ -76,10 +78,11 @@ async fn a_returning_caller_is_preferred_for_their_last_agent_and_a_new_caller_c
     assert_eq!(rig.connect.requests(LIST_ROUTING_PROFILE_QUEUES) - queue_reads, 1, "queues read once");
     assert_eq!(rig.connect.requests(LIST_USERS), users_read_at_init, "users were read at init and cached");
 
-    // on a break, still preferred (logged in; the step's expiry bounds the wait); logged out, not
+    // at lunch, not preferred: the caller would wait for nobody until the step expires; logged
+    // out, not either
     rig.connect.set_status("suzuki", "Lunch", 3_000.0, Some(1));
     let lunch = ask(&mut lookup, &contact_event("c-4", Some(CALLER), json!({}))).await?;
-    assert_eq!(fields(&lunch, &["preferAgent", "agentState", "status"]), ["true", "Lunch", "unavailable"]);
+    assert_eq!(fields(&lunch, &["preferAgent", "agentState", "status"]), ["false", "Lunch", "unavailable"]);
     rig.connect.log_out("suzuki");
     let gone = ask(&mut lookup, &contact_event("c-5", Some(CALLER), json!({}))).await?;
     assert_eq!(
@@ -92,7 +95,10 @@ async fn a_returning_caller_is_preferred_for_their_last_agent_and_a_new_caller_c
     let lines = lookup.metric_lines().await?;
     assert_eq!(lines.len(), 5);
     let lookups = |outcome: &str| emf::sum(&lines, "Lookups", &[("Outcome", outcome)]);
-    assert_eq!([lookups("not_found"), lookups("preferred"), lookups("agent_logged_out")], [1.0, 3.0, 1.0]);
+    assert_eq!(
+        [lookups("not_found"), lookups("preferred"), lookups("agent_busy"), lookups("agent_logged_out")],
+        [1.0, 2.0, 1.0, 1.0]
+    );
     let served = (lookup_requests(&rig) - lookup_requests_at_init) as f64;
     assert_eq!(emf::sum(&lines, "ConnectRequests", &[]), served, "every request the emulator served, counted");
     assert_eq!(emf::sum(&lines, "ConnectRequests", &[("contactId", "c-1")]), 0.0);
@@ -190,7 +196,8 @@ async fn a_throttled_state_check_is_retried_then_answered_with_the_fallback_in_t
     let outcome = lookup.invoke(&contact_event("c-1", Some(CALLER), json!({}))).await?;
     let took = started.elapsed();
     let answer = outcome.response()?;
-    assert_eq!(fields(&answer, &["found", "status", "agentId"]), ["true", "error", "suzuki"], "{answer}");
+    // not preferred: an agent whose state is unknown is not worth the caller's wait
+    assert_eq!(fields(&answer, &["found", "preferAgent", "status", "agentId"]), ["true", "false", "error", "suzuki"]);
     assert_eq!(rig.connect.requests(GET_CURRENT_USER_DATA) - before, 2, "one retry (the contact-flow profile)");
     assert_eq!(rig.connect.throttled(GET_CURRENT_USER_DATA), 2);
     assert!(took < Duration::from_millis(2_500), "answered in {took:?}");
@@ -232,6 +239,17 @@ async fn expired_assignments_withheld_numbers_chats_and_agents_of_other_queues()
     assert_eq!(
         fields(&answer, &["found", "preferAgent", "agentState", "agentId"]),
         ["true", "false", "Available", "kimura"]
+    );
+
+    // nor one whose routing profile has the queue for chats only, with no voice slot
+    let chat_only = local_run::connect_emulator::AgentStatus::available(1_000.0).without_voice();
+    rig.connect.add_agent(local_run::connect_emulator::Agent::new("mori", "mori@example.com", "rp-chat", chat_only));
+    rig.connect.set_routing_profile_queue_channels("rp-chat", &[(SUPPORT_QUEUE, "CHAT")]);
+    rig.remember(CALLER, "mori", "c-10", Utc::now() - chrono::TimeDelta::minutes(30), 30).await?;
+    let answer = ask(&mut lookup, &contact_event("c-11", Some(CALLER), json!({}))).await?;
+    assert_eq!(
+        fields(&answer, &["found", "preferAgent", "agentState", "agentId"]),
+        ["true", "false", "Available", "mori"]
     );
     Ok(())
 }

@@ -192,11 +192,11 @@ fn agent_state(data: UserData, users: &HashMap<String, User>) -> Option<AgentSta
         username: known.map(|u| u.username.clone()),
         status_name: data.status.as_ref().and_then(|s| s.status_name.clone()),
         status_since: data.status.as_ref().and_then(|s| s.status_start_timestamp.as_ref()).and_then(to_chrono),
+        // Slot data without VOICE is a routing profile with no voice concurrency: no voice slot.
         free_voice_slots: data
             .available_slots_by_channel
             .as_ref()
-            .and_then(|slots| slots.get(&Channel::Voice))
-            .map(|n| u32::try_from(*n).unwrap_or(0)),
+            .map(|slots| slots.get(&Channel::Voice).map_or(0, |n| u32::try_from(*n).unwrap_or(0))),
         routing_profile_id: data.routing_profile.and_then(|p| p.id),
         id,
     })
@@ -245,7 +245,9 @@ impl AgentDirectory for ConnectAgentDirectory {
         Ok(states)
     }
 
-    /// ListRoutingProfileQueues, every page, once per routing profile for `users_cache_for`.
+    /// ListRoutingProfileQueues, every page, once per routing profile for `users_cache_for`: the
+    /// queues the profile serves on VOICE (a queue it has for chat or tasks only cannot give its
+    /// agents a call).
     async fn profile_queues(&self, routing_profile_id: &str) -> Result<Vec<String>, ConnectError> {
         let mut cached = self.profile_queues.lock().await;
         if let Some(known) = cached.get(routing_profile_id)
@@ -265,7 +267,8 @@ impl AgentDirectory for ConnectAgentDirectory {
             .try_collect()
             .await
             .map_err(|e| connect_error("ListRoutingProfileQueues")(e.into()))?;
-        let queues: Vec<String> = summaries.into_iter().map(|q| q.queue_id).collect();
+        let queues: Vec<String> =
+            summaries.into_iter().filter(|q| q.channel == Channel::Voice).map(|q| q.queue_id).collect();
         cached.insert(routing_profile_id.to_owned(), ProfileQueues { read_at: Instant::now(), queues: queues.clone() });
         Ok(queues)
     }
@@ -470,6 +473,43 @@ mod tests {
         let agents = directory(&[&list, &data], scope).await.agents(&["a-1".into()]).await.unwrap();
         assert_eq!((agents[0].id.as_str(), agents[0].username.clone()), ("a-1", None));
         assert_eq!(agents[0].arn, "arn:agent/a-1");
+    }
+
+    #[tokio::test]
+    async fn only_queues_served_on_voice_count_and_slot_data_without_voice_is_no_voice_slot() {
+        use aws_sdk_connect::operation::list_routing_profile_queues::ListRoutingProfileQueuesOutput;
+        use aws_sdk_connect::types::RoutingProfileQueueConfigSummary;
+        let config = |queue: &str, channel: Channel| {
+            RoutingProfileQueueConfigSummary::builder()
+                .queue_id(queue)
+                .queue_arn(format!("arn:queue/{queue}"))
+                .queue_name(queue)
+                .priority(1)
+                .delay(0)
+                .channel(channel)
+                .build()
+                .unwrap()
+        };
+        let queues = mock!(Client::list_routing_profile_queues).then_output(move || {
+            ListRoutingProfileQueuesOutput::builder()
+                .routing_profile_queue_config_summary_list(config("q-voice", Channel::Voice))
+                .routing_profile_queue_config_summary_list(config("q-chat", Channel::Chat))
+                .build()
+        });
+        let chat_only = mock!(Client::get_current_user_data).then_output(|| {
+            let data = UserData::builder()
+                .user(UserReference::builder().id("a-1").arn("arn:agent/a-1").build())
+                .status(AgentStatusReference::builder().status_name("Available").build())
+                .available_slots_by_channel(Channel::Chat, 2)
+                .build();
+            GetCurrentUserDataOutput::builder().user_data_list(data).build()
+        });
+        let list = mock!(Client::list_users).then_output(users);
+        let directory = directory(&[&queues, &list, &chat_only], AgentScope::Instance).await;
+        assert_eq!(directory.profile_queues("rp-1").await.unwrap(), ["q-voice"]);
+        let agents = directory.agents(&["a-1".into()]).await.unwrap();
+        assert_eq!(agents[0].free_voice_slots, Some(0), "chat slots only: no voice slot");
+        assert!(!agents[0].is_available("Available"));
     }
 
     #[tokio::test]

@@ -79,7 +79,8 @@ pub struct AgentState {
     /// The agent status name (`Available`, `Offline`, a custom one...); `None` when logged out.
     pub status_name: Option<String>,
     pub status_since: Option<DateTime<Utc>>,
-    /// Free voice slots when Connect reports slot data.
+    /// Free voice slots when Connect reports slot data (`Some(0)` also when the slot data has no
+    /// voice at all: a routing profile without voice concurrency).
     pub free_voice_slots: Option<u32>,
     /// The agent's routing profile (ID) when Connect reported it.
     pub routing_profile_id: Option<String>,

@@ -256,13 +256,26 @@ impl FakeDirectory {
             agent.status_name = status.map(str::to_owned);
         }
     }
+    /// Sets an agent's free voice slots (`Some(0)`: on a call, in After Contact Work, or a routing
+    /// profile without voice).
+    pub fn set_free_voice_slots(&self, id: &str, slots: Option<u32>) {
+        if let Some(agent) = lock(&self.state).agents.iter_mut().find(|a| a.id == id) {
+            agent.free_voice_slots = slots;
+        }
+    }
+    /// Moves an agent to another routing profile.
+    pub fn set_routing_profile(&self, id: &str, routing_profile_id: &str) {
+        if let Some(agent) = lock(&self.state).agents.iter_mut().find(|a| a.id == id) {
+            agent.routing_profile_id = Some(routing_profile_id.to_owned());
+        }
+    }
     pub fn reads(&self) -> usize {
         lock(&self.state).reads
     }
     pub fn fail_with(&self, message: Option<&str>) {
         lock(&self.state).failing = message.map(str::to_owned);
     }
-    /// The queues a routing profile serves (unset: none).
+    /// The queues a routing profile serves on voice (unset: none).
     pub fn set_profile_queues(&self, routing_profile_id: &str, queues: &[&str]) {
         let queues = queues.iter().map(|q| (*q).to_owned()).collect();
         lock(&self.state).profile_queues.insert(routing_profile_id.to_owned(), queues);

@@ -71,8 +71,8 @@ pub trait AgentDirectory: Send + Sync {
     /// Every agent that may be offered a caller (the instance, or the configured routing
     /// profiles or queues) with its current state. Logged-out agents may be left out.
     fn candidates(&self) -> impl Future<Output = Result<Vec<AgentState>, Self::Error>> + Send;
-    /// The queues (IDs) a routing profile (ID) serves: routing criteria prefer only an agent who
-    /// can be offered the queue's contacts. Production caches them; they change rarely.
+    /// The queues (IDs) a routing profile (ID) serves on voice: routing criteria prefer only an
+    /// agent who can be offered the queue's calls. Production caches them; they change rarely.
     fn profile_queues(&self, routing_profile_id: &str)
     -> impl Future<Output = Result<Vec<String>, Self::Error>> + Send;
 }

@@ -41,9 +41,19 @@ impl Config {
             }
             Some(other) => return Err(invalid(SOURCE, other, "expected table or contact-search")),
         };
+        let routing = RoutingSettings::from_env(env)?;
         let queue = optional_connect_resource_id(env, "QUEUE_ID", "queue")?;
-        let preference = Preference { check_state: env.flag("CHECK_AGENT_STATE", true)?, queue };
-        Ok(Config { routing: RoutingSettings::from_env(env)?, source, preference })
+        let statuses = match env.list("PREFER_AGENT_STATUSES") {
+            listed if listed.is_empty() => vec![routing.routing.available_status.clone()],
+            listed => listed,
+        };
+        let preference = Preference {
+            check_state: env.flag("CHECK_AGENT_STATE", true)?,
+            queue,
+            statuses,
+            on_error: env.flag("PREFER_ON_ERROR", false)?,
+        };
+        Ok(Config { routing, source, preference })
     }
 }
 
@@ -55,15 +65,34 @@ mod tests {
     fn the_preference_checks_state_by_default_and_the_queue_when_given() {
         let base = [("CONNECT_INSTANCE_ID", "inst-1"), ("ASSIGNMENTS_TABLE", "t")];
         let config = Config::from_env(&Env::from_pairs(base)).unwrap();
-        assert_eq!(config.preference, Preference { check_state: true, queue: None });
+        let default =
+            Preference { check_state: true, queue: None, statuses: vec!["Available".into()], on_error: false };
+        assert_eq!(config.preference, default);
         let arn = "arn:aws:connect:ap-northeast-1:1:instance/inst-1/queue/q-support";
-        let config = Config::from_env(&Env::from_pairs(
-            base.into_iter().chain([("QUEUE_ID", arn), ("CHECK_AGENT_STATE", "false")]),
-        ))
+        let config = Config::from_env(&Env::from_pairs(base.into_iter().chain([
+            ("QUEUE_ID", arn),
+            ("CHECK_AGENT_STATE", "false"),
+            ("PREFER_ON_ERROR", "true"),
+        ])))
         .unwrap();
-        assert_eq!(config.preference, Preference { check_state: false, queue: Some("q-support".into()) });
+        let expected = Preference { check_state: false, queue: Some("q-support".into()), on_error: true, ..default };
+        assert_eq!(config.preference, expected);
         let bad = Config::from_env(&Env::from_pairs(base.into_iter().chain([("CHECK_AGENT_STATE", "maybe")])));
         assert!(bad.unwrap_err().to_string().contains("CHECK_AGENT_STATE"));
+        let bad = Config::from_env(&Env::from_pairs(base.into_iter().chain([("PREFER_ON_ERROR", "sometimes")])));
+        assert!(bad.unwrap_err().to_string().contains("PREFER_ON_ERROR"));
+    }
+
+    #[test]
+    fn the_statuses_that_take_calls_default_to_the_available_status() {
+        let base = [("CONNECT_INSTANCE_ID", "inst-1"), ("ASSIGNMENTS_TABLE", "t")];
+        let renamed = Config::from_env(&Env::from_pairs(base.into_iter().chain([("AVAILABLE_STATUS", "Ready")])));
+        assert_eq!(renamed.unwrap().preference.statuses, ["Ready"]);
+        let listed = base.into_iter().chain([("PREFER_AGENT_STATUSES", "Available, Outbound ready")]);
+        assert_eq!(
+            Config::from_env(&Env::from_pairs(listed)).unwrap().preference.statuses,
+            ["Available", "Outbound ready"]
+        );
     }
 
     #[test]

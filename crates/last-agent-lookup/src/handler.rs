@@ -20,13 +20,44 @@ pub const UNCHECKED: &str = "unchecked";
 /// `agentState` of an agent Connect reports no state for (logged out of the CCP).
 pub const LOGGED_OUT: &str = "Offline";
 
+/// Why the lookup answered as it did: the `Lookups` metric's `Outcome`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LookupOutcome {
+    /// The flow prefers the agent.
+    Preferred,
+    /// No remembered agent, or no caller number.
+    NotFound,
+    /// The remembered agent is offline or no longer a user.
+    AgentLoggedOut,
+    /// Logged in, but not in a status that takes a call now, or no free voice slot.
+    AgentBusy,
+    /// Ready, but their routing profile does not serve the flow's queue on voice.
+    NotServingQueue,
+    /// The table, Connect or the time budget failed.
+    Error,
+}
+
+impl LookupOutcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LookupOutcome::Preferred => "preferred",
+            LookupOutcome::NotFound => "not_found",
+            LookupOutcome::AgentLoggedOut => "agent_logged_out",
+            LookupOutcome::AgentBusy => "agent_busy",
+            LookupOutcome::NotServingQueue => "not_serving_queue",
+            LookupOutcome::Error => "error",
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct LookupResponse {
     /// `true` when the caller's last agent is known.
     pub found: String,
-    /// `true` when the flow should set routing criteria preferring `agentId`: the agent still
-    /// exists, is logged in, and (with `QUEUE_ID`) has the queue in their routing profile. Also
-    /// `true` when the state check failed: the routing step's expiry bounds the wait.
+    /// `true` when the flow should set routing criteria preferring `agentId`: the agent can take
+    /// a voice contact of the flow's queue now (a status of `PREFER_AGENT_STATUSES`, a free voice
+    /// slot, and with `QUEUE_ID` a routing profile serving that queue on voice). When the check
+    /// fails, `PREFER_ON_ERROR` decides (no by default).
     #[serde(rename = "preferAgent")]
     pub prefer_agent: String,
     /// The agent's status name as Connect reports it (`Available`, `Lunch`, `Offline`...);
@@ -35,35 +66,31 @@ pub struct LookupResponse {
     pub agent_state: String,
     #[serde(flatten)]
     pub answer: AgentAnswer,
+    #[serde(skip)]
+    pub outcome: LookupOutcome,
 }
 
 impl LookupResponse {
-    fn new(found: bool, prefer: bool, agent_state: &str, answer: AgentAnswer) -> Self {
-        LookupResponse { found: flag(found), prefer_agent: flag(prefer), agent_state: agent_state.to_owned(), answer }
+    fn new(found: bool, prefer: bool, agent_state: &str, answer: AgentAnswer, outcome: LookupOutcome) -> Self {
+        LookupResponse {
+            found: flag(found),
+            prefer_agent: flag(prefer),
+            agent_state: agent_state.to_owned(),
+            answer,
+            outcome,
+        }
     }
 
-    /// No remembered agent: straight to the queue, Connect chooses.
+    /// No remembered agent (or the lookup failed): straight to the queue, Connect chooses.
     fn not_found(answer: AgentAnswer) -> Self {
-        LookupResponse::new(false, false, "", answer)
+        let outcome = if answer.status == ERROR { LookupOutcome::Error } else { LookupOutcome::NotFound };
+        LookupResponse::new(false, false, "", answer, outcome)
     }
-}
 
-impl LookupResponse {
-    /// `Lookups` by outcome and the Connect requests the answer took. A preferred agent whose
+    /// `Lookups` by outcome and the Connect requests the answer took. A remembered agent whose
     /// state could not be checked counts as an error: the flow was served, Connect was not.
     pub fn metrics(&self, connect_requests: u32) -> MetricRecord {
-        let outcome = if self.answer.status == ERROR {
-            "error"
-        } else if self.found != "true" {
-            "not_found"
-        } else if self.prefer_agent == "true" {
-            "preferred"
-        } else if self.agent_state.is_empty() || self.agent_state == LOGGED_OUT {
-            "agent_logged_out"
-        } else {
-            "not_serving_queue"
-        };
-        MetricRecord::new().outcome("Lookups", outcome).count("ConnectRequests", connect_requests, TOTAL)
+        MetricRecord::new().outcome("Lookups", self.outcome.as_str()).count("ConnectRequests", connect_requests, TOTAL)
     }
 }
 
@@ -78,8 +105,23 @@ pub enum Remembered<A, H> {
 pub struct Preference {
     /// Ask Connect for the agent's state (one GetCurrentUserData filtered to that agent).
     pub check_state: bool,
-    /// The standard queue the flow transfers to (ID): the agent's routing profile must serve it.
+    /// The standard queue the flow transfers to (ID): the agent's routing profile must serve it
+    /// on voice.
     pub queue: Option<String>,
+    /// The status names of an agent who can take a call now (`PREFER_AGENT_STATUSES`; the
+    /// available status by default). An agent on Lunch or Break is not preferred: the caller would
+    /// wait for nobody until the routing step expires.
+    pub statuses: Vec<String>,
+    /// Prefer the remembered agent when their state or queues cannot be read (`PREFER_ON_ERROR`,
+    /// false by default: an unknown agent is not worth a wait).
+    pub on_error: bool,
+}
+
+impl Preference {
+    /// In a status that takes calls, with a free voice slot where Connect reports slots.
+    fn can_take_a_call_now(&self, state: &AgentState) -> bool {
+        self.statuses.iter().any(|status| state.is_available(status))
+    }
 }
 
 type BoxError = Box<dyn Error + Send + Sync>;
@@ -185,43 +227,60 @@ where
                 agent_arn: arn,
                 ..AgentAnswer::nobody(&tried)
             };
-            return LookupResponse::new(true, true, "", answer);
+            return LookupResponse::new(true, true, "", answer, LookupOutcome::Preferred);
         }
         let states = match self.directory.agents(&tried).await {
             Ok(states) => states,
             Err(e) => {
-                tracing::warn!(contact_id, agent_id = id, error = %error_chain(&e), "agent state unavailable; preferring the agent anyway");
+                let prefer = self.preference.on_error;
+                tracing::warn!(contact_id, agent_id = id, prefer, error = %error_chain(&e), "agent state unavailable");
                 let answer = AgentAnswer {
                     agent_id: id,
                     agent_arn: arn,
                     ..AgentAnswer::failed(&tried, "agent state unavailable")
                 };
-                return LookupResponse::new(true, true, "", answer);
+                return LookupResponse::new(true, prefer, "", answer, LookupOutcome::Error);
             }
         };
         let Some(state) = states.into_iter().find(|s| s.id == id) else {
             // Not a user any more (deleted): remembered, never preferred.
             let gone = AgentState::logged_out(id, arn, None);
-            return LookupResponse::new(true, false, "", AgentAnswer::agent(&gone, false, &[]));
+            let answer = AgentAnswer::agent(&gone, false, &[]);
+            return LookupResponse::new(true, false, "", answer, LookupOutcome::AgentLoggedOut);
         };
-        let logged_in = state.status_name.as_deref().is_some_and(|s| s != LOGGED_OUT);
-        let prefer = logged_in && self.serves_queue(contact_id, &state).await;
         let agent_state = state.status_name.clone().unwrap_or_else(|| LOGGED_OUT.to_owned());
         let available = state.is_available(&self.available_status);
-        LookupResponse::new(true, prefer, &agent_state, AgentAnswer::agent(&state, available, &[]))
+        let answer = AgentAnswer::agent(&state, available, &[]);
+        let outcome = if state.status_name.as_deref().is_none_or(|s| s == LOGGED_OUT) {
+            LookupOutcome::AgentLoggedOut
+        } else if !self.preference.can_take_a_call_now(&state) {
+            LookupOutcome::AgentBusy
+        } else {
+            match self.serves_queue(contact_id, &state).await {
+                Ok(true) => LookupOutcome::Preferred,
+                Ok(false) => LookupOutcome::NotServingQueue,
+                Err(()) => {
+                    let prefer = self.preference.on_error;
+                    let failed = AgentAnswer { error: Some("agent queues unavailable".to_owned()), ..answer };
+                    return LookupResponse::new(true, prefer, &agent_state, failed, LookupOutcome::Error);
+                }
+            }
+        };
+        LookupResponse::new(true, outcome == LookupOutcome::Preferred, &agent_state, answer, outcome)
     }
 
-    /// Whether the agent's routing profile serves the flow's queue; `true` when no queue is
-    /// configured or it cannot be told (the routing step's expiry bounds a wrong guess).
-    async fn serves_queue(&self, contact_id: &str, state: &AgentState) -> bool {
+    /// Whether the agent's routing profile serves the flow's queue on voice; `true` when no queue
+    /// is configured or Connect did not say which routing profile the agent has. `Err` when the
+    /// profile's queues cannot be read.
+    async fn serves_queue(&self, contact_id: &str, state: &AgentState) -> Result<bool, ()> {
         let (Some(queue), Some(profile)) = (&self.preference.queue, &state.routing_profile_id) else {
-            return true;
+            return Ok(true);
         };
         match self.directory.profile_queues(profile).await {
-            Ok(queues) => queues.contains(queue),
+            Ok(queues) => Ok(queues.contains(queue)),
             Err(e) => {
                 tracing::warn!(contact_id, routing_profile = profile, error = %error_chain(&e), "routing profile queues unavailable");
-                true
+                Err(())
             }
         }
     }
@@ -264,7 +323,7 @@ mod tests {
     }
 
     fn checked() -> Preference {
-        Preference { check_state: true, queue: Some(QUEUE.to_owned()) }
+        Preference { check_state: true, queue: Some(QUEUE.to_owned()), statuses: vec![available()], on_error: false }
     }
 
     fn from_table_with(store: FakeAssignments, preference: Preference) -> Lookup {
@@ -294,26 +353,46 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_logged_in_remembered_agent_is_preferred_with_one_state_read() {
+    async fn a_remembered_agent_is_preferred_only_when_they_can_take_the_call_now() {
         let lookup = from_table(FakeAssignments::holding([assigned("tanaka", 3, 90)]));
         let response = look(&lookup, event("voice")).await;
-        // on Lunch: not available now, but logged in: the queue prefers them for a while
-        assert_eq!(summary(&response), ["true", "true", "Lunch", "unavailable", "tanaka"]);
+        // on Lunch: logged in, but the caller would wait for nobody until the step expires
+        assert_eq!(summary(&response), ["true", "false", "Lunch", "unavailable", "tanaka"]);
+        assert_eq!(response.outcome, LookupOutcome::AgentBusy);
         assert_eq!(response.answer.agent_arn, format!("{ARN}tanaka"));
         assert_eq!((lookup.directory.reads(), lookup.remembered_reads()), (1, 1), "one read of each");
 
         lookup.directory.set_status("tanaka", Some("Available"));
-        assert_eq!(summary(&look(&lookup, event("voice")).await), ["true", "true", "Available", "available", "tanaka"]);
+        let response = look(&lookup, event("voice")).await;
+        assert_eq!(summary(&response), ["true", "true", "Available", "available", "tanaka"]);
+        assert_eq!(response.outcome, LookupOutcome::Preferred);
+
+        // Available but on a call or in After Contact Work: no free voice slot.
+        lookup.directory.set_free_voice_slots("tanaka", Some(0));
+        let response = look(&lookup, event("voice")).await;
+        assert_eq!((response.prefer_agent.as_str(), response.outcome), ("false", LookupOutcome::AgentBusy));
+    }
+
+    #[tokio::test]
+    async fn the_operator_may_list_more_statuses_that_take_calls() {
+        let preference = Preference { statuses: vec![available(), "Outbound ready".into()], ..checked() };
+        let lookup = from_table_with(FakeAssignments::holding([assigned("tanaka", 3, 90)]), preference);
+        lookup.directory.set_status("tanaka", Some("Outbound ready"));
+        assert_eq!(
+            summary(&look(&lookup, event("voice")).await),
+            ["true", "true", "Outbound ready", "unavailable", "tanaka"]
+        );
+        lookup.directory.set_status("tanaka", Some("Break"));
+        assert_eq!(look(&lookup, event("voice")).await.prefer_agent, "false");
     }
 
     #[tokio::test]
     async fn a_logged_out_deleted_or_other_queue_agent_is_not_preferred() {
         let lookup = from_table(FakeAssignments::holding([assigned("tanaka", 3, 90)]));
         lookup.directory.set_status("tanaka", None);
-        assert_eq!(
-            summary(&look(&lookup, event("voice")).await),
-            ["true", "false", "Offline", "unavailable", "tanaka"]
-        );
+        let response = look(&lookup, event("voice")).await;
+        assert_eq!(summary(&response), ["true", "false", "Offline", "unavailable", "tanaka"]);
+        assert_eq!(response.outcome, LookupOutcome::AgentLoggedOut);
         lookup.directory.set_status("tanaka", Some("Offline"));
         assert_eq!(look(&lookup, event("voice")).await.prefer_agent, "false", "the Offline status too");
 
@@ -322,9 +401,17 @@ mod tests {
         assert_eq!(summary(&response), ["true", "false", "", "unavailable", "gone"]);
         assert_eq!(response.answer.agent_arn, format!("{ARN}gone"));
 
-        let other_queue = Preference { check_state: true, queue: Some("q-sales".into()) };
+        let other_queue = Preference { queue: Some("q-sales".into()), ..checked() };
         let lookup = from_table_with(FakeAssignments::holding([assigned("sato", 1, 90)]), other_queue);
-        assert_eq!(summary(&look(&lookup, event("voice")).await), ["true", "false", "Available", "available", "sato"]);
+        let response = look(&lookup, event("voice")).await;
+        assert_eq!(summary(&response), ["true", "false", "Available", "available", "sato"]);
+        assert_eq!(response.outcome, LookupOutcome::NotServingQueue);
+
+        // A routing profile that has the queue for chat only: its voice queues do not list it.
+        let lookup = from_table(FakeAssignments::holding([assigned("sato", 1, 90)]));
+        lookup.directory.set_routing_profile("sato", "rp-chat");
+        lookup.directory.set_profile_queues("rp-chat", &[]);
+        assert_eq!(look(&lookup, event("voice")).await.outcome, LookupOutcome::NotServingQueue);
     }
 
     #[tokio::test]
@@ -341,7 +428,7 @@ mod tests {
 
     #[tokio::test]
     async fn without_the_state_check_a_remembered_agent_is_preferred_with_no_connect_request() {
-        let unchecked = Preference { check_state: false, queue: Some(QUEUE.into()) };
+        let unchecked = Preference { check_state: false, ..checked() };
         let lookup = from_table_with(FakeAssignments::holding([assigned("tanaka", 3, 90)]), unchecked);
         let response = look(&lookup, event("voice")).await;
         assert_eq!(summary(&response), ["true", "true", "", UNCHECKED, "tanaka"]);
@@ -369,7 +456,7 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_failing_table_sends_the_caller_to_the_queue_and_a_failing_state_check_still_prefers() {
+    async fn a_failing_table_or_state_check_sends_the_caller_to_the_queue_unless_the_operator_opts_in() {
         let store = FakeAssignments::default();
         store.fail_with(Some("ProvisionedThroughputExceededException"));
         let response = look(&from_table(store), event("voice")).await;
@@ -379,8 +466,14 @@ mod tests {
         let lookup = from_table(FakeAssignments::holding([assigned("sato", 1, 90)]));
         lookup.directory.fail_with(Some("ThrottlingException"));
         let response = look(&lookup, event("voice")).await;
-        assert_eq!(summary(&response), ["true", "true", "", "error", "sato"]);
+        assert_eq!(summary(&response), ["true", "false", "", "error", "sato"]);
         assert_eq!(response.answer.error.as_deref(), Some("agent state unavailable"));
+
+        let opted_in = Preference { on_error: true, ..checked() };
+        let lookup = from_table_with(FakeAssignments::holding([assigned("sato", 1, 90)]), opted_in);
+        lookup.directory.fail_with(Some("ThrottlingException"));
+        assert_eq!(summary(&look(&lookup, event("voice")).await), ["true", "true", "", "error", "sato"]);
+
         let answer = look(&from_table(FakeAssignments::default()), json!({"Details": {"Parameters": 1}})).await.answer;
         assert_eq!(answer, AgentAnswer::failed(&[], "malformed event"));
     }
@@ -389,16 +482,18 @@ mod tests {
     async fn each_lookup_is_counted_by_outcome() {
         let outcome = |r: LookupResponse| r.metrics(1).get("Outcome").map(str::to_owned).unwrap_or_default();
         let lookup = from_table(FakeAssignments::holding([assigned("tanaka", 3, 90)]));
+        assert_eq!(outcome(look(&lookup, event("voice")).await), "agent_busy");
+        lookup.directory.set_status("tanaka", Some("Available"));
         assert_eq!(outcome(look(&lookup, event("voice")).await), "preferred");
         lookup.directory.set_status("tanaka", Some("Offline"));
         assert_eq!(outcome(look(&lookup, event("voice")).await), "agent_logged_out");
         assert_eq!(outcome(look(&lookup, event("withheld")).await), "not_found");
-        let other_queue = Preference { check_state: true, queue: Some("q-sales".into()) };
+        let other_queue = Preference { queue: Some("q-sales".into()), ..checked() };
         let lookup = from_table_with(FakeAssignments::holding([assigned("sato", 1, 90)]), other_queue);
         assert_eq!(outcome(look(&lookup, event("voice")).await), "not_serving_queue");
         lookup.directory.fail_with(Some("ThrottlingException"));
         let failed_check = look(&lookup, event("voice")).await;
-        assert_eq!(failed_check.prefer_agent, "true");
+        assert_eq!(failed_check.prefer_agent, "false");
         let record = failed_check.metrics(3);
         assert_eq!((record.get("Outcome"), record.value("Lookups")), (Some("error"), Some(1.0)));
         assert_eq!(record.value("ConnectRequests"), Some(3.0));
@@ -416,7 +511,7 @@ mod tests {
     /// The flows' contract test reads `contract.json`; it must say what this handler does.
     #[test]
     fn the_published_contract_matches_the_handler() {
-        let full = LookupResponse::new(false, false, "x", AgentAnswer::failed(&[], "x"));
+        let full = LookupResponse::new(false, false, "x", AgentAnswer::failed(&[], "x"), LookupOutcome::Error);
         connect_core::fakes::assert_contract("last-agent-lookup", include_str!("handler.rs"), &full);
     }
 

@@ -24,11 +24,18 @@ pub struct AgentStatus {
     /// `MaxSlotsByChannel {"VOICE": max(n, 1)}` and the difference as active slots;
     /// `None` reports no slot data at all (the three maps are left out).
     pub voice_slots_free: Option<u32>,
+    /// `false`: a routing profile without voice concurrency; the slot maps report `CHAT` instead.
+    pub voice: bool,
 }
 
 impl AgentStatus {
     pub fn new(name: impl Into<String>, since_epoch_secs: f64, voice_slots_free: Option<u32>) -> Self {
-        AgentStatus { name: name.into(), since_epoch_secs, voice_slots_free }
+        AgentStatus { name: name.into(), since_epoch_secs, voice_slots_free, voice: true }
+    }
+
+    /// The same status on a routing profile that takes chats only.
+    pub fn without_voice(self) -> Self {
+        AgentStatus { voice: false, ..self }
     }
 
     /// `Available` with its one voice slot free.
@@ -68,11 +75,12 @@ struct AgentRecord {
 #[derive(Debug, Default)]
 pub(super) struct Users {
     agents: Vec<AgentRecord>,
-    routing_profile_queues: HashMap<String, Vec<String>>,
+    /// routing profile -> its queues with the channel each is served on.
+    routing_profile_queues: HashMap<String, Vec<(String, String)>>,
 }
 
 impl Users {
-    fn queues_of(&self, routing_profile_id: &str) -> &[String] {
+    fn queues_of(&self, routing_profile_id: &str) -> &[(String, String)] {
         self.routing_profile_queues.get(routing_profile_id).map(Vec::as_slice).unwrap_or_default()
     }
 
@@ -115,7 +123,13 @@ impl ConnectEmulator {
 
     /// The queues of a routing profile: a user's queues, for GetCurrentUserData's `Queues` filter.
     pub fn set_routing_profile_queues(&self, routing_profile_id: &str, queue_ids: &[&str]) {
-        let queues: Vec<String> = queue_ids.iter().map(|q| (*q).to_owned()).collect();
+        let queues: Vec<(&str, &str)> = queue_ids.iter().map(|q| (*q, "VOICE")).collect();
+        self.set_routing_profile_queue_channels(routing_profile_id, &queues);
+    }
+
+    /// A routing profile's queues with the channel of each (`VOICE`, `CHAT`, `TASK`, `EMAIL`).
+    pub fn set_routing_profile_queue_channels(&self, routing_profile_id: &str, queues: &[(&str, &str)]) {
+        let queues = queues.iter().map(|(q, channel)| ((*q).to_owned(), (*channel).to_owned())).collect();
         lock(&self.state).users.routing_profile_queues.insert(routing_profile_id.to_owned(), queues);
     }
 }
@@ -198,7 +212,7 @@ pub(super) fn get_current_user_data(state: &State, input: &Value) -> Result<Valu
         .filter(|r| {
             queues
                 .as_ref()
-                .is_none_or(|ids| users.queues_of(&r.agent.routing_profile_id).iter().any(|q| ids.contains(q)))
+                .is_none_or(|ids| users.queues_of(&r.agent.routing_profile_id).iter().any(|(q, _)| ids.contains(q)))
         })
         .collect();
     let page = Page::of(input, USER_DATA_DEFAULT_PAGE, matched.len())?;
@@ -224,16 +238,18 @@ fn user_data(agent: &Agent) -> Value {
     );
     if let Some(free) = status.voice_slots_free {
         let max = free.max(1);
-        data.insert("AvailableSlotsByChannel".to_owned(), json!({ "VOICE": free }));
-        data.insert("MaxSlotsByChannel".to_owned(), json!({ "VOICE": max }));
-        data.insert("ActiveSlotsByChannel".to_owned(), json!({ "VOICE": max - free }));
+        let channel = if status.voice { "VOICE" } else { "CHAT" };
+        data.insert("AvailableSlotsByChannel".to_owned(), json!({ channel: free }));
+        data.insert("MaxSlotsByChannel".to_owned(), json!({ channel: max }));
+        data.insert("ActiveSlotsByChannel".to_owned(), json!({ channel: max - free }));
     }
     data.insert("Contacts".to_owned(), json!([]));
     Value::Object(data)
 }
 
-/// The voice queues of a routing profile (as [`ConnectEmulator::set_routing_profile_queues`] set
-/// them); 404 for a routing profile no agent has and none was set for.
+/// The queues of a routing profile with their channels (as
+/// [`ConnectEmulator::set_routing_profile_queue_channels`] set them); 404 for a routing profile no
+/// agent has and none was set for.
 pub(super) fn list_routing_profile_queues(state: &State, input: &Value) -> Result<Value, ApiError> {
     let profile = resource_id(input["RoutingProfileId"].as_str().unwrap_or_default(), "routing-profile");
     let users = &state.users;
@@ -247,14 +263,14 @@ pub(super) fn list_routing_profile_queues(state: &State, input: &Value) -> Resul
     let list: Vec<Value> = page
         .slice(queues)
         .iter()
-        .map(|queue| {
+        .map(|(queue, channel)| {
             json!({
                 "QueueId": queue,
                 "QueueArn": arn("queue", queue),
                 "QueueName": queue,
                 "Priority": 1,
                 "Delay": 0,
-                "Channel": "VOICE",
+                "Channel": channel,
             })
         })
         .collect();
