@@ -306,7 +306,9 @@ export class ConnectLambdasStack extends Stack {
         ...(settings.preferAgentStatuses.length > 0 ? { PREFER_AGENT_STATUSES: settings.preferAgentStatuses.join(',') } : {}),
         ...(settings.preferOnError ? { PREFER_ON_ERROR: 'true' } : {}),
       },
-      'agent-picker': { CONNECT_INSTANCE_ID: instanceArn },
+      // Only agents whose routing profiles serve the flow's standard queue: without a scope the
+      // picker would ask Connect about every user of the instance on every call.
+      'agent-picker': { CONNECT_INSTANCE_ID: instanceArn, QUEUE_IDS: settings.queueArn },
       // Always both: the rule below and the function must agree on which event records a call.
       'assignment-recorder': {
         ASSIGNMENTS_TABLE: assignments.tableName,

@@ -181,6 +181,8 @@ describe('functions', () => {
     assert.deepEqual(Object.keys(env('holiday-check')).sort(), ['ALERT_TOPIC_ARN', 'HOLIDAY_BUCKET', 'HOLIDAY_KEY', 'SITE', 'TIME_ZONE']);
     // Without sites, the one site of the single-site settings.
     assert.equal(env('holiday-check').SITE, 'default');
+    // The picker asks only about agents whose routing profiles serve the flow's queue.
+    assert.deepEqual(env('agent-picker'), { CONNECT_INSTANCE_ID: INSTANCE_ARN, QUEUE_IDS: QUEUE_ARN });
     assert.equal(env('last-agent-lookup').CONNECT_INSTANCE_ID, INSTANCE_ARN);
     assert.equal(env('last-agent-lookup').QUEUE_ID, QUEUE_ARN);
     assert.deepEqual(Object.keys(env('last-agent-lookup')).sort(), ['ASSIGNMENTS_TABLE', 'CONNECT_INSTANCE_ID', 'QUEUE_ID']);

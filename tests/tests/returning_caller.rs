@@ -5,8 +5,8 @@ use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use local_run::connect_emulator::{
-    DESCRIBE_CONTACT, EmulatedContact, GET_CURRENT_USER_DATA, LIST_ROUTING_PROFILE_QUEUES, LIST_USERS, OPERATIONS,
-    Quota,
+    Agent, AgentStatus, DESCRIBE_CONTACT, EmulatedContact, GET_CURRENT_USER_DATA, LIST_ROUTING_PROFILE_QUEUES,
+    LIST_USERS, OPERATIONS, Quota,
 };
 use local_run::routing::{
     AGENT_PICKER, ASSIGNMENT_RECORDER, LAST_AGENT_LOOKUP, RoutingRig, SUPPORT_QUEUE, contact_event,
@@ -142,7 +142,16 @@ async fn the_picker_chooses_fairly_for_the_direct_variant_skipping_agents_alread
     rig.add_agent("suzuki", true, 1_000.0);
     rig.add_agent("sato", true, 2_000.0);
     rig.add_agent("tanaka", false, 500.0);
-    let mut picker = rig.spawn(AGENT_PICKER, &[]).await?;
+    // Available longest, but on routing profiles the picker must pass over: one whose queues do
+    // not include the support queue, one that takes chats only (no voice slot).
+    let (sales, chat) = (AgentStatus::available(100.0), AgentStatus::available(200.0).without_voice());
+    rig.connect.add_agent(Agent::new("kimura", "kimura@example.com", "rp-sales", sales));
+    rig.connect.set_routing_profile_queues("rp-sales", &["q-sales"]);
+    rig.connect.add_agent(Agent::new("mori", "mori@example.com", "rp-chat", chat));
+    rig.connect.set_routing_profile_queue_channels("rp-chat", &[(SUPPORT_QUEUE, "CHAT")]);
+    // As the stack deploys it for routing=direct: scoped to the flow's standard queue.
+    let queue = rig.connect.queue_arn(SUPPORT_QUEUE);
+    let mut picker = rig.spawn(AGENT_PICKER, &[("QUEUE_IDS", &queue)]).await?;
     // longest available first: suzuki since 1,000, then sato; tanaka is on a break
     let first = ask(&mut picker, &contact_event("c-1", Some(CALLER), json!({}))).await?;
     assert_eq!(fields(&first, &["status", "agentId", "tried"]), ["available", "suzuki", "suzuki"]);
@@ -227,12 +236,7 @@ async fn expired_assignments_withheld_numbers_chats_and_agents_of_other_queues()
     assert!(rig.stored_assignment("anonymous").await?.is_none());
 
     // an agent whose routing profile does not serve the flow's queue is not preferred
-    rig.connect.add_agent(local_run::connect_emulator::Agent::new(
-        "kimura",
-        "kimura@example.com",
-        "rp-sales",
-        local_run::connect_emulator::AgentStatus::available(1_000.0),
-    ));
+    rig.connect.add_agent(Agent::new("kimura", "kimura@example.com", "rp-sales", AgentStatus::available(1_000.0)));
     rig.connect.set_routing_profile_queues("rp-sales", &["q-sales"]);
     rig.remember(CALLER, "kimura", "c-8", Utc::now() - chrono::TimeDelta::hours(1), 30).await?;
     let answer = ask(&mut lookup, &contact_event("c-9", Some(CALLER), json!({}))).await?;
@@ -242,8 +246,8 @@ async fn expired_assignments_withheld_numbers_chats_and_agents_of_other_queues()
     );
 
     // nor one whose routing profile has the queue for chats only, with no voice slot
-    let chat_only = local_run::connect_emulator::AgentStatus::available(1_000.0).without_voice();
-    rig.connect.add_agent(local_run::connect_emulator::Agent::new("mori", "mori@example.com", "rp-chat", chat_only));
+    let chat_only = AgentStatus::available(1_000.0).without_voice();
+    rig.connect.add_agent(Agent::new("mori", "mori@example.com", "rp-chat", chat_only));
     rig.connect.set_routing_profile_queue_channels("rp-chat", &[(SUPPORT_QUEUE, "CHAT")]);
     rig.remember(CALLER, "mori", "c-10", Utc::now() - chrono::TimeDelta::minutes(30), 30).await?;
     let answer = ask(&mut lookup, &contact_event("c-11", Some(CALLER), json!({}))).await?;

@@ -35,5 +35,8 @@ mod tests {
         let env = Env::from_env_file(include_str!("../../../events/agent-picker/lambda.env")).unwrap();
         let settings = RoutingSettings::from_env(&env).unwrap();
         assert_eq!(settings.instance_id, "11111111-2222-3333-4444-555555555555");
+        // scoped to the flow's standard queue, as the stack deploys it
+        let queue = "arn:aws:connect:ap-northeast-1:123456789012:instance/11111111-2222-3333-4444-555555555555/queue/66666666-7777-8888-9999-000000000000";
+        assert_eq!(settings.scope, connect_aws::connect::AgentScope::Queues(vec![queue.to_owned()]));
     }
 }
