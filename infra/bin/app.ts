@@ -5,14 +5,18 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 
-import { App } from 'aws-cdk-lib';
+import { App, Validations } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { AwsSolutionsChecks } from 'cdk-nag';
 
 import { ConnectLambdasStack } from '../lib/stack';
 import { SettingsError, settingsFrom } from '../lib/settings';
 
 const root = path.resolve(__dirname, '..', '..');
 const app = new App();
+// cdk-nag's AwsSolutions rules run at every synth and deploy: a finding without an
+// acknowledgment (lib/stack.ts, each with its reason) stops it.
+Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
 
 /**
  * The binaries `cargo lambda build --release --arm64` left in target/lambda/<name>. With

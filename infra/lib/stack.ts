@@ -6,7 +6,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
-import { CfnOutput, Duration, Fn, RemovalPolicy, Stack, StackProps, Token } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Fn, RemovalPolicy, Stack, StackProps, Token, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as connect from 'aws-cdk-lib/aws-connect';
@@ -105,6 +105,19 @@ export class ConnectLambdasStack extends Stack {
     // Its contacts only: what assignment-recorder looks up the caller of, and the dialer its calls.
     const contactsInInstance = `${instanceArn}/contact/*`;
 
+    // Who read or wrote the holiday list, and when (server access logs, kept 90 days): the
+    // list decides whether callers are turned away, so a change to it must be traceable.
+    const accessLogs = new s3.Bucket(this, 'AccessLogsBucket', {
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      enforceSSL: true,
+      lifecycleRules: [{ expiration: Duration.days(90) }],
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    Validations.of(accessLogs).acknowledge({
+      id: 'AwsSolutions-S1',
+      reason: 'The access-log bucket itself: logging it would log its own log deliveries, without end.',
+    });
     const bucket = new s3.Bucket(this, 'HolidayBucket', {
       blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
       encryption: s3.BucketEncryption.S3_MANAGED,
@@ -112,6 +125,8 @@ export class ConnectLambdasStack extends Stack {
       // A bad list can be rolled back to the previous version.
       versioned: true,
       removalPolicy: RemovalPolicy.RETAIN,
+      serverAccessLogsBucket: accessLogs,
+      serverAccessLogsPrefix: 'holiday-bucket/',
     });
     const holidayObject = bucket.arnForObjects(HOLIDAY_KEY);
 
@@ -401,6 +416,8 @@ export class ConnectLambdasStack extends Stack {
       }
     }
 
+    this.acknowledgeWildcards(instanceArn);
+
     // A failed or throttled dialer run is never retried by Lambda, and an invocation that waited
     // more than two minutes in Lambda's queue is dropped: a late run could call outside calling
     // hours. The next schedule tick is the retry.
@@ -509,6 +526,30 @@ export class ConnectLambdasStack extends Stack {
     new CfnOutput(this, 'AssignmentRecorderDeadLetterQueueUrl', { value: recorderDeadLetters.queueUrl });
     new CfnOutput(this, 'InboundFlowArn', { value: inbound.attrContactFlowArn });
     new CfnOutput(this, 'OutboundCampaignFlowArn', { value: outbound.attrContactFlowArn });
+  }
+
+  /**
+   * The wildcard resources cdk-nag's AwsSolutions-IAM5 finds in the functions' roles, each
+   * acknowledged with why it cannot be narrower (the rest of every role names its resources).
+   */
+  private acknowledgeWildcards(instanceArn: string) {
+    const acknowledge = (name: string, resource: string, reason: string) => {
+      const role = this.functions[name]?.role;
+      if (role) Validations.of(role).acknowledge({ id: `AwsSolutions-IAM5[Resource::${resource}]`, reason });
+    };
+    const agents =
+      "ListUsers, GetCurrentUserData and ListRoutingProfileQueues act on the instance's users, routing profiles and queues, which change without a deployment: every resource inside this one instance, no other instance.";
+    acknowledge('last-agent-lookup', `${instanceArn}/*`, agents);
+    acknowledge('agent-picker', `${instanceArn}/*`, agents);
+    const contacts =
+      "DescribeContact's resource is a contact, whose ID exists only once the call does: every contact of this one instance.";
+    acknowledge('assignment-recorder', `${instanceArn}/contact/*`, contacts);
+    acknowledge('campaign-dialer', `${instanceArn}/contact/*`, contacts);
+    acknowledge(
+      'campaign-dialer',
+      '*',
+      "StartOutboundVoiceContact supports no resource type and no Connect condition key (Service Authorization Reference; infra/flows/README.md, 'IAM for campaign-dialer'): '*' is the only grant that works, limited by aws:RequestedRegion to the instance's Region.",
+    );
   }
 
   /**

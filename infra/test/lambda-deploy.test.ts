@@ -298,7 +298,7 @@ describe('lambda-deploy (bin/lambda-deploy.ts)', () => {
     elf(path.join(lambdaDir, 'agent-picker', 'bootstrap'), 0xb7);
     out = io(ran);
     assert.equal(main(args, out), 2, 'the sample env file');
-    assert.match(out.notes.join('\n'), /CONNECT_INSTANCE_ID still name the sample account/);
+    assert.match(out.notes.join('\n'), /CONNECT_INSTANCE_ID, QUEUE_IDS still name the sample account/);
     assert.deepEqual(deployProblems({ functionName: 'agent-picker', roleArn: ROLE, envFile, lambdaDir }), []);
     assert.deepEqual(ran, []);
 

@@ -23,8 +23,11 @@ export function settings(context: Record<string, string> = {}): Settings {
   return settingsFrom((name) => all[name]);
 }
 
+/** The feature flags `cdk synth` and `cdk deploy` use (cdk.json's context), so tests see the same template. */
+export const CDK_FLAGS: Record<string, unknown> = JSON.parse(fs.readFileSync(path.join(ROOT, 'infra', 'cdk.json'), 'utf8')).context;
+
 export function synth(context: Record<string, string> = {}): { stack: ConnectLambdasStack; template: Template } {
-  const app = new App();
+  const app = new App({ context: CDK_FLAGS });
   const stack = new ConnectLambdasStack(app, 'ConnectLambdas', {
     settings: settings(context),
     code: () => lambda.Code.fromAsset(placeholder),
