@@ -1,6 +1,6 @@
 # connect-lambdas: `make demo` runs the holiday pipeline, returning-caller routing and an outbound campaign on emulated AWS; `make test` runs every test.
 # Everything the project needs beyond Rust, Python 3 and Node is installed here, into the project.
-# `make synth` synthesizes the CDK stack offline; `make deploy` builds the functions and deploys.
+# `make synth` synthesizes the CDK stack offline; `make deploy CONFIG=infra/config.json` builds the functions and deploys.
 
 CARGO   ?= cargo
 PYTHON  ?= python3
@@ -15,13 +15,18 @@ PROFILE_OF = $(or $(FUNCTION),last-agent-lookup)
 export MOTO_PYTHON := $(CURDIR)/$(VENV)/bin/python
 export RUST_BACKTRACE ?= 0
 
-# The Connect instance and queue to deploy next to (`make deploy INSTANCE_ARN=... QUEUE_ARN=...`);
-# `make synth` and the tests use these stand-ins when unset. More settings: CDK_CONTEXT="-c k=v".
+# A deployment's settings: `make deploy CONFIG=infra/config.json` (a copy of
+# infra/config.example.json; docs/deploy.md describes every key). Without CONFIG, INSTANCE_ARN and
+# QUEUE_ARN name the instance and queue (`make synth` and the tests use stand-ins when unset).
+# One-off changes: CDK_CONTEXT="-c key=value" (wins over the file).
 SAMPLE_INSTANCE_ARN := arn:aws:connect:ap-northeast-1:123456789012:instance/11111111-2222-3333-4444-555555555555
+CONFIG       ?=
 INSTANCE_ARN ?=
 QUEUE_ARN    ?=
 CDK_CONTEXT  ?=
 CDK          := cd infra && npx --no-install cdk
+# What names the deployment: the config file, else the instance and queue.
+TARGET = $(if $(CONFIG),-c config=$(abspath $(CONFIG)),-c connectInstanceArn=$(INSTANCE_ARN) -c queueArn=$(QUEUE_ARN))
 # Offline synth needs no Rust build: without target/lambda, stand-in packages are used.
 PLACEHOLDERS  = $(if $(wildcard target/lambda/holiday-check/bootstrap),,-c placeholderAssets=true)
 
@@ -109,24 +114,23 @@ infra-test: node venv
 	mkdir -p target
 	set -o pipefail; cd infra && node --test --test-reporter=tap -r ts-node/register/transpile-only \
 		test/*.test.ts 2>&1 | tee ../target/infra-test-output.log | grep -E '^(not ok|# (pass|fail))'
-	$(CDK) synth --quiet -c connectInstanceArn=$(SAMPLE_INSTANCE_ARN) \
-		-c queueArn=$(SAMPLE_INSTANCE_ARN)/queue/66666666-7777-8888-9999-000000000000 -c placeholderAssets=true
+	$(CDK) synth --quiet -c config=config.example.json -c placeholderAssets=true
 	$(VENV)/bin/cfn-lint --ignore-checks W3005 -- infra/cdk.out/ConnectLambdas.template.json
 
 synth: node
-	$(CDK) synth --quiet -c connectInstanceArn=$(or $(INSTANCE_ARN),$(SAMPLE_INSTANCE_ARN)) \
-		-c queueArn=$(or $(QUEUE_ARN),$(SAMPLE_INSTANCE_ARN)/queue/66666666-7777-8888-9999-000000000000) \
+	$(CDK) synth --quiet $(if $(CONFIG),-c config=$(abspath $(CONFIG)),-c connectInstanceArn=$(or $(INSTANCE_ARN),$(SAMPLE_INSTANCE_ARN)) \
+		-c queueArn=$(or $(QUEUE_ARN),$(SAMPLE_INSTANCE_ARN)/queue/66666666-7777-8888-9999-000000000000)) \
 		$(PLACEHOLDERS) $(CDK_CONTEXT)
-	@echo "template: infra/cdk.out/ConnectLambdas.template.json"
+	@echo "template: infra/cdk.out/<stackName>.template.json"
 
 deploy: node
-	@test -n "$(INSTANCE_ARN)" -a -n "$(QUEUE_ARN)" || { echo "make deploy INSTANCE_ARN=<Connect instance ARN> QUEUE_ARN=<queue ARN> [CDK_CONTEXT='-c alertEmail=...']"; exit 2; }
+	@test -n "$(CONFIG)" -o \( -n "$(INSTANCE_ARN)" -a -n "$(QUEUE_ARN)" \) || { echo "make deploy CONFIG=infra/config.json  (copy infra/config.example.json; docs/deploy.md)"; exit 2; }
 	$(MAKE) --no-print-directory lambda
-	$(CDK) deploy -c connectInstanceArn=$(INSTANCE_ARN) -c queueArn=$(QUEUE_ARN) $(CDK_CONTEXT)
+	$(CDK) deploy $(TARGET) $(CDK_CONTEXT)
 
 destroy: node
-	@test -n "$(INSTANCE_ARN)" -a -n "$(QUEUE_ARN)" || { echo "make destroy INSTANCE_ARN=... QUEUE_ARN=..."; exit 2; }
-	$(CDK) destroy -c connectInstanceArn=$(INSTANCE_ARN) -c queueArn=$(QUEUE_ARN) $(CDK_CONTEXT)
+	@test -n "$(CONFIG)" -o \( -n "$(INSTANCE_ARN)" -a -n "$(QUEUE_ARN)" \) || { echo "make destroy CONFIG=infra/config.json"; exit 2; }
+	$(CDK) destroy $(TARGET) $(CDK_CONTEXT)
 
 clean:
 	$(CARGO) clean

@@ -1,5 +1,5 @@
-// The CDK app: `make synth` (offline) and `make deploy`. Settings come from CDK context; see
-// lib/settings.ts and the README's deploy section.
+// The CDK app: `make synth` (offline) and `make deploy`. Settings come from a config file
+// (`-c config=<file>`, lib/config.ts) and CDK context; see lib/settings.ts and docs/deploy.md.
 
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -9,6 +9,7 @@ import { App, Validations } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { AwsSolutionsChecks } from 'cdk-nag';
 
+import { configReader, readConfigFile } from '../lib/config';
 import { ConnectLambdasStack } from '../lib/stack';
 import { SettingsError, settingsFrom } from '../lib/settings';
 
@@ -41,13 +42,17 @@ function packages(placeholders: boolean): (name: string) => lambda.Code {
 }
 
 try {
-  const settings = settingsFrom((name) => app.node.tryGetContext(name));
-  new ConnectLambdasStack(app, 'ConnectLambdas', {
+  // `-c config=<file>` (make deploy CONFIG=<file>): the deployment's settings; `-c name=value` wins.
+  const file = app.node.tryGetContext('config');
+  const config = typeof file === 'string' && file !== '' ? readConfigFile(path.resolve(file)) : {};
+  const settings = settingsFrom(configReader((name) => app.node.tryGetContext(name), config));
+  new ConnectLambdasStack(app, settings.stackName, {
     description: 'connect-lambdas: Lambda functions, storage and flows for an Amazon Connect instance',
     settings,
     code: packages(app.node.tryGetContext('placeholderAssets') === 'true'),
     flowsDir: path.join(root, 'infra', 'flows'),
-    env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },
+    // The instance's account and Region: Connect invokes functions of its own Region only.
+    env: { account: settings.account, region: settings.region },
   });
 } catch (error) {
   if (error instanceof SettingsError) {

@@ -5,6 +5,13 @@
 export type ContextReader = (name: string) => unknown;
 
 export interface Settings {
+  /** The CloudFormation stack's name (`ConnectLambdas` by default): one per instance or environment. */
+  stackName: string;
+  /** The account and Region of the instance: the stack deploys there, next to it. */
+  account: string;
+  region: string;
+  /** Which parts of the suite the stack deploys (all by default); each can be deployed alone. */
+  features: Features;
   /** The existing Amazon Connect instance the suite serves. */
   connectInstanceArn: string;
   /** The queue the flows fall back to and the campaign calls through. */
@@ -102,6 +109,22 @@ export interface Settings {
   lookupErrorPercent: number;
 }
 
+/**
+ * The parts of the suite. `holidays`: holiday-fetcher, holiday-check and the inbound flow's
+ * holiday step. `returningCallers`: the assignments table, last-agent-lookup, assignment-recorder
+ * (and agent-picker with `routing=direct`) and the inbound flow's lookup. `campaign`: the
+ * customers and do-not-call tables, ivr-choice-recorder, campaign-dialer and the outbound flow.
+ * The holiday list (its bucket and holiday-fetcher) comes with `holidays` or `campaign`: the
+ * dialer never calls on a holiday. The inbound flow comes with `holidays` or `returningCallers`.
+ */
+export interface Features {
+  holidays: boolean;
+  returningCallers: boolean;
+  campaign: boolean;
+}
+
+export const FEATURES = ['holidays', 'returningCallers', 'campaign'] as const;
+
 /** `sites`, parsed. */
 export interface Sites {
   /** What holiday-fetcher gets as `SITES`: the list as given, in compact JSON. */
@@ -169,23 +192,51 @@ function text(read: ContextReader, name: string): string | undefined {
 
 function checked(name: string, value: string | undefined, pattern: RegExp, expected: string): string | undefined {
   if (value !== undefined && !pattern.test(value)) {
-    throw new SettingsError(`context ${name}=${JSON.stringify(value)}: expected ${expected}`);
+    throw new SettingsError(`setting ${name}=${JSON.stringify(value)}: expected ${expected}`);
   }
   return value;
 }
 
 function required(name: string, value: string | undefined, pattern: RegExp, expected: string): string {
   const ok = checked(name, value, pattern, expected);
-  if (ok === undefined) throw new SettingsError(`context ${name} is required: ${expected}`);
+  if (ok === undefined) throw new SettingsError(`setting ${name} is required: ${expected}`);
   return ok;
 }
 
-/** A comma-separated value as its non-blank items. */
+/** A comma-separated value (or, from a config file, a JSON list of strings) as its non-blank items. */
 function list(read: ContextReader, name: string): string[] {
-  return (text(read, name) ?? '')
-    .split(',')
-    .map((item) => item.trim())
-    .filter((item) => item !== '');
+  const value = read(name);
+  const items = Array.isArray(value) ? value.map(String) : (text(read, name) ?? '').split(',');
+  return items.map((item) => item.trim()).filter((item) => item !== '');
+}
+
+const STACK_NAME = /^[A-Za-z][A-Za-z0-9-]{0,127}$/;
+
+/**
+ * `features`: an object of booleans (`{"holidays": true, "campaign": false}`, missing ones on), or
+ * on the command line the list of the parts wanted (`-c features=holidays,campaign`).
+ */
+function features(read: ContextReader): Features {
+  const value = read('features');
+  const all: Features = { holidays: true, returningCallers: true, campaign: true };
+  if (value === undefined || value === null || value === '') return all;
+  if (typeof value === 'object' && !Array.isArray(value)) {
+    for (const [key, on] of Object.entries(value as Record<string, unknown>)) {
+      if (!(FEATURES as readonly string[]).includes(key)) {
+        throw new SettingsError(`setting features: unknown feature ${JSON.stringify(key)}; the features are ${FEATURES.join(', ')}`);
+      }
+      if (typeof on !== 'boolean') throw new SettingsError(`setting features.${key}: expected true or false`);
+      all[key as keyof Features] = on;
+    }
+    return all;
+  }
+  const wanted = list(read, 'features');
+  for (const name of wanted) {
+    if (!(FEATURES as readonly string[]).includes(name)) {
+      throw new SettingsError(`setting features: unknown feature ${JSON.stringify(name)}; the features are ${FEATURES.join(', ')}`);
+    }
+  }
+  return { holidays: wanted.includes('holidays'), returningCallers: wanted.includes('returningCallers'), campaign: wanted.includes('campaign') };
 }
 
 /** Whole seconds within `min..max`; `fallback` when unset. */
@@ -193,7 +244,7 @@ function seconds(read: ContextReader, name: string, min: number, max: number, fa
   const value = text(read, name);
   if (value === undefined) return fallback;
   if (!/^[0-9]{1,4}$/.test(value) || Number(value) < min || Number(value) > max) {
-    throw new SettingsError(`context ${name}=${JSON.stringify(value)}: expected whole seconds, ${min} to ${max}`);
+    throw new SettingsError(`setting ${name}=${JSON.stringify(value)}: expected whole seconds, ${min} to ${max}`);
   }
   return Number(value);
 }
@@ -203,7 +254,7 @@ function whole(read: ContextReader, name: string, min: number, max: number, fall
   const value = text(read, name);
   if (value === undefined) return fallback;
   if (!/^[0-9]{1,6}$/.test(value) || Number(value) < min || Number(value) > max) {
-    throw new SettingsError(`context ${name}=${JSON.stringify(value)}: expected ${what}, ${min} to ${max}`);
+    throw new SettingsError(`setting ${name}=${JSON.stringify(value)}: expected ${what}, ${min} to ${max}`);
   }
   return Number(value);
 }
@@ -222,7 +273,7 @@ function callingHours(read: ContextReader): string {
     const [start, end] = range.split(' ')[1].split('-');
     if (minutes(start) >= minutes(end)) {
       throw new SettingsError(
-        `context callingHours: ${JSON.stringify(range)} must end after it starts (for hours past midnight, add a range from 00:00 on the next day)`,
+        `setting callingHours: ${JSON.stringify(range)} must end after it starts (for hours past midnight, add a range from 00:00 on the next day)`,
       );
     }
   }
@@ -233,7 +284,7 @@ function flag(read: ContextReader, name: string, fallback: boolean): boolean {
   const value = text(read, name);
   if (value === undefined) return fallback;
   if (value === 'true' || value === 'false') return value === 'true';
-  throw new SettingsError(`context ${name}=${JSON.stringify(value)}: expected true or false`);
+  throw new SettingsError(`setting ${name}=${JSON.stringify(value)}: expected true or false`);
 }
 
 /**
@@ -306,23 +357,23 @@ function sitesFrom(read: ContextReader, instanceArn: string): Sites | undefined 
     } catch (e) {
       // The cdk CLI keeps a `-c name=value` only up to the value's first line break.
       throw new SettingsError(
-        `context sites: not JSON (${(e as Error).message}); expected a JSON list of sites such as [{"name": "tokyo", "calendars": ["https://..."]}], on one line with -c (the cdk CLI drops what follows a line break) or as a list in cdk.json`,
+        `setting sites: not JSON (${(e as Error).message}); expected a JSON list of sites such as [{"name": "tokyo", "calendars": ["https://..."]}], as a list in the config file (with -c, on one line: the cdk CLI drops what follows a line break)`,
       );
     }
   } else {
     parsed = value;
   }
   if (!Array.isArray(parsed)) {
-    throw new SettingsError('context sites: not a JSON list of sites; expected a JSON list such as [{"name": "tokyo", "calendars": ["https://..."]}]');
+    throw new SettingsError('setting sites: not a JSON list of sites; expected a JSON list such as [{"name": "tokyo", "calendars": ["https://..."]}]');
   }
-  if (parsed.length === 0) throw new SettingsError('context sites: the list of sites is empty');
+  if (parsed.length === 0) throw new SettingsError('setting sites: the list of sites is empty');
   const names = new Set<string>();
   const hoursBy = new Map<string, string>();
   // The holiday hours of operation (IDs) of the sites read so far, and whose each is.
   const holidayBy = new Map<string, string>();
   const sites = parsed.map((raw, index): SiteSpec => {
     const where = isObject(raw) && typeof raw.name === 'string' ? `site ${JSON.stringify(raw.name.trim())}` : `site ${index + 1}`;
-    const invalid = (why: string) => new SettingsError(`context sites: ${where}: ${why}`);
+    const invalid = (why: string) => new SettingsError(`setting sites: ${where}: ${why}`);
     if (!isObject(raw)) throw invalid('not a JSON object');
     const unknown = Object.keys(raw).filter((k) => !SITE_KEYS.includes(k));
     if (unknown.length) throw invalid(`unknown key ${JSON.stringify(unknown[0])}; the keys are ${SITE_KEYS.join(', ')}`);
@@ -366,7 +417,7 @@ function sitesFrom(read: ContextReader, instanceArn: string): Sites | undefined 
         throw invalid(`${JSON.stringify(r)} is not an hours of operation ID or ARN`);
       }
       const reference = r.trim();
-      const id = hoursOfOperationId(reference, instanceArn, (why) => `context sites: ${where}: ${why}`);
+      const id = hoursOfOperationId(reference, instanceArn, (why) => `setting sites: ${where}: ${why}`);
       const other = hoursBy.get(id);
       if (other !== undefined && other !== name) {
         throw invalid(`hours of operation ${id} is also site ${JSON.stringify(other)}'s: each hours of operation follows one site's list`);
@@ -386,7 +437,7 @@ function sitesFrom(read: ContextReader, instanceArn: string): Sites | undefined 
       throw invalid(`"holidayHoursOfOperationId": ${JSON.stringify(holiday)} is not an hours of operation ID or ARN`);
     }
     const holidayHoursOfOperationId = holiday.trim();
-    const id = hoursOfOperationId(holidayHoursOfOperationId, instanceArn, (why) => `context sites: ${where}: ${why}`);
+    const id = hoursOfOperationId(holidayHoursOfOperationId, instanceArn, (why) => `setting sites: ${where}: ${why}`);
     const children = hoursOfOperationIds.map((r) => hoursOfOperationId(r, instanceArn, (why) => why));
     if (children.includes(id)) {
       throw invalid(`the holiday hours of operation ${id} cannot also be one of its children (hoursOfOperationIds)`);
@@ -423,7 +474,19 @@ export function settingsFrom(read: ContextReader): Settings {
     'a queue ARN of that instance, .../instance/<id>/queue/<id>',
   );
   if (!queueArn.startsWith(`${connectInstanceArn}/queue/`)) {
-    throw new SettingsError(`context queueArn must be a queue of ${connectInstanceArn}`);
+    throw new SettingsError(`setting queueArn must be a queue of ${connectInstanceArn}`);
+  }
+  const [, , , instanceRegion, account] = connectInstanceArn.split(':');
+  const region = text(read, 'region') ?? instanceRegion;
+  if (region !== instanceRegion) {
+    throw new SettingsError(
+      `setting region=${JSON.stringify(region)}: the instance is in ${instanceRegion}, and Connect invokes only functions of its own Region; leave region out or set ${instanceRegion}`,
+    );
+  }
+  const stackName = checked('stackName', text(read, 'stackName'), STACK_NAME, 'a CloudFormation stack name: a letter, then letters, digits and - (at most 128)') ?? 'ConnectLambdas';
+  const parts = features(read);
+  if (!parts.holidays && !parts.returningCallers && !parts.campaign) {
+    throw new SettingsError(`setting features: every feature is off, so there is nothing to deploy; turn on one of ${FEATURES.join(', ')}`);
   }
   const calendarUrls = list(read, 'calendarUrls');
   for (const url of calendarUrls) {
@@ -432,7 +495,7 @@ export function settingsFrom(read: ContextReader): Settings {
   const hoursOfOperationIds = list(read, 'hoursOfOperationIds');
   for (const reference of hoursOfOperationIds) {
     checked('hoursOfOperationIds', reference, HOURS_OF_OPERATION, 'comma-separated hours of operation IDs or ARNs');
-    hoursOfOperationId(reference, connectInstanceArn, (why) => `context hoursOfOperationIds: ${why}`);
+    hoursOfOperationId(reference, connectInstanceArn, (why) => `setting hoursOfOperationIds: ${why}`);
   }
   const holidayHoursOfOperationId = checked(
     'holidayHoursOfOperationId',
@@ -441,10 +504,10 @@ export function settingsFrom(read: ContextReader): Settings {
     'an hours of operation ID or ARN',
   );
   if (holidayHoursOfOperationId !== undefined) {
-    const id = hoursOfOperationId(holidayHoursOfOperationId, connectInstanceArn, (why) => `context holidayHoursOfOperationId: ${why}`);
+    const id = hoursOfOperationId(holidayHoursOfOperationId, connectInstanceArn, (why) => `setting holidayHoursOfOperationId: ${why}`);
     if (hoursOfOperationIds.some((r) => hoursOfOperationId(r, connectInstanceArn, (why) => why) === id)) {
       throw new SettingsError(
-        `context holidayHoursOfOperationId: the holiday hours of operation ${id} cannot also be one of its children (hoursOfOperationIds)`,
+        `setting holidayHoursOfOperationId: the holiday hours of operation ${id} cannot also be one of its children (hoursOfOperationIds)`,
       );
     }
   }
@@ -459,7 +522,7 @@ export function settingsFrom(read: ContextReader): Settings {
     for (const [name, given] of single) {
       if (given) {
         throw new SettingsError(
-          `context sites and ${name} are both set: sites replaces the single-site settings (calendarUrls, closedDates, hoursOfOperationIds, holidayHoursOfOperationId); give each site its own calendars, closures, hoursOfOperationIds and holidayHoursOfOperationId instead`,
+          `setting sites and ${name} are both set: sites replaces the single-site settings (calendarUrls, closedDates, hoursOfOperationIds, holidayHoursOfOperationId); give each site its own calendars, closures, hoursOfOperationIds and holidayHoursOfOperationId instead`,
         );
       }
     }
@@ -469,32 +532,39 @@ export function settingsFrom(read: ContextReader): Settings {
   if (!names.includes(site)) {
     throw new SettingsError(
       sites
-        ? `context site=${JSON.stringify(site)}: not one of the sites (${names.join(', ')})`
-        : `context site=${JSON.stringify(site)}: without sites the only site is "${DEFAULT_SITE}"`,
+        ? `setting site=${JSON.stringify(site)}: not one of the sites (${names.join(', ')})`
+        : `setting site=${JSON.stringify(site)}: without sites the only site is "${DEFAULT_SITE}"`,
     );
   }
   const horizon = checked('overrideHorizonDays', text(read, 'overrideHorizonDays'), /^[0-9]{1,4}$/, 'whole days, 1 to 1095');
   if (horizon !== undefined && (Number(horizon) < 1 || Number(horizon) > 1095)) {
-    throw new SettingsError(`context overrideHorizonDays=${horizon}: expected 1 to 1095 days`);
+    throw new SettingsError(`setting overrideHorizonDays=${horizon}: expected 1 to 1095 days`);
   }
   const minConnected = checked('minConnectedSeconds', text(read, 'minConnectedSeconds'), /^[0-9]{1,4}$/, 'whole seconds, 0 to 3600');
   if (minConnected !== undefined && Number(minConnected) > 3600) {
-    throw new SettingsError(`context minConnectedSeconds=${minConnected}: expected 0 to 3600 seconds`);
+    throw new SettingsError(`setting minConnectedSeconds=${minConnected}: expected 0 to 3600 seconds`);
   }
   // Upper-cased as assignment-recorder reads them; each once.
   const recordInitiationMethods = [...new Set(list(read, 'recordInitiationMethods').map((m) => m.toUpperCase()))];
   for (const method of recordInitiationMethods) {
     if (!INITIATION_METHODS.includes(method)) {
       throw new SettingsError(
-        `context recordInitiationMethods: ${JSON.stringify(method)} is not one of ${INITIATION_METHODS.join(', ')}`,
+        `setting recordInitiationMethods: ${JSON.stringify(method)} is not one of ${INITIATION_METHODS.join(', ')}`,
       );
     }
   }
   const routing = text(read, 'routing') ?? 'standard';
   if (!(ROUTINGS as readonly string[]).includes(routing)) {
-    throw new SettingsError(`context routing=${JSON.stringify(routing)}: expected ${ROUTINGS.join(' or ')}`);
+    throw new SettingsError(`setting routing=${JSON.stringify(routing)}: expected ${ROUTINGS.join(' or ')}`);
+  }
+  if (routing === 'direct' && !parts.returningCallers) {
+    throw new SettingsError('setting routing=direct is the returning-caller routing: it needs features.returningCallers');
   }
   return {
+    stackName,
+    account,
+    region,
+    features: parts,
     routing: routing as Routing,
     preferredAgentSeconds: seconds(read, 'preferredAgentSeconds', 5, 600, 15),
     preferAgentStatuses: [...new Set(list(read, 'preferAgentStatuses'))],

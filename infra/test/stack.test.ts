@@ -996,14 +996,14 @@ describe('sites', () => {
     assert.deepEqual(grantsOf(alone), [[OVERRIDES, [INSTANCE_ARN, hoursArn(HOLIDAY_HOURS)].sort()]]);
     // Unset, none of it.
     assert.equal(env(synth(), 'holiday-fetcher').HOLIDAY_HOURS_OF_OPERATION_ID, undefined);
-    refused({ holidayHoursOfOperationId: 'queue/1' }, /context holidayHoursOfOperationId="queue\/1": expected an hours of operation ID or ARN/);
+    refused({ holidayHoursOfOperationId: 'queue/1' }, /setting holidayHoursOfOperationId="queue\/1": expected an hours of operation ID or ARN/);
     refused(
       { holidayHoursOfOperationId: `${INSTANCE_ARN.replace('1111', '9999')}/operating-hours/${HOLIDAY_HOURS}` },
-      /context holidayHoursOfOperationId: .* is not an hours of operation of arn:aws:connect:/,
+      /setting holidayHoursOfOperationId: .* is not an hours of operation of arn:aws:connect:/,
     );
     refused(
       { hoursOfOperationIds: `${TOKYO_HOURS},${HOLIDAY_HOURS}`, holidayHoursOfOperationId: hoursArn(HOLIDAY_HOURS) },
-      /context holidayHoursOfOperationId: the holiday hours of operation 55555555-6666-7777-8888-999999999999 cannot also be one of its children \(hoursOfOperationIds\)/,
+      /setting holidayHoursOfOperationId: the holiday hours of operation 55555555-6666-7777-8888-999999999999 cannot also be one of its children \(hoursOfOperationIds\)/,
     );
   });
 
@@ -1015,9 +1015,9 @@ describe('sites', () => {
     const single = synth({ site: 'default' });
     assert.deepEqual([env(single, 'holiday-check').SITE, env(single, 'campaign-dialer').SITE], ['default', 'default']);
     assert.equal(settings({ sites: json([{ name: ' kyoto ' }]) }).site, 'kyoto', 'trimmed, as holiday-fetcher reads names');
-    refused({ sites: json(SITES), site: 'nagoya' }, /context site="nagoya": not one of the sites \(tokyo, osaka, new-york\)/);
-    refused({ sites: json(SITES), site: 'default' }, /context site="default": not one of the sites/);
-    refused({ site: 'tokyo' }, /context site="tokyo": without sites the only site is "default"/);
+    refused({ sites: json(SITES), site: 'nagoya' }, /setting site="nagoya": not one of the sites \(tokyo, osaka, new-york\)/);
+    refused({ sites: json(SITES), site: 'default' }, /setting site="default": not one of the sites/);
+    refused({ site: 'tokyo' }, /setting site="tokyo": without sites the only site is "default"/);
   });
 
   it('sites replaces the single-site settings: both together are refused', () => {
@@ -1027,28 +1027,28 @@ describe('sites', () => {
       ['hoursOfOperationIds', TOKYO_HOURS],
       ['holidayHoursOfOperationId', HOLIDAY_HOURS],
     ]) {
-      refused({ sites: json(SITES), [name]: value }, new RegExp(`context sites and ${name} are both set: sites replaces the single-site settings`));
+      refused({ sites: json(SITES), [name]: value }, new RegExp(`setting sites and ${name} are both set: sites replaces the single-site settings`));
     }
   });
 
   it('a list holiday-fetcher would refuse at init is refused, naming the setting and the site', () => {
     const site = (extra: Record<string, unknown>) => json([{ name: 'tokyo', ...extra }]);
     const cases: [string, RegExp][] = [
-      ['[{"name": "tokyo",}]', /context sites: not JSON/],
+      ['[{"name": "tokyo",}]', /setting sites: not JSON/],
       // What `cdk -c sites=...` leaves of a list given on several lines.
-      ['[{"name": "tokyo",', /context sites: not JSON .* on one line with -c \(the cdk CLI drops what follows a line break\)/],
-      ['{"name": "tokyo"}', /context sites: not a JSON list of sites/],
-      ['"tokyo"', /context sites: not a JSON list of sites/],
-      ['[]', /context sites: the list of sites is empty/],
-      ['[null]', /context sites: site 1: not a JSON object/],
-      ['[{"calendars": []}]', /context sites: site 1: "name" is required/],
-      [json([{ name: 'Tokyo' }]), /context sites: site "Tokyo": the name may hold only a-z, 0-9, '-' and '_' \(1 to 64\)/],
+      ['[{"name": "tokyo",', /setting sites: not JSON .* as a list in the config file \(with -c, on one line: the cdk CLI drops what follows a line break\)/],
+      ['{"name": "tokyo"}', /setting sites: not a JSON list of sites/],
+      ['"tokyo"', /setting sites: not a JSON list of sites/],
+      ['[]', /setting sites: the list of sites is empty/],
+      ['[null]', /setting sites: site 1: not a JSON object/],
+      ['[{"calendars": []}]', /setting sites: site 1: "name" is required/],
+      [json([{ name: 'Tokyo' }]), /setting sites: site "Tokyo": the name may hold only a-z, 0-9, '-' and '_' \(1 to 64\)/],
       [json([{ name: 'tokyo east' }]), /site "tokyo east": the name may hold only/],
       [json([{ name: '' }]), /site "": the name may hold only/],
       [json([{ name: 'x'.repeat(65) }]), /the name may hold only/],
-      [json([{ name: 'tokyo' }, { name: 'osaka' }, { name: 'tokyo' }]), /context sites: site "tokyo": named twice/],
+      [json([{ name: 'tokyo' }, { name: 'osaka' }, { name: 'tokyo' }]), /setting sites: site "tokyo": named twice/],
       [json([{ name: 'tokyo' }, { name: ' tokyo' }]), /site "tokyo": named twice/],
-      [site({ calendar: [] }), /context sites: site "tokyo": unknown key "calendar"; the keys are name, calendars, includeObservances/],
+      [site({ calendar: [] }), /setting sites: site "tokyo": unknown key "calendar"; the keys are name, calendars, includeObservances/],
       [site({ calendars: ['ftp://calendar.test/ja.ics'] }), /site "tokyo": calendar "ftp:\/\/calendar.test\/ja.ics" is not an http\(s\) URL/],
       [site({ calendars: [{ url: 'ftp://x' }] }), /calendar "ftp:\/\/x" is not an http\(s\) URL/],
       [site({ calendars: 'https://calendar.test/ja.ics' }), /site "tokyo": "calendars" must be a list/],
@@ -1098,7 +1098,7 @@ describe('sites', () => {
     ];
     for (const [sites, message] of cases) refused({ sites }, message);
     // The single-site setting's ARNs must be of the instance too.
-    refused({ hoursOfOperationIds: `${INSTANCE_ARN.replace('1111', '9999')}/operating-hours/${TOKYO_HOURS}` }, /context hoursOfOperationIds: .* is not an hours of operation of/);
+    refused({ hoursOfOperationIds: `${INSTANCE_ARN.replace('1111', '9999')}/operating-hours/${TOKYO_HOURS}` }, /setting hoursOfOperationIds: .* is not an hours of operation of/);
     // What the parser takes: a calendar as a URL or an object, optional keys absent or null where it allows.
     const taken = settings({ sites: site({ calendars: ['http://a.test/a.ics', { url: 'https://b.test/b.ics' }], timeZone: null, defaultName: null }) });
     assert.deepEqual(taken.sites?.sites[0].calendars, [
@@ -1118,12 +1118,12 @@ describe('sites', () => {
     assert.equal(JSON.parse(env(fits, 'holiday-fetcher').SITES)[0].calendars.length, 87);
     refused(
       { sites: calendars(88) },
-      /^context sites \(SITES alone is 3646 bytes as Lambda counts it\): holiday-fetcher's environment would take up to 4113 bytes, over Lambda's limit of 4 KB \(4096 bytes\) for all environment variables of a function together, and the deploy would fail/,
+      /^setting sites \(SITES alone is 3646 bytes as Lambda counts it\): holiday-fetcher's environment would take up to 4113 bytes, over Lambda's limit of 4 KB \(4096 bytes\) for all environment variables of a function together, and the deploy would fail/,
     );
     // The same for the single-site settings.
     refused(
       { calendarUrls: Array.from({ length: 120 }, (_, i) => `https://calendar.test/feeds/${i}.ics`).join(',') },
-      /context calendarUrls, closedDates, hoursOfOperationIds and holidayHoursOfOperationId: holiday-fetcher's environment would take up to \d+ bytes/,
+      /setting calendarUrls, closedDates, hoursOfOperationIds and holidayHoursOfOperationId: holiday-fetcher's environment would take up to \d+ bytes/,
     );
   });
 
