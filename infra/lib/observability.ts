@@ -56,8 +56,8 @@ export interface ObservabilityProps {
   functions: Record<string, lambda.Function>;
   /** Where every alarm goes. */
   alerts: sns.ITopic;
-  /** assignment-recorder's dead-letter queue: its depth is graphed and alarmed on. */
-  recorderDeadLetters: sqs.IQueue;
+  /** assignment-recorder's dead-letter queue (with the returning-caller feature): its depth is graphed and alarmed on. */
+  recorderDeadLetters?: sqs.IQueue;
   settings: Settings;
 }
 
@@ -104,6 +104,8 @@ export function addObservability(scope: Construct, props: ObservabilityProps): O
   const maxAgeHours = settings.maxHolidayListAgeDays * 24;
   const alarms: Record<string, cloudwatch.Alarm> = {};
   const action = new cloudwatchActions.SnsAction(alerts);
+  // Only the functions the stack deploys (its features) get their rows, alarms and queries.
+  const has = (fn: string) => fn in functions;
   const alarm = (id: string, alarmProps: cloudwatch.AlarmProps) => {
     const created = new cloudwatch.Alarm(scope, id, {
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
@@ -119,7 +121,7 @@ export function addObservability(scope: Construct, props: ObservabilityProps): O
   // A list older than the setting is the calendar feed or holiday-fetcher broken for days: a
   // holiday added since (or a closure) is answered "open" and callers hear the wrong greeting.
   // Hourly maximum over every site (the per-Function series); no answers, no data: nobody heard it.
-  const holidayListAge = alarm('HolidayListAgeAlarm', {
+  const holidayListAge = has('holiday-check') && alarm('HolidayListAgeAlarm', {
     alarmDescription: `holiday-check answered from a holiday list older than ${settings.maxHolidayListAgeDays} days (maxHolidayListAgeDays): holiday-fetcher has not refreshed it`,
     metric: metric('HolidayListAgeHours', { Function: 'holiday-check' }, 'Maximum', ONE_HOUR),
     threshold: maxAgeHours,
@@ -128,7 +130,7 @@ export function addObservability(scope: Construct, props: ObservabilityProps): O
   });
 
   // One error answer is a caller routed on the flow's error branch (no usable list, unknown site).
-  const holidayErrors = alarm('HolidayAnswerErrorsAlarm', {
+  const holidayErrors = has('holiday-check') && alarm('HolidayAnswerErrorsAlarm', {
     alarmDescription: 'holiday-check answered "error" (no usable holiday list, unknown site or malformed event): callers took the flow\'s error branch',
     metric: metric('HolidayAnswers', { Function: 'holiday-check', Outcome: 'error' }),
     threshold: 1,
@@ -159,18 +161,18 @@ export function addObservability(scope: Construct, props: ObservabilityProps): O
       datapointsToAlarm: 2,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
     });
-  const lookupErrors = errorShare(
+  const lookupErrors = has('last-agent-lookup') && errorShare(
     'LookupErrorShareAlarm',
     'last-agent-lookup',
     'Lookups',
     'returning callers are not offered their last agent',
   );
-  const pickErrors = errorShare('PickErrorShareAlarm', 'agent-picker', 'Picks', 'callers are not handed to a free agent');
+  const pickErrors = has('agent-picker') && errorShare('PickErrorShareAlarm', 'agent-picker', 'Picks', 'callers are not handed to a free agent');
 
   // Contact events assignment-recorder could not record (Lambda's retries or EventBridge's used
   // up), kept for a replay: the caller's next call will not find their agent. One dead letter in
   // five minutes tells the alert topic. Moved from stack.ts with its logical id unchanged.
-  const deadLetters = alarm('AssignmentRecorderDeadLettersAlarm', {
+  const deadLetters = recorderDeadLetters !== undefined && alarm('AssignmentRecorderDeadLettersAlarm', {
     alarmDescription: 'assignment-recorder: contact events not recorded (in the dead-letter queue)',
     metric: recorderDeadLetters.metricApproximateNumberOfMessagesVisible({ period: FIVE_MINUTES }),
     threshold: 1,
@@ -183,7 +185,7 @@ export function addObservability(scope: Construct, props: ObservabilityProps): O
   // skipped, or events never arrive. Nothing else shows it: no event means no error and no dead
   // letter, and returning callers are simply never preferred again. A day, because a quiet
   // center may go hours between answered calls; no lookups (a closed day) is not breaching.
-  const notRecorded = alarm('AssignmentsNotRecordedAlarm', {
+  const notRecorded = has('assignment-recorder') && alarm('AssignmentsNotRecordedAlarm', {
     alarmDescription:
       'last-agent-lookup answered callers for a day and assignment-recorder recorded no assignment: contact events do not reach it (the rule, its instance or pattern) or it skips or fails every one; returning callers are not offered their last agent',
     metric: new cloudwatch.MathExpression({
@@ -204,7 +206,7 @@ export function addObservability(scope: Construct, props: ObservabilityProps): O
   // invoked by hand or by another scheduler, and a failed or stalled run is the same customers
   // not called then. Without runs there are no datapoints, and the alarms stay OK.
   const dialer = { Function: 'campaign-dialer', Campaign: campaign };
-  const runFailed = alarm('CampaignRunFailedAlarm', {
+  const runFailed = has('campaign-dialer') && alarm('CampaignRunFailedAlarm', {
     alarmDescription: `campaign-dialer: a run of campaign "${campaign}" ended in a function error (see its Stopped reason); the next run retries`,
     metric: metric('CampaignRunsFailed', dialer),
     threshold: 1,
@@ -217,7 +219,7 @@ export function addObservability(scope: Construct, props: ObservabilityProps): O
   // a schedule slower than every 5 minutes, or a run that ends in the next period, leaves some
   // five-minute periods without data and 3-of-3 would never fire; a lone run per quarter hour
   // (a slow schedule, a run by hand) that stalled is every run of it and does.
-  const stalled = alarm('CampaignStalledAlarm', {
+  const stalled = has('campaign-dialer') && alarm('CampaignStalledAlarm', {
     alarmDescription: `campaign-dialer: every run of campaign "${campaign}" in 15 minutes stalled (rows due inside calling hours, no call placed): no free agents, or Connect refusing the calls`,
     metric: metric('CampaignStalled', dialer, 'Minimum', Duration.minutes(15)),
     threshold: 1,
@@ -228,23 +230,28 @@ export function addObservability(scope: Construct, props: ObservabilityProps): O
   // --- Dashboard ---
 
   /** The row's alarms, with the Lambda error and throttle alarms stack.ts made for its functions. */
-  const status = (title: string, fns: string[], own: cloudwatch.Alarm[]) => {
-    const lambdaAlarms = fns.flatMap((fn) =>
+  const status = (title: string, fns: string[], own: (cloudwatch.Alarm | false)[]) => {
+    const lambdaAlarms = fns.filter(has).flatMap((fn) =>
       ['Errors', 'Throttles']
         .map((what) => stack.node.tryFindChild(`${pascal(fn)}${what}Alarm`))
         .filter((c): c is cloudwatch.Alarm => c instanceof cloudwatch.Alarm),
     );
-    return new cloudwatch.AlarmStatusWidget({ title: `${title}: alarms`, width: 24, height: 3, alarms: [...own, ...lambdaAlarms] });
+    const alarms = [...own.filter((a): a is cloudwatch.Alarm => a !== false), ...lambdaAlarms];
+    return new cloudwatch.AlarmStatusWidget({ title: `${title}: alarms`, width: 24, height: 3, alarms });
   };
   const [holidays, routing, dialing] = ROWS;
 
   const holidayRow = [
-    graph(
-      'holiday-check answers',
-      4,
-      HOLIDAY_OUTCOMES.map((o) => metric('HolidayAnswers', { Function: 'holiday-check', Outcome: o }, 'Sum', FIVE_MINUTES, o)),
-      { stacked: true },
-    ),
+    ...(has('holiday-check')
+      ? [
+          graph(
+            'holiday-check answers',
+            4,
+            HOLIDAY_OUTCOMES.map((o) => metric('HolidayAnswers', { Function: 'holiday-check', Outcome: o }, 'Sum', FIVE_MINUTES, o)),
+            { stacked: true },
+          ),
+        ]
+      : []),
     graph(
       'Holiday list age (hours)',
       4,
@@ -274,7 +281,7 @@ export function addObservability(scope: Construct, props: ObservabilityProps): O
       OVERRIDE_CHANGES.map((c) => metric('OverrideChanges', { Function: 'holiday-fetcher', Change: c }, 'Sum', ONE_HOUR, c)),
       { right: [metric('OverrideSyncFailures', { Function: 'holiday-fetcher' }, 'Sum', ONE_HOUR, 'sync failures')] },
     ),
-    graph('holiday-check answer latency (ms)', 4, latency(['holiday-check'])),
+    ...(has('holiday-check') ? [graph('holiday-check answer latency (ms)', 4, latency(['holiday-check']))] : []),
   ];
 
   const routingRow = [
@@ -284,12 +291,16 @@ export function addObservability(scope: Construct, props: ObservabilityProps): O
       LOOKUP_OUTCOMES.map((o) => metric('Lookups', { Function: 'last-agent-lookup', Outcome: o }, 'Sum', FIVE_MINUTES, o)),
       { stacked: true },
     ),
-    graph(
-      'agent-picker answers',
-      4,
-      PICK_OUTCOMES.map((o) => metric('Picks', { Function: 'agent-picker', Outcome: o }, 'Sum', FIVE_MINUTES, o)),
-      { stacked: true },
-    ),
+    ...(has('agent-picker')
+      ? [
+          graph(
+            'agent-picker answers',
+            4,
+            PICK_OUTCOMES.map((o) => metric('Picks', { Function: 'agent-picker', Outcome: o }, 'Sum', FIVE_MINUTES, o)),
+            { stacked: true },
+          ),
+        ]
+      : []),
     graph(
       'Assignments recorded',
       4,
@@ -299,17 +310,21 @@ export function addObservability(scope: Construct, props: ObservabilityProps): O
     graph(
       'Connect API requests',
       4,
-      ['last-agent-lookup', 'agent-picker'].map((fn) => metric('ConnectRequests', { Function: fn }, 'Sum', FIVE_MINUTES, `${fn} (sum)`)),
+      ['last-agent-lookup', 'agent-picker'].filter(has).map((fn) => metric('ConnectRequests', { Function: fn }, 'Sum', FIVE_MINUTES, `${fn} (sum)`)),
       {
-        right: ['last-agent-lookup', 'agent-picker'].map((fn) =>
+        right: ['last-agent-lookup', 'agent-picker'].filter(has).map((fn) =>
           metric('ConnectRequests', { Function: fn }, 'Maximum', FIVE_MINUTES, `${fn} (most in one answer)`),
         ),
       },
     ),
-    graph('Routing answer latency (ms)', 4, latency(['last-agent-lookup', 'agent-picker'])),
-    graph('Contact events dead-lettered', 4, [
-      recorderDeadLetters.metricApproximateNumberOfMessagesVisible({ period: FIVE_MINUTES, label: 'in the dead-letter queue' }),
-    ]),
+    graph('Routing answer latency (ms)', 4, latency(['last-agent-lookup', 'agent-picker'].filter(has))),
+    ...(recorderDeadLetters
+      ? [
+          graph('Contact events dead-lettered', 4, [
+            recorderDeadLetters.metricApproximateNumberOfMessagesVisible({ period: FIVE_MINUTES, label: 'in the dead-letter queue' }),
+          ]),
+        ]
+      : []),
   ];
 
   const campaignRow = [
@@ -350,12 +365,11 @@ export function addObservability(scope: Construct, props: ObservabilityProps): O
     dashboardName: `${stack.stackName}-${stack.region}`,
     defaultInterval: Duration.days(1),
     widgets: [
-      [status(holidays.title, holidays.functions, [holidayListAge, holidayErrors])],
-      holidayRow,
-      [status(routing.title, routing.functions, [lookupErrors, pickErrors, deadLetters, notRecorded])],
-      routingRow,
-      [status(dialing.title, dialing.functions, [runFailed, stalled])],
-      campaignRow,
+      ...(has('holiday-fetcher') ? [[status(holidays.title, holidays.functions, [holidayListAge, holidayErrors])], holidayRow] : []),
+      ...(has('last-agent-lookup')
+        ? [[status(routing.title, routing.functions, [lookupErrors, pickErrors, deadLetters, notRecorded])], routingRow]
+        : []),
+      ...(has('campaign-dialer') ? [[status(dialing.title, dialing.functions, [runFailed, stalled])], campaignRow] : []),
     ],
   });
 
@@ -402,6 +416,7 @@ export function addObservability(scope: Construct, props: ObservabilityProps): O
     sort: '@timestamp desc',
     limit: 1000,
   });
+  if (!has('campaign-dialer')) return { dashboard, alarms, queries };
   query('DialOutcomesQuery', `dial outcomes by hour (${campaign})`, [functions['campaign-dialer'].logGroup], {
     filterStatements: [`Function = "campaign-dialer" and Campaign = "${campaign}" and ispresent(CallsPlaced)`],
     statsStatements: [

@@ -3,8 +3,6 @@
 // alarms and the flows: inbound (inbound.json, or inbound-direct.json with its customer-queue
 // flow when routing=direct) and the outbound campaign flow.
 
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 
 import { CfnOutput, Duration, Fn, RemovalPolicy, Stack, StackProps, Token, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
@@ -23,6 +21,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 
 import { FUNCTIONS, FunctionSpec, arnPlaceholder, pascal } from './functions';
+import { flowsFor } from './flow-variants';
 import { addObservability } from './observability';
 import { Settings, SettingsError, linkedHoursOfOperationIds, managedHoursOfOperationIds } from './settings';
 
@@ -93,6 +92,31 @@ export function contactEventDetail(instanceArn: string, minConnectedSeconds: num
   };
 }
 
+/**
+ * Whether a stack with these settings deploys the function `name`: those of the features turned
+ * on; holiday-fetcher (the holiday list) also for the campaign, whose dialer never calls on a
+ * holiday; agent-picker only for the direct routing, the one flow that calls it.
+ */
+export function deploys(name: string, settings: Settings): boolean {
+  const { holidays, returningCallers, campaign } = settings.features;
+  switch (name) {
+    case 'holiday-fetcher':
+      return holidays || campaign;
+    case 'holiday-check':
+      return holidays;
+    case 'last-agent-lookup':
+    case 'assignment-recorder':
+      return returningCallers;
+    case 'agent-picker':
+      return returningCallers && settings.routing === 'direct';
+    case 'ivr-choice-recorder':
+    case 'campaign-dialer':
+      return campaign;
+    default:
+      return false;
+  }
+}
+
 export class ConnectLambdasStack extends Stack {
   readonly functions: Record<string, lambda.Function> = {};
 
@@ -107,28 +131,13 @@ export class ConnectLambdasStack extends Stack {
 
     // Who read or wrote the holiday list, and when (server access logs, kept 90 days): the
     // list decides whether callers are turned away, so a change to it must be traceable.
-    const accessLogs = new s3.Bucket(this, 'AccessLogsBucket', {
-      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-      encryption: s3.BucketEncryption.S3_MANAGED,
-      enforceSSL: true,
-      lifecycleRules: [{ expiration: Duration.days(90) }],
-      removalPolicy: RemovalPolicy.RETAIN,
-    });
-    Validations.of(accessLogs).acknowledge({
-      id: 'AwsSolutions-S1',
-      reason: 'The access-log bucket itself: logging it would log its own log deliveries, without end.',
-    });
-    const bucket = new s3.Bucket(this, 'HolidayBucket', {
-      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-      encryption: s3.BucketEncryption.S3_MANAGED,
-      enforceSSL: true,
-      // A bad list can be rolled back to the previous version.
-      versioned: true,
-      removalPolicy: RemovalPolicy.RETAIN,
-      serverAccessLogsBucket: accessLogs,
-      serverAccessLogsPrefix: 'holiday-bucket/',
-    });
-    const holidayObject = bucket.arnForObjects(HOLIDAY_KEY);
+    const features = settings.features;
+    // The functions this stack deploys: those of the features turned on (lib/settings.ts, Features).
+    const deployed = new Set(FUNCTIONS.filter((spec) => deploys(spec.name, settings)).map((spec) => spec.name));
+    const has = (name: string) => deployed.has(name);
+    const holidayList = has('holiday-fetcher') ? this.holidayBucket() : undefined;
+    const holidayObject = holidayList?.arnForObjects(HOLIDAY_KEY) ?? '';
+    const bucket = holidayList as s3.Bucket;
 
     const tableProps = {
       partitionKey: { name: 'phoneNumber', type: dynamodb.AttributeType.STRING },
@@ -136,21 +145,24 @@ export class ConnectLambdasStack extends Stack {
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       removalPolicy: RemovalPolicy.RETAIN,
     };
-    const assignments = new dynamodb.Table(this, 'AssignmentsTable', {
-      ...tableProps,
-      timeToLiveAttribute: 'expiresAt',
-    });
-    const customers = new dynamodb.Table(this, 'CustomersTable', tableProps);
-    customers.addGlobalSecondaryIndex({
-      indexName: TO_CALL_INDEX,
-      partitionKey: { name: 'toCall', type: dynamodb.AttributeType.STRING },
-      sortKey: { name: 'toCallAt', type: dynamodb.AttributeType.STRING },
-      projectionType: dynamodb.ProjectionType.ALL,
-    });
-    // The numbers that pressed 9 (one item each, the first opt-out kept). Apart from the
-    // customers table, whose rows a list reload replaces whole, and kept like it on stack
-    // deletion: customers' opt-outs must survive a redeploy.
-    const doNotCall = new dynamodb.Table(this, 'DoNotCallTable', tableProps);
+    const assignments = features.returningCallers
+      ? new dynamodb.Table(this, 'AssignmentsTable', { ...tableProps, timeToLiveAttribute: 'expiresAt' })
+      : (undefined as unknown as dynamodb.Table);
+    let customers = undefined as unknown as dynamodb.Table;
+    let doNotCall = undefined as unknown as dynamodb.Table;
+    if (features.campaign) {
+      customers = new dynamodb.Table(this, 'CustomersTable', tableProps);
+      customers.addGlobalSecondaryIndex({
+        indexName: TO_CALL_INDEX,
+        partitionKey: { name: 'toCall', type: dynamodb.AttributeType.STRING },
+        sortKey: { name: 'toCallAt', type: dynamodb.AttributeType.STRING },
+        projectionType: dynamodb.ProjectionType.ALL,
+      });
+      // The numbers that pressed 9 (one item each, the first opt-out kept). Apart from the
+      // customers table, whose rows a list reload replaces whole, and kept like it on stack
+      // deletion: customers' opt-outs must survive a redeploy.
+      doNotCall = new dynamodb.Table(this, 'DoNotCallTable', tableProps);
+    }
 
     const alerts = new sns.Topic(this, 'AlertTopic', { displayName: 'connect-lambdas alerts' });
     alerts.addToResourcePolicy(
@@ -172,15 +184,17 @@ export class ConnectLambdasStack extends Stack {
     // or gone past its retry policy), or the function failed: EventBridge invokes
     // asynchronously, so a function error is Lambda's to retry (twice) and then to dead-letter,
     // and never reaches the rule's own dead-letter queue.
-    const recorderDeadLetters = new sqs.Queue(this, 'AssignmentRecorderDeadLetterQueue', {
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-    });
+    const recorderDeadLetters = has('assignment-recorder')
+      ? new sqs.Queue(this, 'AssignmentRecorderDeadLetterQueue', {
+          encryption: sqs.QueueEncryption.SQS_MANAGED,
+          enforceSSL: true,
+          retentionPeriod: Duration.days(14),
+        })
+      : undefined;
 
     // What each function may do, exactly. DescribeTable lets the contact-flow functions open
     // their DynamoDB connection during init (and check the table) instead of on a caller's time.
-    const readHolidayList = [
+    const readHolidayList = () => [
       new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [holidayObject] }),
       // Without ListBucket a missing object reads as 403 rather than 404 (NoSuchKey).
       new iam.PolicyStatement({
@@ -216,9 +230,10 @@ export class ConnectLambdasStack extends Stack {
     // actions: the instance, the parents and their children, nothing else.
     const linkedHours = linkedHoursOfOperationIds(settings);
     const hoursArn = (id: string) => `${instanceArn}/operating-hours/${id}`;
-    const permissions: Record<string, iam.PolicyStatement[]> = {
-      'holiday-fetcher': [
-        ...readHolidayList,
+    // Thunks: a function's grants name resources that exist only with its feature.
+    const permissions: Record<string, () => iam.PolicyStatement[]> = {
+      'holiday-fetcher': () => [
+        ...readHolidayList(),
         new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: [holidayObject] }),
         alert,
         ...(managedHours.length
@@ -242,23 +257,23 @@ export class ConnectLambdasStack extends Stack {
             ]
           : []),
       ],
-      'holiday-check': [...readHolidayList, alert],
-      'last-agent-lookup': [
+      'holiday-check': () => [...readHolidayList(), alert],
+      'last-agent-lookup': () => [
         new iam.PolicyStatement({ actions: ['dynamodb:GetItem', 'dynamodb:DescribeTable'], resources: [assignments.tableArn] }),
         readAgents,
       ],
-      'agent-picker': [readAgents],
-      'assignment-recorder': [
+      'agent-picker': () => [readAgents],
+      'assignment-recorder': () => [
         new iam.PolicyStatement({ actions: ['dynamodb:PutItem', 'dynamodb:DescribeTable'], resources: [assignments.tableArn] }),
         // The caller's number of a contact event's contact (events carry none).
         new iam.PolicyStatement({ actions: ['connect:DescribeContact'], resources: [contactsInInstance] }),
       ],
-      'ivr-choice-recorder': [
+      'ivr-choice-recorder': () => [
         new iam.PolicyStatement({ actions: ['dynamodb:UpdateItem', 'dynamodb:DescribeTable'], resources: [customers.tableArn] }),
         // A 9 adds the number, conditionally (attribute_not_exists): written, never read or deleted.
         new iam.PolicyStatement({ actions: ['dynamodb:PutItem'], resources: [doNotCall.tableArn] }),
       ],
-      'campaign-dialer': [
+      'campaign-dialer': () => [
         // Rows to call come from the sparse index only: no Scan of the table.
         new iam.PolicyStatement({ actions: ['dynamodb:Query'], resources: [`${customers.tableArn}/index/${TO_CALL_INDEX}`] }),
         new iam.PolicyStatement({ actions: ['dynamodb:UpdateItem'], resources: [customers.tableArn] }),
@@ -276,8 +291,8 @@ export class ConnectLambdasStack extends Stack {
       ],
     };
 
-    const environment: Record<string, Record<string, string>> = {
-      'holiday-fetcher': {
+    const environment: Record<string, () => Record<string, string>> = {
+      'holiday-fetcher': () => ({
         HOLIDAY_BUCKET: bucket.bucketName,
         HOLIDAY_KEY,
         ALERT_TOPIC_ARN: alerts.topicArn,
@@ -304,39 +319,39 @@ export class ConnectLambdasStack extends Stack {
               ...(settings.overrideHorizonDays ? { OVERRIDE_HORIZON_DAYS: String(settings.overrideHorizonDays) } : {}),
             }
           : {}),
-      },
-      'holiday-check': {
+      }),
+      'holiday-check': () => ({
         HOLIDAY_BUCKET: bucket.bucketName,
         HOLIDAY_KEY,
         ALERT_TOPIC_ARN: alerts.topicArn,
         TIME_ZONE: settings.timeZone,
         // The site a flow asks about when it passes no `site` parameter.
         SITE: settings.site,
-      },
-      'last-agent-lookup': {
+      }),
+      'last-agent-lookup': () => ({
         CONNECT_INSTANCE_ID: instanceArn,
         ASSIGNMENTS_TABLE: assignments.tableName,
         // The queue routing criteria prefer the last agent in: preferAgent only for agents serving it.
         QUEUE_ID: settings.queueArn,
         ...(settings.preferAgentStatuses.length > 0 ? { PREFER_AGENT_STATUSES: settings.preferAgentStatuses.join(',') } : {}),
         ...(settings.preferOnError ? { PREFER_ON_ERROR: 'true' } : {}),
-      },
+      }),
       // Only agents whose routing profiles serve the flow's standard queue: without a scope the
       // picker would ask Connect about every user of the instance on every call.
-      'agent-picker': { CONNECT_INSTANCE_ID: instanceArn, QUEUE_IDS: settings.queueArn },
+      'agent-picker': () => ({ CONNECT_INSTANCE_ID: instanceArn, QUEUE_IDS: settings.queueArn }),
       // Always both: the rule below and the function must agree on which event records a call.
-      'assignment-recorder': {
+      'assignment-recorder': () => ({
         ASSIGNMENTS_TABLE: assignments.tableName,
         MIN_CONNECTED_SECONDS: String(settings.minConnectedSeconds),
         RECORD_INITIATION_METHODS: settings.recordInitiationMethods.join(','),
-      },
-      'ivr-choice-recorder': {
+      }),
+      'ivr-choice-recorder': () => ({
         CUSTOMERS_TABLE: customers.tableName,
         CAMPAIGN: settings.campaign,
         DO_NOT_CALL_TABLE: doNotCall.tableName,
-      },
+      }),
       // CONTACT_FLOW_ID is added below, once the outbound flow exists.
-      'campaign-dialer': {
+      'campaign-dialer': () => ({
         CUSTOMERS_TABLE: customers.tableName,
         CAMPAIGN: settings.campaign,
         CONNECT_INSTANCE_ID: instanceArn,
@@ -354,17 +369,19 @@ export class ConnectLambdasStack extends Stack {
         CALLING_HOURS: settings.callingHours,
         RETRY_AFTER_MINUTES: String(settings.retryAfterMinutes),
         MAX_ATTEMPTS: String(settings.maxAttempts),
-      },
+      }),
     };
 
     // The settings that grow holiday-fetcher's environment must leave it within Lambda's 4 KB:
     // Lambda refuses a function over it, and CloudFormation rolls the deploy back. Its bucket name is at most 63 characters (S3's limit) and
     // the topic's generated name at most 256 (SNS's).
     const [partition, , , account] = instanceArn.split(':').slice(1);
-    const fetcherSize = environmentSize(environment['holiday-fetcher'], {
-      HOLIDAY_BUCKET: 63,
-      ALERT_TOPIC_ARN: `arn:${partition}:sns:${instanceRegion}:${account}:`.length + 256,
-    });
+    const fetcherSize = has('holiday-fetcher')
+      ? environmentSize(environment['holiday-fetcher'](), {
+          HOLIDAY_BUCKET: 63,
+          ALERT_TOPIC_ARN: `arn:${partition}:sns:${instanceRegion}:${account}:`.length + 256,
+        })
+      : 0;
     if (fetcherSize > ENVIRONMENT_LIMIT_BYTES) {
       const what = settings.sites
         ? `sites (SITES alone is ${environmentSize({ SITES: settings.sites.json }, {}) - '{"SITES":""}'.length} bytes as Lambda counts it)`
@@ -375,26 +392,24 @@ export class ConnectLambdasStack extends Stack {
     }
 
     // Where a function's failed asynchronous invocations go (only EventBridge invokes it so).
-    const deadLetters: Record<string, sqs.IQueue> = { 'assignment-recorder': recorderDeadLetters };
+    const deadLetters: Record<string, sqs.IQueue | undefined> = { 'assignment-recorder': recorderDeadLetters };
 
-    // The flows this stack deploys, and the functions they invoke: only those are associated with
-    // the instance and invocable by Connect (a function no flow calls, such as assignment-recorder
+    // The flows this stack deploys (lib/flow-variants.ts: the files, without the steps of the
+    // features that are off), and the functions they invoke: only those are associated with the
+    // instance and invocable by Connect (a function no flow calls, such as assignment-recorder
     // fed by contact events, gets neither).
-    const flowFiles =
-      settings.routing === 'direct'
-        ? ['inbound-direct.json', 'customer-queue-direct.json', 'outbound-campaign.json']
-        : ['inbound.json', 'outbound-campaign.json'];
-    const flowTexts = flowFiles.map((file) => fs.readFileSync(path.join(props.flowsDir, file), 'utf8'));
+    const flows = flowsFor(settings, props.flowsDir);
+    const flowTexts = flows.map((f) => JSON.stringify(f.flow, null, 2));
     const invokedByFlows = (name: string) => flowTexts.some((text) => text.includes(`\${${arnPlaceholder(name)}}`));
 
     const associations: connect.CfnIntegrationAssociation[] = [];
-    for (const spec of FUNCTIONS) {
+    for (const spec of FUNCTIONS.filter((f) => has(f.name))) {
       const reserved = spec.singleRun && settings.reserveDialerConcurrency ? 1 : undefined;
       const fn = this.suiteFunction(
         spec,
         props.code(spec.name),
-        environment[spec.name],
-        permissions[spec.name],
+        environment[spec.name](),
+        permissions[spec.name](),
         reserved,
         deadLetters[spec.name],
       );
@@ -418,17 +433,20 @@ export class ConnectLambdasStack extends Stack {
 
     this.acknowledgeWildcards(instanceArn);
 
-    // A failed or throttled dialer run is never retried by Lambda, and an invocation that waited
-    // more than two minutes in Lambda's queue is dropped: a late run could call outside calling
-    // hours. The next schedule tick is the retry.
-    this.functions['campaign-dialer'].configureAsyncInvoke({ retryAttempts: 0, maxEventAge: Duration.minutes(2) });
-
-    new events.Rule(this, 'HolidayFetcherSchedule', {
-      description: 'Refresh the holiday list',
-      schedule: events.Schedule.expression(settings.holidaySchedule),
-      targets: [new targets.LambdaFunction(this.functions['holiday-fetcher'], { retryAttempts: 2 })],
-    });
-    if (settings.dialerSchedule) {
+    if (has('holiday-fetcher')) {
+      new events.Rule(this, 'HolidayFetcherSchedule', {
+        description: 'Refresh the holiday list',
+        schedule: events.Schedule.expression(settings.holidaySchedule),
+        targets: [new targets.LambdaFunction(this.functions['holiday-fetcher'], { retryAttempts: 2 })],
+      });
+    }
+    if (has('campaign-dialer')) {
+      // A failed or throttled dialer run is never retried by Lambda, and an invocation that waited
+      // more than two minutes in Lambda's queue is dropped: a late run could call outside calling
+      // hours. The next schedule tick is the retry.
+      this.functions['campaign-dialer'].configureAsyncInvoke({ retryAttempts: 0, maxEventAge: Duration.minutes(2) });
+    }
+    if (has('campaign-dialer') && settings.dialerSchedule) {
       new events.Rule(this, 'CampaignDialerSchedule', {
         description: 'Dial the campaign',
         schedule: events.Schedule.expression(settings.dialerSchedule),
@@ -436,20 +454,22 @@ export class ConnectLambdasStack extends Stack {
         targets: [new targets.LambdaFunction(this.functions['campaign-dialer'], { retryAttempts: 0 })],
       });
     }
-    new events.Rule(this, 'AssignmentRecorderContactEvents', {
-      description: 'Remember who answered a call of this instance',
-      eventPattern: { source: ['aws.connect'], detailType: ['Amazon Connect Contact Event'], detail: contactEventDetail(instanceArn, settings.minConnectedSeconds) },
-      targets: [
-        new targets.LambdaFunction(this.functions['assignment-recorder'], {
-          // For when EventBridge cannot hand the event to Lambda (throttling, an outage). A late
-          // or repeated event is harmless: the newer connection wins and a repeat rewrites the
-          // same assignment.
-          retryAttempts: 8,
-          maxEventAge: Duration.hours(2),
-          deadLetterQueue: recorderDeadLetters,
-        }),
-      ],
-    });
+    if (has('assignment-recorder')) {
+      new events.Rule(this, 'AssignmentRecorderContactEvents', {
+        description: 'Remember who answered a call of this instance',
+        eventPattern: { source: ['aws.connect'], detailType: ['Amazon Connect Contact Event'], detail: contactEventDetail(instanceArn, settings.minConnectedSeconds) },
+        targets: [
+          new targets.LambdaFunction(this.functions['assignment-recorder'], {
+            // For when EventBridge cannot hand the event to Lambda (throttling, an outage). A late
+            // or repeated event is harmless: the newer connection wins and a repeat rewrites the
+            // same assignment.
+            retryAttempts: 8,
+            maxEventAge: Duration.hours(2),
+            deadLetterQueue: recorderDeadLetters!,
+          }),
+        ],
+      });
+    }
     // The dashboard, the alarms on the suite's metrics (and the dead-letter queue's), and the
     // saved Logs Insights queries (lib/observability.ts).
     addObservability(this, { functions: this.functions, alerts, recorderDeadLetters, settings });
@@ -461,71 +481,74 @@ export class ConnectLambdasStack extends Stack {
       AskReturningCaller: String(settings.askReturningCaller),
       AgentQueueSeconds: String(settings.agentQueueSeconds),
     };
-    for (const spec of FUNCTIONS) values[arnPlaceholder(spec.name)] = this.functions[spec.name].functionArn;
-    const flow = (id: string, file: string, name: string, description: string, type = 'CONTACT_FLOW') => {
-      const content = fs.readFileSync(path.join(props.flowsDir, file), 'utf8');
+    for (const name of Object.keys(this.functions)) values[arnPlaceholder(name)] = this.functions[name].functionArn;
+    const created: Record<string, connect.CfnContactFlow> = {};
+    flows.forEach((deployed, i) => {
+      const content = flowTexts[i];
       // Only what the flow names: binding every ARN would make the dialer (whose environment
       // names the outbound flow) and that flow depend on each other.
       const variables: Record<string, string> = {};
       for (const [, placeholder] of content.matchAll(/\$\{([^}]*)\}/g)) {
         if (!(placeholder in values)) {
-          throw new Error(`${file}: unknown placeholder \${${placeholder}}; known: ${Object.keys(values).join(', ')}`);
+          throw new Error(`${deployed.file}: unknown placeholder \${${placeholder}}; known: ${Object.keys(values).join(', ')}`);
         }
         variables[placeholder] = values[placeholder];
       }
-      const created = new connect.CfnContactFlow(this, id, {
+      const flow = new connect.CfnContactFlow(this, deployed.id, {
         instanceArn,
-        name,
-        description,
-        type,
+        name: deployed.name,
+        description: deployed.description,
+        type: deployed.kind,
         content: Fn.sub(content, variables),
       });
       // Connect refuses a flow that invokes a function not yet associated with the instance.
-      for (const association of associations) created.node.addDependency(association);
-      return created;
-    };
-    let inbound: connect.CfnContactFlow;
-    if (settings.routing === 'direct') {
-      // The agent queue's wait: after agentQueueSeconds the caller moves to the standard queue.
-      const customerQueue = flow(
-        'CustomerQueueFlow',
-        'customer-queue-direct.json',
-        'connect-lambdas customer queue (direct)',
-        'Hold message in the agent queue, then a move to the standard queue',
-        'CUSTOMER_QUEUE',
-      );
-      values.CustomerQueueFlowArn = customerQueue.attrContactFlowArn;
-      new CfnOutput(this, 'CustomerQueueFlowArn', { value: customerQueue.attrContactFlowArn });
-      inbound = flow(
-        'InboundFlow',
-        'inbound-direct.json',
-        'connect-lambdas inbound',
-        'Holiday check, then the caller last agent or the next available agent (agent queue), or the queue',
-      );
-    } else {
-      inbound = flow(
-        'InboundFlow',
-        'inbound.json',
-        'connect-lambdas inbound',
-        'Holiday check, then the standard queue, preferring the caller last agent for a while',
-      );
+      for (const association of associations) flow.node.addDependency(association);
+      created[deployed.id] = flow;
+      new CfnOutput(this, `${deployed.id}Arn`, { value: flow.attrContactFlowArn });
+      // The inbound flow hands callers to the customer-queue flow it names.
+      if (deployed.id === 'CustomerQueueFlow') values.CustomerQueueFlowArn = flow.attrContactFlowArn;
+    });
+    if (created.OutboundCampaignFlow) {
+      this.functions['campaign-dialer'].addEnvironment('CONTACT_FLOW_ID', created.OutboundCampaignFlow.attrContactFlowArn);
     }
-    const outbound = flow(
-      'OutboundCampaignFlow',
-      'outbound-campaign.json',
-      'connect-lambdas outbound campaign',
-      'Asks the customer for a choice, records it and connects or says goodbye',
-    );
-    this.functions['campaign-dialer'].addEnvironment('CONTACT_FLOW_ID', outbound.attrContactFlowArn);
 
-    new CfnOutput(this, 'HolidayBucketName', { value: bucket.bucketName });
-    new CfnOutput(this, 'AssignmentsTableName', { value: assignments.tableName });
-    new CfnOutput(this, 'CustomersTableName', { value: customers.tableName });
-    new CfnOutput(this, 'DoNotCallTableName', { value: doNotCall.tableName });
+    if (holidayList) new CfnOutput(this, 'HolidayBucketName', { value: holidayList.bucketName });
+    if (features.returningCallers) new CfnOutput(this, 'AssignmentsTableName', { value: assignments.tableName });
+    if (features.campaign) {
+      new CfnOutput(this, 'CustomersTableName', { value: customers.tableName });
+      new CfnOutput(this, 'DoNotCallTableName', { value: doNotCall.tableName });
+    }
     new CfnOutput(this, 'AlertTopicArn', { value: alerts.topicArn });
-    new CfnOutput(this, 'AssignmentRecorderDeadLetterQueueUrl', { value: recorderDeadLetters.queueUrl });
-    new CfnOutput(this, 'InboundFlowArn', { value: inbound.attrContactFlowArn });
-    new CfnOutput(this, 'OutboundCampaignFlowArn', { value: outbound.attrContactFlowArn });
+    if (recorderDeadLetters) new CfnOutput(this, 'AssignmentRecorderDeadLetterQueueUrl', { value: recorderDeadLetters.queueUrl });
+  }
+
+  /**
+   * The holiday list's bucket: private, encrypted, TLS-only, versioned (a bad list can be rolled
+   * back), kept on stack deletion, with server access logs to a log bucket of its own (kept 90
+   * days): the list decides whether callers are turned away, so who read or changed it, and
+   * when, must be traceable.
+   */
+  private holidayBucket(): s3.Bucket {
+    const accessLogs = new s3.Bucket(this, 'AccessLogsBucket', {
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      enforceSSL: true,
+      lifecycleRules: [{ expiration: Duration.days(90) }],
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    Validations.of(accessLogs).acknowledge({
+      id: 'AwsSolutions-S1',
+      reason: 'The access-log bucket itself: logging it would log its own log deliveries, without end.',
+    });
+    return new s3.Bucket(this, 'HolidayBucket', {
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      enforceSSL: true,
+      versioned: true,
+      removalPolicy: RemovalPolicy.RETAIN,
+      serverAccessLogsBucket: accessLogs,
+      serverAccessLogsPrefix: 'holiday-bucket/',
+    });
   }
 
   /**

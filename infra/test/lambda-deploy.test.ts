@@ -35,12 +35,12 @@ import {
   shellQuote,
 } from '../lib/lambda-deploy';
 import { ENVIRONMENT_LIMIT_BYTES, environmentSize } from '../lib/stack';
-import { INSTANCE_ARN, QUEUE_ARN, ROOT, synth } from './support';
+import { EVERY_FUNCTION, INSTANCE_ARN, QUEUE_ARN, ROOT, synth } from './support';
 
 const ROLE = 'arn:aws:iam::111122223333:role/connect-lambdas-holiday-check';
 
 /** Each function's resource in a synthesized stack. */
-function functionResources(context: Record<string, string> = {}): Record<string, { Properties: Record<string, any> }> {
+function functionResources(context: Record<string, string> = EVERY_FUNCTION): Record<string, { Properties: Record<string, any> }> {
   const { stack, template } = synth(context);
   const resources = template.toJSON().Resources;
   return Object.fromEntries(
@@ -48,7 +48,7 @@ function functionResources(context: Record<string, string> = {}): Record<string,
   );
 }
 
-const DEFAULT = synth();
+const DEFAULT = synth(EVERY_FUNCTION);
 const DEFAULT_FUNCTIONS = functionResources();
 const ENV_FILES = Object.fromEntries(FUNCTIONS.map((f) => [f.name, readEnvFile(defaultEnvFile(f.name))]));
 
@@ -218,7 +218,7 @@ describe('the environment files', () => {
     ];
     const seen = new Set<string>();
     for (const context of contexts) {
-      const resources = functionResources(context);
+      const resources = functionResources({ ...EVERY_FUNCTION, ...context });
       for (const spec of FUNCTIONS) {
         const file = ENV_FILES[spec.name];
         for (const key of Object.keys(variables(resources[spec.name]))) {

@@ -48,6 +48,9 @@ describe('cdk-nag (AwsSolutions)', () => {
     ['the defaults', {}],
     ['every optional part', { alertEmail: 'ops@example.com', dialerSchedule: 'rate(5 minutes)', hoursOfOperationIds: HOURS, minConnectedSeconds: '30' }],
     ['routing=direct', { routing: 'direct' }],
+    ['the campaign alone', { features: 'campaign' }],
+    ['returning callers alone', { features: 'returningCallers' }],
+    ['holidays alone', { features: 'holidays' }],
   ];
   for (const [name, context] of variants) {
     it(`finds nothing unacknowledged with ${name}`, () => {

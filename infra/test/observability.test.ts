@@ -12,12 +12,12 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { FUNCTIONS } from '../lib/functions';
 import { CONTACT_ID_PLACEHOLDER, NAMESPACE } from '../lib/observability';
 import { SettingsError } from '../lib/settings';
-import { ROOT, settings, synth } from './support';
+import { EVERY_FUNCTION, ROOT, settings, synth } from './support';
 
 const README = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
 const METRICS_SECTION = README.slice(README.indexOf('## Metrics, dashboard and alarms'), README.indexOf('\n## Tests'));
 
-const { stack, template } = synth({ campaign: 'spring-sale' });
+const { stack, template } = synth({ ...EVERY_FUNCTION, campaign: 'spring-sale' });
 const TOPIC = { Ref: only(template, 'AWS::SNS::Topic', 'AlertTopic')[0] };
 
 /** The one resource of a type whose logical id starts with `prefix`. */
@@ -276,9 +276,30 @@ describe('alarms', () => {
         Threshold: 5,
         ComparisonOperator: 'GreaterThanThreshold',
       });
-      assert.equal(alarm(prefix, synth({ lookupErrorPercent: '12' }).template).Threshold, 12);
+      assert.equal(alarm(prefix, synth({ ...EVERY_FUNCTION, lookupErrorPercent: '12' }).template).Threshold, 12);
     });
   }
+
+  it("each feature brings its own alarms and dashboard row, and only those", () => {
+    const ids = (from: typeof template) => Object.keys(from.findResources('AWS::CloudWatch::Alarm')).map((id) => id.replace(/[0-9A-F]{8}$/, ''));
+    const rows = (from: typeof template) =>
+      [...JSON.stringify(from.findResources('AWS::CloudWatch::Dashboard')).matchAll(/\\"title\\":\\"([A-Za-z]+): alarms\\"/g)].map((m) => m[1]);
+    const campaignOnly = synth({ features: 'campaign' }).template;
+    assert.deepEqual(rows(campaignOnly), ['Holidays', 'Campaign'], 'the dialer brings the holiday list and its fetcher');
+    assert.deepEqual(
+      ids(campaignOnly).filter((id) => !/(Errors|Throttles)Alarm$/.test(id)).sort(),
+      ['CampaignRunFailedAlarm', 'CampaignStalledAlarm'],
+    );
+    const routingOnly = synth({ features: 'returningCallers' }).template;
+    assert.deepEqual(rows(routingOnly), ['Routing']);
+    assert.deepEqual(
+      ids(routingOnly).filter((id) => !/(Errors|Throttles)Alarm$/.test(id)).sort(),
+      ['AssignmentRecorderDeadLettersAlarm', 'AssignmentsNotRecordedAlarm', 'LookupErrorShareAlarm'],
+    );
+    assert.deepEqual(rows(synth({ features: 'holidays' }).template), ['Holidays']);
+    assert.ok(!ids(template).some((id) => id.startsWith('Unknown')));
+    assert.ok(!ids(synth().template).includes('PickErrorShareAlarm'), 'agent-picker runs only with the direct routing');
+  });
 
   it('a day of lookups with no assignment recorded: contact events are not being recorded', () => {
     const props = alarm('AssignmentsNotRecordedAlarm');

@@ -14,13 +14,15 @@ import { FUNCTIONS } from '../lib/functions';
 import { SettingsError, settingsFrom } from '../lib/settings';
 import { ENVIRONMENT_LIMIT_BYTES, environmentSize } from '../lib/stack';
 import { matches } from './event-pattern';
-import { INSTANCE_ARN, QUEUE_ARN, ROOT, settings, synth } from './support';
+import { EVERY_FUNCTION, INSTANCE_ARN, QUEUE_ARN, ROOT, settings, synth } from './support';
 
 /** The functions the default flows (routing=standard and the outbound flow) invoke. */
 const INVOKED_BY_STANDARD_FLOWS = ['holiday-check', 'last-agent-lookup', 'ivr-choice-recorder'];
 const LOGS = ['logs:CreateLogStream', 'logs:PutLogEvents'];
 
-const { stack, template } = synth({ alertEmail: 'ops@example.com', dialerSchedule: 'rate(5 minutes)', closedDates: '12-29..01-03' });
+/** The default routing (standard): no agent-picker, no customer-queue flow. */
+const STANDARD = synth();
+const { stack, template } = synth({ ...EVERY_FUNCTION, alertEmail: 'ops@example.com', dialerSchedule: 'rate(5 minutes)', closedDates: '12-29..01-03' });
 
 function logicalId(name: string): string {
   return stack.getLogicalId(stack.functions[name].node.defaultChild as CfnElement);
@@ -452,7 +454,7 @@ describe('Amazon Connect wiring', () => {
   it('each function a deployed flow invokes is associated with the instance and invocable by it alone; no other', () => {
     const invoked = { standard: ['holiday-check', 'last-agent-lookup', 'ivr-choice-recorder'], direct: ['holiday-check', 'last-agent-lookup', 'agent-picker', 'ivr-choice-recorder'] };
     for (const [routing, names] of Object.entries(invoked)) {
-      const from = routing === 'standard' ? template : synth({ routing }).template;
+      const from = routing === 'standard' ? STANDARD.template : template;
       const associated = Object.values(from.findResources('AWS::Connect::IntegrationAssociation')).map((a: any) => a.Properties.IntegrationArn['Fn::GetAtt'][0]);
       const invocable = Object.values(from.findResources('AWS::Lambda::Permission', { Properties: { Principal: 'connect.amazonaws.com' } })).map((p: any) => p.Properties.FunctionName['Fn::GetAtt'][0]);
       const expected = names.map(logicalId).sort();
@@ -461,10 +463,10 @@ describe('Amazon Connect wiring', () => {
     }
     for (const spec of FUNCTIONS) {
       const arn = { 'Fn::GetAtt': [logicalId(spec.name), 'Arn'] };
-      const associations = template.findResources('AWS::Connect::IntegrationAssociation', {
+      const associations = STANDARD.template.findResources('AWS::Connect::IntegrationAssociation', {
         Properties: { InstanceId: INSTANCE_ARN, IntegrationType: 'LAMBDA_FUNCTION', IntegrationArn: arn },
       });
-      const permissions = template.findResources('AWS::Lambda::Permission', {
+      const permissions = STANDARD.template.findResources('AWS::Lambda::Permission', {
         Properties: {
           Principal: 'connect.amazonaws.com',
           SourceArn: INSTANCE_ARN,
@@ -480,7 +482,7 @@ describe('Amazon Connect wiring', () => {
   });
 
   it('the flows are created with function ARNs filled in, after the associations', () => {
-    const flows = template.findResources('AWS::Connect::ContactFlow');
+    const flows = STANDARD.template.findResources('AWS::Connect::ContactFlow');
     assert.deepEqual(Object.keys(flows).sort(), ['InboundFlow', 'OutboundCampaignFlow']);
     const direct = synth({ routing: 'direct' }).template;
     const directFlows = direct.findResources('AWS::Connect::ContactFlow');
@@ -494,7 +496,7 @@ describe('Amazon Connect wiring', () => {
       const used = [...content.matchAll(/\$\{([^}]*)\}/g)].map((m: RegExpMatchArray) => m[1]);
       assert.deepEqual(Object.keys(variables).sort(), [...new Set(used)].sort(), id);
       assert.equal(variables.QueueArn, QUEUE_ARN);
-      const associations = Object.keys((id === 'CustomerQueueFlow' ? direct : template).findResources('AWS::Connect::IntegrationAssociation'));
+      const associations = Object.keys((id === 'CustomerQueueFlow' ? direct : STANDARD.template).findResources('AWS::Connect::IntegrationAssociation'));
       for (const association of associations) assert.ok(flow.DependsOn.includes(association), `${id} after ${association}`);
     }
     const inbound = flows.InboundFlow.Properties.Content['Fn::Sub'][1];
@@ -528,7 +530,7 @@ describe('routing variants', () => {
   const returning = { '$.External.isClosed': 'false', hours: 'True', '$.External.preferAgent': 'true' };
 
   it('routing=standard (default): inbound.json with the routing-criteria step lasting preferredAgentSeconds', () => {
-    const { flow, variables } = flowContent(template, 'InboundFlow');
+    const { flow, variables } = flowContent(STANDARD.template, 'InboundFlow');
     assert.deepEqual(Object.keys(variables).sort(), [
       'AskReturningCaller', 'HolidayCheckArn', 'LastAgentLookupArn', 'PreferredAgentSeconds', 'QueueArn',
     ]);
@@ -544,8 +546,8 @@ describe('routing variants', () => {
     assert.ok(!path.includes('GetParticipantInput'), 'no question by default');
     assert.deepEqual(path.slice(-2), ['UpdateContactRoutingCriteria', 'TransferContactToQueue']);
     assert.ok(path.indexOf('UpdateContactTargetQueue') < path.indexOf('CheckHoursOfOperation'), 'the standard queue, set before its hours are checked');
-    template.resourceCountIs('AWS::Connect::ContactFlow', 2);
-    assert.equal(template.toJSON().Outputs.CustomerQueueFlowArn, undefined);
+    STANDARD.template.resourceCountIs('AWS::Connect::ContactFlow', 2);
+    assert.equal(STANDARD.template.toJSON().Outputs.CustomerQueueFlowArn, undefined);
   });
 
   it('preferredAgentSeconds and askReturningCaller reach the flow; the question comes before the criteria', () => {

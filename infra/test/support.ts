@@ -18,6 +18,9 @@ export const QUEUE_ARN = `${INSTANCE_ARN}/queue/66666666-7777-8888-9999-00000000
 const placeholder = fs.mkdtempSync(path.join(os.tmpdir(), 'connect-lambdas-test-'));
 fs.writeFileSync(path.join(placeholder, 'bootstrap'), '#!/bin/sh\nexit 1\n', { mode: 0o755 });
 
+/** The settings under which the stack deploys all seven functions (agent-picker only with the direct routing). */
+export const EVERY_FUNCTION: Record<string, string> = { routing: 'direct' };
+
 export function settings(context: Record<string, string> = {}): Settings {
   const all: Record<string, string> = { connectInstanceArn: INSTANCE_ARN, queueArn: QUEUE_ARN, ...context };
   return settingsFrom((name) => all[name]);
