@@ -13,6 +13,7 @@ SHELL   := bash
 # The function `make profile` measures: FUNCTION=<function>, last-agent-lookup when unset.
 PROFILE_OF = $(or $(FUNCTION),last-agent-lookup)
 export MOTO_PYTHON := $(CURDIR)/$(VENV)/bin/python
+export SMOKE_AWS_CLI := $(CURDIR)/.venv-smoke/bin/aws
 export RUST_BACKTRACE ?= 0
 
 # A deployment's settings: `make deploy CONFIG=infra/config.json` (a copy of
@@ -30,12 +31,12 @@ TARGET = $(if $(CONFIG),-c config=$(abspath $(CONFIG)),-c connectInstanceArn=$(I
 # Offline synth needs no Rust build: without target/lambda, stand-in packages are used.
 PLACEHOLDERS  = $(if $(wildcard target/lambda/holiday-check/bootstrap),,-c placeholderAssets=true)
 
-.PHONY: demo test build venv lint fmt lambda lambda-deploy clean node infra-test synth deploy destroy bench profile
+.PHONY: demo test build venv venv-smoke lint fmt lambda lambda-deploy clean node infra-test synth deploy destroy smoke bench profile
 
 demo: venv build
 	./target/debug/demo
 
-test: venv build
+test: venv venv-smoke node build
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets --locked -- -D warnings
 	set -o pipefail; $(CARGO) test --workspace --locked 2>&1 | tee target/test-output.log
@@ -47,6 +48,13 @@ build:
 	$(BUILD)
 
 venv: $(VENV)/.installed
+
+.venv-smoke/.installed: requirements-smoke.txt
+	$(PYTHON) -m venv .venv-smoke
+	.venv-smoke/bin/pip install --quiet --disable-pip-version-check -r requirements-smoke.txt
+	touch $@
+
+venv-smoke: .venv-smoke/.installed
 
 $(VENV)/.installed: requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -128,10 +136,17 @@ deploy: node
 	$(MAKE) --no-print-directory lambda
 	$(CDK) deploy $(TARGET) $(CDK_CONTEXT)
 
+# After a deploy: each function of the stack invoked once with its sample event through the AWS
+# CLI, and what answered (docs/deploy.md, "Smoke test"). STACK=<name> [REGION=<region>] without CONFIG.
+smoke: node venv-smoke
+	@test -n "$(CONFIG)" -o -n "$(STACK)" || { echo "make smoke CONFIG=infra/config.json  (or STACK=<stack name> [REGION=<region>])"; exit 2; }
+	cd infra && npx --no-install ts-node --transpile-only bin/smoke.ts $(if $(CONFIG),--config $(abspath $(CONFIG))) \
+		$(if $(STACK),--stack $(STACK)) $(if $(REGION),--region $(REGION)) --aws $(SMOKE_AWS_CLI)
+
 destroy: node
 	@test -n "$(CONFIG)" -o \( -n "$(INSTANCE_ARN)" -a -n "$(QUEUE_ARN)" \) || { echo "make destroy CONFIG=infra/config.json"; exit 2; }
 	$(CDK) destroy $(TARGET) $(CDK_CONTEXT)
 
 clean:
 	$(CARGO) clean
-	rm -rf $(VENV) .venv-lambda infra/node_modules infra/cdk.out
+	rm -rf $(VENV) .venv-lambda .venv-smoke infra/node_modules infra/cdk.out

@@ -14,11 +14,13 @@ pub mod cpu;
 pub mod crate_profile;
 pub mod emf;
 pub mod holidays;
+pub mod lambda_api;
 pub mod moto;
 pub mod paths;
 pub mod routing;
 pub mod runtime_api;
 pub mod server;
+pub mod smoke;
 pub mod stub;
 
 pub use aws::{Notice, NoticeInbox, emulator_env, sdk_config};
