@@ -23,7 +23,8 @@ pub struct Config {
     pub poll: Duration,
     /// When calls may be placed, in `time_zone` and in the customer's own time zone.
     pub calling_hours: CallingHours,
-    /// The center's time zone: its calling hours and the date of its holidays.
+    /// The center's time zone: its calling hours, and the date of its holidays when the list
+    /// gives the site no zone of its own (a version-1 list).
     pub time_zone: Tz,
     /// The holiday list holiday-fetcher keeps (the one holiday-check reads).
     pub holiday_bucket: String,

@@ -428,11 +428,13 @@ where
         Ok(HolidayIndex::new(site))
     }
 
-    /// Why the center takes no calls now (a holiday, a closure or an early close of its list
-    /// now in its time zone, or outside its calling hours), with the holiday's name.
+    /// Why the center takes no calls now, with the holiday's name: a holiday, a closure or an
+    /// early close of the site's list, dated in the site's own time zone as holiday-check dates
+    /// it (`TIME_ZONE` for a list that gives none), or outside the calling hours in `TIME_ZONE`.
     fn closed(&self, holidays: &HolidayIndex) -> Option<(StopReason, Option<String>)> {
         let now = self.clock.now();
-        if let Some(closed) = holidays.closed_at(now, self.time_zone) {
+        let site_zone = holidays.time_zone().unwrap_or(self.time_zone);
+        if let Some(closed) = holidays.closed_at(now, site_zone) {
             let holiday = closed.holiday;
             let window = holiday.closed.map(|w| format!(" {w}")).unwrap_or_default();
             return Some((StopReason::Holiday, Some(format!("{}{window} {}", holiday.date, holiday.name))));
@@ -1074,6 +1076,37 @@ mod tests {
             assert!(summary.detail.as_deref().unwrap_or_default().starts_with("the holiday list is"), "{summary:?}");
             assert!(d.calls.placed().is_empty() && d.table.pages() == 0);
         }
+    }
+
+    /// GIVEN a site in New York whose list has Thursday 2026-12-03 as a holiday, the dialer's
+    /// `TIME_ZONE` being Tokyo; WHEN it runs at Friday 10:00 in Tokyo (Thursday 20:00 in New York)
+    /// and at Friday 15:00 in Tokyo (Friday 01:00 in New York); THEN the site's date decides, as
+    /// holiday-check decides it for that site, while the calling hours stay in Tokyo's.
+    #[tokio::test(start_paused = true)]
+    async fn holidays_are_dated_in_the_sites_own_time_zone() {
+        let site = |date: &str, time_zone: Option<&str>| {
+            let site = SiteHolidays {
+                name: "new-york".into(),
+                time_zone: time_zone.map(str::to_owned),
+                sources: vec!["test".into()],
+                holidays: vec![Holiday::new(date.parse().unwrap(), "Thanksgiving (moved)")],
+            };
+            HolidayDocument::single(loaded_at(), site).to_json()
+        };
+        let site_env = [("SITE", "new-york"), ("CALLING_HOURS", "Mon-Sun 00:00-24:00")];
+        let run = |now: &'static str, list: Vec<u8>| async move {
+            let d = dialer_at(now, FakeCampaignTable::pending(&[A]), FakeOutbound::with_available(5), &site_env);
+            d.holidays.put(list);
+            let summary = d.run(MINUTE).await.unwrap();
+            (summary.stopped, summary.dialed)
+        };
+        // Friday 10:00 in Tokyo is still Thursday, the holiday, in New York
+        assert_eq!(run(FRIDAY_MORNING, site("2026-12-03", Some("America/New_York"))).await, ("holiday", 0));
+        // Friday 2026-12-04 is a holiday in New York, where it is still Thursday: open
+        assert_eq!(run(FRIDAY_MORNING, site("2026-12-04", Some("America/New_York"))).await, ("nothing_due", 1));
+        assert_eq!(run("2026-12-04T06:00:00Z", site("2026-12-04", Some("America/New_York"))).await, ("holiday", 0));
+        // a list without a zone (version 1) is dated in TIME_ZONE
+        assert_eq!(run(FRIDAY_MORNING, site("2026-12-04", None)).await, ("holiday", 0));
     }
 
     #[tokio::test(start_paused = true)]
