@@ -245,6 +245,10 @@ async fn a_lost_answer_from_connect_loses_no_customer_answer_and_places_no_secon
     rig.add_pending(&CUSTOMERS[..2]).await?;
     rig.connect.set_agents_available(OUTBOUND_QUEUE, Some(10));
     let mut recorder = rig.spawn(IVR_CHOICE_RECORDER, &[], Duration::from_secs(3)).await?;
+    // This scene is about lost answers, not the quota: the retries of two lost calls within
+    // seconds would otherwise drain the 2/s bucket, and what the last retry meets (a lost answer
+    // or a throttle) would depend on the machine's speed. The throttle has its own scene below.
+    rig.connect.set_quota(START_OUTBOUND_VOICE_CONTACT, Some(Quota::new(100.0, 100.0)));
     // Connect places A's call, but every answer (the SDK's retries re-send the same token) is lost.
     let attempts = connect_aws::bootstrap::BACKGROUND_ATTEMPTS as usize;
     rig.connect.lose_answers(START_OUTBOUND_VOICE_CONTACT, 500, "InternalServiceException", attempts);
@@ -288,6 +292,40 @@ async fn a_lost_answer_from_connect_loses_no_customer_answer_and_places_no_secon
     let row = rig.row(&lost.destination).await?.unwrap_or_default();
     assert_eq!(row.get(&format!("{CAMPAIGN}_contactId")), Some(&lost.contact_id), "settled from Connect's answer");
     assert_eq!(rig.connect.outbound_calls().len(), 3, "three customers, three calls");
+    Ok(())
+}
+
+/// GIVEN Connect places the call but its answer is lost, and the SDK's retries of that request
+/// (the same token) are then throttled; THEN the run fails `OutboundCallUncertain` with the row
+/// claimed, not `OutboundCallQuotaExceeded` with the row pending again, and the next run re-sends
+/// the token: the customer is rung once.
+#[tokio::test]
+async fn a_throttle_after_a_lost_answer_is_uncertain_and_rings_nobody_twice() -> anyhow::Result<()> {
+    let rig = CampaignRig::start().await?;
+    rig.add_pending(&CUSTOMERS[..1]).await?;
+    rig.connect.set_agents_available(OUTBOUND_QUEUE, Some(10));
+    let attempts = connect_aws::bootstrap::BACKGROUND_ATTEMPTS as usize;
+    // the first attempt places the call and its answer is lost; every retry is throttled
+    rig.connect.lose_answers(START_OUTBOUND_VOICE_CONTACT, 500, "InternalServiceException", 1);
+    rig.connect.fail_next(START_OUTBOUND_VOICE_CONTACT, 429, "LimitExceededException", attempts - 1);
+    let mut dialer = rig.spawn(CAMPAIGN_DIALER, &[("POLL_SECONDS", "0.1")], Duration::from_secs(10)).await?;
+    let (error_type, message) = failed_run(&mut dialer).await?;
+    assert_eq!(error_type, "OutboundCallUncertain", "{message}");
+    assert!(message.contains("answer was lost") && message.contains("throttled"), "{message}");
+    assert_eq!(rig.connect.requests(START_OUTBOUND_VOICE_CONTACT), attempts);
+    let placed = rig.connect.outbound_calls();
+    assert_eq!(placed.len(), 1);
+    let row = rig.row(CUSTOMERS[0]).await?.unwrap_or_default();
+    assert_eq!(row.get(CAMPAIGN).map(String::as_str), Some("-3"), "left claimed with its token: {row:?}");
+    assert_eq!(row.get(&format!("{CAMPAIGN}_attempt")), placed[0].client_token.as_ref());
+
+    // once the failed run's hold is over, the next run re-sends the token: the same contact
+    rig.age_row(CUSTOMERS[0], TimeDelta::seconds(15)).await?;
+    let summary = dialer.invoke(&json!({})).await?.response()?;
+    assert_eq!((count(&summary, "resent"), count(&summary, "dialed")), (1, 0), "{summary}");
+    assert_eq!(rig.connect.outbound_calls().len(), 1, "rung once");
+    let row = rig.row(CUSTOMERS[0]).await?.unwrap_or_default();
+    assert_eq!(row.get(&format!("{CAMPAIGN}_contactId")), Some(&placed[0].contact_id));
     Ok(())
 }
 

@@ -503,7 +503,8 @@ pub enum Refusal {
     Misconfigured,
     /// `AccessDeniedException` or any other 4xx: the role may not place the call.
     NotAllowed,
-    /// `LimitExceededException`, throttling after every retry: the account's quota.
+    /// `LimitExceededException`, throttling after every retry, none of which lost an answer:
+    /// the account's quota.
     QuotaExceeded,
 }
 
@@ -523,7 +524,8 @@ pub enum DialFailure {
     /// `DestinationNotAllowedException`: Connect will not dial this number.
     DestinationRefused,
     Refused(Refusal),
-    /// A timeout, a 5xx after every retry, a lost connection: the call may have been placed.
+    /// A timeout, a 5xx after every retry, a lost connection, or a throttle of the retries that
+    /// follow one of those: the call may have been placed.
     Uncertain,
 }
 
