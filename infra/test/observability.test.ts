@@ -319,6 +319,8 @@ describe('alarms', () => {
       Threshold: 1,
       ComparisonOperator: 'GreaterThanOrEqualToThreshold',
     });
+    // A run that reads due rows and dials none while agents are free is stalled too.
+    assert.match(String(alarm('CampaignStalledAlarm').AlarmDescription), /read while agents were free and none dialed/);
     // With or without a dialer schedule: a run by hand stalls or fails the same.
     const scheduled = synth({ dialerSchedule: 'rate(5 minutes)' }).template;
     alarm('CampaignStalledAlarm', scheduled);

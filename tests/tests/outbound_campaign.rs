@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::{Datelike, TimeDelta, Timelike, Utc};
+use connect_core::calling_hours::CallingHours;
 use local_run::campaign::{
     CAMPAIGN, CAMPAIGN_DIALER, CampaignRig, IVR_CHOICE_RECORDER, OUTBOUND_FLOW, OUTBOUND_QUEUE, SOURCE_NUMBER,
     answer_event,
@@ -389,6 +390,17 @@ async fn the_dialer_stops_before_its_deadline_and_marks_only_numbers_connect_wil
     assert_eq!((count(&summary, "dialed"), count(&summary, "invalidNumbers")), (3, 2), "{summary}");
     assert_eq!(field(&summary, "stopped"), "nothing_due");
     assert_eq!(statuses(&rig, &["03-1111-2222", "+19005550100"]).await?, [Some(-4), Some(-4)]);
+    let mut reasons = Vec::new();
+    for number in ["03-1111-2222", "+19005550100"] {
+        reasons.push(rig.row(number).await?.and_then(|row| row.get(&format!("{CAMPAIGN}_reason")).cloned()));
+    }
+    assert_eq!(
+        reasons,
+        [
+            Some("not an E.164 number".to_owned()),
+            Some("Connect refused the destination (DestinationNotAllowedException)".to_owned())
+        ]
+    );
     assert_eq!(rig.connect.outbound_calls().len(), 3, "the malformed number never reached Connect");
     // Connect's refusal quotes the number; the dialer's logs mask it
     let logs = dialer.logs();
@@ -415,6 +427,7 @@ async fn no_call_outside_calling_hours_on_a_holiday_or_without_the_holiday_list(
     rig.add_pending(&CUSTOMERS[..1]).await?;
     rig.add_pending_with(CUSTOMERS[1], "In New York", &[("timeZone", AttributeValue::S("America/New_York".into()))])
         .await?;
+    rig.add_pending_with(CUSTOMERS[2], "On Mars", &[("timeZone", AttributeValue::S("Mars/Base".into()))]).await?;
     rig.connect.set_agents_available(OUTBOUND_QUEUE, Some(10));
     let tokyo = Utc::now().with_timezone(&chrono_tz::Asia::Tokyo);
 
@@ -447,10 +460,29 @@ async fn no_call_outside_calling_hours_on_a_holiday_or_without_the_holiday_list(
     let hours = format!("{} {from:02}:00-{to:02}:00", day_name(tokyo.weekday()));
     let mut dialer = rig.spawn(CAMPAIGN_DIALER, &[("CALLING_HOURS", &hours)], Duration::from_secs(10)).await?;
     let summary = dialer.invoke(&json!({})).await?.response()?;
-    assert_eq!((count(&summary, "dialed"), count(&summary, "outsideTheirHours")), (1, 1), "{hours}: {summary}");
+    assert_eq!(
+        [count(&summary, "dialed"), count(&summary, "outsideTheirHours"), count(&summary, "unknownTimeZone")],
+        [1, 1, 1],
+        "{hours}: {summary}"
+    );
     let called: Vec<String> = rig.connect.outbound_calls().into_iter().map(|c| c.destination).collect();
     assert_eq!(called, [CUSTOMERS[0]]);
-    assert_eq!(rig.status(CUSTOMERS[1]).await?, Some(-1), "left for their own hours");
+    // New York: still pending, due when the same hours open there (that weekday, `from` o'clock)
+    let row = rig.row(CUSTOMERS[1]).await?.unwrap_or_default();
+    assert_eq!(row.get(CAMPAIGN).map(String::as_str), Some("-1"), "not dialed: {row:?}");
+    let due = row.get("toCallAt").and_then(|t| t.parse::<chrono::DateTime<Utc>>().ok());
+    let new_york = chrono_tz::America::New_York;
+    let opens = hours.parse::<CallingHours>()?.next_open(Utc::now(), new_york);
+    assert!(due.is_some_and(|t| t > Utc::now()) && due == opens, "moved to {opens:?}: {row:?}");
+    assert_eq!(due.map(|t| t.with_timezone(&new_york).weekday()), Some(tokyo.weekday()), "{row:?}");
+    // Mars: ended with the reason, out of the index
+    let row = rig.row(CUSTOMERS[2]).await?.unwrap_or_default();
+    assert_eq!(row.get(CAMPAIGN).map(String::as_str), Some("-4"), "{row:?}");
+    assert_eq!(row.get(&format!("{CAMPAIGN}_reason")).map(String::as_str), Some("unknown time zone: Mars/Base"));
+    assert!(!row.contains_key("toCall"), "{row:?}");
+    // so the next run reads neither of them again
+    let summary = dialer.invoke(&json!({})).await?.response()?;
+    assert_eq!((count(&summary, "rowsRead"), summary["stalled"].as_bool()), (0, Some(false)), "{summary}");
     Ok(())
 }
 

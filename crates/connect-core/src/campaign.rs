@@ -33,6 +33,8 @@ pub const TIME_ZONE_ATTRIBUTE: &str = "timeZone";
 /// The longest campaign name: DynamoDB allows 255 bytes per attribute name, and the longest
 /// suffix (`_contactId`) must still fit.
 const MAX_CAMPAIGN_NAME: usize = 200;
+/// The longest reason a failed row keeps: it may quote the row's own data (its `timeZone`).
+pub const MAX_REASON: usize = 200;
 
 /// A campaign's attribute name: letters, digits, `_`, `-` and `.`, at most 200 of them, and not
 /// the table's key.
@@ -86,6 +88,11 @@ impl Campaign {
     /// How many attempts the dialer has started on this row in this campaign.
     pub fn attempts_attribute(&self) -> String {
         format!("{}_attempts", self.0)
+    }
+
+    /// Why a row ended without a call (`-4`), in words: `unknown time zone: Mars/Base`.
+    pub fn reason_attribute(&self) -> String {
+        format!("{}_reason", self.0)
     }
 }
 
@@ -349,6 +356,8 @@ pub struct CampaignState {
     /// When the row may next be dialed (for a claim: when the claiming run is over); `None`:
     /// out of the to-call index, nothing more to do.
     pub to_call_at: Option<DateTime<Utc>>,
+    /// Why the row ended without a call (a row set to failed to dial); `None` otherwise.
+    pub reason: Option<String>,
 }
 
 impl CampaignState {
@@ -361,6 +370,7 @@ impl CampaignState {
             contact_id: None,
             updated_at: None,
             to_call_at: Some(due),
+            reason: None,
         }
     }
 
@@ -373,6 +383,7 @@ impl CampaignState {
             contact_id: None,
             updated_at: Some(now),
             to_call_at: Some(until),
+            reason: None,
         }
     }
 
@@ -389,6 +400,13 @@ impl CampaignState {
     /// A final status: out of the index.
     pub fn settled(&self, status: RowStatus, now: DateTime<Utc>) -> CampaignState {
         CampaignState { status, updated_at: Some(now), to_call_at: None, ..self.clone() }
+    }
+
+    /// Failed to dial, for good, and why (kept on the row for the people who load the list; at
+    /// most [`MAX_REASON`] characters).
+    pub fn failed(&self, reason: &str, now: DateTime<Utc>) -> CampaignState {
+        let reason = reason.chars().take(MAX_REASON).collect();
+        CampaignState { reason: Some(reason), ..self.settled(RowStatus::FailedToDial, now) }
     }
 
     /// Nobody answered: due again after the policy's wait, or final once the attempts are used.
@@ -590,6 +608,7 @@ mod tests {
         assert_eq!(campaign.contact_id_attribute(), "spring_2026_contactId");
         assert_eq!(campaign.attempt_attribute(), "spring_2026_attempt");
         assert_eq!(campaign.attempts_attribute(), "spring_2026_attempts");
+        assert_eq!(campaign.reason_attribute(), "spring_2026_reason");
         for bad in ["", "a b", "phoneNumber", "#x", &"c".repeat(201), "キャンペーン"] {
             assert!(Campaign::parse(bad).is_err(), "{bad}");
         }
@@ -744,6 +763,10 @@ mod tests {
         let taken = state.claimed("t-4".into(), now, now).taken_over(now, now + TimeDelta::minutes(5));
         assert_eq!((taken.attempts, taken.attempt.as_deref()), (4, Some("t-4")), "a re-send is the same attempt");
         assert_eq!(taken.settled(RowStatus::FailedToDial, now).to_call_at, None);
+        let failed = taken.failed(&format!("unknown time zone: {}", "x".repeat(300)), now);
+        assert_eq!((failed.status, failed.to_call_at), (RowStatus::FailedToDial, None));
+        assert_eq!(failed.reason.as_deref().map(|r| r.chars().count()), Some(MAX_REASON));
+        assert_eq!(failed.claimed("t-5".into(), now, now).reason, None, "a new attempt has no reason");
     }
 
     #[test]
