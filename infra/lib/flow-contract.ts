@@ -220,9 +220,15 @@ export function checkFlow(flow: Flow, contracts: Map<string, Contract>, rules: F
  * The actions a caller goes through when each `Compare` and `GetParticipantInput` finds the
  * given value (`values['$.External.preferAgent']`, `values.input` for keypad input; a flow
  * attribute the flow sets is taken from its `UpdateFlowAttributes`), Lambdas and other actions
- * succeeding, until a transfer or a disconnect. For tests and for reading a flow.
+ * succeeding, until a transfer or a disconnect. The actions named in `failing` (a Lambda, a
+ * transfer) take their first error branch instead. For tests and for reading a flow.
  */
-export function simulate(flow: Flow, values: Record<string, string>, kind: FlowKind = 'CONTACT_FLOW'): Action[] {
+export function simulate(
+  flow: Flow,
+  values: Record<string, string>,
+  kind: FlowKind = 'CONTACT_FLOW',
+  failing: readonly string[] = [],
+): Action[] {
   const byId = new Map(flow.Actions.map((a) => [a.Identifier, a]));
   const known: Record<string, string> = { ...values };
   const path: Action[] = [];
@@ -232,6 +238,11 @@ export function simulate(flow: Flow, values: Record<string, string>, kind: FlowK
     if (action === undefined) throw new Error(`a transition leads to ${id}, which does not exist`);
     if (path.length > flow.Actions.length * 4) throw new Error(`the path loops: ${path.map((a) => a.Identifier).join(' ')}`);
     path.push(action);
+    const errors = action.Transitions?.Errors ?? [];
+    if (failing.includes(action.Identifier) && errors.length > 0) {
+      id = errors[0].NextAction;
+      continue;
+    }
     if (ENDS[kind].includes(action.Type)) break;
     if (action.Type === 'UpdateFlowAttributes') {
       const attributes = (action.Parameters?.FlowAttributes ?? {}) as Record<string, { Value: string }>;

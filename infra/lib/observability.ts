@@ -37,7 +37,7 @@ const OVERRIDE_CHANGES = ['created', 'removed', 'linked'];
 const LOOKUP_OUTCOMES = ['preferred', 'not_found', 'agent_logged_out', 'not_serving_queue', 'error'];
 const PICK_OUTCOMES = ['picked', 'none_available', 'error'];
 const ASSIGNMENT_OUTCOMES = ['recorded', 'skipped', 'failed'];
-const CAMPAIGN_CHOICES = ['talk_now', 'call_back', 'email', 'not_interested', 'opted_out', 'no_input'];
+const CAMPAIGN_CHOICES = ['talk_now', 'call_back', 'email', 'not_interested', 'opted_out', 'no_input', 'transfer_failed'];
 const DIAL_COUNTERS = ['CallsPlaced', 'CallsNoAnswer', 'CallsRefused', 'RetriesScheduled', 'OptedOutSkipped'];
 
 /** The functions of each row of the dashboard (their Lambda error and throttle alarms go in the row's status). */

@@ -161,7 +161,7 @@ describe('dashboard', () => {
       has('HolidayRefusals', { Function: 'holiday-fetcher', ErrorType: t });
     }
     for (const c of ['created', 'removed', 'linked']) has('OverrideChanges', { Function: 'holiday-fetcher', Change: c });
-    for (const c of ['talk_now', 'call_back', 'email', 'not_interested', 'opted_out', 'no_input']) {
+    for (const c of ['talk_now', 'call_back', 'email', 'not_interested', 'opted_out', 'no_input', 'transfer_failed']) {
       has('CampaignAnswers', { Function: 'ivr-choice-recorder', Campaign: 'spring-sale', Outcome: c });
     }
     for (const counter of ['CallsPlaced', 'CallsNoAnswer', 'CallsRefused', 'RetriesScheduled', 'OptedOutSkipped', 'CampaignRunsFailed', 'CampaignStalled']) {

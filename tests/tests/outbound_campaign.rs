@@ -534,6 +534,65 @@ async fn no_answer_is_retried_after_the_wait_and_no_more_often_than_allowed() ->
     Ok(())
 }
 
+/// GIVEN a customer who pressed 1 and whose transfer to the queue then failed; THEN the flow's
+/// second call to the recorder puts the row back as a no answer, due after RETRY_AFTER_MINUTES,
+/// and the dialer calls again then (a new attempt). GIVEN a customer who presses 9 while the
+/// customers table cannot be written; THEN they are not told they will not be called again,
+/// and the row stays callable.
+#[tokio::test]
+async fn a_failed_transfer_is_called_again_and_an_unrecorded_nine_is_not_confirmed() -> anyhow::Result<()> {
+    let rig = CampaignRig::start().await?;
+    rig.add_pending(&CUSTOMERS[..1]).await?;
+    rig.connect.set_agents_available(OUTBOUND_QUEUE, Some(10));
+    let number = CUSTOMERS[0];
+    let mut dialer = rig.spawn(CAMPAIGN_DIALER, &[("POLL_SECONDS", "0.1")], Duration::from_secs(5)).await?;
+    let mut recorder = rig.spawn(IVR_CHOICE_RECORDER, &[], Duration::from_secs(3)).await?;
+    assert_eq!(count(&dialer.invoke(&json!({})).await?.response()?, "dialed"), 1);
+    let first = rig.connect.outbound_calls()[0].clone();
+
+    // 1, recorded: out of the index; then set-campaign-queue or the transfer fails
+    let talk = answer(&mut recorder, &first, "1").await?;
+    assert_eq!([field(&talk, "outcome"), field(&talk, "recorded")], ["talk_now", "true"]);
+    assert!(!rig.row(number).await?.unwrap_or_default().contains_key("toCall"));
+    let mut failed = answer_event(&first, "1");
+    failed["Details"]["Parameters"]["transferFailed"] = json!("true");
+    let before = Utc::now();
+    let apology = recorder.invoke(&failed).await?.response()?;
+    assert_eq!(
+        [field(&apology, "outcome"), field(&apology, "recorded"), field(&apology, "disconnect")],
+        ["transfer_failed", "true", "true"]
+    );
+    assert!(field(&apology, "message").contains("改めてお電話"), "{apology}");
+    let row = rig.row(number).await?.unwrap_or_default();
+    assert_eq!(row.get(CAMPAIGN).map(String::as_str), Some("-2"), "a no answer again: {row:?}");
+    assert_eq!(row.get("toCall").map(String::as_str), Some(CAMPAIGN), "back in the index: {row:?}");
+    let due = row.get("toCallAt").and_then(|t| t.parse::<chrono::DateTime<Utc>>().ok()).unwrap_or_default();
+    assert!(due >= before + TimeDelta::minutes(60) && due <= Utc::now() + TimeDelta::minutes(60), "{row:?}");
+    rig.connect.end_contact(&first.contact_id);
+
+    // not before the wait; after it, a second attempt with a token of its own
+    assert_eq!(count(&dialer.invoke(&json!({})).await?.response()?, "rowsRead"), 0);
+    rig.age_row(number, TimeDelta::minutes(61)).await?;
+    let summary = dialer.invoke(&json!({})).await?.response()?;
+    assert_eq!(count(&summary, "dialed"), 1, "{summary}");
+    let second = rig.connect.outbound_calls()[1].clone();
+    assert_ne!(second.client_token, first.client_token);
+    let row = rig.row(number).await?.unwrap_or_default();
+    assert_eq!(row.get(&format!("{CAMPAIGN}_attempts")).map(String::as_str), Some("2"), "counted: {row:?}");
+
+    // 9, but the customers table cannot be written: no promise, and the row is still to call
+    let mut unwritable =
+        rig.spawn(IVR_CHOICE_RECORDER, &[("CUSTOMERS_TABLE", "no-such-table")], Duration::from_secs(3)).await?;
+    let nine = answer(&mut unwritable, &second, "9").await?;
+    assert_eq!([field(&nine, "recorded"), field(&nine, "error")], ["false", "choice not recorded"]);
+    assert!(!field(&nine, "message").contains("お電話することはございません"), "{nine}");
+    assert!(field(&nine, "message").contains("記録できませんでした"), "{nine}");
+    assert_eq!(rig.status(number).await?, Some(-3), "not final: the dialer settles it");
+    let lines = unwritable.metric_lines().await?;
+    assert_eq!(lines.iter().filter_map(|l| l.value("ChoicesNotRecorded")).sum::<f64>(), 1.0);
+    Ok(())
+}
+
 #[tokio::test]
 async fn an_opted_out_number_is_never_dialed_again_even_after_a_reload() -> anyhow::Result<()> {
     let rig = CampaignRig::start().await?;

@@ -307,8 +307,11 @@ impl CampaignTable for DynamoCampaignTable {
         if choice.status == RowStatus::OptedOut {
             update.push_str(", #doNotCall = :true");
         }
-        // An answer ends the customer's part; no input is retried like an unanswered call.
-        if choice.status.answered() {
+        // An answer ends the customer's part; no input and a failed transfer are retried like an
+        // unanswered call: back in the index, due again then.
+        if choice.due_again.is_some() {
+            update.push_str(", #toCall = :campaign, #toCallAt = :toCallAt");
+        } else if choice.status.answered() {
             update.push_str(" REMOVE #toCall, #toCallAt");
         }
         let condition = if choice.attempt.is_some() { ATTEMPT_CHOICE } else { TIMED_CHOICE };
@@ -325,6 +328,11 @@ impl CampaignTable for DynamoCampaignTable {
         };
         if choice.status == RowStatus::OptedOut {
             request = request.expression_attribute_values(":true", AttributeValue::Bool(true));
+        }
+        if let Some(due) = choice.due_again {
+            request = request
+                .expression_attribute_values(":campaign", text(campaign.status_attribute()))
+                .expression_attribute_values(":toCallAt", time(due));
         }
         match request.send().await {
             Ok(_) => Ok(ChoiceWrite::Recorded),
@@ -377,6 +385,7 @@ mod tests {
             attempt: attempt.map(str::to_owned),
             placed_at: at(),
             recorded_at: at(),
+            due_again: None,
         }
     }
 
@@ -435,14 +444,22 @@ mod tests {
             .then_output(|| UpdateItemOutput::builder().build());
         let no_input = mock!(Client::update_item)
             .match_requests(|r| {
-                r.update_expression().is_some_and(|u| !u.contains("REMOVE") && !u.contains("doNotCall"))
-                    && r.condition_expression() == Some(TIMED_CHOICE)
+                let values = r.expression_attribute_values().cloned().unwrap_or_default();
+                r.update_expression().is_some_and(|u| {
+                    !u.contains("REMOVE")
+                        && !u.contains("doNotCall")
+                        && u.ends_with("#toCall = :campaign, #toCallAt = :toCallAt")
+                }) && r.condition_expression() == Some(TIMED_CHOICE)
+                    && values.get(":toCallAt") == Some(&text("2026-11-21T10:00:00.000Z"))
+                    && values.get(":campaign") == Some(&text("spring"))
                     && bound_exactly(r)
             })
             .then_output(|| UpdateItemOutput::builder().build());
         let table = table(&[&opt_out, &no_input]).await;
         table.record_choice(&campaign(), &choice(Some("t"), RowStatus::OptedOut)).await.unwrap();
-        table.record_choice(&campaign(), &choice(None, RowStatus::NoAnswer)).await.unwrap();
+        let retried =
+            Choice { due_again: Some(at() + chrono::TimeDelta::hours(1)), ..choice(None, RowStatus::NoAnswer) };
+        table.record_choice(&campaign(), &retried).await.unwrap();
         assert_eq!((opt_out.num_calls(), no_input.num_calls()), (1, 1));
     }
 

@@ -164,7 +164,8 @@ impl RowStatus {
     }
 }
 
-/// What the customer chose on the keypad.
+/// What the customer chose on the keypad, or (`TransferFailed`) that the flow could not put a
+/// customer who chose to talk now through to the queue.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Outcome {
     TalkNow,
@@ -173,16 +174,19 @@ pub enum Outcome {
     NoInput,
     NotInterested,
     OptedOut,
+    /// Talk now, but setting the queue or the transfer failed: called again like a no answer.
+    TransferFailed,
 }
 
 impl Outcome {
-    pub const ALL: [Outcome; 6] = [
+    pub const ALL: [Outcome; 7] = [
         Outcome::TalkNow,
         Outcome::CallBack,
         Outcome::Email,
         Outcome::NoInput,
         Outcome::NotInterested,
         Outcome::OptedOut,
+        Outcome::TransferFailed,
     ];
 
     /// `1`, `2`, `3`, `9` (do not call me again); `Timeout` (what "Store customer input" gives
@@ -209,15 +213,17 @@ impl Outcome {
             Outcome::NoInput => "no_input",
             Outcome::NotInterested => "not_interested",
             Outcome::OptedOut => "opted_out",
+            Outcome::TransferFailed => "transfer_failed",
         }
     }
 
+    /// No input and a failed transfer are retried like a call nobody answered.
     pub fn status(self) -> RowStatus {
         match self {
             Outcome::TalkNow => RowStatus::TalkNow,
             Outcome::CallBack => RowStatus::CallBack,
             Outcome::Email => RowStatus::Email,
-            Outcome::NoInput => RowStatus::NoAnswer,
+            Outcome::NoInput | Outcome::TransferFailed => RowStatus::NoAnswer,
             Outcome::NotInterested => RowStatus::NotInterested,
             Outcome::OptedOut => RowStatus::OptedOut,
         }
@@ -243,6 +249,9 @@ impl FromStr for Outcome {
 /// A keypad answer to write on the customer's row.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Choice {
+    /// For an answer that is retried (no input, a failed transfer): when the row is due again;
+    /// it goes back into the to-call index.
+    pub due_again: Option<DateTime<Utc>>,
     pub customer: CallerNumber,
     pub status: RowStatus,
     pub contact_id: String,
@@ -266,26 +275,106 @@ pub enum ChoiceWrite {
     UnknownCustomer,
 }
 
-/// What the customer hears after their choice, per outcome.
+/// What the customer hears: the confirmation of an outcome that was recorded, or, when the
+/// write failed, a message that promises nothing the row does not hold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Message {
+    /// The outcome's own message: said when it was recorded (and for talk now and no input
+    /// either way, as what they say holds without the write: the transfer follows, the row is
+    /// still to call).
+    Said(Outcome),
+    /// A call back, an e-mail or "not interested" that could not be written.
+    NotRecorded,
+    /// A 9 that could not be written: the customer may be called again.
+    OptOutNotRecorded,
+    /// A failed transfer that could not be put back to be called again.
+    TransferNotRecorded,
+}
+
+impl Message {
+    /// What to say after `outcome`, written (`recorded`) or not.
+    pub fn after(outcome: Outcome, recorded: bool) -> Message {
+        match (outcome, recorded) {
+            (_, true) | (Outcome::TalkNow | Outcome::NoInput, false) => Message::Said(outcome),
+            (Outcome::OptedOut, false) => Message::OptOutNotRecorded,
+            (Outcome::TransferFailed, false) => Message::TransferNotRecorded,
+            (Outcome::CallBack | Outcome::Email | Outcome::NotInterested, false) => Message::NotRecorded,
+        }
+    }
+
+    /// Every message, in the order `CHOICE_MESSAGES` documents them.
+    pub fn all() -> impl Iterator<Item = Message> {
+        let others = [Message::NotRecorded, Message::OptOutNotRecorded, Message::TransferNotRecorded];
+        Outcome::ALL.into_iter().map(Message::Said).chain(others)
+    }
+
+    /// Its key in `CHOICE_MESSAGES`: the outcome's name, or `not_recorded`,
+    /// `opted_out_not_recorded`, `transfer_failed_not_recorded`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Message::Said(outcome) => outcome.name(),
+            Message::NotRecorded => "not_recorded",
+            Message::OptOutNotRecorded => "opted_out_not_recorded",
+            Message::TransferNotRecorded => "transfer_failed_not_recorded",
+        }
+    }
+}
+
+impl From<Outcome> for Message {
+    fn from(outcome: Outcome) -> Message {
+        Message::Said(outcome)
+    }
+}
+
+impl FromStr for Message {
+    type Err = String;
+
+    fn from_str(name: &str) -> Result<Self, Self::Err> {
+        Message::all().find(|m| m.name() == name).ok_or_else(|| {
+            let names: Vec<&str> = Message::all().map(Message::name).collect();
+            format!("unknown message {name:?}; expected one of {}", names.join(", "))
+        })
+    }
+}
+
+/// What the customer hears after their choice, per [`Message`].
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ChoiceMessages(BTreeMap<Outcome, String>);
+pub struct ChoiceMessages(BTreeMap<Message, String>);
 
 impl Default for ChoiceMessages {
     fn default() -> Self {
-        ChoiceMessages(BTreeMap::from([
-            (Outcome::TalkNow, "ありがとうございます。担当者にお繋ぎしますので、少々お待ちください。".to_owned()),
-            (Outcome::CallBack, "承知いたしました。後ほど改めてお電話いたします。失礼いたします。".to_owned()),
-            (Outcome::Email, "承知いたしました。メールにてご案内をお送りいたします。失礼いたします。".to_owned()),
-            (Outcome::NoInput, "ご入力が確認できませんでした。改めてご連絡いたします。失礼いたします。".to_owned()),
+        let texts = [
+            (Outcome::TalkNow.into(), "ありがとうございます。担当者にお繋ぎしますので、少々お待ちください。"),
+            (Outcome::CallBack.into(), "承知いたしました。後ほど改めてお電話いたします。失礼いたします。"),
+            (Outcome::Email.into(), "承知いたしました。メールにてご案内をお送りいたします。失礼いたします。"),
+            (Outcome::NoInput.into(), "ご入力が確認できませんでした。改めてご連絡いたします。失礼いたします。"),
             (
-                Outcome::NotInterested,
-                "承知いたしました。お時間をいただきありがとうございました。失礼いたします。".to_owned(),
+                Outcome::NotInterested.into(),
+                "承知いたしました。お時間をいただきありがとうございました。失礼いたします。",
             ),
             (
-                Outcome::OptedOut,
-                "承知いたしました。今後、こちらからお電話することはございません。失礼いたします。".to_owned(),
+                Outcome::OptedOut.into(),
+                "承知いたしました。今後、こちらからお電話することはございません。失礼いたします。",
             ),
-        ]))
+            (
+                Outcome::TransferFailed.into(),
+                "申し訳ございません。ただいま担当者にお繋ぎできませんでした。改めてお電話いたします。失礼いたします。",
+            ),
+            (
+                Message::NotRecorded,
+                "申し訳ございません。ただいまご回答を記録できませんでした。改めてお電話する場合がございます。失礼いたします。",
+            ),
+            (
+                Message::OptOutNotRecorded,
+                "申し訳ございません。ただいまお申し出を記録できませんでした。今後もお電話する場合がございます。\
+                 お手数ですが、お電話にてお申し付けください。失礼いたします。",
+            ),
+            (
+                Message::TransferNotRecorded,
+                "申し訳ございません。ただいま担当者にお繋ぎできませんでした。失礼いたします。",
+            ),
+        ];
+        ChoiceMessages(texts.into_iter().map(|(message, text)| (message, text.to_owned())).collect())
     }
 }
 
@@ -294,30 +383,30 @@ impl Default for ChoiceMessages {
 pub struct InvalidMessages(String);
 
 impl ChoiceMessages {
-    /// The defaults with the outcomes a JSON object names replaced, e.g.
-    /// `{"talk_now": "Connecting you now."}`. Unknown outcomes and empty texts are refused, so a
+    /// The defaults with the messages a JSON object names replaced, e.g.
+    /// `{"talk_now": "Connecting you now."}`. Unknown names and empty texts are refused, so a
     /// typo shows at deploy time, not as a silent default on a customer's call.
     pub fn with_overrides(json: &str) -> Result<ChoiceMessages, InvalidMessages> {
         let overrides: BTreeMap<String, serde_json::Value> =
             serde_json::from_str(json).map_err(|e| InvalidMessages(format!("not a JSON object of texts: {e}")))?;
         let mut messages = ChoiceMessages::default();
         for (name, text) in overrides {
-            let outcome = name.parse::<Outcome>().map_err(InvalidMessages)?;
+            let message = name.parse::<Message>().map_err(InvalidMessages)?;
             let Some(text) = text.as_str().map(str::trim).filter(|t| !t.is_empty()) else {
                 return Err(InvalidMessages(format!("the message for {name} must be a non-empty string")));
             };
-            messages.0.insert(outcome, text.to_owned());
+            messages.0.insert(message, text.to_owned());
         }
         Ok(messages)
     }
 
-    pub fn text(&self, outcome: Outcome) -> &str {
-        self.0.get(&outcome).map(String::as_str).unwrap_or_default()
+    pub fn text(&self, message: impl Into<Message>) -> &str {
+        self.0.get(&message.into()).map(String::as_str).unwrap_or_default()
     }
 
     /// The message as SSML for a "Play prompt" block set to interpret as SSML.
-    pub fn ssml(&self, outcome: Outcome) -> String {
-        ssml(self.text(outcome))
+    pub fn ssml(&self, message: impl Into<Message>) -> String {
+        ssml(self.text(message))
     }
 }
 
@@ -641,6 +730,7 @@ mod tests {
             ("*", Outcome::NotInterested, 0, true),
             ("0", Outcome::NotInterested, 0, true),
             ("12", Outcome::NotInterested, 0, true),
+            ("transfer_failed", Outcome::NotInterested, 0, true),
         ];
         for (input, outcome, code, disconnects) in cases {
             let got = Outcome::from_input(input);
@@ -648,6 +738,38 @@ mod tests {
         }
         assert_eq!("email".parse::<Outcome>(), Ok(Outcome::Email));
         assert!("later".parse::<Outcome>().unwrap_err().contains("talk_now, call_back"));
+        // the flow says so; no key means it
+        let failed = Outcome::TransferFailed;
+        assert_eq!(
+            (failed.name(), failed.status(), failed.disconnects()),
+            ("transfer_failed", RowStatus::NoAnswer, true)
+        );
+    }
+
+    #[test]
+    fn what_is_said_is_a_confirmation_only_when_recorded() {
+        for outcome in Outcome::ALL {
+            assert_eq!(Message::after(outcome, true), Message::Said(outcome));
+        }
+        let unrecorded: Vec<&str> = Outcome::ALL.map(|o| Message::after(o, false).name()).to_vec();
+        assert_eq!(
+            unrecorded,
+            [
+                "talk_now",
+                "not_recorded",
+                "not_recorded",
+                "no_input",
+                "not_recorded",
+                "opted_out_not_recorded",
+                "transfer_failed_not_recorded"
+            ]
+        );
+        let messages = ChoiceMessages::default();
+        for message in Message::all() {
+            assert_eq!(message.name().parse::<Message>(), Ok(message));
+            assert!(!messages.text(message).is_empty(), "{message:?} has a default");
+        }
+        assert!(!messages.text(Message::OptOutNotRecorded).contains("お電話することはございません"));
     }
 
     #[test]
@@ -675,7 +797,7 @@ mod tests {
         for (bad, expected) in [
             ("{", "not a JSON object"),
             ("[]", "not a JSON object"),
-            (r#"{"later": "x"}"#, "unknown outcome \"later\""),
+            (r#"{"later": "x"}"#, "unknown message \"later\""),
             (r#"{"email": 3}"#, "non-empty string"),
             (r#"{"email": " "}"#, "non-empty string"),
         ] {
