@@ -664,9 +664,9 @@ where
         }
     }
 
-    /// Asks Connect how placed calls are doing: calls with an agent are done, calls that ended
-    /// without an answer are due again later (or final), the rest (and any Connect could not
-    /// tell) still wait.
+    /// Asks Connect how placed calls are doing: calls that reached an agent are talk now (unless
+    /// the flow recorded the answer already), calls that ended without reaching one are due
+    /// again later (or final), the rest (and any Connect could not tell) still wait.
     async fn check_placed(&self, run: &mut Run, deadlines: Deadlines) {
         let checked: Vec<(PlacedCall, Option<CallState>)> = futures_util::stream::iter(std::mem::take(&mut run.waiting))
             .map(|call| async move {
@@ -685,7 +685,12 @@ where
             .await;
         for (call, state) in checked {
             match state {
-                Some(CallState::WithAgent) => {}
+                // The customer talked to an agent: talk now, even where the flow's answer was not
+                // written (a row still on this call); an answer the recorder wrote stays.
+                Some(CallState::WithAgent) => {
+                    let talked = call.state.settled(RowStatus::TalkNow, self.clock.now());
+                    self.write(&call.phone_number, &call.state, &talked, deadlines).await;
+                }
                 Some(CallState::Ended) => {
                     // Only a row still on this call: an answer recorded in the flow stays.
                     let unanswered = call.state.unanswered(self.clock.now(), self.retry);
@@ -908,6 +913,26 @@ mod tests {
         assert_eq!(d.table.status(A), Some(RowStatus::TalkNow));
         assert_eq!(destinations(&d), [A, B]);
         assert_eq!(summary.unwrap().no_answer, 0);
+    }
+
+    /// GIVEN a customer who pressed 1 and was put through, but whose answer the recorder could
+    /// not write (the row still says dialing); WHEN the next run asks Connect about the call and
+    /// it reached an agent; THEN the row is talk now, out of the index: the customer who talked to
+    /// an agent is not called again as if nobody had answered.
+    #[tokio::test(start_paused = true)]
+    async fn a_call_that_reached_an_agent_is_talk_now_even_when_the_answer_was_not_written() {
+        let d = dialer(FakeCampaignTable::pending(&[A]), FakeOutbound::with_available(1), &[]);
+        d.run(MINUTE).await.unwrap();
+        assert_eq!(d.table.status(A), Some(RowStatus::Dialing));
+        d.calls.set_state(&FakeOutbound::contact_id(0), CallState::WithAgent);
+        d.clock.advance(chrono::Duration::minutes(2));
+        let summary = d.run(MINUTE).await.unwrap();
+        let state = d.table.state(A).unwrap();
+        assert_eq!((state.status, state.to_call_at), (RowStatus::TalkNow, None), "{summary:?}");
+        assert_eq!(state.contact_id.as_deref(), Some("contact-1"));
+        d.clock.advance(chrono::Duration::days(1));
+        let summary = d.run(MINUTE).await.unwrap();
+        assert_eq!((summary.rows_read, destinations(&d).len()), (0, 1), "never read or called again");
     }
 
     #[tokio::test(start_paused = true)]

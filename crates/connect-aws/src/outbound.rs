@@ -217,10 +217,11 @@ impl OutboundCalls for ConnectOutbound {
             Err(e) => return Err(connect_error("DescribeContact")(e.into())),
         };
         let Some(contact) = contact else { return Ok(CallState::Ended) };
-        Ok(if contact.disconnect_timestamp().is_some() {
-            CallState::Ended
-        } else if contact.agent_info().and_then(|a| a.connected_to_agent_timestamp()).is_some() {
+        // Reaching an agent is what counts, whether or not the call has ended since.
+        Ok(if contact.agent_info().and_then(|a| a.connected_to_agent_timestamp()).is_some() {
             CallState::WithAgent
+        } else if contact.disconnect_timestamp().is_some() {
+            CallState::Ended
         } else {
             CallState::Waiting
         })
@@ -402,7 +403,8 @@ mod tests {
             }),
         ];
         let outbound = outbound(&rules.iter().collect::<Vec<_>>()).await;
-        for expected in [CallState::Waiting, CallState::WithAgent, CallState::Ended, CallState::Ended] {
+        // a call that reached an agent and has ended since is still one that reached an agent
+        for expected in [CallState::Waiting, CallState::WithAgent, CallState::WithAgent, CallState::Ended] {
             assert_eq!(outbound.call_state("c-1").await.unwrap(), expected);
         }
     }

@@ -597,7 +597,9 @@ pub fn next_step(row: &CampaignRow, now: DateTime<Utc>, policy: RetryPolicy) -> 
 pub enum CallState {
     /// Ringing, in the IVR or in the queue: it may still need an agent.
     Waiting,
+    /// Reached an agent (the call may have ended since): the customer talked to someone.
     WithAgent,
+    /// Ended without reaching an agent.
     Ended,
 }
 
