@@ -277,10 +277,16 @@ export function checkFlow(flow: Flow, contracts: Map<string, Contract>, rules: F
  * given value (`values['$.External.preferAgent']`, `values.input` for keypad input,
  * `values.hours` (`True` or `False`) for CheckHoursOfOperation; a flow attribute the flow sets is
  * taken from its `UpdateFlowAttributes`), until a transfer or a disconnect. Actions succeed
- * unless `values['error:<identifier>']` names an error type: that action takes its error
- * branch of that type (else its first one). For tests and for reading a flow.
+ * unless `values['error:<identifier>']` names an error type (that action takes its error branch
+ * of that type, else its first one) or `failing` names the action (its first error branch). For
+ * tests and for reading a flow.
  */
-export function simulate(flow: Flow, values: Record<string, string>, kind: FlowKind = 'CONTACT_FLOW'): Action[] {
+export function simulate(
+  flow: Flow,
+  values: Record<string, string>,
+  kind: FlowKind = 'CONTACT_FLOW',
+  failing: readonly string[] = [],
+): Action[] {
   const byId = new Map(flow.Actions.map((a) => [a.Identifier, a]));
   const known: Record<string, string> = { ...values };
   const path: Action[] = [];
@@ -291,7 +297,7 @@ export function simulate(flow: Flow, values: Record<string, string>, kind: FlowK
     if (path.length > flow.Actions.length * 4) throw new Error(`the path loops: ${path.map((a) => a.Identifier).join(' ')}`);
     path.push(action);
     const transitions = action.Transitions ?? {};
-    const failure = known[`error:${action.Identifier}`];
+    const failure = known[`error:${action.Identifier}`] ?? (failing.includes(action.Identifier) ? '' : undefined);
     if (failure !== undefined) {
       const errors = transitions.Errors ?? [];
       const branch = errors.find((e) => e.ErrorType === failure) ?? errors[0];

@@ -37,7 +37,7 @@ const OVERRIDE_CHANGES = ['created', 'removed', 'linked'];
 const LOOKUP_OUTCOMES = ['preferred', 'not_found', 'agent_logged_out', 'agent_busy', 'not_serving_queue', 'error'];
 const PICK_OUTCOMES = ['picked', 'none_available', 'error'];
 const ASSIGNMENT_OUTCOMES = ['recorded', 'skipped', 'failed'];
-const CAMPAIGN_CHOICES = ['talk_now', 'call_back', 'email', 'not_interested', 'opted_out', 'no_input'];
+const CAMPAIGN_CHOICES = ['talk_now', 'call_back', 'email', 'not_interested', 'opted_out', 'no_input', 'transfer_failed'];
 const DIAL_COUNTERS = ['CallsPlaced', 'CallsNoAnswer', 'CallsRefused', 'RetriesScheduled', 'OptedOutSkipped'];
 
 /** The functions of each row of the dashboard (their Lambda error and throttle alarms go in the row's status). */
@@ -213,14 +213,17 @@ export function addObservability(scope: Construct, props: ObservabilityProps): O
     evaluationPeriods: 1,
     comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
   });
-  // Stalled: inside calling hours, not a holiday, rows due, and no call placed. One such run is
-  // often a moment without a free agent; every run of a quarter of an hour is not. One 15-minute
+  // Stalled: inside calling hours, not a holiday, rows due, and no call placed: rows still due
+  // when the run stopped (nobody free, Connect refusing), or rows it took up while agents were
+  // free and dialed none of (rows outside the customers' own hours, which move to their next
+  // window, so a run that keeps reading them is stuck). One such run is often a moment without a
+  // free agent, or the last rows moved on; every run of a quarter of an hour is not. One 15-minute
   // period of the Minimum (1 only if every run in it stalled) rather than 3 five-minute periods:
   // a schedule slower than every 5 minutes, or a run that ends in the next period, leaves some
   // five-minute periods without data and 3-of-3 would never fire; a lone run per quarter hour
   // (a slow schedule, a run by hand) that stalled is every run of it and does.
   const stalled = has('campaign-dialer') && alarm('CampaignStalledAlarm', {
-    alarmDescription: `campaign-dialer: every run of campaign "${campaign}" in 15 minutes stalled (rows due inside calling hours, no call placed): no free agents, or Connect refusing the calls`,
+    alarmDescription: `campaign-dialer: every run of campaign "${campaign}" in 15 minutes stalled (rows due inside calling hours, no call placed): no free agents, Connect refusing the calls, or due rows read while agents were free and none dialed (rows that do not move on)`,
     metric: metric('CampaignStalled', dialer, 'Minimum', Duration.minutes(15)),
     threshold: 1,
     evaluationPeriods: 1,

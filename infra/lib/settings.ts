@@ -34,7 +34,11 @@ export interface Settings {
    * holiday list.
    */
   callingHours: string;
-  /** Minutes before a customer is dialed again after a call without an answer (1..10080, `RETRY_AFTER_MINUTES`). */
+  /**
+   * Minutes before a customer is dialed again after a call without an answer, without input, or
+   * whose transfer to the queue failed (1..10080, `RETRY_AFTER_MINUTES` of campaign-dialer and
+   * ivr-choice-recorder).
+   */
   retryAfterMinutes: number;
   /** Calls per customer at most (1..10, `MAX_ATTEMPTS`). */
   maxAttempts: number;

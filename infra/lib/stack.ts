@@ -349,6 +349,8 @@ export class ConnectLambdasStack extends Stack {
         CUSTOMERS_TABLE: customers.tableName,
         CAMPAIGN: settings.campaign,
         DO_NOT_CALL_TABLE: doNotCall.tableName,
+        // A no input or a failed transfer is due again after the dialer's wait.
+        RETRY_AFTER_MINUTES: String(settings.retryAfterMinutes),
       }),
       // CONTACT_FLOW_ID is added below, once the outbound flow exists.
       'campaign-dialer': () => ({

@@ -42,7 +42,8 @@ describe('flow contract', () => {
       '${HolidayCheckArn}', '${LastAgentLookupArn}', '${AgentPickerArn}',
     ]));
     assert.deepEqual(invoked('customer-queue-direct.json'), []);
-    assert.deepEqual(invoked('outbound-campaign.json'), ['${IvrChoiceRecorderArn}']);
+    // the recorder, and again only when the transfer of a talk-now customer fails
+    assert.deepEqual(invoked('outbound-campaign.json'), ['${IvrChoiceRecorderArn}', '${IvrChoiceRecorderArn}']);
   });
 
   it('finds an unknown function, an unread parameter, an unknown key and a read after an error', () => {
@@ -242,17 +243,70 @@ describe('outbound-campaign.json', () => {
     const record = action(flow, 'record-choice');
     assert.deepEqual(record.Parameters?.LambdaInvocationAttributes, { inputData: '$.StoredCustomerInput' });
     assert.deepEqual(action(flow, 'play-result').Parameters, { SSML: '$.External.message' });
+    assert.deepEqual(action(flow, 'play-not-recorded').Parameters, { SSML: '$.External.message' });
     assert.deepEqual(onErrors(record), ['goodbye']);
   });
 
-  it('only disconnect=false (talk now) goes to the campaign queue; 9, any other key and no input hang up', () => {
-    const talk = ids(simulate(flow, { input: '1', '$.External.disconnect': 'false' }));
-    assert.deepEqual(talk.slice(-3), ['should-transfer', 'set-campaign-queue', 'transfer-to-queue']);
+  /** The actions whose transitions (next, conditions or errors) lead to `id`. */
+  const into = (id: string) =>
+    flow.Actions.filter((a) =>
+      [a.Transitions?.NextAction, ...(a.Transitions?.Conditions ?? []).map((c) => c.NextAction), ...onErrors(a)].includes(id),
+    ).map((a) => a.Identifier);
+  const answered = (input: string, recorded: string, disconnect: string) =>
+    ids(simulate(flow, { input, '$.External.recorded': recorded, '$.External.disconnect': disconnect }));
+
+  it('a confirmation is played only after the recorder answers recorded=true; otherwise what it says instead', () => {
+    const check = action(flow, 'is-recorded');
+    assert.deepEqual([check.Type, check.Parameters], ['Compare', { ComparisonValue: '$.External.recorded' }]);
+    assert.deepEqual(check.Transitions?.Conditions, [
+      { NextAction: 'play-result', Condition: { Operator: 'Equals', Operands: ['true'] } },
+    ]);
+    assert.deepEqual(into('play-result'), ['is-recorded'], 'no other way to the confirmation');
+    assert.equal(action(flow, 'record-choice').Transitions?.NextAction, 'is-recorded');
+    for (const input of ['9', '2', '3', '*']) {
+      assert.deepEqual(answered(input, 'true', 'true').slice(-5), ['record-choice', 'is-recorded', 'play-result', 'should-transfer', 'disconnect'], input);
+      assert.deepEqual(answered(input, 'false', 'true').slice(-5), ['record-choice', 'is-recorded', 'play-not-recorded', 'should-transfer', 'disconnect'], input);
+    }
+    // anything but "true" (an answer without the key included) is not a confirmation
+    assert.ok(!answered('9', '', 'true').includes('play-result'));
+  });
+
+  it('a recorder that fails (Lambda error) gets a neutral goodbye, and the call ends', () => {
+    const path = ids(simulate(flow, { input: '9' }, 'CONTACT_FLOW', ['record-choice']));
+    assert.deepEqual(path.slice(-3), ['record-choice', 'goodbye', 'disconnect']);
+    assert.equal(String(action(flow, 'goodbye').Parameters?.Text), 'お電話ありがとうございました。失礼いたします。');
+  });
+
+  it('only disconnect=false (talk now) goes to the campaign queue, recorded or not; 9, any other key and no input hang up', () => {
+    for (const recorded of ['true', 'false']) {
+      assert.deepEqual(answered('1', recorded, 'false').slice(-3), ['should-transfer', 'set-campaign-queue', 'transfer-to-queue'], recorded);
+    }
     for (const input of ['9', '2', '3', '*', 'Timeout']) {
-      const path = ids(simulate(flow, { input, '$.External.disconnect': 'true' }));
-      assert.deepEqual(path.slice(-3), ['play-result', 'should-transfer', 'disconnect'], input);
+      assert.deepEqual(answered(input, 'true', 'true').slice(-3), ['play-result', 'should-transfer', 'disconnect'], input);
     }
     assert.deepEqual(action(flow, 'set-campaign-queue').Parameters, { QueueId: '${QueueArn}' });
+  });
+
+  it('a queue or transfer that fails after talk now tells the recorder (the row is called again), then plays its apology', () => {
+    const failed = action(flow, 'record-transfer-failed');
+    assert.equal(failed.Parameters?.LambdaFunctionARN, '${IvrChoiceRecorderArn}');
+    assert.deepEqual(failed.Parameters?.LambdaInvocationAttributes, { inputData: '$.StoredCustomerInput', transferFailed: 'true' });
+    assert.deepEqual(onErrors(action(flow, 'set-campaign-queue')), ['record-transfer-failed']);
+    // both errors the reference lists for TransferContactToQueue
+    assert.deepEqual(action(flow, 'transfer-to-queue').Transitions?.Errors, [
+      { NextAction: 'record-transfer-failed', ErrorType: 'QueueAtCapacity' },
+      { NextAction: 'record-transfer-failed', ErrorType: 'NoMatchingError' },
+    ]);
+    const talk = { input: '1', '$.External.recorded': 'true', '$.External.disconnect': 'false' };
+    for (const broken of ['set-campaign-queue', 'transfer-to-queue']) {
+      const path = ids(simulate(flow, talk, 'CONTACT_FLOW', [broken]));
+      assert.deepEqual(path.slice(-4), [broken, 'record-transfer-failed', 'play-apology', 'disconnect'], broken);
+    }
+    assert.deepEqual(action(flow, 'play-apology').Parameters, { SSML: '$.External.message' });
+    // the recorder failing there too: a fixed apology, never silence
+    const both = ids(simulate(flow, talk, 'CONTACT_FLOW', ['transfer-to-queue', 'record-transfer-failed']));
+    assert.deepEqual(both.slice(-3), ['record-transfer-failed', 'apology', 'disconnect']);
+    assert.match(String(action(flow, 'apology').Parameters?.Text), /お繋ぎできませんでした/);
   });
 });
 

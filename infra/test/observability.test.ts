@@ -161,7 +161,7 @@ describe('dashboard', () => {
       has('HolidayRefusals', { Function: 'holiday-fetcher', ErrorType: t });
     }
     for (const c of ['created', 'removed', 'linked']) has('OverrideChanges', { Function: 'holiday-fetcher', Change: c });
-    for (const c of ['talk_now', 'call_back', 'email', 'not_interested', 'opted_out', 'no_input']) {
+    for (const c of ['talk_now', 'call_back', 'email', 'not_interested', 'opted_out', 'no_input', 'transfer_failed']) {
       has('CampaignAnswers', { Function: 'ivr-choice-recorder', Campaign: 'spring-sale', Outcome: c });
     }
     for (const counter of ['CallsPlaced', 'CallsNoAnswer', 'CallsRefused', 'RetriesScheduled', 'OptedOutSkipped', 'CampaignRunsFailed', 'CampaignStalled']) {
@@ -359,6 +359,8 @@ describe('alarms', () => {
       Threshold: 1,
       ComparisonOperator: 'GreaterThanOrEqualToThreshold',
     });
+    // A run that reads due rows and dials none while agents are free is stalled too.
+    assert.match(String(alarm('CampaignStalledAlarm').AlarmDescription), /read while agents were free and none dialed/);
     // With or without a dialer schedule: a run by hand stalls or fails the same.
     const scheduled = synth({ dialerSchedule: 'rate(5 minutes)' }).template;
     alarm('CampaignStalledAlarm', scheduled);

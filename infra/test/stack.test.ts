@@ -201,11 +201,13 @@ describe('functions', () => {
     const dialer = env('campaign-dialer');
     assert.equal(dialer.QUEUE_ID, QUEUE_ARN);
     assert.deepEqual(dialer.CONTACT_FLOW_ID, { 'Fn::GetAtt': ['OutboundCampaignFlow', 'ContactFlowArn'] });
-    // ivr-choice-recorder: the customers table, the campaign and the do-not-call table (no index).
+    // ivr-choice-recorder: the customers table, the campaign and the do-not-call table (no index),
+    // and the dialer's retry wait for a no input or a failed transfer.
     assert.deepEqual(env('ivr-choice-recorder'), {
       CUSTOMERS_TABLE: { Ref: CUSTOMERS },
       CAMPAIGN: 'campaign',
       DO_NOT_CALL_TABLE: { Ref: DO_NOT_CALL },
+      RETRY_AFTER_MINUTES: '60',
     });
     // Both read and write the one do-not-call table; no other function is told of it.
     assert.deepEqual(dialer.DO_NOT_CALL_TABLE, { Ref: DO_NOT_CALL });
@@ -250,6 +252,9 @@ describe('functions', () => {
       [dialer.CALLING_HOURS, dialer.RETRY_AFTER_MINUTES, dialer.MAX_ATTEMPTS, dialer.TIME_ZONE],
       ['Mon-Fri 09:30-18:00, Sat 10:00-17:00', '10080', '10', 'Europe/Berlin'],
     );
+    // a customer whose transfer failed, or who pressed nothing, waits the same as a no answer
+    const recorderId = custom.stack.getLogicalId(custom.stack.functions['ivr-choice-recorder'].node.defaultChild as CfnElement);
+    assert.equal(custom.template.toJSON().Resources[recorderId].Properties.Environment.Variables.RETRY_AFTER_MINUTES, '10080');
   });
 
   it('a failed or late asynchronous dialer run is dropped, never retried later (the schedule target neither)', () => {

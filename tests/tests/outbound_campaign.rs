@@ -7,7 +7,8 @@ use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use aws_sdk_dynamodb::types::AttributeValue;
-use chrono::{Datelike, TimeDelta, Timelike, Utc};
+use chrono::{Datelike, SubsecRound, TimeDelta, Timelike, Utc};
+use connect_core::calling_hours::CallingHours;
 use local_run::campaign::{
     CAMPAIGN, CAMPAIGN_DIALER, CampaignRig, IVR_CHOICE_RECORDER, OUTBOUND_FLOW, OUTBOUND_QUEUE, SOURCE_NUMBER,
     answer_event,
@@ -245,6 +246,10 @@ async fn a_lost_answer_from_connect_loses_no_customer_answer_and_places_no_secon
     rig.add_pending(&CUSTOMERS[..2]).await?;
     rig.connect.set_agents_available(OUTBOUND_QUEUE, Some(10));
     let mut recorder = rig.spawn(IVR_CHOICE_RECORDER, &[], Duration::from_secs(3)).await?;
+    // This scene is about lost answers, not the quota: the retries of two lost calls within
+    // seconds would otherwise drain the 2/s bucket, and what the last retry meets (a lost answer
+    // or a throttle) would depend on the machine's speed. The throttle has its own scene below.
+    rig.connect.set_quota(START_OUTBOUND_VOICE_CONTACT, Some(Quota::new(100.0, 100.0)));
     // Connect places A's call, but every answer (the SDK's retries re-send the same token) is lost.
     let attempts = connect_aws::bootstrap::BACKGROUND_ATTEMPTS as usize;
     rig.connect.lose_answers(START_OUTBOUND_VOICE_CONTACT, 500, "InternalServiceException", attempts);
@@ -288,6 +293,42 @@ async fn a_lost_answer_from_connect_loses_no_customer_answer_and_places_no_secon
     let row = rig.row(&lost.destination).await?.unwrap_or_default();
     assert_eq!(row.get(&format!("{CAMPAIGN}_contactId")), Some(&lost.contact_id), "settled from Connect's answer");
     assert_eq!(rig.connect.outbound_calls().len(), 3, "three customers, three calls");
+    Ok(())
+}
+
+/// GIVEN Connect places the call but its answer is lost, and the SDK's retries of that request
+/// (the same token) are then throttled; THEN the run fails `OutboundCallUncertain` with the row
+/// claimed, not `OutboundCallQuotaExceeded` with the row pending again, and the next run re-sends
+/// the token: the customer is rung once.
+#[tokio::test]
+async fn a_throttle_after_a_lost_answer_is_uncertain_and_rings_nobody_twice() -> anyhow::Result<()> {
+    let rig = CampaignRig::start().await?;
+    rig.add_pending(&CUSTOMERS[..1]).await?;
+    rig.connect.set_agents_available(OUTBOUND_QUEUE, Some(10));
+    let attempts = connect_aws::bootstrap::BACKGROUND_ATTEMPTS as usize;
+    // The throttles are the faults below, whatever the machine's speed: the real bucket stays out.
+    rig.connect.set_quota(START_OUTBOUND_VOICE_CONTACT, Some(Quota::new(100.0, 100.0)));
+    // the first attempt places the call and its answer is lost; every retry is throttled
+    rig.connect.lose_answers(START_OUTBOUND_VOICE_CONTACT, 500, "InternalServiceException", 1);
+    rig.connect.fail_next(START_OUTBOUND_VOICE_CONTACT, 429, "LimitExceededException", attempts - 1);
+    let mut dialer = rig.spawn(CAMPAIGN_DIALER, &[("POLL_SECONDS", "0.1")], Duration::from_secs(10)).await?;
+    let (error_type, message) = failed_run(&mut dialer).await?;
+    assert_eq!(error_type, "OutboundCallUncertain", "{message}");
+    assert!(message.contains("answer was lost") && message.contains("throttled"), "{message}");
+    assert_eq!(rig.connect.requests(START_OUTBOUND_VOICE_CONTACT), attempts);
+    let placed = rig.connect.outbound_calls();
+    assert_eq!(placed.len(), 1);
+    let row = rig.row(CUSTOMERS[0]).await?.unwrap_or_default();
+    assert_eq!(row.get(CAMPAIGN).map(String::as_str), Some("-3"), "left claimed with its token: {row:?}");
+    assert_eq!(row.get(&format!("{CAMPAIGN}_attempt")), placed[0].client_token.as_ref());
+
+    // once the failed run's hold is over, the next run re-sends the token: the same contact
+    rig.age_row(CUSTOMERS[0], TimeDelta::seconds(15)).await?;
+    let summary = dialer.invoke(&json!({})).await?.response()?;
+    assert_eq!((count(&summary, "resent"), count(&summary, "dialed")), (1, 0), "{summary}");
+    assert_eq!(rig.connect.outbound_calls().len(), 1, "rung once");
+    let row = rig.row(CUSTOMERS[0]).await?.unwrap_or_default();
+    assert_eq!(row.get(&format!("{CAMPAIGN}_contactId")), Some(&placed[0].contact_id));
     Ok(())
 }
 
@@ -351,6 +392,17 @@ async fn the_dialer_stops_before_its_deadline_and_marks_only_numbers_connect_wil
     assert_eq!((count(&summary, "dialed"), count(&summary, "invalidNumbers")), (3, 2), "{summary}");
     assert_eq!(field(&summary, "stopped"), "nothing_due");
     assert_eq!(statuses(&rig, &["03-1111-2222", "+19005550100"]).await?, [Some(-4), Some(-4)]);
+    let mut reasons = Vec::new();
+    for number in ["03-1111-2222", "+19005550100"] {
+        reasons.push(rig.row(number).await?.and_then(|row| row.get(&format!("{CAMPAIGN}_reason")).cloned()));
+    }
+    assert_eq!(
+        reasons,
+        [
+            Some("not an E.164 number".to_owned()),
+            Some("Connect refused the destination (DestinationNotAllowedException)".to_owned())
+        ]
+    );
     assert_eq!(rig.connect.outbound_calls().len(), 3, "the malformed number never reached Connect");
     // Connect's refusal quotes the number; the dialer's logs mask it
     let logs = dialer.logs();
@@ -377,6 +429,7 @@ async fn no_call_outside_calling_hours_on_a_holiday_or_without_the_holiday_list(
     rig.add_pending(&CUSTOMERS[..1]).await?;
     rig.add_pending_with(CUSTOMERS[1], "In New York", &[("timeZone", AttributeValue::S("America/New_York".into()))])
         .await?;
+    rig.add_pending_with(CUSTOMERS[2], "On Mars", &[("timeZone", AttributeValue::S("Mars/Base".into()))]).await?;
     rig.connect.set_agents_available(OUTBOUND_QUEUE, Some(10));
     let tokyo = Utc::now().with_timezone(&chrono_tz::Asia::Tokyo);
 
@@ -409,10 +462,29 @@ async fn no_call_outside_calling_hours_on_a_holiday_or_without_the_holiday_list(
     let hours = format!("{} {from:02}:00-{to:02}:00", day_name(tokyo.weekday()));
     let mut dialer = rig.spawn(CAMPAIGN_DIALER, &[("CALLING_HOURS", &hours)], Duration::from_secs(10)).await?;
     let summary = dialer.invoke(&json!({})).await?.response()?;
-    assert_eq!((count(&summary, "dialed"), count(&summary, "outsideTheirHours")), (1, 1), "{hours}: {summary}");
+    assert_eq!(
+        [count(&summary, "dialed"), count(&summary, "outsideTheirHours"), count(&summary, "unknownTimeZone")],
+        [1, 1, 1],
+        "{hours}: {summary}"
+    );
     let called: Vec<String> = rig.connect.outbound_calls().into_iter().map(|c| c.destination).collect();
     assert_eq!(called, [CUSTOMERS[0]]);
-    assert_eq!(rig.status(CUSTOMERS[1]).await?, Some(-1), "left for their own hours");
+    // New York: still pending, due when the same hours open there (that weekday, `from` o'clock)
+    let row = rig.row(CUSTOMERS[1]).await?.unwrap_or_default();
+    assert_eq!(row.get(CAMPAIGN).map(String::as_str), Some("-1"), "not dialed: {row:?}");
+    let due = row.get("toCallAt").and_then(|t| t.parse::<chrono::DateTime<Utc>>().ok());
+    let new_york = chrono_tz::America::New_York;
+    let opens = hours.parse::<CallingHours>()?.next_open(Utc::now(), new_york);
+    assert!(due.is_some_and(|t| t > Utc::now()) && due == opens, "moved to {opens:?}: {row:?}");
+    assert_eq!(due.map(|t| t.with_timezone(&new_york).weekday()), Some(tokyo.weekday()), "{row:?}");
+    // Mars: ended with the reason, out of the index
+    let row = rig.row(CUSTOMERS[2]).await?.unwrap_or_default();
+    assert_eq!(row.get(CAMPAIGN).map(String::as_str), Some("-4"), "{row:?}");
+    assert_eq!(row.get(&format!("{CAMPAIGN}_reason")).map(String::as_str), Some("unknown time zone: Mars/Base"));
+    assert!(!row.contains_key("toCall"), "{row:?}");
+    // so the next run reads neither of them again
+    let summary = dialer.invoke(&json!({})).await?.response()?;
+    assert_eq!((count(&summary, "rowsRead"), summary["stalled"].as_bool()), (0, Some(false)), "{summary}");
     Ok(())
 }
 
@@ -461,6 +533,66 @@ async fn no_answer_is_retried_after_the_wait_and_no_more_often_than_allowed() ->
     rig.age_row(number, TimeDelta::days(1)).await?;
     dialer.invoke(&json!({})).await?.response()?;
     assert_eq!(rig.connect.outbound_calls().len(), 2, "MAX_ATTEMPTS=2");
+    Ok(())
+}
+
+/// GIVEN a customer who pressed 1 and whose transfer to the queue then failed; THEN the flow's
+/// second call to the recorder puts the row back as a no answer, due after RETRY_AFTER_MINUTES,
+/// and the dialer calls again then (a new attempt). GIVEN a customer who presses 9 while the
+/// customers table cannot be written; THEN they are not told they will not be called again,
+/// and the row stays callable.
+#[tokio::test]
+async fn a_failed_transfer_is_called_again_and_an_unrecorded_nine_is_not_confirmed() -> anyhow::Result<()> {
+    let rig = CampaignRig::start().await?;
+    rig.add_pending(&CUSTOMERS[..1]).await?;
+    rig.connect.set_agents_available(OUTBOUND_QUEUE, Some(10));
+    let number = CUSTOMERS[0];
+    let mut dialer = rig.spawn(CAMPAIGN_DIALER, &[("POLL_SECONDS", "0.1")], Duration::from_secs(5)).await?;
+    let mut recorder = rig.spawn(IVR_CHOICE_RECORDER, &[], Duration::from_secs(3)).await?;
+    assert_eq!(count(&dialer.invoke(&json!({})).await?.response()?, "dialed"), 1);
+    let first = rig.connect.outbound_calls()[0].clone();
+
+    // 1, recorded: out of the index; then set-campaign-queue or the transfer fails
+    let talk = answer(&mut recorder, &first, "1").await?;
+    assert_eq!([field(&talk, "outcome"), field(&talk, "recorded")], ["talk_now", "true"]);
+    assert!(!rig.row(number).await?.unwrap_or_default().contains_key("toCall"));
+    let mut failed = answer_event(&first, "1");
+    failed["Details"]["Parameters"]["transferFailed"] = json!("true");
+    // (times are stored to the millisecond)
+    let before = Utc::now().trunc_subsecs(3);
+    let apology = recorder.invoke(&failed).await?.response()?;
+    assert_eq!(
+        [field(&apology, "outcome"), field(&apology, "recorded"), field(&apology, "disconnect")],
+        ["transfer_failed", "true", "true"]
+    );
+    assert!(field(&apology, "message").contains("改めてお電話"), "{apology}");
+    let row = rig.row(number).await?.unwrap_or_default();
+    assert_eq!(row.get(CAMPAIGN).map(String::as_str), Some("-2"), "a no answer again: {row:?}");
+    assert_eq!(row.get("toCall").map(String::as_str), Some(CAMPAIGN), "back in the index: {row:?}");
+    let due = row.get("toCallAt").and_then(|t| t.parse::<chrono::DateTime<Utc>>().ok()).unwrap_or_default();
+    assert!(due >= before + TimeDelta::minutes(60) && due <= Utc::now() + TimeDelta::minutes(60), "{row:?}");
+    rig.connect.end_contact(&first.contact_id);
+
+    // not before the wait; after it, a second attempt with a token of its own
+    assert_eq!(count(&dialer.invoke(&json!({})).await?.response()?, "rowsRead"), 0);
+    rig.age_row(number, TimeDelta::minutes(61)).await?;
+    let summary = dialer.invoke(&json!({})).await?.response()?;
+    assert_eq!(count(&summary, "dialed"), 1, "{summary}");
+    let second = rig.connect.outbound_calls()[1].clone();
+    assert_ne!(second.client_token, first.client_token);
+    let row = rig.row(number).await?.unwrap_or_default();
+    assert_eq!(row.get(&format!("{CAMPAIGN}_attempts")).map(String::as_str), Some("2"), "counted: {row:?}");
+
+    // 9, but the customers table cannot be written: no promise, and the row is still to call
+    let mut unwritable =
+        rig.spawn(IVR_CHOICE_RECORDER, &[("CUSTOMERS_TABLE", "no-such-table")], Duration::from_secs(3)).await?;
+    let nine = answer(&mut unwritable, &second, "9").await?;
+    assert_eq!([field(&nine, "recorded"), field(&nine, "error")], ["false", "choice not recorded"]);
+    assert!(!field(&nine, "message").contains("お電話することはございません"), "{nine}");
+    assert!(field(&nine, "message").contains("記録できませんでした"), "{nine}");
+    assert_eq!(rig.status(number).await?, Some(-3), "not final: the dialer settles it");
+    let lines = unwritable.metric_lines().await?;
+    assert_eq!(lines.iter().filter_map(|l| l.value("ChoicesNotRecorded")).sum::<f64>(), 1.0);
     Ok(())
 }
 

@@ -1,11 +1,10 @@
 use std::time::Duration;
 
-use chrono::TimeDelta;
 use chrono_tz::Tz;
 use connect_aws::campaign_table::TO_CALL_INDEX;
 use connect_aws::config::invalid;
 use connect_aws::outbound::OutboundTarget;
-use connect_aws::settings::{campaign, connect_instance_id, connect_resource_id};
+use connect_aws::settings::{campaign, connect_instance_id, connect_resource_id, retry_after};
 use connect_aws::{ConfigError, Env};
 use connect_core::calling_hours::CallingHours;
 use connect_core::campaign::{Campaign, RetryPolicy};
@@ -23,7 +22,8 @@ pub struct Config {
     pub poll: Duration,
     /// When calls may be placed, in `time_zone` and in the customer's own time zone.
     pub calling_hours: CallingHours,
-    /// The center's time zone: its calling hours and the date of its holidays.
+    /// The center's time zone: its calling hours, and the date of its holidays when the list
+    /// gives the site no zone of its own (a version-1 list).
     pub time_zone: Tz,
     /// The holiday list holiday-fetcher keeps (the one holiday-check reads).
     pub holiday_bucket: String,
@@ -56,12 +56,7 @@ impl Config {
         if !(0.05..=60.0).contains(&poll) {
             return Err(invalid(POLL, &poll.to_string(), "expected 0.05 to 60 seconds"));
         }
-        const RETRY: &str = "RETRY_AFTER_MINUTES";
         const ATTEMPTS: &str = "MAX_ATTEMPTS";
-        let retry_after = env.parse_or(RETRY, 60u32)?;
-        if !(1..=10_080).contains(&retry_after) {
-            return Err(invalid(RETRY, &retry_after.to_string(), "expected 1 to 10080 minutes (a week)"));
-        }
         let max_attempts = env.parse_or(ATTEMPTS, 3u32)?;
         if !(1..=10).contains(&max_attempts) {
             return Err(invalid(ATTEMPTS, &max_attempts.to_string(), "expected 1 to 10"));
@@ -83,7 +78,7 @@ impl Config {
             holiday_bucket: env.required("HOLIDAY_BUCKET")?,
             holiday_key: env.optional("HOLIDAY_KEY").unwrap_or_else(|| "holidays.json".to_owned()),
             site: env.optional("SITE").unwrap_or_else(|| connect_core::holidays::DEFAULT_SITE.to_owned()),
-            retry: RetryPolicy { retry_after: TimeDelta::minutes(retry_after.into()), max_attempts },
+            retry: RetryPolicy { retry_after: retry_after(env)?, max_attempts },
             do_not_call_table: env.optional("DO_NOT_CALL_TABLE"),
         })
     }
@@ -97,6 +92,7 @@ fn default_calling_hours() -> CallingHours {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use chrono::TimeDelta;
 
     const REQUIRED: [(&str, &str); 6] = [
         ("CUSTOMERS_TABLE", "customers"),

@@ -60,9 +60,10 @@ pub struct DialSummary {
     pub opted_out: u32,
     /// Due rows another run changed first.
     pub claimed_elsewhere: u32,
-    /// Due rows skipped because it is outside calling hours in the customer's own time zone.
+    /// Due rows not dialed because it is outside calling hours in the customer's own time zone:
+    /// each is due again at the start of their next window.
     pub outside_their_hours: u32,
-    /// Due rows skipped because their `timeZone` is not an IANA name.
+    /// Due rows set to -4 with a reason because their `timeZone` is not an IANA name.
     pub unknown_time_zone: u32,
     /// Rows left claimed with their token because Connect's answer was lost: the next run settles them.
     pub uncertain: u32,
@@ -73,14 +74,10 @@ pub struct DialSummary {
     /// reached the table; absent when it did not, or the count failed.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rows_pending: Option<u64>,
-}
-
-impl DialSummary {
-    /// Inside calling hours, not on a holiday, rows due, and no call placed.
-    pub fn stalled(&self) -> bool {
-        let closed = [StopReason::OutsideCallingHours, StopReason::Holiday, StopReason::NoHolidayList];
-        !closed.iter().any(|r| r.name() == self.stopped) && self.still_due > 0 && self.dialed + self.resent == 0
-    }
+    /// Inside calling hours and not on a holiday, the run placed no call although rows were due:
+    /// rows still due when it stopped (nobody free, Connect refusing), or rows it took up while
+    /// agents were free and dialed none of (skipped, refused, claimed elsewhere).
+    pub stalled: bool,
 }
 
 /// A run that ended in a function error, with what it had done until then.
@@ -108,10 +105,10 @@ pub fn metrics(result: &Result<DialSummary, RunFailed>) -> MetricRecord {
         .field(STOPPED, failed.unwrap_or(summary.stopped))
         .count("CampaignRuns", 1, &[&[CAMPAIGN], &[CAMPAIGN, STOPPED]])
         .count("CampaignRunsFailed", u8::from(failed.is_some()), by_campaign)
-        .count("CampaignStalled", u8::from(summary.stalled()), by_campaign)
+        .count("CampaignStalled", u8::from(summary.stalled), by_campaign)
         .count("CallsPlaced", summary.dialed + summary.resent, by_campaign)
         .count("CallsNoAnswer", summary.no_answer, by_campaign)
-        .count("CallsRefused", summary.invalid_numbers, by_campaign)
+        .count("CallsRefused", summary.invalid_numbers + summary.unknown_time_zone, by_campaign)
         .count("RetriesScheduled", summary.retries_scheduled, by_campaign)
         .count("OptedOutSkipped", summary.opted_out, by_campaign);
     if let Some(pending) = summary.rows_pending {
@@ -168,7 +165,7 @@ struct Due {
 
 enum Dialed {
     Placed(PlacedCall),
-    /// Not dialed now, row untouched (changed by another run, or outside its hours).
+    /// Not dialed now (changed by another run, due later in the customer's own hours, ended).
     Skipped,
     InvalidNumber,
     /// The run must stop: why, and the error it ends with (none for the deadline).
@@ -204,8 +201,19 @@ struct Run {
     waiting: Vec<PlacedCall>,
     next_page: Option<String>,
     read_all: bool,
+    /// Due rows taken up to dial while agents were free, dialed or not.
+    taken_up: u32,
     /// The claim's hold: a row this run claimed is another run's to settle only after this.
     hold_until: DateTime<Utc>,
+}
+
+/// Whether a row may be called now in the customer's own time zone.
+enum TheirHours {
+    Open,
+    /// Outside their calling hours; their next window starts then.
+    Closed(Option<DateTime<Utc>>),
+    /// The row's `timeZone` is not an IANA name.
+    UnknownZone(String),
 }
 
 pub struct CampaignDialer<T, C, S, D, R, K> {
@@ -273,6 +281,7 @@ where
             waiting: Vec::new(),
             next_page: None,
             read_all: false,
+            taken_up: 0,
             hold_until: self.clock.now() + hold,
         };
         let holidays = match self.holiday_list(deadlines).await {
@@ -338,6 +347,7 @@ where
                     break 'run (stop, None);
                 }
                 let Some(due) = run.queue.pop_front() else { break };
+                run.taken_up += 1;
                 let resend = due.resend.is_some();
                 match self.dial(due, run.hold_until, deadlines, &mut run.summary).await {
                     Dialed::Placed(call) => {
@@ -368,6 +378,10 @@ where
         summary.stopped = stopped.name();
         summary.still_due = run.queue.len();
         summary.waiting_for_agents = run.waiting.len();
+        let closed =
+            matches!(stopped, StopReason::OutsideCallingHours | StopReason::Holiday | StopReason::NoHolidayList);
+        summary.stalled =
+            !closed && summary.dialed + summary.resent == 0 && (summary.still_due > 0 || run.taken_up > 0);
         let detail = summary.detail.clone().unwrap_or_default();
         let s = &summary;
         let fields = (s.dialed, s.resent, s.no_answer, s.retries_scheduled, s.invalid_numbers, s.opted_out);
@@ -387,14 +401,17 @@ where
                 uncertain = s.uncertain,
                 claimed_elsewhere = s.claimed_elsewhere,
                 outside_their_hours = s.outside_their_hours,
+                unknown_time_zone = s.unknown_time_zone,
                 rows_read = s.rows_read,
                 still_due = s.still_due,
+                stalled = s.stalled,
                 "run finished"
             ),
             Some(e) => tracing::error!(
                 campaign = s.campaign, stopped = s.stopped, error = %mask_numbers(&error_chain(e)), dialed, resent,
                 no_answer, retries_scheduled, invalid_numbers, opted_out, waiting_for_agents = s.waiting_for_agents,
-                uncertain = s.uncertain, rows_read = s.rows_read, still_due = s.still_due, "run failed"
+                uncertain = s.uncertain, rows_read = s.rows_read, still_due = s.still_due, stalled = s.stalled,
+                "run failed"
             ),
         }
         match error {
@@ -428,11 +445,13 @@ where
         Ok(HolidayIndex::new(site))
     }
 
-    /// Why the center takes no calls now (a holiday, a closure or an early close of its list
-    /// now in its time zone, or outside its calling hours), with the holiday's name.
+    /// Why the center takes no calls now, with the holiday's name: a holiday, a closure or an
+    /// early close of the site's list, dated in the site's own time zone as holiday-check dates
+    /// it (`TIME_ZONE` for a list that gives none), or outside the calling hours in `TIME_ZONE`.
     fn closed(&self, holidays: &HolidayIndex) -> Option<(StopReason, Option<String>)> {
         let now = self.clock.now();
-        if let Some(closed) = holidays.closed_at(now, self.time_zone) {
+        let site_zone = holidays.time_zone().unwrap_or(self.time_zone);
+        if let Some(closed) = holidays.closed_at(now, site_zone) {
             let holiday = closed.holiday;
             let window = holiday.closed.map(|w| format!(" {w}")).unwrap_or_default();
             return Some((StopReason::Holiday, Some(format!("{}{window} {}", holiday.date, holiday.name))));
@@ -489,13 +508,20 @@ where
     }
 
     /// Whether it is inside calling hours in the customer's own time zone (the center's when
-    /// the row has none); `None` when the row's time zone is not a name we know.
-    fn in_their_hours(&self, row: &CampaignRow) -> Option<bool> {
+    /// the row has none), and if not, when their next window starts.
+    fn their_hours(&self, row: &CampaignRow) -> TheirHours {
         let tz = match &row.time_zone {
             None => self.time_zone,
-            Some(name) => name.parse::<Tz>().ok()?,
+            Some(name) => match name.parse::<Tz>() {
+                Ok(tz) => tz,
+                Err(_) => return TheirHours::UnknownZone(name.clone()),
+            },
         };
-        Some(self.hours.open_until(self.clock.now(), tz).is_some())
+        let now = self.clock.now();
+        match self.hours.open_until(now, tz) {
+            Some(_) => TheirHours::Open,
+            None => TheirHours::Closed(self.hours.next_open(now, tz)),
+        }
     }
 
     /// Claims a due row for an attempt, places its call and records the contact.
@@ -511,21 +537,40 @@ where
         let now = self.clock.now();
         let Some(customer) = CallerNumber::parse(&row.phone_number) else {
             tracing::warn!(number, "not an E.164 number; set to failed to dial");
-            let failed = row.state.settled(RowStatus::FailedToDial, now);
+            let failed = row.state.failed("not an E.164 number", now);
             return match self.write(&row.phone_number, &row.state, &failed, deadlines).await {
                 true => Dialed::InvalidNumber,
                 false => Dialed::Skipped,
             };
         };
-        match self.in_their_hours(&row) {
-            Some(true) => {}
-            Some(false) => {
+        match self.their_hours(&row) {
+            TheirHours::Open => {}
+            // Never dialed outside their hours, and never left at the head of the index, where
+            // such rows would fill every run's reads: due again when their next window opens.
+            TheirHours::Closed(next) => {
                 summary.outside_their_hours += 1;
+                match next {
+                    Some(at) => {
+                        let moved = row.state.due_at(Some(at));
+                        if self.write(&row.phone_number, &row.state, &moved, deadlines).await {
+                            tracing::info!(number, time_zone = row.time_zone, due = %stored_time(at), "outside their own calling hours; due at their next window");
+                        }
+                    }
+                    None => tracing::warn!(
+                        number,
+                        time_zone = row.time_zone,
+                        "outside their own calling hours; no next window found"
+                    ),
+                }
                 return Dialed::Skipped;
             }
-            None => {
-                tracing::warn!(number, time_zone = row.time_zone, "timeZone is not an IANA time zone; not dialed");
-                summary.unknown_time_zone += 1;
+            TheirHours::UnknownZone(name) => {
+                // the customer's data, kept as they wrote it but for anything like a number
+                let name = mask_numbers(&name);
+                tracing::warn!(number, time_zone = name, "timeZone is not an IANA time zone; set to failed to dial");
+                let failed = row.state.failed(&format!("unknown time zone: {name}"), now);
+                summary.unknown_time_zone +=
+                    u32::from(self.write(&row.phone_number, &row.state, &failed, deadlines).await);
                 return Dialed::Skipped;
             }
         }
@@ -592,7 +637,7 @@ where
             Ok(Err((DialFailure::DestinationRefused, e))) => {
                 let message = mask_numbers(&error_chain(&e));
                 tracing::warn!(number, error = message, "Connect will not dial this number; set to failed to dial");
-                let failed = claimed.settled(RowStatus::FailedToDial, now);
+                let failed = claimed.failed("Connect refused the destination (DestinationNotAllowedException)", now);
                 self.write(&row.phone_number, &claimed, &failed, deadlines).await;
                 Dialed::InvalidNumber
             }
@@ -619,9 +664,9 @@ where
         }
     }
 
-    /// Asks Connect how placed calls are doing: calls with an agent are done, calls that ended
-    /// without an answer are due again later (or final), the rest (and any Connect could not
-    /// tell) still wait.
+    /// Asks Connect how placed calls are doing: calls that reached an agent are talk now (unless
+    /// the flow recorded the answer already), calls that ended without reaching one are due
+    /// again later (or final), the rest (and any Connect could not tell) still wait.
     async fn check_placed(&self, run: &mut Run, deadlines: Deadlines) {
         let checked: Vec<(PlacedCall, Option<CallState>)> = futures_util::stream::iter(std::mem::take(&mut run.waiting))
             .map(|call| async move {
@@ -640,7 +685,12 @@ where
             .await;
         for (call, state) in checked {
             match state {
-                Some(CallState::WithAgent) => {}
+                // The customer talked to an agent: talk now, even where the flow's answer was not
+                // written (a row still on this call); an answer the recorder wrote stays.
+                Some(CallState::WithAgent) => {
+                    let talked = call.state.settled(RowStatus::TalkNow, self.clock.now());
+                    self.write(&call.phone_number, &call.state, &talked, deadlines).await;
+                }
                 Some(CallState::Ended) => {
                     // Only a row still on this call: an answer recorded in the flow stays.
                     let unanswered = call.state.unanswered(self.clock.now(), self.retry);
@@ -865,6 +915,26 @@ mod tests {
         assert_eq!(summary.unwrap().no_answer, 0);
     }
 
+    /// GIVEN a customer who pressed 1 and was put through, but whose answer the recorder could
+    /// not write (the row still says dialing); WHEN the next run asks Connect about the call and
+    /// it reached an agent; THEN the row is talk now, out of the index: the customer who talked to
+    /// an agent is not called again as if nobody had answered.
+    #[tokio::test(start_paused = true)]
+    async fn a_call_that_reached_an_agent_is_talk_now_even_when_the_answer_was_not_written() {
+        let d = dialer(FakeCampaignTable::pending(&[A]), FakeOutbound::with_available(1), &[]);
+        d.run(MINUTE).await.unwrap();
+        assert_eq!(d.table.status(A), Some(RowStatus::Dialing));
+        d.calls.set_state(&FakeOutbound::contact_id(0), CallState::WithAgent);
+        d.clock.advance(chrono::Duration::minutes(2));
+        let summary = d.run(MINUTE).await.unwrap();
+        let state = d.table.state(A).unwrap();
+        assert_eq!((state.status, state.to_call_at), (RowStatus::TalkNow, None), "{summary:?}");
+        assert_eq!(state.contact_id.as_deref(), Some("contact-1"));
+        d.clock.advance(chrono::Duration::days(1));
+        let summary = d.run(MINUTE).await.unwrap();
+        assert_eq!((summary.rows_read, destinations(&d).len()), (0, 1), "never read or called again");
+    }
+
     #[tokio::test(start_paused = true)]
     async fn stops_at_the_deadline_with_nobody_free() {
         let d = dialer(FakeCampaignTable::pending(&[A, B]), FakeOutbound::with_available(0), &[]);
@@ -907,6 +977,20 @@ mod tests {
         let summary = d.run(MINUTE).await.unwrap();
         assert_eq!((summary.stopped, summary.rows_read, summary.dialed), ("max_rows", 12, 0), "{summary:?}");
         assert_eq!(summary.outside_their_hours, 12, "20:00 the evening before in New York");
+        // rows read and none dialed while agents were free: stalled, and measured so
+        assert!(summary.stalled, "{summary:?}");
+        assert_eq!(metrics(&Ok(summary)).value("CampaignStalled"), Some(1.0));
+        // the skipped rows left the head of the index (due at 09:00 in New York): each run reads
+        // the next ones, and once all are moved a run reads nothing
+        let mut reads = Vec::new();
+        for _ in 0..3 {
+            reads.push(d.run(MINUTE).await.unwrap().rows_read);
+        }
+        assert_eq!(reads, [12, 6, 0], "the next rows, then nothing due");
+        let summary = d.run(MINUTE).await.unwrap();
+        assert_eq!((summary.stopped, summary.stalled), ("nothing_due", false), "{summary:?}");
+        let friday_nine_in_new_york = "2026-12-04T14:00:00Z".parse().ok();
+        assert!(refs.iter().all(|n| d.table.state(n).unwrap().to_call_at == friday_nine_in_new_york));
     }
 
     #[tokio::test(start_paused = true)]
@@ -1076,6 +1160,37 @@ mod tests {
         }
     }
 
+    /// GIVEN a site in New York whose list has Thursday 2026-12-03 as a holiday, the dialer's
+    /// `TIME_ZONE` being Tokyo; WHEN it runs at Friday 10:00 in Tokyo (Thursday 20:00 in New York)
+    /// and at Friday 15:00 in Tokyo (Friday 01:00 in New York); THEN the site's date decides, as
+    /// holiday-check decides it for that site, while the calling hours stay in Tokyo's.
+    #[tokio::test(start_paused = true)]
+    async fn holidays_are_dated_in_the_sites_own_time_zone() {
+        let site = |date: &str, time_zone: Option<&str>| {
+            let site = SiteHolidays {
+                name: "new-york".into(),
+                time_zone: time_zone.map(str::to_owned),
+                sources: vec!["test".into()],
+                holidays: vec![Holiday::new(date.parse().unwrap(), "Thanksgiving (moved)")],
+            };
+            HolidayDocument::single(loaded_at(), site).to_json()
+        };
+        let site_env = [("SITE", "new-york"), ("CALLING_HOURS", "Mon-Sun 00:00-24:00")];
+        let run = |now: &'static str, list: Vec<u8>| async move {
+            let d = dialer_at(now, FakeCampaignTable::pending(&[A]), FakeOutbound::with_available(5), &site_env);
+            d.holidays.put(list);
+            let summary = d.run(MINUTE).await.unwrap();
+            (summary.stopped, summary.dialed)
+        };
+        // Friday 10:00 in Tokyo is still Thursday, the holiday, in New York
+        assert_eq!(run(FRIDAY_MORNING, site("2026-12-03", Some("America/New_York"))).await, ("holiday", 0));
+        // Friday 2026-12-04 is a holiday in New York, where it is still Thursday: open
+        assert_eq!(run(FRIDAY_MORNING, site("2026-12-04", Some("America/New_York"))).await, ("nothing_due", 1));
+        assert_eq!(run("2026-12-04T06:00:00Z", site("2026-12-04", Some("America/New_York"))).await, ("holiday", 0));
+        // a list without a zone (version 1) is dated in TIME_ZONE
+        assert_eq!(run(FRIDAY_MORNING, site("2026-12-04", None)).await, ("holiday", 0));
+    }
+
     #[tokio::test(start_paused = true)]
     async fn a_run_stops_dialing_when_the_hours_end() {
         let just_before = "2026-12-03T10:59:00Z"; // Thursday 19:59 in Tokyo
@@ -1090,6 +1205,10 @@ mod tests {
         assert_eq!((summary.stopped, summary.dialed, summary.still_due), ("outside_calling_hours", 1, 2));
     }
 
+    /// GIVEN calling hours 05:00-20:00 and, at Thursday 10:00 in Tokyo, a customer in New York
+    /// (Wednesday 20:00 there) and one whose `timeZone` is no IANA name; THEN the first is not
+    /// dialed but moved to the start of their next window (Thursday 05:00 in New York, 19:00 in
+    /// Tokyo), where the next run dials them; the second ends failed to dial with the reason.
     #[tokio::test(start_paused = true)]
     async fn the_customers_own_time_zone_counts_and_an_unknown_one_is_not_guessed() {
         let rows = FakeCampaignTable::pending(&[A]);
@@ -1098,14 +1217,32 @@ mod tests {
             time_zone: Some(tz.into()),
             ..FakeRow::default()
         };
-        rows.put(B, in_zone("America/New_York")); // Thursday 20:00 there
+        rows.put(B, in_zone("America/New_York"));
         rows.put(C, in_zone("Tokio/Japan"));
         rows.put("+819011110004", in_zone("Asia/Seoul"));
-        let d = dialer(rows, FakeOutbound::with_available(5), &[]);
+        let thursday_morning = "2026-12-03T01:00:00Z";
+        let hours = [("CALLING_HOURS", "Mon-Fri 05:00-20:00")];
+        let d = dialer_at(thursday_morning, rows, FakeOutbound::with_available(5), &hours);
         let summary = d.run(MINUTE).await.unwrap();
         assert_eq!(destinations(&d), [A, "+819011110004"]);
         assert_eq!((summary.outside_their_hours, summary.unknown_time_zone), (1, 1));
-        assert_eq!((d.table.status(B), d.table.status(C)), (Some(RowStatus::Pending), Some(RowStatus::Pending)));
+        let b = d.table.state(B).unwrap();
+        let their_five = "2026-12-03T10:00:00Z".parse().ok();
+        assert_eq!((b.status, b.to_call_at, b.attempts), (RowStatus::Pending, their_five, 0), "moved, not dialed");
+        let c = d.table.state(C).unwrap();
+        assert_eq!(
+            (c.status, c.to_call_at, c.reason.as_deref()),
+            (RowStatus::FailedToDial, None, Some("unknown time zone: Tokio/Japan"))
+        );
+        assert_eq!(metrics(&Ok(summary)).value("CallsRefused"), Some(1.0), "rows set to -4");
+
+        // until then no run reads B; at 05:00 in New York it is dialed
+        d.clock.advance(chrono::Duration::hours(8));
+        assert_eq!(d.run(MINUTE).await.unwrap().dialed, 0);
+        d.clock.advance(chrono::Duration::hours(1));
+        let summary = d.run(MINUTE).await.unwrap();
+        assert_eq!((summary.dialed, summary.outside_their_hours), (1, 0), "{summary:?}");
+        assert_eq!(destinations(&d), [A, "+819011110004", B]);
     }
 
     #[tokio::test(start_paused = true)]
@@ -1164,6 +1301,7 @@ mod tests {
             "unknownTimeZone",
             "uncertain",
             "rowsRead",
+            "stalled",
         ] {
             assert!(json.get(key).is_some(), "{key}");
         }

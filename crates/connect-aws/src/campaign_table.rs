@@ -105,6 +105,7 @@ fn attribute_names(campaign: &Campaign, expressions: &[&str]) -> HashMap<String,
         ("#toCallAt", TO_CALL_AT.to_owned()),
         ("#toCall", TO_CALL.to_owned()),
         ("#doNotCall", DO_NOT_CALL.to_owned()),
+        ("#reason", campaign.reason_attribute()),
     ]
     .into_iter()
     // `#attempt` is a prefix of `#attempts` (and `#toCall` of `#toCallAt`): match whole names.
@@ -160,6 +161,7 @@ fn row_of(campaign: &Campaign, item: &HashMap<String, AttributeValue>) -> Option
             updated_at: when(&campaign.updated_at_attribute()),
             // an unreadable due time counts as due now
             to_call_at: Some(when(TO_CALL_AT).unwrap_or(DateTime::<Utc>::UNIX_EPOCH)),
+            reason: text(&campaign.reason_attribute()),
         },
         do_not_call: truthy(item.get(DO_NOT_CALL)),
         time_zone: text(TIME_ZONE_ATTRIBUTE),
@@ -190,6 +192,7 @@ fn state_update(new: &CampaignState) -> String {
         (new.attempts > 0, "#attempts = :attempts", "#attempts"),
         (new.contact_id.is_some(), "#contactId = :contactId", "#contactId"),
         (new.updated_at.is_some(), "#updatedAt = :updatedAt", "#updatedAt"),
+        (new.reason.is_some(), "#reason = :reason", "#reason"),
     ] {
         if present {
             set.push(assign);
@@ -281,6 +284,7 @@ impl CampaignTable for DynamoCampaignTable {
             (":attempts", (new.attempts > 0).then(|| AttributeValue::N(new.attempts.to_string()))),
             (":contactId", new.contact_id.as_deref().map(text)),
             (":updatedAt", new.updated_at.map(time)),
+            (":reason", new.reason.as_deref().map(text)),
             (":toCallAt", new.to_call_at.map(time)),
             (":campaign", new.to_call_at.map(|_| text(campaign.status_attribute()))),
             (":seenAttempt", seen.attempt.as_deref().map(text)),
@@ -303,8 +307,11 @@ impl CampaignTable for DynamoCampaignTable {
         if choice.status == RowStatus::OptedOut {
             update.push_str(", #doNotCall = :true");
         }
-        // An answer ends the customer's part; no input is retried like an unanswered call.
-        if choice.status.answered() {
+        // An answer ends the customer's part; no input and a failed transfer are retried like an
+        // unanswered call: back in the index, due again then.
+        if choice.due_again.is_some() {
+            update.push_str(", #toCall = :campaign, #toCallAt = :toCallAt");
+        } else if choice.status.answered() {
             update.push_str(" REMOVE #toCall, #toCallAt");
         }
         let condition = if choice.attempt.is_some() { ATTEMPT_CHOICE } else { TIMED_CHOICE };
@@ -321,6 +328,11 @@ impl CampaignTable for DynamoCampaignTable {
         };
         if choice.status == RowStatus::OptedOut {
             request = request.expression_attribute_values(":true", AttributeValue::Bool(true));
+        }
+        if let Some(due) = choice.due_again {
+            request = request
+                .expression_attribute_values(":campaign", text(campaign.status_attribute()))
+                .expression_attribute_values(":toCallAt", time(due));
         }
         match request.send().await {
             Ok(_) => Ok(ChoiceWrite::Recorded),
@@ -373,6 +385,7 @@ mod tests {
             attempt: attempt.map(str::to_owned),
             placed_at: at(),
             recorded_at: at(),
+            due_again: None,
         }
     }
 
@@ -431,14 +444,22 @@ mod tests {
             .then_output(|| UpdateItemOutput::builder().build());
         let no_input = mock!(Client::update_item)
             .match_requests(|r| {
-                r.update_expression().is_some_and(|u| !u.contains("REMOVE") && !u.contains("doNotCall"))
-                    && r.condition_expression() == Some(TIMED_CHOICE)
+                let values = r.expression_attribute_values().cloned().unwrap_or_default();
+                r.update_expression().is_some_and(|u| {
+                    !u.contains("REMOVE")
+                        && !u.contains("doNotCall")
+                        && u.ends_with("#toCall = :campaign, #toCallAt = :toCallAt")
+                }) && r.condition_expression() == Some(TIMED_CHOICE)
+                    && values.get(":toCallAt") == Some(&text("2026-11-21T10:00:00.000Z"))
+                    && values.get(":campaign") == Some(&text("spring"))
                     && bound_exactly(r)
             })
             .then_output(|| UpdateItemOutput::builder().build());
         let table = table(&[&opt_out, &no_input]).await;
         table.record_choice(&campaign(), &choice(Some("t"), RowStatus::OptedOut)).await.unwrap();
-        table.record_choice(&campaign(), &choice(None, RowStatus::NoAnswer)).await.unwrap();
+        let retried =
+            Choice { due_again: Some(at() + chrono::TimeDelta::hours(1)), ..choice(None, RowStatus::NoAnswer) };
+        table.record_choice(&campaign(), &retried).await.unwrap();
         assert_eq!((opt_out.num_calls(), no_input.num_calls()), (1, 1));
     }
 
@@ -459,17 +480,23 @@ mod tests {
         assert_eq!(
             state_update(&pending),
             "SET #status = :status, #toCall = :campaign, #toCallAt = :toCallAt \
-             REMOVE #attempt, #attempts, #contactId, #updatedAt"
+             REMOVE #attempt, #attempts, #contactId, #updatedAt, #reason"
         );
         let claimed = pending.claimed("t-1".into(), at(), at());
         assert_eq!(
             state_update(&claimed),
             "SET #status = :status, #attempt = :attempt, #attempts = :attempts, #updatedAt = :updatedAt, \
-             #toCall = :campaign, #toCallAt = :toCallAt REMOVE #contactId"
+             #toCall = :campaign, #toCallAt = :toCallAt REMOVE #contactId, #reason"
         );
         let policy = RetryPolicy { retry_after: chrono::TimeDelta::minutes(1), max_attempts: 1 };
         let done = claimed.placed("c-1").unanswered(at(), policy);
-        assert!(state_update(&done).ends_with("REMOVE #toCall, #toCallAt"), "{}", state_update(&done));
+        assert!(state_update(&done).ends_with("REMOVE #reason, #toCall, #toCallAt"), "{}", state_update(&done));
+        let failed = claimed.failed("unknown time zone: Mars/Base", at());
+        assert_eq!(
+            state_update(&failed),
+            "SET #status = :status, #attempt = :attempt, #attempts = :attempts, #updatedAt = :updatedAt, \
+             #reason = :reason REMOVE #contactId, #toCall, #toCallAt"
+        );
         assert_eq!(
             state_condition(&claimed),
             "#status = :seenStatus AND #attempt = :seenAttempt AND attribute_not_exists(#contactId)"
@@ -494,10 +521,23 @@ mod tests {
             })
             .then_output(|| UpdateItemOutput::builder().build());
         let lost = mock!(Client::update_item).then_error(|| refused(None));
-        let table = table(&[&claim, &lost]).await;
+        let failed = mock!(Client::update_item)
+            .match_requests(|r| {
+                let names = r.expression_attribute_names().cloned().unwrap_or_default();
+                let values = r.expression_attribute_values().cloned().unwrap_or_default();
+                bound_exactly(r)
+                    && names.get("#reason").map(String::as_str) == Some("spring_reason")
+                    && values.get(":reason") == Some(&text("unknown time zone: Mars/Base"))
+                    && values.get(":status") == Some(&code(RowStatus::FailedToDial))
+            })
+            .then_output(|| UpdateItemOutput::builder().build());
+        let table = table(&[&claim, &lost, &failed]).await;
         assert!(table.update(&campaign(), NUMBER, &pending, &claimed).await.unwrap());
         assert!(!table.update(&campaign(), NUMBER, &pending, &claimed).await.unwrap());
         assert_eq!((claim.num_calls(), lost.num_calls()), (1, 1), "a lost race is not retried");
+        let ended = pending.failed("unknown time zone: Mars/Base", at());
+        assert!(table.update(&campaign(), NUMBER, &pending, &ended).await.unwrap());
+        assert_eq!(failed.num_calls(), 1, "the reason is written with the final state");
     }
 
     #[tokio::test]

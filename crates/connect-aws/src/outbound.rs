@@ -2,6 +2,8 @@
 //! how a placed call is doing.
 
 use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use aws_config::SdkConfig;
 use aws_sdk_connect::Client;
@@ -9,6 +11,11 @@ use aws_sdk_connect::config::http::HttpResponse;
 use aws_sdk_connect::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_connect::operation::start_outbound_voice_contact::StartOutboundVoiceContactError;
 use aws_sdk_connect::types::{Channel, CurrentMetric, CurrentMetricName, Filters, Grouping, Unit};
+use aws_smithy_runtime_api::box_error::BoxError;
+use aws_smithy_runtime_api::client::interceptors::Intercept;
+use aws_smithy_runtime_api::client::interceptors::context::FinalizerInterceptorContextRef;
+use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
+use aws_smithy_types::config_bag::ConfigBag;
 use connect_core::campaign::{CallState, DialFailure, Refusal};
 use connect_core::ports::{AttemptTokens, CallRequest, OutboundCalls};
 
@@ -53,12 +60,70 @@ impl AttemptTokens for RandomTokens {
     }
 }
 
+/// Notes whether an attempt of one request may have reached Connect and lost its answer on the
+/// way back: a 5xx, or no HTTP answer at all (a timeout, a dropped connection). The SDK's error
+/// is the last attempt's only; the retries before it are seen here.
+#[derive(Debug, Clone, Default)]
+struct LostAnswers(Arc<AtomicBool>);
+
+impl LostAnswers {
+    fn seen(&self) -> bool {
+        self.0.load(Ordering::Relaxed)
+    }
+}
+
+impl Intercept for LostAnswers {
+    fn name(&self) -> &'static str {
+        "LostAnswers"
+    }
+
+    fn read_after_attempt(
+        &self,
+        context: &FinalizerInterceptorContextRef<'_>,
+        _runtime_components: &RuntimeComponents,
+        _cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        let lost = match context.response() {
+            Some(response) => response.status().is_server_error(),
+            None => context.output_or_error().is_some_and(|result| result.is_err()),
+        };
+        if lost {
+            self.0.store(true, Ordering::Relaxed);
+        }
+        Ok(())
+    }
+}
+
 /// What a failed StartOutboundVoiceContact means for the customer and the run.
 /// Only `DestinationNotAllowedException` names the customer's number; Connect's other refusals
 /// (its generic `InvalidParameterException` included, which a wrong source number or flow also
 /// raises) say nothing about the customer. An error without a clear refusal (a timeout, a 5xx
-/// after every retry, a dropped connection, an unreadable answer) may have placed the call.
-fn failure_of(error: &SdkError<StartOutboundVoiceContactError, HttpResponse>) -> DialFailure {
+/// after every retry, a dropped connection, an unreadable answer) may have placed the call, and
+/// so may an earlier attempt of the same request whose answer was lost (`lost_before`): a
+/// throttle of the retries that follow says nothing about that first attempt, so it is uncertain
+/// too (the retries send the same token; a throttled request is refused before Connect looks at
+/// it, so its 429 cannot tell whether the token already placed a call).
+fn failure_of(error: StartError, lost_before: bool) -> (DialFailure, ConnectError) {
+    let failed = connect_error("StartOutboundVoiceContact");
+    match refusal_of(&error) {
+        DialFailure::Refused(Refusal::QuotaExceeded) if lost_before => {
+            (DialFailure::Uncertain, failed(ThrottledAfterLostAnswer { source: error }.into()))
+        }
+        failure => (failure, failed(error.into())),
+    }
+}
+
+type StartError = SdkError<StartOutboundVoiceContactError, HttpResponse>;
+
+/// A throttle that followed a lost answer within one request's retries, as the dialer reports it.
+#[derive(Debug, thiserror::Error)]
+#[error("an earlier attempt's answer was lost, so the call may have been placed, and the retries were throttled")]
+struct ThrottledAfterLostAnswer {
+    #[source]
+    source: StartError,
+}
+
+fn refusal_of(error: &StartError) -> DialFailure {
     let Some(service) = error.as_service_error() else {
         return DialFailure::Uncertain;
     };
@@ -121,6 +186,7 @@ impl OutboundCalls for ConnectOutbound {
     async fn place(&self, call: &CallRequest) -> Result<String, (DialFailure, ConnectError)> {
         let attributes: HashMap<String, String> = call.attributes.iter().cloned().collect();
         self.pacer.pace("StartOutboundVoiceContact").await;
+        let lost = LostAnswers::default();
         let output = self
             .client
             .start_outbound_voice_contact()
@@ -131,11 +197,13 @@ impl OutboundCalls for ConnectOutbound {
             .destination_phone_number(call.destination.as_e164())
             .client_token(&call.client_token)
             .set_attributes(Some(attributes))
+            .customize()
+            .interceptor(lost.clone())
             .send()
             .await;
         match output {
             Ok(output) => Ok(output.contact_id.unwrap_or_default()),
-            Err(e) => Err((failure_of(&e), connect_error("StartOutboundVoiceContact")(e.into()))),
+            Err(e) => Err(failure_of(e, lost.seen())),
         }
     }
 
@@ -149,10 +217,11 @@ impl OutboundCalls for ConnectOutbound {
             Err(e) => return Err(connect_error("DescribeContact")(e.into())),
         };
         let Some(contact) = contact else { return Ok(CallState::Ended) };
-        Ok(if contact.disconnect_timestamp().is_some() {
-            CallState::Ended
-        } else if contact.agent_info().and_then(|a| a.connected_to_agent_timestamp()).is_some() {
+        // Reaching an agent is what counts, whether or not the call has ended since.
+        Ok(if contact.agent_info().and_then(|a| a.connected_to_agent_timestamp()).is_some() {
             CallState::WithAgent
+        } else if contact.disconnect_timestamp().is_some() {
+            CallState::Ended
         } else {
             CallState::Waiting
         })
@@ -263,6 +332,54 @@ mod tests {
         }
     }
 
+    /// GIVEN an attempt whose answer is lost (a 5xx: Connect may have placed the call) and then
+    /// throttling on every retry of the same request; THEN the call is uncertain, not a quota
+    /// refusal: the row must stay claimed with its token, never be written back as pending.
+    /// (Paused time: the SDK's back-off and the pacing take no real time.)
+    #[tokio::test(start_paused = true)]
+    async fn a_throttle_after_a_lost_answer_is_uncertain() {
+        let attempts = crate::bootstrap::BACKGROUND_ATTEMPTS as usize;
+        const LOST: &str = r#"{"__type":"InternalServiceException","message":"lost"}"#;
+        const THROTTLED: &str = r#"{"__type":"LimitExceededException","message":"Rate exceeded"}"#;
+        for lost_first in [1, attempts - 1] {
+            let rule = mock!(Client::start_outbound_voice_contact)
+                .sequence()
+                .http_response(|| http_response(500, LOST))
+                .times(lost_first)
+                .http_response(|| http_response(429, THROTTLED))
+                .times(attempts - lost_first)
+                .build();
+            let (failure, error) = outbound(&[&rule]).await.place(&call()).await.unwrap_err();
+            let message = error_chain(&error);
+            assert_eq!((failure, rule.num_calls()), (DialFailure::Uncertain, attempts), "{message}");
+            assert!(message.contains("answer was lost") && message.contains("LimitExceeded"), "{message}");
+        }
+        // a throttle that follows nothing lost is the quota, as before
+        let rule = mock!(Client::start_outbound_voice_contact)
+            .sequence()
+            .http_response(|| http_response(429, THROTTLED))
+            .times(attempts)
+            .build();
+        let (failure, _) = outbound(&[&rule]).await.place(&call()).await.unwrap_err();
+        assert_eq!(failure, DialFailure::Refused(Refusal::QuotaExceeded));
+        // and one request's lost answer says nothing about the next request
+        let rules = [
+            mock!(Client::start_outbound_voice_contact)
+                .sequence()
+                .http_response(|| http_response(500, LOST))
+                .times(attempts)
+                .build(),
+            mock!(Client::start_outbound_voice_contact)
+                .sequence()
+                .http_response(|| http_response(429, THROTTLED))
+                .times(attempts)
+                .build(),
+        ];
+        let outbound = outbound(&rules.iter().collect::<Vec<_>>()).await;
+        assert_eq!(outbound.place(&call()).await.unwrap_err().0, DialFailure::Uncertain);
+        assert_eq!(outbound.place(&call()).await.unwrap_err().0, DialFailure::Refused(Refusal::QuotaExceeded));
+    }
+
     #[tokio::test]
     async fn call_states_from_describe_contact() {
         let contact = |agent: bool, ended: bool| {
@@ -286,7 +403,8 @@ mod tests {
             }),
         ];
         let outbound = outbound(&rules.iter().collect::<Vec<_>>()).await;
-        for expected in [CallState::Waiting, CallState::WithAgent, CallState::Ended, CallState::Ended] {
+        // a call that reached an agent and has ended since is still one that reached an agent
+        for expected in [CallState::Waiting, CallState::WithAgent, CallState::WithAgent, CallState::Ended] {
             assert_eq!(outbound.call_state("c-1").await.unwrap(), expected);
         }
     }

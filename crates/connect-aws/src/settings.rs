@@ -2,6 +2,7 @@
 
 use std::time::Duration;
 
+use chrono::TimeDelta;
 use connect_core::agents::{AgentScope, PickOrder, Routing, instance_id, resource_id};
 use connect_core::campaign::Campaign;
 
@@ -34,6 +35,17 @@ pub fn optional_connect_resource_id(env: &Env, name: &'static str, kind: &str) -
 pub fn campaign(env: &Env) -> Result<Option<Campaign>, ConfigError> {
     const NAME: &str = "CAMPAIGN";
     env.optional(NAME).map(|name| Campaign::parse(&name).map_err(|e| invalid(NAME, &name, e.reason))).transpose()
+}
+
+/// `RETRY_AFTER_MINUTES` (1 to 10080, default 60): how long after a call without an answer (a
+/// no answer, no input, a failed transfer) the customer is due again.
+pub fn retry_after(env: &Env) -> Result<TimeDelta, ConfigError> {
+    const NAME: &str = "RETRY_AFTER_MINUTES";
+    let minutes = env.parse_or(NAME, 60u32)?;
+    if !(1..=10_080).contains(&minutes) {
+        return Err(invalid(NAME, &minutes.to_string(), "expected 1 to 10080 minutes (a week)"));
+    }
+    Ok(TimeDelta::minutes(minutes.into()))
 }
 
 /// How agent-picker and last-agent-lookup choose agents.

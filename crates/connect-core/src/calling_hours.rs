@@ -6,7 +6,7 @@
 use std::fmt;
 use std::str::FromStr;
 
-use chrono::{DateTime, Datelike, Timelike, Utc};
+use chrono::{DateTime, Datelike, Days, Timelike, Utc};
 use chrono_tz::Tz;
 
 use crate::closed_window::local_instant;
@@ -145,6 +145,27 @@ impl CallingHours {
         }
         local_instant(date, end, tz)
     }
+
+    /// When calls may next be placed in `tz`: `at` itself inside the hours, else the start of the
+    /// next range (within the coming week, which holds every weekday). A start that a DST change
+    /// skips is the first instant after the gap.
+    pub fn next_open(&self, at: DateTime<Utc>, tz: Tz) -> Option<DateTime<Utc>> {
+        if self.open_until(at, tz).is_some() {
+            return Some(at);
+        }
+        let today = at.with_timezone(&tz).date_naive();
+        (0..=7)
+            .filter_map(|days| today.checked_add_days(Days::new(days)))
+            .flat_map(|date| {
+                let weekday = date.weekday().num_days_from_monday() as usize;
+                self.ranges
+                    .iter()
+                    .filter(move |r| r.days[weekday])
+                    .filter_map(move |r| local_instant(date, r.start, tz))
+            })
+            .filter(|start| *start > at)
+            .min()
+    }
 }
 
 #[cfg(test)]
@@ -203,6 +224,29 @@ mod tests {
         }
         // the same instant is 19:00 on Thursday in New York: open for one more hour there
         assert_eq!(hours.open_until(utc("2026-12-04T00:00:00Z"), NEW_YORK), Some(utc("2026-12-04T01:00:00Z")));
+    }
+
+    #[test]
+    fn the_next_window_starts_at_the_next_range_in_the_time_zone() {
+        let hours: CallingHours = "Mon-Fri 09:00-20:00, Sat 10:00-17:00".parse().unwrap();
+        // 2026-12-04 is a Friday; New York is UTC-5 in December
+        let cases = [
+            ("2026-12-04T01:00:00Z", NEW_YORK, "2026-12-04T14:00:00Z"), // Thu 20:00 -> Fri 09:00
+            ("2026-12-04T12:00:00Z", NEW_YORK, "2026-12-04T14:00:00Z"), // Fri 07:00 -> Fri 09:00
+            ("2026-12-04T15:00:00Z", NEW_YORK, "2026-12-04T15:00:00Z"), // Fri 10:00: open now
+            ("2026-12-05T02:00:00Z", NEW_YORK, "2026-12-05T15:00:00Z"), // Fri 21:00 -> Sat 10:00
+            ("2026-12-05T22:00:00Z", NEW_YORK, "2026-12-07T14:00:00Z"), // Sat 17:00 -> Mon 09:00
+            ("2026-12-05T09:00:00Z", TOKYO, "2026-12-07T00:00:00Z"),    // Sat 18:00 -> Mon 09:00
+        ];
+        for (at, tz, next) in cases {
+            assert_eq!(hours.next_open(utc(at), tz), Some(utc(next)), "{at} in {tz}");
+        }
+        let once: CallingHours = "Wed 09:00-10:00".parse().unwrap();
+        // Wednesday 10:00 in Tokyo: the range just ended, the next one is a week later
+        assert_eq!(once.next_open(utc("2026-12-02T01:00:00Z"), TOKYO), Some(utc("2026-12-09T00:00:00Z")));
+        // 02:30 does not exist in New York on 2026-03-08: the window opens at 03:00 EDT
+        let early: CallingHours = "Sun 02:30-04:00".parse().unwrap();
+        assert_eq!(early.next_open(utc("2026-03-08T05:00:00Z"), NEW_YORK), Some(utc("2026-03-08T07:00:00Z")));
     }
 
     #[test]

@@ -33,6 +33,8 @@ pub const TIME_ZONE_ATTRIBUTE: &str = "timeZone";
 /// The longest campaign name: DynamoDB allows 255 bytes per attribute name, and the longest
 /// suffix (`_contactId`) must still fit.
 const MAX_CAMPAIGN_NAME: usize = 200;
+/// The longest reason a failed row keeps: it may quote the row's own data (its `timeZone`).
+pub const MAX_REASON: usize = 200;
 
 /// A campaign's attribute name: letters, digits, `_`, `-` and `.`, at most 200 of them, and not
 /// the table's key.
@@ -86,6 +88,11 @@ impl Campaign {
     /// How many attempts the dialer has started on this row in this campaign.
     pub fn attempts_attribute(&self) -> String {
         format!("{}_attempts", self.0)
+    }
+
+    /// Why a row ended without a call (`-4`), in words: `unknown time zone: Mars/Base`.
+    pub fn reason_attribute(&self) -> String {
+        format!("{}_reason", self.0)
     }
 }
 
@@ -157,7 +164,8 @@ impl RowStatus {
     }
 }
 
-/// What the customer chose on the keypad.
+/// What the customer chose on the keypad, or (`TransferFailed`) that the flow could not put a
+/// customer who chose to talk now through to the queue.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Outcome {
     TalkNow,
@@ -166,16 +174,19 @@ pub enum Outcome {
     NoInput,
     NotInterested,
     OptedOut,
+    /// Talk now, but setting the queue or the transfer failed: called again like a no answer.
+    TransferFailed,
 }
 
 impl Outcome {
-    pub const ALL: [Outcome; 6] = [
+    pub const ALL: [Outcome; 7] = [
         Outcome::TalkNow,
         Outcome::CallBack,
         Outcome::Email,
         Outcome::NoInput,
         Outcome::NotInterested,
         Outcome::OptedOut,
+        Outcome::TransferFailed,
     ];
 
     /// `1`, `2`, `3`, `9` (do not call me again); `Timeout` (what "Store customer input" gives
@@ -202,15 +213,17 @@ impl Outcome {
             Outcome::NoInput => "no_input",
             Outcome::NotInterested => "not_interested",
             Outcome::OptedOut => "opted_out",
+            Outcome::TransferFailed => "transfer_failed",
         }
     }
 
+    /// No input and a failed transfer are retried like a call nobody answered.
     pub fn status(self) -> RowStatus {
         match self {
             Outcome::TalkNow => RowStatus::TalkNow,
             Outcome::CallBack => RowStatus::CallBack,
             Outcome::Email => RowStatus::Email,
-            Outcome::NoInput => RowStatus::NoAnswer,
+            Outcome::NoInput | Outcome::TransferFailed => RowStatus::NoAnswer,
             Outcome::NotInterested => RowStatus::NotInterested,
             Outcome::OptedOut => RowStatus::OptedOut,
         }
@@ -236,6 +249,9 @@ impl FromStr for Outcome {
 /// A keypad answer to write on the customer's row.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Choice {
+    /// For an answer that is retried (no input, a failed transfer): when the row is due again;
+    /// it goes back into the to-call index.
+    pub due_again: Option<DateTime<Utc>>,
     pub customer: CallerNumber,
     pub status: RowStatus,
     pub contact_id: String,
@@ -259,26 +275,106 @@ pub enum ChoiceWrite {
     UnknownCustomer,
 }
 
-/// What the customer hears after their choice, per outcome.
+/// What the customer hears: the confirmation of an outcome that was recorded, or, when the
+/// write failed, a message that promises nothing the row does not hold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Message {
+    /// The outcome's own message: said when it was recorded (and for talk now and no input
+    /// either way, as what they say holds without the write: the transfer follows, the row is
+    /// still to call).
+    Said(Outcome),
+    /// A call back, an e-mail or "not interested" that could not be written.
+    NotRecorded,
+    /// A 9 that could not be written: the customer may be called again.
+    OptOutNotRecorded,
+    /// A failed transfer that could not be put back to be called again.
+    TransferNotRecorded,
+}
+
+impl Message {
+    /// What to say after `outcome`, written (`recorded`) or not.
+    pub fn after(outcome: Outcome, recorded: bool) -> Message {
+        match (outcome, recorded) {
+            (_, true) | (Outcome::TalkNow | Outcome::NoInput, false) => Message::Said(outcome),
+            (Outcome::OptedOut, false) => Message::OptOutNotRecorded,
+            (Outcome::TransferFailed, false) => Message::TransferNotRecorded,
+            (Outcome::CallBack | Outcome::Email | Outcome::NotInterested, false) => Message::NotRecorded,
+        }
+    }
+
+    /// Every message, in the order `CHOICE_MESSAGES` documents them.
+    pub fn all() -> impl Iterator<Item = Message> {
+        let others = [Message::NotRecorded, Message::OptOutNotRecorded, Message::TransferNotRecorded];
+        Outcome::ALL.into_iter().map(Message::Said).chain(others)
+    }
+
+    /// Its key in `CHOICE_MESSAGES`: the outcome's name, or `not_recorded`,
+    /// `opted_out_not_recorded`, `transfer_failed_not_recorded`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Message::Said(outcome) => outcome.name(),
+            Message::NotRecorded => "not_recorded",
+            Message::OptOutNotRecorded => "opted_out_not_recorded",
+            Message::TransferNotRecorded => "transfer_failed_not_recorded",
+        }
+    }
+}
+
+impl From<Outcome> for Message {
+    fn from(outcome: Outcome) -> Message {
+        Message::Said(outcome)
+    }
+}
+
+impl FromStr for Message {
+    type Err = String;
+
+    fn from_str(name: &str) -> Result<Self, Self::Err> {
+        Message::all().find(|m| m.name() == name).ok_or_else(|| {
+            let names: Vec<&str> = Message::all().map(Message::name).collect();
+            format!("unknown message {name:?}; expected one of {}", names.join(", "))
+        })
+    }
+}
+
+/// What the customer hears after their choice, per [`Message`].
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ChoiceMessages(BTreeMap<Outcome, String>);
+pub struct ChoiceMessages(BTreeMap<Message, String>);
 
 impl Default for ChoiceMessages {
     fn default() -> Self {
-        ChoiceMessages(BTreeMap::from([
-            (Outcome::TalkNow, "ありがとうございます。担当者にお繋ぎしますので、少々お待ちください。".to_owned()),
-            (Outcome::CallBack, "承知いたしました。後ほど改めてお電話いたします。失礼いたします。".to_owned()),
-            (Outcome::Email, "承知いたしました。メールにてご案内をお送りいたします。失礼いたします。".to_owned()),
-            (Outcome::NoInput, "ご入力が確認できませんでした。改めてご連絡いたします。失礼いたします。".to_owned()),
+        let texts = [
+            (Outcome::TalkNow.into(), "ありがとうございます。担当者にお繋ぎしますので、少々お待ちください。"),
+            (Outcome::CallBack.into(), "承知いたしました。後ほど改めてお電話いたします。失礼いたします。"),
+            (Outcome::Email.into(), "承知いたしました。メールにてご案内をお送りいたします。失礼いたします。"),
+            (Outcome::NoInput.into(), "ご入力が確認できませんでした。改めてご連絡いたします。失礼いたします。"),
             (
-                Outcome::NotInterested,
-                "承知いたしました。お時間をいただきありがとうございました。失礼いたします。".to_owned(),
+                Outcome::NotInterested.into(),
+                "承知いたしました。お時間をいただきありがとうございました。失礼いたします。",
             ),
             (
-                Outcome::OptedOut,
-                "承知いたしました。今後、こちらからお電話することはございません。失礼いたします。".to_owned(),
+                Outcome::OptedOut.into(),
+                "承知いたしました。今後、こちらからお電話することはございません。失礼いたします。",
             ),
-        ]))
+            (
+                Outcome::TransferFailed.into(),
+                "申し訳ございません。ただいま担当者にお繋ぎできませんでした。改めてお電話いたします。失礼いたします。",
+            ),
+            (
+                Message::NotRecorded,
+                "申し訳ございません。ただいまご回答を記録できませんでした。改めてお電話する場合がございます。失礼いたします。",
+            ),
+            (
+                Message::OptOutNotRecorded,
+                "申し訳ございません。ただいまお申し出を記録できませんでした。今後もお電話する場合がございます。\
+                 お手数ですが、お電話にてお申し付けください。失礼いたします。",
+            ),
+            (
+                Message::TransferNotRecorded,
+                "申し訳ございません。ただいま担当者にお繋ぎできませんでした。失礼いたします。",
+            ),
+        ];
+        ChoiceMessages(texts.into_iter().map(|(message, text)| (message, text.to_owned())).collect())
     }
 }
 
@@ -287,30 +383,30 @@ impl Default for ChoiceMessages {
 pub struct InvalidMessages(String);
 
 impl ChoiceMessages {
-    /// The defaults with the outcomes a JSON object names replaced, e.g.
-    /// `{"talk_now": "Connecting you now."}`. Unknown outcomes and empty texts are refused, so a
+    /// The defaults with the messages a JSON object names replaced, e.g.
+    /// `{"talk_now": "Connecting you now."}`. Unknown names and empty texts are refused, so a
     /// typo shows at deploy time, not as a silent default on a customer's call.
     pub fn with_overrides(json: &str) -> Result<ChoiceMessages, InvalidMessages> {
         let overrides: BTreeMap<String, serde_json::Value> =
             serde_json::from_str(json).map_err(|e| InvalidMessages(format!("not a JSON object of texts: {e}")))?;
         let mut messages = ChoiceMessages::default();
         for (name, text) in overrides {
-            let outcome = name.parse::<Outcome>().map_err(InvalidMessages)?;
+            let message = name.parse::<Message>().map_err(InvalidMessages)?;
             let Some(text) = text.as_str().map(str::trim).filter(|t| !t.is_empty()) else {
                 return Err(InvalidMessages(format!("the message for {name} must be a non-empty string")));
             };
-            messages.0.insert(outcome, text.to_owned());
+            messages.0.insert(message, text.to_owned());
         }
         Ok(messages)
     }
 
-    pub fn text(&self, outcome: Outcome) -> &str {
-        self.0.get(&outcome).map(String::as_str).unwrap_or_default()
+    pub fn text(&self, message: impl Into<Message>) -> &str {
+        self.0.get(&message.into()).map(String::as_str).unwrap_or_default()
     }
 
     /// The message as SSML for a "Play prompt" block set to interpret as SSML.
-    pub fn ssml(&self, outcome: Outcome) -> String {
-        ssml(self.text(outcome))
+    pub fn ssml(&self, message: impl Into<Message>) -> String {
+        ssml(self.text(message))
     }
 }
 
@@ -349,6 +445,8 @@ pub struct CampaignState {
     /// When the row may next be dialed (for a claim: when the claiming run is over); `None`:
     /// out of the to-call index, nothing more to do.
     pub to_call_at: Option<DateTime<Utc>>,
+    /// Why the row ended without a call (a row set to failed to dial); `None` otherwise.
+    pub reason: Option<String>,
 }
 
 impl CampaignState {
@@ -361,6 +459,7 @@ impl CampaignState {
             contact_id: None,
             updated_at: None,
             to_call_at: Some(due),
+            reason: None,
         }
     }
 
@@ -373,6 +472,7 @@ impl CampaignState {
             contact_id: None,
             updated_at: Some(now),
             to_call_at: Some(until),
+            reason: None,
         }
     }
 
@@ -389,6 +489,13 @@ impl CampaignState {
     /// A final status: out of the index.
     pub fn settled(&self, status: RowStatus, now: DateTime<Utc>) -> CampaignState {
         CampaignState { status, updated_at: Some(now), to_call_at: None, ..self.clone() }
+    }
+
+    /// Failed to dial, for good, and why (kept on the row for the people who load the list; at
+    /// most [`MAX_REASON`] characters).
+    pub fn failed(&self, reason: &str, now: DateTime<Utc>) -> CampaignState {
+        let reason = reason.chars().take(MAX_REASON).collect();
+        CampaignState { reason: Some(reason), ..self.settled(RowStatus::FailedToDial, now) }
     }
 
     /// Nobody answered: due again after the policy's wait, or final once the attempts are used.
@@ -490,7 +597,9 @@ pub fn next_step(row: &CampaignRow, now: DateTime<Utc>, policy: RetryPolicy) -> 
 pub enum CallState {
     /// Ringing, in the IVR or in the queue: it may still need an agent.
     Waiting,
+    /// Reached an agent (the call may have ended since): the customer talked to someone.
     WithAgent,
+    /// Ended without reaching an agent.
     Ended,
 }
 
@@ -503,7 +612,8 @@ pub enum Refusal {
     Misconfigured,
     /// `AccessDeniedException` or any other 4xx: the role may not place the call.
     NotAllowed,
-    /// `LimitExceededException`, throttling after every retry: the account's quota.
+    /// `LimitExceededException`, throttling after every retry, none of which lost an answer:
+    /// the account's quota.
     QuotaExceeded,
 }
 
@@ -523,7 +633,8 @@ pub enum DialFailure {
     /// `DestinationNotAllowedException`: Connect will not dial this number.
     DestinationRefused,
     Refused(Refusal),
-    /// A timeout, a 5xx after every retry, a lost connection: the call may have been placed.
+    /// A timeout, a 5xx after every retry, a lost connection, or a throttle of the retries that
+    /// follow one of those: the call may have been placed.
     Uncertain,
 }
 
@@ -588,6 +699,7 @@ mod tests {
         assert_eq!(campaign.contact_id_attribute(), "spring_2026_contactId");
         assert_eq!(campaign.attempt_attribute(), "spring_2026_attempt");
         assert_eq!(campaign.attempts_attribute(), "spring_2026_attempts");
+        assert_eq!(campaign.reason_attribute(), "spring_2026_reason");
         for bad in ["", "a b", "phoneNumber", "#x", &"c".repeat(201), "キャンペーン"] {
             assert!(Campaign::parse(bad).is_err(), "{bad}");
         }
@@ -620,6 +732,7 @@ mod tests {
             ("*", Outcome::NotInterested, 0, true),
             ("0", Outcome::NotInterested, 0, true),
             ("12", Outcome::NotInterested, 0, true),
+            ("transfer_failed", Outcome::NotInterested, 0, true),
         ];
         for (input, outcome, code, disconnects) in cases {
             let got = Outcome::from_input(input);
@@ -627,6 +740,38 @@ mod tests {
         }
         assert_eq!("email".parse::<Outcome>(), Ok(Outcome::Email));
         assert!("later".parse::<Outcome>().unwrap_err().contains("talk_now, call_back"));
+        // the flow says so; no key means it
+        let failed = Outcome::TransferFailed;
+        assert_eq!(
+            (failed.name(), failed.status(), failed.disconnects()),
+            ("transfer_failed", RowStatus::NoAnswer, true)
+        );
+    }
+
+    #[test]
+    fn what_is_said_is_a_confirmation_only_when_recorded() {
+        for outcome in Outcome::ALL {
+            assert_eq!(Message::after(outcome, true), Message::Said(outcome));
+        }
+        let unrecorded: Vec<&str> = Outcome::ALL.map(|o| Message::after(o, false).name()).to_vec();
+        assert_eq!(
+            unrecorded,
+            [
+                "talk_now",
+                "not_recorded",
+                "not_recorded",
+                "no_input",
+                "not_recorded",
+                "opted_out_not_recorded",
+                "transfer_failed_not_recorded"
+            ]
+        );
+        let messages = ChoiceMessages::default();
+        for message in Message::all() {
+            assert_eq!(message.name().parse::<Message>(), Ok(message));
+            assert!(!messages.text(message).is_empty(), "{message:?} has a default");
+        }
+        assert!(!messages.text(Message::OptOutNotRecorded).contains("お電話することはございません"));
     }
 
     #[test]
@@ -654,7 +799,7 @@ mod tests {
         for (bad, expected) in [
             ("{", "not a JSON object"),
             ("[]", "not a JSON object"),
-            (r#"{"later": "x"}"#, "unknown outcome \"later\""),
+            (r#"{"later": "x"}"#, "unknown message \"later\""),
             (r#"{"email": 3}"#, "non-empty string"),
             (r#"{"email": " "}"#, "non-empty string"),
         ] {
@@ -742,6 +887,10 @@ mod tests {
         let taken = state.claimed("t-4".into(), now, now).taken_over(now, now + TimeDelta::minutes(5));
         assert_eq!((taken.attempts, taken.attempt.as_deref()), (4, Some("t-4")), "a re-send is the same attempt");
         assert_eq!(taken.settled(RowStatus::FailedToDial, now).to_call_at, None);
+        let failed = taken.failed(&format!("unknown time zone: {}", "x".repeat(300)), now);
+        assert_eq!((failed.status, failed.to_call_at), (RowStatus::FailedToDial, None));
+        assert_eq!(failed.reason.as_deref().map(|r| r.chars().count()), Some(MAX_REASON));
+        assert_eq!(failed.claimed("t-5".into(), now, now).reason, None, "a new attempt has no reason");
     }
 
     #[test]

@@ -577,7 +577,9 @@ impl CampaignTable for FakeCampaignTable {
             state.status = choice.status;
             state.contact_id = Some(choice.contact_id.clone());
             state.updated_at = Some(choice.recorded_at);
-            if choice.status.answered() {
+            if choice.due_again.is_some() {
+                state.to_call_at = choice.due_again;
+            } else if choice.status.answered() {
                 state.to_call_at = None;
             }
             row.do_not_call |= choice.status == RowStatus::OptedOut;

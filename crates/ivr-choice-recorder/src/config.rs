@@ -1,5 +1,6 @@
+use chrono::TimeDelta;
 use connect_aws::config::invalid;
-use connect_aws::settings::campaign;
+use connect_aws::settings::{campaign, retry_after};
 use connect_aws::{ConfigError, Env};
 use connect_core::campaign::{Campaign, ChoiceMessages};
 
@@ -13,6 +14,9 @@ pub struct Config {
     /// Where a 9 (do not call me again) is kept for every campaign; only the row's
     /// `DO_NOT_CALL` when unset.
     pub do_not_call_table: Option<String>,
+    /// How long after no input or a failed transfer the customer is due again (the dialer's
+    /// `RETRY_AFTER_MINUTES`).
+    pub retry_after: TimeDelta,
 }
 
 impl Config {
@@ -27,6 +31,7 @@ impl Config {
             campaign: campaign(env)?,
             messages,
             do_not_call_table: env.optional("DO_NOT_CALL_TABLE"),
+            retry_after: retry_after(env)?,
         })
     }
 }
@@ -34,27 +39,33 @@ impl Config {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use connect_core::campaign::Outcome;
+    use connect_core::campaign::{Message, Outcome};
 
     #[test]
     fn defaults_overrides_and_clear_errors() {
         let config = Config::from_env(&Env::from_pairs([("CUSTOMERS_TABLE", "customers")])).unwrap();
         assert_eq!((config.campaign, config.messages), (None, ChoiceMessages::default()));
+        assert_eq!(config.retry_after, TimeDelta::minutes(60), "the dialer's default");
 
         let config = Config::from_env(&Env::from_pairs([
             ("CUSTOMERS_TABLE", "customers"),
             ("CAMPAIGN", "spring"),
-            ("CHOICE_MESSAGES", r#"{"email": "Check your inbox & spam"}"#),
+            ("CHOICE_MESSAGES", r#"{"email": "Check your inbox & spam", "opted_out_not_recorded": "Please call us."}"#),
+            ("RETRY_AFTER_MINUTES", "30"),
         ]))
         .unwrap();
         assert_eq!(config.campaign.map(|c| c.to_string()).as_deref(), Some("spring"));
         assert_eq!(config.messages.ssml(Outcome::Email), "<speak>Check your inbox &amp; spam</speak>");
+        assert_eq!(config.messages.text(Message::OptOutNotRecorded), "Please call us.");
+        assert_eq!(config.retry_after, TimeDelta::minutes(30));
 
         for (pairs, expected) in [
             (vec![], "CUSTOMERS_TABLE"),
             (vec![("CUSTOMERS_TABLE", "t"), ("CHOICE_MESSAGES", "{email: x}")], "CHOICE_MESSAGES: not a JSON object"),
-            (vec![("CUSTOMERS_TABLE", "t"), ("CHOICE_MESSAGES", r#"{"later": "x"}"#)], "unknown outcome"),
+            (vec![("CUSTOMERS_TABLE", "t"), ("CHOICE_MESSAGES", r#"{"later": "x"}"#)], "unknown message"),
             (vec![("CUSTOMERS_TABLE", "t"), ("CAMPAIGN", "a b")], "CAMPAIGN"),
+            (vec![("CUSTOMERS_TABLE", "t"), ("RETRY_AFTER_MINUTES", "0")], "RETRY_AFTER_MINUTES"),
+            (vec![("CUSTOMERS_TABLE", "t"), ("RETRY_AFTER_MINUTES", "10081")], "RETRY_AFTER_MINUTES"),
         ] {
             let err = Config::from_env(&Env::from_pairs(pairs)).unwrap_err().to_string();
             assert!(err.contains(expected), "{err}");
@@ -68,5 +79,6 @@ mod tests {
         let env = Env::from_env_file(include_str!("../../../events/ivr-choice-recorder/lambda.env")).unwrap();
         let config = Config::from_env(&env).unwrap();
         assert_eq!(config.do_not_call_table.as_deref(), Some("connect-lambdas-do-not-call"));
+        assert_eq!(config.retry_after, TimeDelta::minutes(60));
     }
 }

@@ -1,13 +1,16 @@
 //! Turns a keypad answer into an outcome, records it with one conditional write, and answers
-//! the flow with the message to play and whether to hang up.
+//! the flow with the message to play and whether to hang up. The message confirms the choice
+//! only when it was written; the flow calls again with `transferFailed` when it could not put a
+//! customer who chose to talk now through, and the row is then retried like a no answer.
 
 use std::convert::Infallible;
 use std::time::Duration;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, TimeDelta, Utc};
 use connect_aws::ANSWER_WITHIN;
 use connect_core::campaign::{
-    ATTEMPT_ATTRIBUTE, CAMPAIGN_ATTRIBUTE, Campaign, Choice, ChoiceMessages, ChoiceWrite, DIALED_AT_ATTRIBUTE, Outcome,
+    ATTEMPT_ATTRIBUTE, CAMPAIGN_ATTRIBUTE, Campaign, Choice, ChoiceMessages, ChoiceWrite, DIALED_AT_ATTRIBUTE, Message,
+    Outcome, RowStatus,
 };
 use connect_core::connect::{ContactFlowEvent, MalformedEvent, flag};
 use connect_core::metrics::{CAMPAIGN, MetricRecord, TOTAL};
@@ -19,7 +22,8 @@ use crate::config::Config;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ChoiceResponse {
-    /// SSML (`<speak>...</speak>`): what the customer hears next.
+    /// SSML (`<speak>...</speak>`): what the customer hears next; a confirmation of the choice
+    /// only when `recorded` is `"true"`.
     pub message: String,
     /// `"false"` only for talk_now: the flow then transfers to the queue.
     pub disconnect: String,
@@ -47,6 +51,7 @@ pub struct ChoiceRecorder<T, D, K> {
     clock: K,
     campaign: Option<Campaign>,
     messages: ChoiceMessages,
+    retry_after: TimeDelta,
     answer_within: Duration,
 }
 
@@ -58,13 +63,14 @@ impl<T: CampaignTable, D: DoNotCallList, K: Clock> ChoiceRecorder<T, D, K> {
             clock,
             campaign: config.campaign,
             messages: config.messages,
+            retry_after: config.retry_after,
             answer_within: ANSWER_WITHIN,
         }
     }
 
     fn answer(&self, outcome: Outcome, recorded: bool, error: Option<&str>) -> ChoiceResponse {
         ChoiceResponse {
-            message: self.messages.ssml(outcome),
+            message: self.messages.ssml(Message::after(outcome, recorded)),
             disconnect: flag(outcome.disconnects()),
             outcome: outcome.name().to_owned(),
             recorded: flag(recorded),
@@ -82,8 +88,9 @@ impl<T: CampaignTable, D: DoNotCallList, K: Clock> ChoiceRecorder<T, D, K> {
         }
     }
 
-    /// The customer always hears the message for their choice; recording it can only fail
-    /// quietly (`recorded=false`), never cut the call short.
+    /// The customer always hears a message true to what happened (the confirmation of their
+    /// choice only once it is written); recording can only fail quietly (`recorded=false`), never
+    /// cut the call short.
     pub async fn handle(&self, event: serde_json::Value) -> Result<ChoiceResponse, Infallible> {
         let event = ContactFlowEvent::from_value(event);
         let campaign = event.as_ref().ok().and_then(|e| self.campaign_of(e).ok().flatten());
@@ -100,7 +107,12 @@ impl<T: CampaignTable, D: DoNotCallList, K: Clock> ChoiceRecorder<T, D, K> {
                 return self.answer(Outcome::NoInput, false, Some("malformed event"));
             }
         };
-        let outcome = Outcome::from_input(&event.parameter("inputData").unwrap_or_default());
+        // The flow's second call, after the transfer of a talk-now customer failed.
+        let transfer_failed = event.parameter("transferFailed").is_some_and(|v| v.trim().eq_ignore_ascii_case("true"));
+        let outcome = match transfer_failed {
+            true => Outcome::TransferFailed,
+            false => Outcome::from_input(&event.parameter("inputData").unwrap_or_default()),
+        };
         let contact_id = event.contact_id();
         let campaign = match self.campaign_of(&event) {
             Ok(Some(campaign)) => campaign,
@@ -124,9 +136,12 @@ impl<T: CampaignTable, D: DoNotCallList, K: Clock> ChoiceRecorder<T, D, K> {
         let now = self.clock.now();
         let placed_at =
             event.attribute(DIALED_AT_ATTRIBUTE).and_then(|t| t.parse::<DateTime<Utc>>().ok()).unwrap_or(now);
+        let status = outcome.status();
         let choice = Choice {
+            // retried like a call nobody answered: due again after RETRY_AFTER_MINUTES
+            due_again: (status == RowStatus::NoAnswer).then(|| now + self.retry_after),
             customer,
-            status: outcome.status(),
+            status,
             contact_id: contact_id.to_owned(),
             attempt: event.attribute(ATTEMPT_ATTRIBUTE).filter(|token| !token.trim().is_empty()),
             placed_at,
@@ -390,12 +405,86 @@ mod tests {
         assert!(r.do_not_call.listed(CUSTOMER), "on the list a reload cannot wipe");
         assert_eq!(r.do_not_call.lookups(), 0, "only written");
 
-        // a list that cannot be written: the customer still hears the answer, and it says so
+        // a list that cannot be written: the customer is not told they will not be called
         let r = recorder();
         r.do_not_call.fail_with(Some("ProvisionedThroughputExceededException"));
         let got = answer(&r, pressed("9")).await;
         assert_eq!((got.recorded.as_str(), got.error.as_deref()), ("false", Some("opt-out not recorded")));
-        assert!(got.message.contains("今後"));
+        assert!(!got.message.contains("お電話することはございません"), "{}", got.message);
+        assert!(got.message.contains("記録できませんでした"), "{}", got.message);
+    }
+
+    /// GIVEN the customers table refuses the write; WHEN the customer presses 9, 2, 3 or another
+    /// key; THEN they hear that their answer could not be recorded (for 9: that they may be called
+    /// again), never the confirmation, and the row stays as the dialer left it: callable.
+    #[tokio::test]
+    async fn a_choice_that_is_not_written_is_never_confirmed_and_the_row_stays_callable() {
+        let confirmations = ChoiceMessages::default();
+        for (input, outcome) in
+            [("9", Outcome::OptedOut), ("2", Outcome::CallBack), ("3", Outcome::Email), ("7", Outcome::NotInterested)]
+        {
+            let r = recorder();
+            r.table.fail_writes_with(Some("ProvisionedThroughputExceededException"));
+            let got = answer(&r, pressed(input)).await;
+            assert_eq!((got.recorded.as_str(), got.disconnect.as_str()), ("false", "true"), "{input}");
+            assert_ne!(got.message, confirmations.ssml(outcome), "{input}: no confirmation");
+            assert!(got.message.contains("記録できませんでした"), "{input}: {}", got.message);
+            let state = r.table.state(CUSTOMER).unwrap();
+            assert_eq!((state.status, state.to_call_at.is_some()), (RowStatus::Dialing, true), "{input}");
+            assert!(!r.table.row(CUSTOMER).unwrap().do_not_call, "{input}");
+        }
+        let r = recorder();
+        r.table.fail_writes_with(Some("ProvisionedThroughputExceededException"));
+        let nine = answer(&r, pressed("9")).await;
+        assert!(nine.message.contains("お電話する場合がございます"), "may be called again: {}", nine.message);
+        // a later contact changed the row: not written either, so not confirmed
+        let r = recorder();
+        let late = answer(&r, for_attempt("c-1", "9", "an-earlier-token")).await;
+        assert_eq!((late.recorded.as_str(), late.error), ("false", None));
+        assert!(!late.message.contains("お電話することはございません"), "{}", late.message);
+        // talk now still goes to the queue: what it says (an agent is coming) stays true
+        let r = recorder();
+        r.table.fail_writes_with(Some("ProvisionedThroughputExceededException"));
+        let talk = answer(&r, pressed("1")).await;
+        assert_eq!((talk.recorded.as_str(), talk.disconnect.as_str()), ("false", "false"));
+        assert_eq!(talk.message, confirmations.ssml(Outcome::TalkNow));
+    }
+
+    /// GIVEN a customer who pressed 1 (recorded, out of the index); WHEN the flow could not put
+    /// them through and says so (`transferFailed`); THEN the row is a no answer again, due after
+    /// RETRY_AFTER_MINUTES (the attempt counted against MAX_ATTEMPTS), and the customer hears an
+    /// apology that says they will be called again.
+    #[tokio::test]
+    async fn a_failed_transfer_after_talk_now_puts_the_row_back_to_be_called_again() {
+        for (env, wait) in [(vec![], 60), (vec![("RETRY_AFTER_MINUTES", "30")], 30)] {
+            let r = recorder_with(&env, claimed());
+            assert_eq!(answer(&r, pressed("1")).await.recorded, "true");
+            assert_eq!(r.table.state(CUSTOMER).unwrap().to_call_at, None, "talk now leaves the index");
+            r.clock.advance(TimeDelta::minutes(2));
+            let got = answer(&r, event("transfer-failed")).await;
+            assert_eq!(
+                (got.outcome.as_str(), got.recorded.as_str(), got.disconnect.as_str(), got.error),
+                ("transfer_failed", "true", "true", None)
+            );
+            assert!(
+                got.message.contains("お繋ぎできませんでした") && got.message.contains("改めてお電話"),
+                "{}",
+                got.message
+            );
+            let state = r.table.state(CUSTOMER).unwrap();
+            let due = "2026-11-21T10:02:00Z".parse::<DateTime<Utc>>().unwrap() + TimeDelta::minutes(wait);
+            assert_eq!((state.status, state.to_call_at, state.attempts), (RowStatus::NoAnswer, Some(due), 1));
+            assert_eq!(state.contact_id.as_deref(), Some("7f1b2c3d-0000-4000-8000-000000000001"));
+        }
+        // an earlier attempt's failed transfer never overwrites a later attempt's row
+        let r = recorder();
+        let mut old = event("transfer-failed");
+        old["Details"]["ContactData"]["ContactId"] = json!("c-0");
+        old["Details"]["ContactData"]["Attributes"]["attempt"] = json!("an-earlier-token");
+        let got = answer(&r, old).await;
+        assert_eq!((got.outcome.as_str(), got.recorded.as_str()), ("transfer_failed", "false"));
+        assert!(!got.message.contains("改めてお電話"), "not promised: {}", got.message);
+        assert_eq!(r.table.status(CUSTOMER), Some(RowStatus::Dialing));
     }
 
     #[tokio::test]

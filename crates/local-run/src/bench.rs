@@ -436,6 +436,7 @@ impl DirectPlan {
                             attempt: None,
                             placed_at: Utc::now(),
                             recorded_at: Utc::now(),
+                            due_again: None,
                         };
                         customers.record_choice(&campaign, &choice).await?;
                     }
