@@ -1,6 +1,7 @@
 //! The calendar reader against a mature peer: every calendar of `tests/calendars` (real exports,
-//! listed with their sources in its README) is read by connect-core's reader, the one
-//! holiday-fetcher uses, and by icalendar + recurring-ical-events (pinned in
+//! listed with their sources in its README) and the product's samples (`events/holiday-fetcher`)
+//! is read by connect-core's reader, the one holiday-fetcher uses, and by icalendar +
+//! recurring-ical-events (pinned in
 //! requirements-dev.txt, run by `tests/calendars/peer.py` in the project's venv). Both say what
 //! each calendar closes in Europe/Berlin over fixed years, as a public feed (whole days) and as a
 //! company calendar (timed windows). Any difference fails the test unless it is one of the
