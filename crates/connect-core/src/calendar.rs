@@ -345,10 +345,16 @@ impl<'a> Event<'a> {
                             (date.checked_sub_days(Days::new(days)).map_or(start, Moment::Date), Length::Days(days))
                         }
                         Moment::Time(_, anchor) => {
-                            let exact = TimeDelta::days(i64::try_from(duration.days).unwrap_or(0))
-                                + TimeDelta::seconds(duration.seconds);
-                            let end = start.instant(zones) - exact;
-                            (Moment::Time(zones.local_of(end, anchor), anchor), Length::Exact(exact))
+                            let exact = TimeDelta::try_days(i64::try_from(duration.days).unwrap_or(0))
+                                .and_then(|days| days.checked_add(&TimeDelta::try_seconds(duration.seconds)?));
+                            let earlier = exact.and_then(|exact| start.instant(zones).checked_sub_signed(exact));
+                            match (exact, earlier) {
+                                (Some(exact), Some(end)) => {
+                                    (Moment::Time(zones.local_of(end, anchor), anchor), Length::Exact(exact))
+                                }
+                                // longer than any calendar: the span check leaves it out
+                                _ => (start, Length::Days(u64::MAX)),
+                            }
                         }
                     };
                 }
@@ -1052,6 +1058,16 @@ mod tests {
         for (lines, expected) in cases {
             assert_eq!(read(&vevent(lines), &windows()), strings(expected), "{lines}");
         }
+    }
+
+    #[test]
+    fn a_negative_duration_too_long_for_the_calendar_is_left_out_without_a_panic() {
+        let (days, skips) = read_with_skips(
+            &calendar(&vevent("DTSTART;TZID=Asia/Tokyo:20261224T120000\nDURATION:-P99999999W\nSUMMARY:x")),
+            &windows(),
+        );
+        assert!(days.is_empty(), "{days:?}");
+        assert_eq!(skips.len(), 2, "{skips:?}");
     }
 
     #[test]
