@@ -3,23 +3,27 @@
 //!
 //! What real feeds need, beyond the content lines: unfolding at the byte level (a fold may split
 //! a multi-byte UTF-8 character, so unfolding must happen before decoding); refusing truncated
-//! or non-calendar bodies; times converted into the site's zone (TZIDs written as IANA or as
-//! Windows names); DTEND (exclusive) or DURATION; recurrences (RRULE, RDATE, EXDATE and
-//! RECURRENCE-ID overrides) expanded over the years asked for; events repeated by merged feeds
-//! counted once; and a cap on the days one body may produce, so that a hostile or broken feed
-//! cannot exhaust a small Lambda's memory.
+//! or non-calendar bodies, but reading past what one line or one event gets wrong (each such
+//! skip is returned, with its line); times converted into the site's zone (TZIDs written as
+//! IANA or Windows names, or defined by the calendar's own VTIMEZONEs); DTEND (exclusive) or
+//! DURATION; recurrences (RRULE, RDATE, EXDATE and RECURRENCE-ID overrides, RANGE=THISANDFUTURE
+//! included) expanded over the years asked for; events repeated by merged feeds counted once;
+//! and caps on the work and the days one body may cause, so that a hostile or broken feed
+//! cannot exhaust a small Lambda's memory. No recursion anywhere: nesting is a bounded stack.
 
 mod lines;
 mod recurrence;
 mod time;
 
+use std::borrow::Cow;
 use std::collections::hash_map::Entry;
 use std::collections::{HashMap, HashSet};
 
 use chrono::{Days, NaiveDate, NaiveDateTime, NaiveTime, TimeDelta, Timelike};
 
 use crate::closed_window::ClosedWindow;
-use lines::{Line, unescape_text};
+pub use lines::Skip;
+use lines::{Line, Skips, unescape_text};
 use recurrence::RuleError;
 use time::{Anchor, Duration, Moment, StartKey, Zones, parse_duration, parse_moment};
 
@@ -34,7 +38,7 @@ pub struct ReadOptions {
     pub last_year: i32,
     /// Opt-in per calendar (a company calendar): a timed VEVENT (DTSTART with a time) is a
     /// partial-day closure of that window on each local date it touches, instead of whole days.
-    /// When false (public feeds), a timed event covers whole local days, as today.
+    /// When false (public feeds), a timed event covers whole local days.
     pub timed_windows: bool,
     /// Name for an event without SUMMARY (or with an empty one), e.g. "休業日".
     pub default_name: String,
@@ -56,19 +60,26 @@ pub struct CalendarDay {
     pub window: Option<ClosedWindow>,
 }
 
+/// What one body gives: the days its events close, and what was left out on the way.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CalendarRead {
+    pub days: Vec<CalendarDay>,
+    /// What could not be read and was left out (a line, a property, a value, an event), or was
+    /// read in a way worth saying, with its line: the first 50.
+    pub skipped: Vec<Skip>,
+    /// Skips beyond those listed.
+    pub more_skipped: usize,
+}
+
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum CalendarError {
     #[error("the body is not an iCalendar (no BEGIN:VCALENDAR at its start)")]
     NotACalendar,
-    #[error("the calendar is truncated (no END:VCALENDAR)")]
+    #[error("the calendar is truncated (no END:VCALENDAR, or a component left open)")]
     Truncated,
-    #[error("the calendar is not valid UTF-8 after unfolding (byte {0})")]
-    NotUtf8(usize),
-    /// Names the line (counted in the unfolded body) and what is wrong with it.
-    #[error("the calendar could not be parsed: {0}")]
+    /// Names the line (in the body as received) and what is wrong with it.
+    #[error("the calendar could not be read: {0}")]
     Syntax(String),
-    #[error("event {summary:?} has an unreadable {property}: {value:?}")]
-    BadDate { summary: String, property: &'static str, value: String },
     #[error("the calendar produces more days than its limit (ReadOptions::max_days)")]
     TooManyDays,
     #[error(
@@ -77,8 +88,8 @@ pub enum CalendarError {
     TooManyRecurrences { summary: String },
 }
 
-/// Longest span one occurrence may cover; longer is almost certainly a data error, and it
-/// bounds the work one event can cause.
+/// Longest span one occurrence may cover; longer is almost certainly a data error (the
+/// occurrence is skipped), and it bounds the work one event can cause.
 const MAX_EVENT_DAYS: u64 = 366;
 
 /// Occurrences one body may make the reader look at, kept or not (those before the first year
@@ -100,7 +111,14 @@ struct Budget {
 
 /// Removes RFC 5545 line folds (CRLF or LF followed by one space or tab) from raw bytes.
 pub fn unfold(raw: &[u8]) -> Vec<u8> {
+    unfold_numbered(raw).0
+}
+
+/// [`unfold`], with the line of the raw body each unfolded line starts at (from 1).
+fn unfold_numbered(raw: &[u8]) -> (Vec<u8>, Vec<usize>) {
     let mut out = Vec::with_capacity(raw.len());
+    let mut numbers = vec![1];
+    let mut line = 1;
     let mut i = 0;
     while i < raw.len() {
         let fold_len = match raw[i..] {
@@ -110,20 +128,37 @@ pub fn unfold(raw: &[u8]) -> Vec<u8> {
         };
         if fold_len > 0 {
             i += fold_len;
-        } else {
-            out.push(raw[i]);
-            i += 1;
+            line += 1;
+            continue;
         }
+        if raw[i] == b'\n' {
+            line += 1;
+            numbers.push(line);
+        }
+        out.push(raw[i]);
+        i += 1;
     }
-    out
+    (out, numbers)
 }
 
 /// Reads every VEVENT of one or more concatenated VCALENDARs into the days they cover, in the
-/// order of the events (each event's days in date order). Cancelled events are skipped.
-pub fn read_days(raw: &[u8], options: &ReadOptions) -> Result<Vec<CalendarDay>, CalendarError> {
-    let unfolded = unfold(raw);
-    let text = std::str::from_utf8(&unfolded).map_err(|e| CalendarError::NotUtf8(e.valid_up_to()))?;
-    let text = text.trim_start_matches('\u{feff}');
+/// order of the events (each event's days in date order). Cancelled events are skipped. What
+/// cannot be read is left out (the value, else the property, else the event) and listed in
+/// [`CalendarRead::skipped`]; only a body that is not a calendar or is cut short, and one over
+/// the caps, is refused.
+pub fn read_days(raw: &[u8], options: &ReadOptions) -> Result<CalendarRead, CalendarError> {
+    let (unfolded, numbers) = unfold_numbered(raw);
+    let mut skips = Skips::default();
+    let text = match std::str::from_utf8(&unfolded) {
+        Ok(text) => Cow::Borrowed(text),
+        Err(e) => {
+            let index = unfolded[..e.valid_up_to()].iter().filter(|b| **b == b'\n').count();
+            let line = numbers.get(index).copied().unwrap_or(1);
+            skips.add(line, "not valid UTF-8 (first here): read with U+FFFD for what is not");
+            String::from_utf8_lossy(&unfolded)
+        }
+    };
+    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
     let mut lines = text.lines().map(str::trim_end).filter(|l| !l.is_empty());
     if !lines.next().is_some_and(|l| l.eq_ignore_ascii_case("BEGIN:VCALENDAR")) {
         return Err(CalendarError::NotACalendar);
@@ -131,30 +166,18 @@ pub fn read_days(raw: &[u8], options: &ReadOptions) -> Result<Vec<CalendarDay>, 
     if !lines.next_back().is_some_and(|l| l.eq_ignore_ascii_case("END:VCALENDAR")) {
         return Err(CalendarError::Truncated);
     }
-    let body = lines::read_body(text)?;
-    let zones = Zones::new(&body.time_zones, options.time_zone);
-    let events = body.events.iter().map(|lines| Event::read(lines, &zones, options)).collect::<Result<Vec<_>, _>>()?;
+    let body = lines::read_body(text, &numbers, &mut skips)?;
+    let zones = Zones::new(&body.time_zones, options.time_zone, options.last_year, &mut skips);
+    let mut notes = Notes { skips, unknown_zones: HashSet::new() };
+    let events: Vec<Event<'_>> = body
+        .events
+        .iter()
+        .filter_map(|(number, lines)| Event::read(*number, lines, &zones, options, &mut notes))
+        .collect();
     let kept = kept_events(&events, &zones);
-
-    // Occurrences a RECURRENCE-ID event replaces (or, cancelled, removes), by UID.
-    let mut replaced: HashMap<&str, Exclusions> = HashMap::new();
-    for event in &events {
-        if let (Some(uid), Some(id)) = (event.uid, event.recurrence_id) {
-            replaced.entry(uid).or_default().add(id, &zones);
-        }
-    }
-
     let reader = Reader { options, zones: &zones, first_day: first_day(options), last_day: last_day(options) };
-    let mut days = Vec::new();
-    let mut budget = Budget { occurrences: MAX_OCCURRENCES, rules: MAX_RULES };
-    for (event, _) in events.iter().zip(&kept).filter(|(event, kept)| **kept && !event.cancelled) {
-        let replaced = match (event.uid, event.recurrence_id) {
-            (Some(uid), None) => replaced.get(uid),
-            _ => None,
-        };
-        reader.event_days(event, replaced, &mut budget, &mut days)?;
-    }
-    Ok(days)
+    let days = reader.days(&events, &kept, &mut notes)?;
+    Ok(CalendarRead { days, skipped: notes.skips.kept, more_skipped: notes.skips.more })
 }
 
 fn first_day(options: &ReadOptions) -> NaiveDate {
@@ -172,8 +195,16 @@ pub fn is_observance(description: &str) -> bool {
     first.starts_with("祭日") || first.to_ascii_lowercase().starts_with("observance")
 }
 
+/// The skips of one read, and the TZIDs already named in one.
+struct Notes<'a> {
+    skips: Skips,
+    unknown_zones: HashSet<&'a str>,
+}
+
 /// One VEVENT, with what is needed to tell it apart from the others.
 struct Event<'a> {
+    /// The line its BEGIN:VEVENT is on.
+    number: usize,
     lines: &'a [Line<'a>],
     name: String,
     observance: bool,
@@ -181,25 +212,58 @@ struct Event<'a> {
     uid: Option<&'a str>,
     sequence: i64,
     recurrence_id: Option<Moment>,
-    /// `None` only for a cancelled event, whose start does not matter.
+    /// `RECURRENCE-ID;RANGE=THISANDFUTURE`: the override moves every later occurrence too.
+    this_and_future: bool,
+    /// `None` only for a cancelled event, whose start does not matter. An event that ends
+    /// before it starts is read the other way round: this is the earlier of the two.
     start: Option<Moment>,
+    length: Length,
 }
 
 impl<'a> Event<'a> {
-    fn read(lines: &'a [Line<'a>], zones: &Zones, options: &ReadOptions) -> Result<Event<'a>, CalendarError> {
+    /// The event, or `None` (with a skip) when it cannot be placed: no readable DTSTART or
+    /// RECURRENCE-ID. An unreadable DTEND or DURATION is left out (the event lasts as if it had
+    /// none).
+    fn read(
+        number: usize,
+        lines: &'a [Line<'a>],
+        zones: &Zones,
+        options: &ReadOptions,
+        notes: &mut Notes<'a>,
+    ) -> Option<Event<'a>> {
         let find = |name: &str| lines.iter().find(|l| l.is(name));
         let summary = find("SUMMARY").map(|l| unescape_text(l.value).trim().to_owned()).unwrap_or_default();
         let name = if summary.is_empty() { options.default_name.clone() } else { summary };
-        let bad = |property: &'static str, value: &str| CalendarError::BadDate {
-            summary: name.clone(),
-            property,
-            value: value.to_owned(),
-        };
+        for line in
+            lines.iter().filter(|l| ["DTSTART", "DTEND", "RDATE", "EXDATE", "RECURRENCE-ID"].iter().any(|p| l.is(p)))
+        {
+            if let Some(tzid) = line.param("TZID").map(str::trim)
+                && zones.zone(tzid).is_none()
+                && notes.unknown_zones.insert(tzid)
+            {
+                notes.skips.add(
+                    line.number,
+                    format!("TZID {tzid:?} is neither an IANA nor a Windows name, and no VTIMEZONE defines it: read on the site's clock"),
+                );
+            }
+        }
         let cancelled = find("STATUS").is_some_and(|l| l.value.trim().eq_ignore_ascii_case("CANCELLED"));
+        let skip_event = |notes: &mut Notes<'_>, line: usize, why: String| {
+            notes.skips.add(line, format!("{why}: event {name:?} left out"));
+        };
         let recurrence_id = match find("RECURRENCE-ID") {
             None => None,
-            Some(line) => Some(zones.moment(line).ok_or_else(|| bad("RECURRENCE-ID", line.value))?),
+            Some(line) => match zones.moment(line) {
+                Some(id) => Some(id),
+                None => {
+                    skip_event(notes, line.number, format!("unreadable RECURRENCE-ID {:?}", line.value));
+                    return None;
+                }
+            },
         };
+        let this_and_future = find("RECURRENCE-ID")
+            .and_then(|l| l.param("RANGE"))
+            .is_some_and(|range| range.trim().eq_ignore_ascii_case("THISANDFUTURE"));
         // Exchange may write an all-day event as midnight to midnight in the organiser's zone:
         // its flag says the written dates are meant, wherever the site is.
         let all_day = find("X-MICROSOFT-CDO-ALLDAYEVENT").is_some_and(|l| l.value.trim().eq_ignore_ascii_case("TRUE"));
@@ -210,29 +274,111 @@ impl<'a> Event<'a> {
                 }
                 Some(start) => Some(start),
                 None if cancelled => None,
-                None => return Err(bad("DTSTART", line.value)),
+                None => {
+                    skip_event(notes, line.number, format!("unreadable DTSTART {:?}", line.value));
+                    return None;
+                }
             },
             None if cancelled => None,
-            None => return Err(bad("DTSTART", "")),
+            None => {
+                skip_event(notes, number, "no DTSTART".to_owned());
+                return None;
+            }
         };
-        Ok(Event {
+        let mut event = Event {
+            number,
             lines,
             observance: find("DESCRIPTION").is_some_and(|l| is_observance(&unescape_text(l.value))),
             cancelled,
             uid: find("UID").map(|l| l.value.trim()).filter(|uid| !uid.is_empty()),
             sequence: find("SEQUENCE").and_then(|l| l.value.trim().parse().ok()).unwrap_or(0),
             recurrence_id,
+            this_and_future,
             start,
+            length: Length::Days(1),
             name,
-        })
+        };
+        if let Some(start) = start {
+            let (start, length) = event.first_length(start, zones, &mut notes.skips);
+            event.start = Some(start);
+            event.length = length;
+        }
+        Some(event)
+    }
+
+    /// DTSTART (or, when it ends first, its end) and how long each occurrence lasts: until DTEND
+    /// (exclusive), for DURATION, or, with neither, one day for a date and no time at all for a
+    /// date-time (RFC 5545 3.6.1). An end before the start is read the other way round, as
+    /// peers read it.
+    fn first_length(&self, start: Moment, zones: &Zones, skips: &mut Skips) -> (Moment, Length) {
+        let find = |name: &str| self.lines.iter().find(|l| l.is(name));
+        let swapped = |skips: &mut Skips, line: &Line<'_>| {
+            skips.add(line.number, format!("{} ends before it starts: read the other way round", self.name));
+        };
+        if let Some(line) = find("DTEND") {
+            match zones.moment(line) {
+                Some(end) => {
+                    let (start, end) = if end.instant(zones) < start.instant(zones) {
+                        swapped(skips, line);
+                        (end, start)
+                    } else {
+                        (start, end)
+                    };
+                    let length = match start {
+                        Moment::Date(first) => Length::Days(days_until(first, end)),
+                        Moment::Time(..) => Length::Exact(end.instant(zones) - start.instant(zones)),
+                    };
+                    return (start, length);
+                }
+                None => {
+                    skips.add(line.number, format!("unreadable DTEND {:?} of {:?} left out", line.value, self.name))
+                }
+            }
+        }
+        if let Some(line) = find("DURATION") {
+            match parse_duration(line.value) {
+                Some(duration) if duration.negative => {
+                    swapped(skips, line);
+                    let days = duration.days + ceil_days(duration.seconds);
+                    return match start {
+                        Moment::Date(date) => {
+                            (date.checked_sub_days(Days::new(days)).map_or(start, Moment::Date), Length::Days(days))
+                        }
+                        Moment::Time(_, anchor) => {
+                            let exact = TimeDelta::try_days(i64::try_from(duration.days).unwrap_or(0))
+                                .and_then(|days| days.checked_add(&TimeDelta::try_seconds(duration.seconds)?));
+                            let earlier = exact.and_then(|exact| start.instant(zones).checked_sub_signed(exact));
+                            match (exact, earlier) {
+                                (Some(exact), Some(end)) => {
+                                    (Moment::Time(zones.local_of(end, anchor), anchor), Length::Exact(exact))
+                                }
+                                // longer than any calendar: the span check leaves it out
+                                _ => (start, Length::Days(u64::MAX)),
+                            }
+                        }
+                    };
+                }
+                Some(duration) => {
+                    let length = match start {
+                        Moment::Date(_) => Length::Days(duration.days + ceil_days(duration.seconds)),
+                        Moment::Time(..) => Length::Nominal(duration),
+                    };
+                    return (start, length);
+                }
+                None => {
+                    skips.add(line.number, format!("unreadable DURATION {:?} of {:?} left out", line.value, self.name))
+                }
+            }
+        }
+        let length = match start {
+            Moment::Date(_) => Length::Days(1),
+            Moment::Time(..) => Length::Exact(TimeDelta::zero()),
+        };
+        (start, length)
     }
 
     fn all(&self, name: &'a str) -> impl Iterator<Item = &'a Line<'a>> + use<'a, '_> {
         self.lines.iter().filter(move |l| l.is(name))
-    }
-
-    fn error(&self, property: &'static str, value: &str) -> CalendarError {
-        CalendarError::BadDate { summary: self.name.clone(), property, value: value.to_owned() }
     }
 }
 
@@ -247,7 +393,7 @@ fn kept_events(events: &[Event<'_>], zones: &Zones) -> Vec<bool> {
         let (Some(uid), Some(start)) = (event.uid, event.recurrence_id.or(event.start)) else {
             continue;
         };
-        let key = (uid, event.recurrence_id.is_some(), start.key(zones.site()));
+        let key = (uid, event.recurrence_id.is_some(), start.key(zones));
         match seen.entry(key) {
             Entry::Vacant(slot) => {
                 slot.insert(index);
@@ -266,8 +412,8 @@ fn kept_events(events: &[Event<'_>], zones: &Zones) -> Vec<bool> {
     kept
 }
 
-/// Starts to leave out (EXDATE, or replaced by a RECURRENCE-ID event). A date matches any
-/// time on that date as written, so `EXDATE;VALUE=DATE` also works on a timed series.
+/// Starts to leave out (EXDATE, or replaced by a RECURRENCE-ID event), or to look up. A date
+/// matches any time on that date as written, so `EXDATE;VALUE=DATE` also works on a timed series.
 #[derive(Debug, Default)]
 struct Exclusions {
     dates: HashSet<NaiveDate>,
@@ -282,7 +428,7 @@ impl Exclusions {
                 self.dates.insert(date);
             }
             Moment::Time(..) => {
-                self.times.insert(moment.site_local(zones.site()));
+                self.times.insert(moment.site_local(zones));
                 self.dates_of_times.insert(moment.written_date());
             }
         }
@@ -292,7 +438,7 @@ impl Exclusions {
         match moment {
             Moment::Date(date) => self.dates.contains(date) || self.dates_of_times.contains(date),
             Moment::Time(..) => {
-                self.times.contains(&moment.site_local(zones.site())) || self.dates.contains(&moment.written_date())
+                self.times.contains(&moment.site_local(zones)) || self.dates.contains(&moment.written_date())
             }
         }
     }
@@ -311,19 +457,37 @@ enum Length {
     Until(Moment),
 }
 
-/// One occurrence, with the property its end comes from (named when its span is refused).
+/// One occurrence, and the event it takes its name from (an override with
+/// RANGE=THISANDFUTURE names the occurrences it moves).
 #[derive(Debug, Clone, Copy)]
-struct Occurrence<'a> {
+struct Occurrence {
     start: Moment,
     length: Length,
-    end_property: &'static str,
-    end_value: &'a str,
+    source: usize,
 }
 
 /// What one occurrence covers: whole dates, or from one site-local time to another.
 enum Span {
     Dates { first: NaiveDate, count: u64 },
     Times { start: NaiveDateTime, end: NaiveDateTime },
+}
+
+/// What a series' overrides (RECURRENCE-ID events of its UID) do to it.
+#[derive(Default)]
+struct Overrides {
+    /// The occurrences they replace (or, cancelled, remove).
+    replaced: Exclusions,
+    /// RANGE=THISANDFUTURE: from each, every later occurrence is moved as it was, and lasts and
+    /// is named as it does (by event index, in the order of their RECURRENCE-ID).
+    from_here: Vec<(chrono::DateTime<chrono::Utc>, usize)>,
+}
+
+/// A series as expanded: what its overrides need to know of it.
+struct Series {
+    sequence: i64,
+    /// Its starts, without those EXDATE removes.
+    starts: Exclusions,
+    excluded: Exclusions,
 }
 
 struct Reader<'o> {
@@ -334,109 +498,205 @@ struct Reader<'o> {
 }
 
 impl Reader<'_> {
-    fn event_days(
+    /// Every kept event's days, in the order of the events.
+    fn days(
         &self,
-        event: &Event<'_>,
-        replaced: Option<&Exclusions>,
-        budget: &mut Budget,
-        days: &mut Vec<CalendarDay>,
-    ) -> Result<(), CalendarError> {
-        let Some(start) = event.start else {
-            return Ok(());
-        };
-        let mut occurrences = vec![self.first_occurrence(event, start)?];
-        // An override (RECURRENCE-ID) is one occurrence; only a series' own event recurs.
-        if event.recurrence_id.is_none() {
-            self.recurrences(event, occurrences[0], budget, &mut occurrences)?;
+        events: &[Event<'_>],
+        kept: &[bool],
+        notes: &mut Notes<'_>,
+    ) -> Result<Vec<CalendarDay>, CalendarError> {
+        let mut overrides: HashMap<&str, Overrides> = HashMap::new();
+        for (index, event) in events.iter().enumerate().filter(|(i, _)| kept[*i]) {
+            if let (Some(uid), Some(id)) = (event.uid, event.recurrence_id) {
+                let of_uid = overrides.entry(uid).or_default();
+                of_uid.replaced.add(id, self.zones);
+                if event.this_and_future {
+                    of_uid.from_here.push((id.instant(self.zones), index));
+                }
+            }
         }
+        for of_uid in overrides.values_mut() {
+            of_uid.from_here.sort_by_key(|(id, _)| *id);
+        }
+        let mut budget = Budget { occurrences: MAX_OCCURRENCES, rules: MAX_RULES };
+        // Series first: their overrides depend on them.
+        let mut occurrences: Vec<Vec<Occurrence>> = vec![Vec::new(); events.len()];
+        let mut series: HashMap<&str, Series> = HashMap::new();
+        for (index, event) in events.iter().enumerate() {
+            if !kept[index] || event.cancelled || event.recurrence_id.is_some() {
+                continue;
+            }
+            let Some(start) = event.start else { continue };
+            let of_uid = event.uid.and_then(|uid| overrides.get(uid));
+            let (found, expanded) = self.series(events, index, start, of_uid, &mut budget, notes)?;
+            occurrences[index] = found;
+            if let Some(uid) = event.uid
+                && series.get(uid).is_none_or(|s| s.sequence < event.sequence)
+            {
+                series.insert(uid, expanded);
+            }
+        }
+        for (index, event) in events.iter().enumerate() {
+            let (Some(start), Some(id)) = (event.start, event.recurrence_id) else { continue };
+            if !kept[index] || event.cancelled {
+                continue;
+            }
+            // An occurrence its series no longer has (EXDATE, or a newer series that ends
+            // before it) takes its older override with it.
+            let of_series = event.uid.and_then(|uid| series.get(uid));
+            if of_series.is_some_and(|s| {
+                s.excluded.contains(&id, self.zones)
+                    || (event.sequence < s.sequence && !s.starts.contains(&id, self.zones))
+            }) {
+                continue;
+            }
+            occurrences[index] = vec![Occurrence { start, length: event.length, source: index }];
+        }
+        let mut days = Vec::new();
+        for (index, found) in occurrences.iter().enumerate() {
+            self.occurrence_days(events, index, found, notes, &mut days)?;
+        }
+        Ok(days)
+    }
+
+    /// A series' occurrences (DTSTART, RRULEs and RDATEs, less EXDATEs and overridden ones,
+    /// moved by RANGE=THISANDFUTURE overrides), in start order.
+    fn series(
+        &self,
+        events: &[Event<'_>],
+        index: usize,
+        start: Moment,
+        overrides: Option<&Overrides>,
+        budget: &mut Budget,
+        notes: &mut Notes<'_>,
+    ) -> Result<(Vec<Occurrence>, Series), CalendarError> {
+        let event = &events[index];
+        let first = Occurrence { start, length: event.length, source: index };
+        let mut all = vec![first];
+        self.recurrences(event, first, budget, &mut all, &mut notes.skips)?;
         let mut excluded = Exclusions::default();
         for line in event.all("EXDATE") {
             for value in line.value.split(',').filter(|v| !v.trim().is_empty()) {
-                let moment =
-                    parse_moment(value, self.zones.anchor(line)).ok_or_else(|| event.error("EXDATE", value))?;
-                excluded.add(moment, self.zones);
+                match parse_moment(value, self.zones.anchor(line)) {
+                    Some(moment) => excluded.add(moment, self.zones),
+                    None => notes
+                        .skips
+                        .add(line.number, format!("unreadable EXDATE {value:?} of {:?} left out", event.name)),
+                }
             }
         }
-        let site = self.zones.site();
-        occurrences.sort_by_key(|o| o.start.site_local(site));
-        occurrences.dedup_by_key(|o| o.start.key(site));
-
-        let mut seen = HashSet::new();
-        for occurrence in occurrences {
-            let start = occurrence.start;
-            if excluded.contains(&start, self.zones) || replaced.is_some_and(|r| r.contains(&start, self.zones)) {
+        all.sort_by_key(|o| o.start.site_local(self.zones));
+        all.dedup_by_key(|o| o.start.key(self.zones));
+        all.retain(|o| !excluded.contains(&o.start, self.zones));
+        let mut starts = Exclusions::default();
+        for occurrence in &all {
+            starts.add(occurrence.start, self.zones);
+        }
+        let mut kept = Vec::with_capacity(all.len());
+        for occurrence in all {
+            if overrides.is_some_and(|o| o.replaced.contains(&occurrence.start, self.zones)) {
                 continue;
             }
-            let span =
-                self.span(occurrence).ok_or_else(|| event.error(occurrence.end_property, occurrence.end_value))?;
+            match self.moved(events, occurrence, overrides) {
+                Some(Some(moved)) => kept.push(moved),
+                Some(None) => kept.push(occurrence),
+                None => {}
+            }
+        }
+        Ok((kept, Series { sequence: event.sequence, starts, excluded }))
+    }
+
+    /// An occurrence as the last RANGE=THISANDFUTURE override before it has it: moved by as
+    /// much as that override moved its own, lasting and named as it is (`Some(Some(..))`),
+    /// removed when it is cancelled (`None`), or as it was without one (`Some(None)`).
+    fn moved(
+        &self,
+        events: &[Event<'_>],
+        occurrence: Occurrence,
+        overrides: Option<&Overrides>,
+    ) -> Option<Option<Occurrence>> {
+        let at = occurrence.start.instant(self.zones);
+        let Some(&(id, source)) = overrides.and_then(|o| o.from_here.iter().rev().find(|(id, _)| *id < at)) else {
+            return Some(None);
+        };
+        let mover = &events[source];
+        if mover.cancelled {
+            return None;
+        }
+        let Some(moved_start) = mover.start else { return Some(None) };
+        let shift = moved_start.instant(self.zones) - id;
+        let start = occurrence.start.shifted(shift)?;
+        Some(Some(Occurrence { start, length: mover.length, source }))
+    }
+
+    /// Adds the days of one event's occurrences, each date (and window) once per event.
+    fn occurrence_days(
+        &self,
+        events: &[Event<'_>],
+        index: usize,
+        occurrences: &[Occurrence],
+        notes: &mut Notes<'_>,
+        days: &mut Vec<CalendarDay>,
+    ) -> Result<(), CalendarError> {
+        let mut seen = HashSet::new();
+        let mut too_long = false;
+        for occurrence in occurrences {
+            let Some(span) = self.span(*occurrence) else {
+                too_long = true;
+                continue;
+            };
+            let source = &events[occurrence.source];
             for (date, window) in self.covered(span) {
-                if date < self.first_day || date > self.last_day || !seen.insert((date, window)) {
+                if date < self.first_day || date > self.last_day || !seen.insert((date, window, occurrence.source)) {
                     continue;
                 }
                 if days.len() >= self.options.max_days {
                     return Err(CalendarError::TooManyDays);
                 }
-                days.push(CalendarDay { date, name: event.name.clone(), observance: event.observance, window });
+                days.push(CalendarDay { date, name: source.name.clone(), observance: source.observance, window });
             }
+        }
+        if too_long {
+            let event = &events[index];
+            notes.skips.add(
+                event.number,
+                format!("{:?} lasts more than {MAX_EVENT_DAYS} days: those occurrences are left out", event.name),
+            );
         }
         Ok(())
     }
 
-    /// DTSTART, lasting until DTEND (exclusive), for DURATION, or, with neither, one day for a
-    /// date and no time at all for a date-time (RFC 5545 3.6.1).
-    fn first_occurrence<'a>(&self, event: &Event<'a>, start: Moment) -> Result<Occurrence<'a>, CalendarError> {
-        let find = |name: &str| event.lines.iter().find(|l| l.is(name));
-        if let Some(line) = find("DTEND") {
-            let end = self.zones.moment(line).ok_or_else(|| event.error("DTEND", line.value))?;
-            let length = match (start, end) {
-                (Moment::Date(first), _) => Length::Days(days_until(first, end)),
-                (Moment::Time(..), _) => {
-                    Length::Exact(end.instant(self.zones.site()) - start.instant(self.zones.site()))
-                }
-            };
-            return Ok(Occurrence { start, length, end_property: "DTEND", end_value: line.value });
-        }
-        if let Some(line) = find("DURATION") {
-            let duration = parse_duration(line.value).ok_or_else(|| event.error("DURATION", line.value))?;
-            let length = match start {
-                Moment::Date(_) => Length::Days(duration.days + ceil_days(duration.seconds)),
-                Moment::Time(..) => Length::Nominal(duration),
-            };
-            return Ok(Occurrence { start, length, end_property: "DURATION", end_value: line.value });
-        }
-        let length = match start {
-            Moment::Date(_) => Length::Days(1),
-            Moment::Time(..) => Length::Exact(TimeDelta::zero()),
-        };
-        Ok(Occurrence { start, length, end_property: "DTSTART", end_value: "" })
-    }
-
-    /// The occurrences RRULEs and RDATEs add to the first one.
-    fn recurrences<'a>(
+    /// The occurrences RRULEs and RDATEs add to the first one. An unreadable rule or value is
+    /// left out.
+    fn recurrences(
         &self,
-        event: &Event<'a>,
-        first: Occurrence<'a>,
+        event: &Event<'_>,
+        first: Occurrence,
         budget: &mut Budget,
-        occurrences: &mut Vec<Occurrence<'a>>,
+        occurrences: &mut Vec<Occurrence>,
+        skips: &mut Skips,
     ) -> Result<(), CalendarError> {
         let too_many = || CalendarError::TooManyRecurrences { summary: event.name.clone() };
         for line in event.all("RRULE") {
             budget.rules = budget.rules.checked_sub(1).ok_or_else(too_many)?;
             let left = &mut budget.occurrences;
-            let starts = recurrence::rule_starts(first.start, line.value, self.zones, self.last_day, left).map_err(
-                |e| match e {
-                    RuleError::Unreadable => event.error("RRULE", line.value),
-                    RuleError::TooMany => too_many(),
-                },
-            )?;
-            occurrences.extend(starts.into_iter().map(|start| Occurrence { start, ..first }));
+            match recurrence::rule_starts(first.start, line.value, self.zones, self.last_day, left) {
+                Ok(starts) => occurrences.extend(starts.into_iter().map(|start| Occurrence { start, ..first })),
+                Err(RuleError::Unreadable) => {
+                    skips.add(line.number, format!("unreadable RRULE {:?} of {:?} left out", line.value, event.name));
+                }
+                Err(RuleError::TooMany) => return Err(too_many()),
+            }
         }
         for line in event.all("RDATE") {
             let anchor = self.zones.anchor(line);
             for value in line.value.split(',').filter(|v| !v.trim().is_empty()) {
                 budget.occurrences = budget.occurrences.checked_sub(1).ok_or_else(too_many)?;
-                let occurrence = rdate(value, anchor, first).ok_or_else(|| event.error("RDATE", value))?;
-                if occurrence.start.site_local(self.zones.site()).date() <= self.last_day {
+                let Some(occurrence) = rdate(value, anchor, first) else {
+                    skips.add(line.number, format!("unreadable RDATE {value:?} of {:?} left out", event.name));
+                    continue;
+                };
+                if occurrence.start.site_local(self.zones).date() <= self.last_day {
                     occurrences.push(occurrence);
                 }
             }
@@ -445,8 +705,8 @@ impl Reader<'_> {
     }
 
     /// What an occurrence covers; `None` when that is longer than an event may be.
-    fn span(&self, occurrence: Occurrence<'_>) -> Option<Span> {
-        let site = self.zones.site();
+    fn span(&self, occurrence: Occurrence) -> Option<Span> {
+        let zones = self.zones;
         let span = match (occurrence.start, occurrence.length) {
             (Moment::Date(first), Length::Days(count)) => Span::Dates { first, count: count.max(1) },
             (Moment::Date(first), Length::Until(end)) => Span::Dates { first, count: days_until(first, end) },
@@ -454,12 +714,14 @@ impl Reader<'_> {
             (Moment::Date(first), Length::Exact(d)) => Span::Dates { first, count: ceil_days(d.num_seconds()) },
             (start @ Moment::Time(local, anchor), length) => {
                 let end = match length {
-                    Length::Exact(delta) => start.instant(site).checked_add_signed(delta)?,
-                    Length::Nominal(duration) => time::after(local, anchor, duration, site)?,
-                    Length::Days(days) => time::after(local, anchor, Duration { days, seconds: 0 }, site)?,
-                    Length::Until(end) => end.instant(site),
+                    Length::Exact(delta) => start.instant(zones).checked_add_signed(delta)?,
+                    Length::Nominal(duration) => time::after(local, anchor, duration, zones)?,
+                    Length::Days(days) => {
+                        time::after(local, anchor, Duration { days, seconds: 0, negative: false }, zones)?
+                    }
+                    Length::Until(end) => end.instant(zones),
                 };
-                Span::Times { start: start.site_local(site), end: end.with_timezone(&site).naive_local() }
+                Span::Times { start: start.site_local(zones), end: zones.site_local_of(end) }
             }
         };
         let covered_days = match &span {
@@ -475,14 +737,21 @@ impl Reader<'_> {
 
     /// The dates a span touches, each with its window: whole days for dates (and for times,
     /// unless the calendar opts into windows). A time span's end is exclusive, so an end at
-    /// midnight does not touch that day, and an empty span covers its start day.
+    /// midnight does not touch that day. A span of no time is a point in time: as a whole day it
+    /// keeps its date; as a window it closes nothing.
     fn covered(&self, span: Span) -> Vec<(NaiveDate, Option<ClosedWindow>)> {
         match span {
             Span::Dates { first, count } => (0..count.max(1))
                 .filter_map(|offset| first.checked_add_days(Days::new(offset)))
                 .map(|d| (d, None))
                 .collect(),
-            Span::Times { start, end } if end <= start => vec![(start.date(), None)],
+            Span::Times { start, end } if end <= start => {
+                if self.options.timed_windows {
+                    Vec::new()
+                } else {
+                    vec![(start.date(), None)]
+                }
+            }
             Span::Times { start, end } => {
                 let last = if end.time() == NaiveTime::MIN { end.date().pred_opt() } else { Some(end.date()) };
                 let last = last.unwrap_or(end.date());
@@ -507,15 +776,15 @@ impl Reader<'_> {
 
 /// An RDATE value: a date, a date-time, or a period (`start/end`, `start/duration`) that keeps
 /// its own length; the others last as long as the first occurrence.
-fn rdate<'a>(value: &'a str, anchor: Anchor, first: Occurrence<'a>) -> Option<Occurrence<'a>> {
+fn rdate(value: &str, anchor: Anchor, first: Occurrence) -> Option<Occurrence> {
     let Some((start, end)) = value.split_once('/') else {
         return Some(Occurrence { start: parse_moment(value, anchor)?, ..first });
     };
     let length = match end.trim().as_bytes().first() {
-        Some(b'P' | b'p' | b'+' | b'-') => Length::Nominal(parse_duration(end)?),
+        Some(b'P' | b'p' | b'+' | b'-') => Length::Nominal(parse_duration(end).filter(|d| !d.negative)?),
         _ => Length::Until(parse_moment(end, anchor)?),
     };
-    Some(Occurrence { start: parse_moment(start, anchor)?, length, end_property: "RDATE", end_value: value })
+    Some(Occurrence { start: parse_moment(start, anchor)?, length, source: first.source })
 }
 
 /// Whole days from a date to an exclusive end (an end with a time covers its own date too).
@@ -617,7 +886,12 @@ mod tests {
     }
 
     fn read(events: &str, options: &ReadOptions) -> Vec<String> {
-        show(&read_days(calendar(events).as_bytes(), options).unwrap())
+        show(&days_of(calendar(events).as_bytes(), options).unwrap())
+    }
+
+    /// The days alone.
+    fn days_of(body: &[u8], options: &ReadOptions) -> Result<Vec<CalendarDay>, CalendarError> {
+        read_days(body, options).map(|read| read.days)
     }
 
     fn sorted(mut days: Vec<String>) -> Vec<String> {
@@ -649,7 +923,7 @@ mod tests {
         let mut ev = b"BEGIN:VEVENT\r\nDTSTART;VALUE=DATE:20260921\r\nSUMMARY:\xE6\r\n \x95\xAC\xE8\x80\x81\xE3\x81\xAE\xE6\x97\xA5\r\nDESCRIPTION:\xE7\xA5\x9D\xE6\x97\xA5\r\nEND:VEVENT\r\n".to_vec();
         let at = raw.len() - "END:VCALENDAR\r\n".len();
         raw.splice(at..at, ev.drain(..));
-        let days = read_days(&raw, &options()).unwrap();
+        let days = days_of(&raw, &options()).unwrap();
         let expected =
             CalendarDay { date: date("2026-09-21"), name: "敬老の日".into(), observance: false, window: None };
         assert_eq!(days, vec![expected]);
@@ -659,7 +933,7 @@ mod tests {
     fn lf_only_files_and_escaped_text_are_read() {
         let body =
             calendar(&event("20260101", Some("20260102"), "元日\\, New Year", "祝日\\n詳細")).replace("\r\n", "\n");
-        let days = read_days(body.as_bytes(), &options()).unwrap();
+        let days = days_of(body.as_bytes(), &options()).unwrap();
         let expected =
             CalendarDay { date: date("2026-01-01"), name: "元日, New Year".into(), observance: false, window: None };
         assert_eq!(days, vec![expected]);
@@ -671,7 +945,11 @@ mod tests {
             (event("20260503", Some("20260506"), "連休", "祝日"), vec!["2026-05-03", "2026-05-04", "2026-05-05"]),
             (event("20260101", None, "元日", "祝日"), vec!["2026-01-01"]),
             (event("20260101", Some("20260101"), "zero length", "祝日"), vec!["2026-01-01"]),
-            (event("20260105", Some("20260101"), "ends before it starts", "祝日"), vec!["2026-01-05"]),
+            // an end before the start is read the other way round, as peers read it
+            (
+                event("20260105", Some("20260101"), "ends before it starts", "祝日"),
+                vec!["2026-01-01", "2026-01-02", "2026-01-03", "2026-01-04"],
+            ),
         ];
         for (ev, expected) in cases {
             assert_eq!(read(&ev, &options()), expected);
@@ -768,15 +1046,28 @@ mod tests {
                 "DTSTART;TZID=Asia/Tokyo:20261224T200000\nDURATION:P2DT4H",
                 &["2026-12-24 20:00-24:00", "2026-12-25", "2026-12-26"],
             ),
-            // a date-time with neither DTEND nor DURATION lasts no time: its start day
-            ("DTSTART;TZID=Asia/Tokyo:20261224T120000", &["2026-12-24"]),
-            ("DTSTART;TZID=Asia/Tokyo:20261224T120000\nDURATION:PT0S", &["2026-12-24"]),
-            ("DTSTART;TZID=Asia/Tokyo:20261224T120000\nDTEND;TZID=Asia/Tokyo:20261224T120000", &["2026-12-24"]),
-            ("DTSTART;TZID=Asia/Tokyo:20261224T120000\nDURATION:-PT1H", &["2026-12-24"]),
+            // a date-time with neither DTEND nor DURATION lasts no time (RFC 5545 3.6.1): a
+            // point in time is not a closure (as a whole day, it keeps its date: see below)
+            ("DTSTART;TZID=Asia/Tokyo:20261224T120000", &[]),
+            ("DTSTART;TZID=Asia/Tokyo:20261224T120000\nDURATION:PT0S", &[]),
+            ("DTSTART;TZID=Asia/Tokyo:20261224T120000\nDTEND;TZID=Asia/Tokyo:20261224T120000", &[]),
+            // a negative duration ends before the start: read the other way round
+            ("DTSTART;TZID=Asia/Tokyo:20261224T120000\nDURATION:-PT1H", &["2026-12-24 11:00-12:00"]),
+            ("DTSTART;VALUE=DATE:20261224\nDURATION:-P2D", &["2026-12-22", "2026-12-23"]),
         ];
         for (lines, expected) in cases {
             assert_eq!(read(&vevent(lines), &windows()), strings(expected), "{lines}");
         }
+    }
+
+    #[test]
+    fn a_negative_duration_too_long_for_the_calendar_is_left_out_without_a_panic() {
+        let (days, skips) = read_with_skips(
+            &calendar(&vevent("DTSTART;TZID=Asia/Tokyo:20261224T120000\nDURATION:-P99999999W\nSUMMARY:x")),
+            &windows(),
+        );
+        assert!(days.is_empty(), "{days:?}");
+        assert_eq!(skips.len(), 2, "{skips:?}");
     }
 
     #[test]
@@ -823,6 +1114,15 @@ mod tests {
                 &["2026-03-08"],
             ),
             ("DTSTART;VALUE=DATE:20261224\nDTEND;VALUE=DATE:20261225", &["2026-12-24"], &["2026-12-24"]),
+            // a point in time closes no window; as a whole day it keeps its local date
+            ("DTSTART;TZID=Asia/Tokyo:20261224T120000", &[], &["2026-12-24"]),
+            ("DTSTART:20261224T160000Z", &[], &["2026-12-25"]),
+            // an end before the start is read the other way round, never as a whole day
+            (
+                "DTSTART;TZID=Asia/Tokyo:20261224T170000\nDTEND;TZID=Asia/Tokyo:20261224T090000",
+                &["2026-12-24 09:00-17:00"],
+                &["2026-12-24"],
+            ),
         ];
         for (lines, with_windows, without) in cases {
             assert_eq!(read(&vevent(lines), &windows()), strings(with_windows), "{lines}");
@@ -925,8 +1225,8 @@ mod tests {
             (format!("{series}{cancelled}"), vec!["2026-01-03", "2026-01-17"]),
             (format!("{series}{cancelled_without_start}"), vec!["2026-01-03", "2026-01-10"]),
             (format!("{series}{other_uid}"), vec!["2026-01-03", "2026-01-10", "2026-01-12", "2026-01-17"]),
-            // RANGE=THISANDFUTURE is read as this occurrence only
-            (format!("{series}{this_and_future}"), vec!["2026-01-03", "2026-01-11", "2026-01-17"]),
+            // RANGE=THISANDFUTURE moves every later occurrence by as much
+            (format!("{series}{this_and_future}"), vec!["2026-01-03", "2026-01-11", "2026-01-18"]),
             // an override whose series is not in the body is an event of its own
             (moved.clone(), vec!["2026-01-11"]),
             (cancelled.clone(), vec![]),
@@ -938,6 +1238,91 @@ mod tests {
         for (body, expected) in cases {
             assert_eq!(sorted(read(&body, &windows())), expected, "{body}");
         }
+    }
+
+    #[test]
+    fn overrides_of_an_older_sequence_go_with_the_occurrences_a_newer_series_deletes() {
+        // weekly on Saturdays from 2026-01-03; an override (SEQUENCE 1) moved the 17th
+        let series = |sequence: u8, extra: &str| {
+            vevent(&format!(
+                "UID:s\nSEQUENCE:{sequence}\nDTSTART;VALUE=DATE:20260103\nRRULE:FREQ=WEEKLY;COUNT=4\n{extra}SUMMARY:土曜"
+            ))
+        };
+        let moved =
+            vevent("UID:s\nSEQUENCE:1\nRECURRENCE-ID;VALUE=DATE:20260117\nDTSTART;VALUE=DATE:20260118\nSUMMARY:日曜に");
+        let cases: Vec<(String, Vec<&str>)> = vec![
+            (format!("{}{moved}", series(1, "")), vec!["2026-01-03", "2026-01-10", "2026-01-18", "2026-01-24"]),
+            // SEQUENCE 2 deletes the 17th: the move goes with it
+            (
+                format!("{}{moved}", series(2, "EXDATE;VALUE=DATE:20260117\n")),
+                vec!["2026-01-03", "2026-01-10", "2026-01-24"],
+            ),
+            // ... whatever the order of the events
+            (
+                format!("{moved}{}", series(2, "EXDATE;VALUE=DATE:20260117\n")),
+                vec!["2026-01-03", "2026-01-10", "2026-01-24"],
+            ),
+            // SEQUENCE 2 ends before the 17th
+            (
+                format!("{}{moved}", series(2, "").replace("COUNT=4", "UNTIL=20260110")),
+                vec!["2026-01-03", "2026-01-10"],
+            ),
+            // an override as new as the series stands, even where the series has no occurrence
+            (
+                format!(
+                    "{}{}",
+                    series(2, "").replace("COUNT=4", "UNTIL=20260110"),
+                    moved.replace("SEQUENCE:1", "SEQUENCE:2")
+                ),
+                vec!["2026-01-03", "2026-01-10", "2026-01-18"],
+            ),
+            // both the old and the new series in one feed: the newest counts
+            (
+                format!("{}{}{moved}", series(1, ""), series(2, "EXDATE;VALUE=DATE:20260117\n")),
+                vec!["2026-01-03", "2026-01-10", "2026-01-24"],
+            ),
+        ];
+        for (body, expected) in cases {
+            assert_eq!(sorted(read(&body, &options())), expected, "{body}");
+        }
+    }
+
+    #[test]
+    fn this_and_future_moves_every_later_occurrence_and_names_it() {
+        // daily 10:00-11:00 in Tokyo, five times from 2026-03-02
+        let series = vevent(
+            "UID:d\nDTSTART;TZID=Asia/Tokyo:20260302T100000\nDTEND;TZID=Asia/Tokyo:20260302T110000\nRRULE:FREQ=DAILY;COUNT=5\nSUMMARY:朝会",
+        );
+        // from the 4th on: 14:00 for two hours, renamed
+        let later = vevent(
+            "UID:d\nRECURRENCE-ID;RANGE=THISANDFUTURE;TZID=Asia/Tokyo:20260304T100000\n\
+             DTSTART;TZID=Asia/Tokyo:20260304T140000\nDTEND;TZID=Asia/Tokyo:20260304T160000\nSUMMARY:午後の会",
+        );
+        let expected = [
+            "2026-03-02 10:00-11:00 朝会",
+            "2026-03-03 10:00-11:00 朝会",
+            "2026-03-04 14:00-16:00 午後の会",
+            "2026-03-05 14:00-16:00 午後の会",
+            "2026-03-06 14:00-16:00 午後の会",
+        ];
+        let named = |body: &str| -> Vec<String> {
+            let days = days_of(calendar(body).as_bytes(), &windows()).unwrap();
+            let mut shown: Vec<String> =
+                show(&days).iter().zip(&days).map(|(s, d)| format!("{s} {}", d.name)).collect();
+            shown.sort();
+            shown
+        };
+        assert_eq!(named(&format!("{series}{later}")), expected);
+        // a later plain override still replaces its own occurrence
+        let fifth = vevent(
+            "UID:d\nRECURRENCE-ID;TZID=Asia/Tokyo:20260306T100000\nDTSTART;TZID=Asia/Tokyo:20260306T090000\nDURATION:PT30M\nSUMMARY:早朝",
+        );
+        let mut with_fifth = expected[..4].to_vec();
+        with_fifth.push("2026-03-06 09:00-09:30 早朝");
+        assert_eq!(named(&format!("{series}{later}{fifth}")), with_fifth);
+        // cancelled from the 4th on: the series ends there
+        let cancelled = later.replace("SUMMARY:午後の会", "STATUS:CANCELLED");
+        assert_eq!(named(&format!("{series}{cancelled}")), expected[..2]);
     }
 
     #[test]
@@ -964,7 +1349,7 @@ mod tests {
             (format!("{override_twice}{override_twice}"), vec![("2027-01-02", "移動")]),
         ];
         for (body, expected) in cases {
-            let days = read_days(calendar(&body).as_bytes(), &options()).unwrap();
+            let days = days_of(calendar(&body).as_bytes(), &options()).unwrap();
             let got: Vec<(String, &str)> = days.iter().map(|d| (d.date.to_string(), d.name.as_str())).collect();
             let expected: Vec<(String, &str)> = expected.into_iter().map(|(d, n)| (d.to_string(), n)).collect();
             assert_eq!(got, expected, "{body}");
@@ -979,11 +1364,12 @@ mod tests {
             (format!("{first}{second}"), Ok(vec!["2026-01-01", "2026-05-05"])),
             (format!("{first}\r\n\r\n{second}"), Ok(vec!["2026-01-01", "2026-05-05"])),
             (format!("{first}{second}").replace("\r\n", "\n"), Ok(vec!["2026-01-01", "2026-05-05"])),
-            (format!("{first}X-JUNK:between\r\n{second}"), Err(())),
+            // a line between them is left out (and named)
+            (format!("{first}X-JUNK:between\r\n{second}"), Ok(vec!["2026-01-01", "2026-05-05"])),
             (format!("{first}{}", second.replace("END:VCALENDAR\r\n", "")), Err(())),
         ];
         for (body, expected) in cases {
-            let got = read_days(body.as_bytes(), &options()).map(|days| show(&days)).map_err(|_| ());
+            let got = days_of(body.as_bytes(), &options()).map(|days| show(&days)).map_err(|_| ());
             assert_eq!(got, expected.map(|e| strings(&e)), "{body}");
         }
     }
@@ -994,7 +1380,7 @@ mod tests {
             [("", "休業日"), ("SUMMARY:\n", "休業日"), ("SUMMARY:   \n", "休業日"), ("SUMMARY: 元日 \n", "元日")];
         for (summary, expected) in cases {
             let days =
-                read_days(calendar(&vevent(&format!("DTSTART;VALUE=DATE:20260101\n{summary}"))).as_bytes(), &options())
+                days_of(calendar(&vevent(&format!("DTSTART;VALUE=DATE:20260101\n{summary}"))).as_bytes(), &options())
                     .unwrap();
             assert_eq!(days[0].name, expected, "{summary:?}");
         }
@@ -1010,8 +1396,7 @@ mod tests {
             ("", false),
         ];
         for (description, expected) in cases {
-            let days =
-                read_days(calendar(&event("20260203", None, "節分", description)).as_bytes(), &options()).unwrap();
+            let days = days_of(calendar(&event("20260203", None, "節分", description)).as_bytes(), &options()).unwrap();
             assert_eq!(days[0].observance, expected, "description {description:?}");
         }
     }
@@ -1038,63 +1423,147 @@ mod tests {
     #[test]
     fn non_calendars_and_truncated_calendars_are_refused() {
         let truncated = calendar(&event("20260101", None, "元日", "祝日")).replace("END:VCALENDAR\r\n", "");
-        let half_event = "BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nDTSTART;VALUE=DATE:20260101\r\nEND:VCALENDAR\r\n";
         let cases: Vec<(Vec<u8>, CalendarError)> = vec![
             (b"<!DOCTYPE html><html><body>Error 404</body></html>".to_vec(), CalendarError::NotACalendar),
             (Vec::new(), CalendarError::NotACalendar),
             (b"\r\n\r\n".to_vec(), CalendarError::NotACalendar),
             (b"{\"error\": \"rate limited\"}".to_vec(), CalendarError::NotACalendar),
             (truncated.into_bytes(), CalendarError::Truncated),
-            (b"BEGIN:VCALENDAR\r\nSUMMARY:\xff\r\nEND:VCALENDAR\r\n".to_vec(), CalendarError::NotUtf8(25)),
-            (half_event.as_bytes().to_vec(), CalendarError::Syntax("line 4: END:VCALENDAR closes BEGIN:VEVENT".into())),
+            (
+                b"BEGIN:VCALENDAR\r\nBEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n".to_vec(),
+                CalendarError::Syntax("line 1: BEGIN:VCALENDAR is never closed".into()),
+            ),
         ];
         for (body, expected) in cases {
-            assert_eq!(read_days(&body, &options()), Err(expected));
+            assert_eq!(days_of(&body, &options()), Err(expected));
         }
     }
 
+    /// The days and the skips of one body.
+    fn read_with_skips(body: &str, options: &ReadOptions) -> (Vec<String>, Vec<String>) {
+        let read = read_days(body.as_bytes(), options).unwrap();
+        (show(&read.days), read.skipped.iter().map(Skip::to_string).collect())
+    }
+
     #[test]
-    fn unreadable_values_are_refused_with_the_event_and_property_named() {
-        let cases = [
-            ("DTSTART;VALUE=DATE:2026-01-01", "DTSTART"),
-            ("SUMMARY:x", "DTSTART"),
-            ("DTSTART;VALUE=DATE:20260101\nDTEND:tomorrow", "DTEND"),
-            ("DTSTART;VALUE=DATE:20260101\nDURATION:one day", "DURATION"),
-            ("DTSTART;VALUE=DATE:20260101\nRRULE:FREQ=FORTNIGHTLY", "RRULE"),
-            ("DTSTART;VALUE=DATE:20260101\nRRULE:FREQ=MONTHLY;BYMONTHDAY=32", "RRULE"),
-            ("DTSTART;VALUE=DATE:20260101\nRDATE:20260230", "RDATE"),
-            ("DTSTART;VALUE=DATE:20260101\nEXDATE:2026", "EXDATE"),
-            ("DTSTART;VALUE=DATE:20260101\nRECURRENCE-ID:x", "RECURRENCE-ID"),
+    fn what_cannot_be_read_is_left_out_and_named_with_its_line() {
+        // the event's lines start at line 6 (the calendar's three, BEGIN:VEVENT, SUMMARY)
+        let cases: &[(&str, &[&str], &str)] = &[
+            (
+                "DTSTART;VALUE=DATE:2026-01-01",
+                &[],
+                "line 6: unreadable DTSTART \"2026-01-01\": event \"元日\" left out",
+            ),
+            ("", &[], "line 4: no DTSTART: event \"元日\" left out"),
+            (
+                "DTSTART;VALUE=DATE:20260101\nDTEND:tomorrow",
+                &["2026-01-01"],
+                "line 7: unreadable DTEND \"tomorrow\" of \"元日\" left out",
+            ),
+            (
+                "DTSTART;VALUE=DATE:20260101\nDURATION:one day",
+                &["2026-01-01"],
+                "line 7: unreadable DURATION \"one day\" of \"元日\" left out",
+            ),
+            (
+                "DTSTART;VALUE=DATE:20260101\nRRULE:",
+                &["2026-01-01"],
+                "line 7: unreadable RRULE \"\" of \"元日\" left out",
+            ),
+            (
+                "DTSTART;VALUE=DATE:20260101\nRRULE:FREQ=FORTNIGHTLY",
+                &["2026-01-01"],
+                "line 7: unreadable RRULE \"FREQ=FORTNIGHTLY\" of \"元日\" left out",
+            ),
+            (
+                "DTSTART;VALUE=DATE:20260101\nRRULE:FREQ=MONTHLY;BYMONTHDAY=32",
+                &["2026-01-01"],
+                "line 7: unreadable RRULE \"FREQ=MONTHLY;BYMONTHDAY=32\" of \"元日\" left out",
+            ),
+            (
+                "DTSTART;VALUE=DATE:20260101\nRDATE;VALUE=DATE:20260230,20260105",
+                &["2026-01-01", "2026-01-05"],
+                "line 7: unreadable RDATE \"20260230\" of \"元日\" left out",
+            ),
+            (
+                "DTSTART;VALUE=DATE:20260101\nRRULE:FREQ=DAILY;COUNT=3\nEXDATE:2026,20260102",
+                &["2026-01-01", "2026-01-03"],
+                "line 8: unreadable EXDATE \"2026\" of \"元日\" left out",
+            ),
+            (
+                "DTSTART;VALUE=DATE:20260101\nRECURRENCE-ID:x",
+                &[],
+                "line 7: unreadable RECURRENCE-ID \"x\": event \"元日\" left out",
+            ),
+            (
+                "DTSTART;TZID=Nowhere/Zone:20260101T100000\nDURATION:PT1H",
+                &["2026-01-01"],
+                "line 6: TZID \"Nowhere/Zone\" is neither an IANA nor a Windows name, and no VTIMEZONE defines it: read on \
+                 the site's clock",
+            ),
+            (
+                "DTSTART;VALUE=DATE:20260101\nDTEND;VALUE=DATE:20280101",
+                &[],
+                "line 4: \"元日\" lasts more than 366 days: those occurrences are left out",
+            ),
+            (
+                "DTSTART;VALUE=DATE:20260101\nRDATE;VALUE=PERIOD:20260201T000000Z/P500D",
+                &["2026-01-01"],
+                "line 4: \"元日\" lasts more than 366 days: those occurrences are left out",
+            ),
         ];
-        for (lines, expected) in cases {
+        for (lines, days, skip) in cases {
             let body = calendar(&vevent(&format!("SUMMARY:元日\n{lines}")));
-            match read_days(body.as_bytes(), &options()) {
-                Err(CalendarError::BadDate { summary, property, .. }) => {
-                    assert_eq!((summary.as_str(), property), ("元日", expected), "{lines}");
-                }
-                other => panic!("{lines}: expected BadDate, got {other:?}"),
-            }
-        }
-    }
-
-    #[test]
-    fn an_occurrence_spanning_more_than_a_year_is_refused() {
-        let cases = [
-            ("DTSTART;VALUE=DATE:20260101\nDTEND;VALUE=DATE:20280101", "DTEND"),
-            ("DTSTART;VALUE=DATE:20260101\nDURATION:P400D", "DURATION"),
-            ("DTSTART;TZID=Asia/Tokyo:20260101T090000\nDTEND;TZID=Asia/Tokyo:20270201T090000", "DTEND"),
-            ("DTSTART;VALUE=DATE:20260101\nRDATE;VALUE=PERIOD:20260201T000000Z/P500D", "RDATE"),
-        ];
-        for (lines, property) in cases {
-            let result = read_days(calendar(&vevent(lines)).as_bytes(), &options());
-            assert!(
-                matches!(&result, Err(CalendarError::BadDate { property: p, .. }) if *p == property),
-                "{lines}: {result:?}"
-            );
+            let (got, skips) = read_with_skips(&body, &options());
+            assert_eq!((got, skips), (strings(days), vec![skip.to_string()]), "{lines}");
         }
         // a leap year's worth of days is still one event
         let year = read(&vevent("DTSTART;VALUE=DATE:20280101\nDTEND;VALUE=DATE:20290101"), &options());
         assert_eq!(year.len(), 366);
+    }
+
+    #[test]
+    fn one_unreadable_line_no_longer_refuses_the_feed() {
+        let body = calendar(
+            &[
+                vevent("DTSTART;VALUE=DATE:20260101\nRRULE:\nSUMMARY:元日"),
+                vevent("DTSTART;VALUE=DATE:20260105\nRRULE:FREQ=WEEKLY;COUNT=-1;UNTIL=20260119\nSUMMARY:週"),
+                "BEGIN:VEVENT\r\nDTSTART;VALUE=DATE:20260201\r\nSUMMARY:綴り\r\nEND:VEVNT\r\n".to_owned(),
+                vevent("DTSTART;VALUE=DATE:20260301\nthis is not a property\nSUMMARY:行"),
+                vevent("DTSTART;VALUE=DATE:20260401\nSUM MARY:空白"),
+            ]
+            .concat(),
+        );
+        let (days, skips) = read_with_skips(&body, &options());
+        let expected =
+            ["2026-01-01", "2026-01-05", "2026-01-12", "2026-01-19", "2026-02-01", "2026-03-01", "2026-04-01"];
+        assert_eq!(days, expected);
+        assert_eq!(
+            skips,
+            [
+                "line 17: END:VEVNT read as END:VEVENT, the component it closes",
+                "line 20: not a content line (NAME:VALUE), left out",
+                "line 25: not a content line (NAME:VALUE), left out",
+                "line 6: unreadable RRULE \"\" of \"元日\" left out",
+            ]
+        );
+        // lines are counted in the body as received: a folded line counts as two
+        let folded = calendar(
+            "BEGIN:VEVENT\r\nSUMMARY:元\r\n 日\r\nDTSTART;VALUE=DATE:20260101\r\nRRULE:FREQ=NEVER\r\nEND:VEVENT\r\n",
+        );
+        let (_, skips) = read_with_skips(&folded, &options());
+        assert_eq!(skips, ["line 8: unreadable RRULE \"FREQ=NEVER\" of \"元日\" left out"]);
+    }
+
+    #[test]
+    fn a_body_that_is_not_utf8_is_read_with_replacement_characters() {
+        let body = b"BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nDTSTART;VALUE=DATE:20260101\r\nSUMMARY:caf\xe9\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
+        let read = read_days(body, &options()).unwrap();
+        assert_eq!(read.days[0].name, "caf\u{fffd}");
+        assert_eq!(
+            read.skipped.iter().map(Skip::to_string).collect::<Vec<_>>(),
+            ["line 4: not valid UTF-8 (first here): read with U+FFFD for what is not"]
+        );
     }
 
     #[test]
@@ -1103,17 +1572,17 @@ mod tests {
         let century = ReadOptions { first_year: 2026, last_year: 2125, ..options() };
         let two_years = ReadOptions { first_year: 2026, last_year: 2027, ..options() };
         let small = ReadOptions { max_days: 10, ..two_years.clone() };
-        assert_eq!(read_days(calendar(&daily).as_bytes(), &century), Err(CalendarError::TooManyDays));
-        assert_eq!(read_days(calendar(&daily).as_bytes(), &two_years).map(|d| d.len()), Ok(730));
-        assert_eq!(read_days(calendar(&daily).as_bytes(), &small), Err(CalendarError::TooManyDays));
+        assert_eq!(days_of(calendar(&daily).as_bytes(), &century), Err(CalendarError::TooManyDays));
+        assert_eq!(days_of(calendar(&daily).as_bytes(), &two_years).map(|d| d.len()), Ok(730));
+        assert_eq!(days_of(calendar(&daily).as_bytes(), &small), Err(CalendarError::TooManyDays));
         let ten =
-            read_days(calendar(&vevent("DTSTART;VALUE=DATE:20260101\nRRULE:FREQ=DAILY;COUNT=10")).as_bytes(), &small);
+            days_of(calendar(&vevent("DTSTART;VALUE=DATE:20260101\nRRULE:FREQ=DAILY;COUNT=10")).as_bytes(), &small);
         assert_eq!(ten.map(|d| d.len()), Ok(10), "exactly max_days is allowed");
 
         // a rule walked from long before the years asked for runs out of occurrences
         let ancient = vevent("DTSTART;VALUE=DATE:10000101\nRRULE:FREQ=DAILY\nSUMMARY:古代");
         assert_eq!(
-            read_days(calendar(&ancient).as_bytes(), &two_years),
+            days_of(calendar(&ancient).as_bytes(), &two_years),
             Err(CalendarError::TooManyRecurrences { summary: "古代".into() })
         );
         // so does a body of more rules than any closure calendar has
@@ -1121,7 +1590,7 @@ mod tests {
             .map(|i| vevent(&format!("UID:{i}\nDTSTART;VALUE=DATE:20260101\nRRULE:FREQ=YEARLY;COUNT=1\nSUMMARY:r{i}")))
             .collect();
         assert_eq!(
-            read_days(calendar(&rules).as_bytes(), &two_years),
+            days_of(calendar(&rules).as_bytes(), &two_years),
             Err(CalendarError::TooManyRecurrences { summary: format!("r{MAX_RULES}") })
         );
         // a rule that never matches ends (the crate gives up its search) with DTSTART alone
@@ -1145,32 +1614,36 @@ mod tests {
         }
         let body = calendar(&events);
         assert!(body.len() > 5_000_000, "{} bytes", body.len());
-        assert_eq!(read_days(body.as_bytes(), &options()), Err(CalendarError::TooManyDays));
+        assert_eq!(days_of(body.as_bytes(), &options()), Err(CalendarError::TooManyDays));
         // the same body with endless daily rules: the cap, not the years, stops it
         let rules = body.replace("SUMMARY:", "RRULE:FREQ=DAILY\r\nSUMMARY:");
-        assert_eq!(read_days(rules.as_bytes(), &options()), Err(CalendarError::TooManyDays));
+        let capped = days_of(rules.as_bytes(), &options());
+        assert!(
+            matches!(capped, Err(CalendarError::TooManyDays | CalendarError::TooManyRecurrences { .. })),
+            "{capped:?}"
+        );
         // and all in the past: nothing kept, nothing refused
         let past = ReadOptions { first_year: 2030, last_year: 2030, ..options() };
-        assert_eq!(read_days(body.as_bytes(), &past), Ok(Vec::new()));
+        assert_eq!(days_of(body.as_bytes(), &past), Ok(Vec::new()));
         assert!(started.elapsed() < std::time::Duration::from_secs(60), "{:?}", started.elapsed());
     }
 
     #[test]
     fn the_google_sample_is_read_whole() {
-        let days = read_days(GOOGLE_JA, &options()).unwrap();
+        let days = days_of(GOOGLE_JA, &options()).unwrap();
         assert_eq!(days.len(), 62);
         let first = CalendarDay { date: date("2025-01-01"), name: "元日".into(), observance: false, window: None };
         assert_eq!(days[0], first);
         let observances: Vec<&str> = days.iter().filter(|d| d.observance).map(|d| d.name.as_str()).collect();
         assert!(observances.contains(&"節分") && observances.contains(&"クリスマス") && !observances.contains(&"元日"));
         // Google's holidays are TRANSP:TRANSPARENT all-day events: no windows even when asked for
-        assert_eq!(read_days(GOOGLE_JA, &windows()), Ok(days));
+        assert_eq!(days_of(GOOGLE_JA, &windows()), Ok(days));
     }
 
     #[test]
     fn the_outlook_sample_is_read_in_the_site_zone() {
         let options = ReadOptions { first_year: 2026, last_year: 2027, ..windows() };
-        let days = read_days(OUTLOOK, &options).unwrap();
+        let days = days_of(OUTLOOK, &options).unwrap();
         let got: Vec<(String, &str)> = show(&days).into_iter().zip(days.iter().map(|d| d.name.as_str())).collect();
         let expected = [
             ("2026-12-29", "年末年始休業"),
@@ -1188,20 +1661,20 @@ mod tests {
             ("2026-12-04 15:00-16:00", "週次研修（窓口停止）"),
             ("2026-12-11 15:00-16:00", "週次研修（窓口停止）"),
             ("2026-12-18 15:00-16:00", "週次研修（窓口停止）"),
-            // "Customized Time Zone" has daylight saving: the site's zone stands in
-            ("2026-10-15 10:00-12:00", "シドニー拠点との合同訓練"),
+            // "Customized Time Zone" is read from its VTIMEZONE: Sydney's rules, summer time (+11)
+            ("2026-10-15 08:00-10:00", "シドニー拠点との合同訓練"),
         ];
         let expected: Vec<(String, &str)> = expected.iter().map(|(d, n)| (d.to_string(), *n)).collect();
         assert_eq!(got, expected);
         // as a public feed: whole days
-        let whole = read_days(OUTLOOK, &ReadOptions { timed_windows: false, ..options }).unwrap();
+        let whole = days_of(OUTLOOK, &ReadOptions { timed_windows: false, ..options }).unwrap();
         assert!(whole.iter().all(|d| d.window.is_none()) && whole.len() == 13);
     }
 
     #[test]
     fn the_company_sample_gives_closures_and_windows() {
         let options = ReadOptions { first_year: 2026, last_year: 2027, ..windows() };
-        let days = read_days(COMPANY, &options).unwrap();
+        let days = days_of(COMPANY, &options).unwrap();
         let shown = show(&days);
         let named = |name: &str| -> Vec<String> {
             shown.iter().zip(&days).filter(|(_, d)| d.name == name).map(|(s, _)| s.clone()).collect()
@@ -1279,7 +1752,7 @@ mod properties {
     /// Reads, and checks what came back.
     fn check(body: &[u8], timed_windows: bool) -> Result<(), TestCaseError> {
         let options = options(timed_windows);
-        if let Ok(days) = read_days(body, &options) {
+        if let Ok(CalendarRead { days, .. }) = read_days(body, &options) {
             prop_assert!(days.len() <= options.max_days);
             for day in &days {
                 prop_assert!((2025..=2028).contains(&chrono::Datelike::year(&day.date)), "{day:?}");

@@ -92,6 +92,10 @@ pub struct SiteSummary {
     pub added: Vec<NaiveDate>,
     pub removed: Vec<NaiveDate>,
     pub renamed: Vec<NaiveDate>,
+    /// What the site's calendars had that could not be read and was left out, each as
+    /// `<url> line <n>: <what>`; the list was published all the same (the guard passed).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub skipped: Vec<String>,
 }
 
 /// What the invocation returns.
@@ -207,6 +211,8 @@ struct SyncPlan {
 struct SiteRun {
     holidays: SiteHolidays,
     changes: Changes,
+    /// What its calendars had that was left out (see [`SiteSummary::skipped`]).
+    skipped: Vec<String>,
 }
 
 impl<C, S, N, K, O> HolidayFetcher<C, S, N, K, O>
@@ -273,6 +279,10 @@ where
 
     async fn notify_outcome(&self, summary: &Summary, runs: &[SiteRun]) {
         let overrides = describe_overrides(&summary.overrides);
+        let skipped = describe_skipped(runs);
+        let skip_count = runs.iter().map(|r| r.skipped.len()).sum::<usize>();
+        let skipped_note =
+            if skip_count > 0 { format!("; {skip_count} calendar lines skipped") } else { String::new() };
         let sync_failed = summary.overrides.iter().any(|r| r.error.is_some());
         let overrides_changed = summary
             .overrides
@@ -281,26 +291,30 @@ where
         if summary.status == Status::Updated {
             let count = |f: fn(&Changes) -> usize| runs.iter().map(|r| f(&r.changes)).sum::<usize>();
             let subject = format!(
-                "connect-lambdas: holiday list updated{} (+{} -{} ~{}){}",
+                "connect-lambdas: holiday list updated{} (+{} -{} ~{}){}{skipped_note}",
                 if summary.forced.is_some() { " (FORCED)" } else { "" },
                 count(|c| c.added.len()),
                 count(|c| c.removed.len()),
                 count(|c| c.renamed.len()),
                 if sync_failed { "; override sync FAILED" } else { "" }
             );
-            let message = describe_changes(&self.config, summary, runs) + &overrides;
+            let message = describe_changes(&self.config, summary, runs) + &skipped + &overrides;
             self.send(&subject, &message).await;
-        } else if sync_failed || overrides_changed {
+        } else if sync_failed || overrides_changed || (skip_count > 0 && summary.restamped) {
+            // Skips alone are told when the unchanged list is re-stamped: about once a day,
+            // however often the schedule runs, until the feed is mended.
             let subject = if sync_failed {
-                "connect-lambdas: hours-of-operation override sync FAILED"
+                format!("connect-lambdas: hours-of-operation override sync FAILED{skipped_note}")
+            } else if overrides_changed {
+                format!("connect-lambdas: hours-of-operation overrides updated{skipped_note}")
             } else {
-                "connect-lambdas: hours-of-operation overrides updated"
+                format!("connect-lambdas: holiday list unchanged{skipped_note}")
             };
             let message = format!(
-                "The holiday list s3://{}/{} is unchanged ({} holidays).\n{overrides}",
+                "The holiday list s3://{}/{} is unchanged ({} holidays).\n{skipped}{overrides}",
                 self.config.bucket, self.config.key, summary.holiday_count
             );
-            self.send(subject, &message).await;
+            self.send(&subject, &message).await;
         }
     }
 
@@ -431,7 +445,7 @@ where
         let mut refusals = Vec::new();
         for site in &self.config.sites {
             let today = self.clock.now().with_timezone(&site.time_zone).date_naive();
-            let holidays = self.site_holidays(site, &bodies, today)?;
+            let (holidays, skipped) = self.site_holidays(site, &bodies, today)?;
             let before = stored.as_ref().and_then(|d| d.site(&site.name)).map(|s| s.holidays.as_slice());
             let before = before.unwrap_or_default();
             if let Err(reason) = check_plausible(before, &holidays, today, self.config.max_added) {
@@ -445,7 +459,7 @@ where
             let sources = site.calendars.iter().map(|c| c.url.clone()).collect();
             let time_zone = Some(site.time_zone.name().to_owned());
             let holidays = SiteHolidays { name: site.name.clone(), time_zone, sources, holidays };
-            runs.push(SiteRun { holidays, changes });
+            runs.push(SiteRun { holidays, changes, skipped });
         }
         let document = HolidayDocument {
             generated_at: self.clock.now(),
@@ -486,6 +500,7 @@ where
                     added: added(&r.changes),
                     removed: removed(&r.changes),
                     renamed: renamed(&r.changes),
+                    skipped: r.skipped.clone(),
                 })
                 .collect(),
             overrides: Vec::new(),
@@ -497,16 +512,18 @@ where
         Ok((summary, runs))
     }
 
-    /// One site's list: its calendars read in its time zone, then its closures.
+    /// One site's list: its calendars read in its time zone, then its closures; with what its
+    /// calendars had that was left out.
     fn site_holidays(
         &self,
         site: &Site,
         bodies: &BTreeMap<String, Vec<u8>>,
         today: NaiveDate,
-    ) -> Result<Vec<Holiday>, FetchFailure> {
+    ) -> Result<(Vec<Holiday>, Vec<String>), FetchFailure> {
         // Recurring calendar events and closures are expanded over last year to two years on.
         let (first_year, last_year) = (today.year() - 1, today.year() + 2);
         let mut per_source = Vec::with_capacity(site.calendars.len());
+        let mut skipped = Vec::new();
         for calendar in &site.calendars {
             let url = &calendar.url;
             let body = bodies.get(url).map(Vec::as_slice).unwrap_or_default();
@@ -518,9 +535,18 @@ where
                 default_name: site.default_name.clone(),
                 max_days: DEFAULT_MAX_DAYS,
             };
-            let days =
+            let read =
                 read_days(body, &options).map_err(|source| FetchFailure::Calendar { url: url.clone(), source })?;
-            let holidays = holidays_of(&days, site.include_observances);
+            if !read.skipped.is_empty() {
+                // Counted, not quoted: the reasons name events, which notices carry, not logs.
+                let count = read.skipped.len() + read.more_skipped;
+                tracing::warn!(site = site.name, url, skipped = count, "calendar lines left out");
+            }
+            skipped.extend(read.skipped.iter().map(|skip| format!("{url} {skip}")));
+            if read.more_skipped > 0 {
+                skipped.push(format!("{url}: {} more left out", read.more_skipped));
+            }
+            let holidays = holidays_of(&read.days, site.include_observances);
             if holidays.is_empty() {
                 return Err(FetchFailure::NoHolidays { url: url.clone() });
             }
@@ -530,7 +556,7 @@ where
         let first = years.clone().min().unwrap_or(first_year).min(today.year());
         let last = years.max().unwrap_or(last_year).max(today.year() + 1);
         let closures = site.closures.days_in(first, last);
-        Ok(merge(&per_source, &closures, &site.default_name))
+        Ok((merge(&per_source, &closures, &site.default_name), skipped))
     }
 
     /// The stored document; an unreadable one is replaced (it protects nothing).
@@ -546,6 +572,21 @@ where
             Stored::Missing | Stored::NotModified => Ok(None),
         }
     }
+}
+
+/// What each site's calendars had that was left out, for notices; empty when nothing was.
+fn describe_skipped(runs: &[SiteRun]) -> String {
+    let mut text = String::new();
+    for run in runs.iter().filter(|r| !r.skipped.is_empty()) {
+        text.push_str(&format!(
+            "\nLeft out of site {}'s calendars (unreadable; the rest was read and published):\n",
+            run.holidays.name
+        ));
+        for skip in &run.skipped {
+            text.push_str(&format!("  {skip}\n"));
+        }
+    }
+    text
 }
 
 /// The sync per hours of operation, for notices; empty when the sync is not configured.
@@ -1021,6 +1062,52 @@ mod tests {
             "{subject}\n{message}"
         );
         assert_eq!(holidays(&stored(&f)).len(), 1);
+    }
+
+    #[tokio::test]
+    async fn unreadable_lines_are_left_out_named_in_the_summary_and_the_notice_and_the_rest_published() {
+        // GIVEN the sample feed with an empty RRULE and a line that is not a property in it
+        // (on bytes: the sample folds lines inside multi-byte characters)
+        let at = SAMPLE.windows(14).position(|w| w == "SUMMARY:元日".as_bytes()).unwrap() + 14;
+        let broken = [
+            &SAMPLE[..at],
+            b"
+RRULE:
+this is not a property",
+            &SAMPLE[at..],
+        ]
+        .concat();
+        let f = fetcher(FakeCalendars::default().with(URL, broken.clone()), FakeStore::default(), &[]);
+        // WHEN the schedule fires
+        let summary = f.handle(json!({})).await.unwrap();
+        // THEN the list is published, the skips are named per site, in the summary and the notice
+        assert_eq!((summary.status, f.store.saves()), (Status::Updated, 1));
+        assert!(holidays(&stored(&f)).iter().any(|h| h.name == "元日"), "the event itself is kept");
+        let skipped = &summary.sites[0].skipped;
+        assert_eq!(skipped.len(), 2, "{skipped:?}");
+        assert!(
+            skipped[0].starts_with(&format!("{URL} line "))
+                && skipped[0].ends_with("not a content line (NAME:VALUE), left out")
+        );
+        assert!(skipped[1].contains("unreadable RRULE \"\" of \"元日\" left out"), "{skipped:?}");
+        assert_eq!(serde_json::to_value(&summary).unwrap()["sites"][0]["skipped"].as_array().map(Vec::len), Some(2));
+        let (subject, message) = f.notifier.notices()[0].clone();
+        assert!(subject.ends_with("; 2 calendar lines skipped"), "{subject}");
+        assert!(message.contains("Left out of site default's calendars") && message.contains(&skipped[1]), "{message}");
+
+        // an unchanged list with the same skips: told again only with the daily re-stamp
+        f.handle(json!({})).await.unwrap();
+        assert_eq!(f.notifier.notices().len(), 1);
+        f.clock.advance(TimeDelta::hours(21));
+        let restamped = f.handle(json!({})).await.unwrap();
+        assert!(restamped.restamped);
+        let (subject, message) = f.notifier.notices()[1].clone();
+        assert_eq!(subject, "connect-lambdas: holiday list unchanged; 2 calendar lines skipped");
+        assert!(message.contains(&skipped[0]), "{message}");
+
+        // a feed without skips has none in its summary
+        let clean = fetcher(sample(), FakeStore::default(), &[]).handle(json!({})).await.unwrap();
+        assert!(serde_json::to_value(&clean).unwrap()["sites"][0].get("skipped").is_none());
     }
 
     #[tokio::test]

@@ -25,6 +25,6 @@ pub mod stub;
 
 pub use aws::{Notice, NoticeInbox, emulator_env, sdk_config};
 pub use moto::Moto;
-pub use paths::{function_binary, workspace_root};
+pub use paths::{function_binary, venv_python, workspace_root};
 pub use runtime_api::{FunctionOptions, LambdaProcess, Outcome};
 pub use stub::{SilentServer, StubResponse, StubServer};

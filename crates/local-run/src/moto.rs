@@ -2,14 +2,13 @@
 //! crate's `Cargo.toml`): moto's own server lets concurrent conditional writes to one item
 //! both succeed, which real DynamoDB never does.
 
-use std::path::PathBuf;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 use tokio::process::{Child, Command};
 
-use crate::paths::workspace_root;
+use crate::paths::{venv_python, workspace_root};
 
 pub struct Moto {
     child: Child,
@@ -21,9 +20,7 @@ impl Moto {
     /// `MOTO_PYTHON` names the Python that has moto; by default the project's
     /// `.venv/bin/python` (installed by `make venv`).
     pub async fn start() -> anyhow::Result<Moto> {
-        let program = std::env::var_os("MOTO_PYTHON")
-            .map(PathBuf::from)
-            .unwrap_or_else(|| workspace_root().join(".venv/bin/python"));
+        let program = venv_python();
         if !program.is_file() {
             bail!("{} not found: run `make venv` (or set MOTO_PYTHON)", program.display());
         }

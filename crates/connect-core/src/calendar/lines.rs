@@ -34,6 +34,8 @@ pub(super) struct Line<'a> {
     /// The parameters as written, without the leading `;` (checked when the line was read).
     params: &'a str,
     pub value: &'a str,
+    /// Where it starts in the body as received (before unfolding), from 1.
+    pub number: usize,
 }
 
 impl<'a> Line<'a> {
@@ -49,96 +51,212 @@ impl<'a> Line<'a> {
     }
 }
 
-/// What a VTIMEZONE says about itself (RFC 5545 3.6.5).
+/// Something of a body the reader could not read and left out, or read in a way worth saying:
+/// the line it starts at (in the body as received) and what happened.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Skip {
+    pub line: usize,
+    pub reason: String,
+}
+
+impl std::fmt::Display for Skip {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "line {}: {}", self.line, self.reason)
+    }
+}
+
+/// The skips of one body: the first [`MAX_SKIPS`] kept, the others counted.
+#[derive(Debug, Default)]
+pub(super) struct Skips {
+    pub kept: Vec<Skip>,
+    pub more: usize,
+}
+
+/// Skips listed per body; a body broken on every line is not worth a longer list.
+const MAX_SKIPS: usize = 50;
+
+impl Skips {
+    pub fn add(&mut self, line: usize, reason: impl Into<String>) {
+        if self.kept.len() < MAX_SKIPS {
+            self.kept.push(Skip { line, reason: reason.into() });
+        } else {
+            self.more += 1;
+        }
+    }
+}
+
+/// One STANDARD or DAYLIGHT part of a VTIMEZONE (RFC 5545 3.6.5), values as written.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(super) struct ZonePart<'a> {
+    /// Where the part starts, for notices.
+    pub number: usize,
+    pub start: Option<&'a str>,
+    /// TZOFFSETFROM and TZOFFSETTO in seconds east of UTC; `None` when missing or unreadable.
+    pub offset_from: Option<i32>,
+    pub offset_to: Option<i32>,
+    pub rules: Vec<&'a str>,
+    pub dates: Vec<&'a str>,
+}
+
+/// What a VTIMEZONE says about itself.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub(super) struct TimeZoneBlock<'a> {
-    pub tzid: &'a str,
-    /// Written by libical-based exporters: the IANA name behind a private TZID.
-    pub location: Option<&'a str>,
-    /// Each TZOFFSETTO of its STANDARD and DAYLIGHT parts, in seconds east of UTC.
-    pub offsets: Vec<i32>,
-    /// A TZOFFSETTO that could not be read: the zone cannot be taken as a fixed offset.
-    pub unreadable_offset: bool,
+    /// As a TEXT value, unescaped: Outlook writes `TZID:Kuala Lumpur\, Singapore` for the zone
+    /// its events name `TZID="Kuala Lumpur, Singapore"`.
+    pub tzid: String,
+    pub number: usize,
+    pub parts: Vec<ZonePart<'a>>,
 }
 
 /// The parts of a body the reader uses, in order of appearance.
 #[derive(Debug, Default)]
 pub(super) struct Body<'a> {
     /// The properties the reader uses of each VEVENT directly inside a VCALENDAR (not those of
-    /// its VALARMs).
-    pub events: Vec<Vec<Line<'a>>>,
+    /// its VALARMs), with the line the VEVENT starts at.
+    pub events: Vec<(usize, Vec<Line<'a>>)>,
     pub time_zones: Vec<TimeZoneBlock<'a>>,
 }
 
-/// Reads the structure of one or more concatenated VCALENDARs. Anything outside a VCALENDAR,
-/// an END that does not close the open component, or a line that is not a content line is a
-/// syntax error, as is a component left open.
-pub(super) fn read_body(text: &str) -> Result<Body<'_>, CalendarError> {
+/// What an open component is to the reader.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Open {
+    Calendar,
+    /// A VEVENT, by its index in `Body::events`.
+    Event(usize),
+    Zone,
+    ZonePart,
+    /// Anything else (VALARM, VTODO, X- components, ...): read past.
+    Other,
+    /// A component where none may be (outside any VCALENDAR): read past, named once.
+    Stray,
+}
+
+/// Reads the structure of one or more concatenated VCALENDARs, tolerantly: a line that is not a
+/// content line, a property or component outside any VCALENDAR, and an END that names no open
+/// component are left out with a skip; an END that closes an outer component closes the inner
+/// ones with it (a VEVENT closed that way is left out: it may have lost lines). Only nesting
+/// deeper than any real calendar is refused, and components left open at the end (a body cut
+/// short).
+pub(super) fn read_body<'a>(text: &'a str, numbers: &[usize], skips: &mut Skips) -> Result<Body<'a>, CalendarError> {
     let mut body = Body::default();
-    let mut open: Vec<&str> = Vec::new();
-    let mut last = 0;
+    let mut open: Vec<(&str, Open, usize)> = Vec::new();
+    let mut dropped: Vec<usize> = Vec::new();
     for (index, raw) in text.split('\n').enumerate() {
         let raw = raw.trim_end_matches(['\r', ' ', '\t']);
         if raw.is_empty() {
             continue;
         }
-        last = index + 1;
-        let syntax = |what: &str| CalendarError::Syntax(format!("line {}: {what}", index + 1));
-        let line = parse_line(raw).ok_or_else(|| syntax("not a content line (NAME:VALUE)"))?;
+        let number = numbers.get(index).copied().unwrap_or(index + 1);
+        let Some(mut line) = parse_line(raw) else {
+            // Not quoted: a stray line of free text may hold anything, a phone number too.
+            skips.add(number, "not a content line (NAME:VALUE), left out");
+            continue;
+        };
+        line.number = number;
         if line.is("BEGIN") {
             let name = line.value.trim();
-            if open.is_empty() && !name.eq_ignore_ascii_case("VCALENDAR") {
-                return Err(syntax("a component outside any VCALENDAR"));
-            }
             if open.len() >= MAX_DEPTH {
-                return Err(syntax("components nested too deeply"));
+                return Err(CalendarError::Syntax(format!("line {number}: components nested too deeply")));
             }
-            open.push(name);
-            match (open.len(), name.to_ascii_uppercase().as_str()) {
-                (2, "VEVENT") => body.events.push(Vec::new()),
-                (2, "VTIMEZONE") => body.time_zones.push(TimeZoneBlock::default()),
-                _ => {}
-            }
+            let kind = match (open.last().map(|(_, kind, _)| *kind), name.to_ascii_uppercase().as_str()) {
+                (None, "VCALENDAR") => Open::Calendar,
+                (None, _) => {
+                    skips.add(number, format!("BEGIN:{name} outside any VCALENDAR, left out with all it holds"));
+                    Open::Stray
+                }
+                (Some(Open::Stray), _) => Open::Stray,
+                (Some(Open::Calendar), "VEVENT") => {
+                    body.events.push((number, Vec::new()));
+                    Open::Event(body.events.len() - 1)
+                }
+                (Some(Open::Calendar), "VTIMEZONE") => {
+                    body.time_zones.push(TimeZoneBlock { number, ..TimeZoneBlock::default() });
+                    Open::Zone
+                }
+                (Some(Open::Zone), "STANDARD" | "DAYLIGHT") => {
+                    if let Some(zone) = body.time_zones.last_mut() {
+                        zone.parts.push(ZonePart { number, ..ZonePart::default() });
+                    }
+                    Open::ZonePart
+                }
+                _ => Open::Other,
+            };
+            open.push((name, kind, number));
             continue;
         }
         if line.is("END") {
-            match open.pop() {
-                Some(name) if name.eq_ignore_ascii_case(line.value.trim()) => continue,
-                Some(name) => return Err(syntax(&format!("END:{} closes BEGIN:{name}", line.value.trim()))),
-                None => return Err(syntax("END outside any component")),
+            let name = line.value.trim();
+            match open.iter().rposition(|(open_name, ..)| open_name.eq_ignore_ascii_case(name)) {
+                Some(at) => {
+                    for (inner, kind, begun) in open.drain(at + 1..).rev() {
+                        close_unended(inner, kind, begun, number, &mut dropped, skips);
+                    }
+                    open.pop();
+                }
+                None => match open.pop() {
+                    Some((open_name, _, _)) => {
+                        skips.add(number, format!("END:{name} read as END:{open_name}, the component it closes"))
+                    }
+                    None => skips.add(number, format!("END:{name} outside any component, left out")),
+                },
             }
+            continue;
         }
-        let inside = |depth: usize, kind: &str| open.len() == depth && open[depth - 1].eq_ignore_ascii_case(kind);
-        match open.len() {
-            0 => return Err(syntax("a property outside any VCALENDAR")),
-            2 if inside(2, "VEVENT") && EVENT_PROPERTIES.iter().any(|p| line.is(p)) => {
-                if let Some(event) = body.events.last_mut() {
-                    event.push(line);
+        let Some((_, kind, _)) = open.last() else {
+            skips.add(number, format!("{} outside any VCALENDAR, left out", line.name));
+            continue;
+        };
+        match kind {
+            Open::Event(event) if EVENT_PROPERTIES.iter().any(|p| line.is(p)) => {
+                if let Some((_, lines)) = body.events.get_mut(*event) {
+                    lines.push(line);
                 }
             }
-            2 if inside(2, "VTIMEZONE") => {
+            Open::Zone if line.is("TZID") => {
                 if let Some(zone) = body.time_zones.last_mut() {
-                    if line.is("TZID") {
-                        zone.tzid = line.value.trim();
-                    } else if line.is("X-LIC-LOCATION") {
-                        zone.location = Some(line.value.trim());
-                    }
+                    zone.tzid = unescape_text(line.value.trim());
                 }
             }
-            3 if open[1].eq_ignore_ascii_case("VTIMEZONE") && line.is("TZOFFSETTO") => {
-                if let Some(zone) = body.time_zones.last_mut() {
-                    match utc_offset(line.value) {
-                        Some(seconds) => zone.offsets.push(seconds),
-                        None => zone.unreadable_offset = true,
-                    }
+            Open::ZonePart => {
+                if let Some(part) = body.time_zones.last_mut().and_then(|zone| zone.parts.last_mut()) {
+                    read_zone_part(part, line);
                 }
             }
             _ => {}
         }
     }
-    match open.last() {
-        None => Ok(body),
-        Some(name) => Err(CalendarError::Syntax(format!("line {last}: BEGIN:{name} is never closed"))),
+    if let Some((name, _, begun)) = open.first() {
+        return Err(CalendarError::Syntax(format!("line {begun}: BEGIN:{name} is never closed")));
+    }
+    // Events closed by an outer END are left out, from the last so the indexes stay right.
+    for event in dropped.into_iter().rev() {
+        body.events.remove(event);
+    }
+    Ok(body)
+}
+
+/// A component an outer END closed.
+fn close_unended(name: &str, kind: Open, begun: usize, ended: usize, dropped: &mut Vec<usize>, skips: &mut Skips) {
+    match kind {
+        Open::Event(event) => {
+            dropped.push(event);
+            skips.add(begun, format!("BEGIN:{name} is never ended (line {ended} ends what holds it): event left out"));
+        }
+        _ => skips.add(begun, format!("BEGIN:{name} is never ended (line {ended} ends what holds it)")),
+    }
+}
+
+fn read_zone_part<'a>(part: &mut ZonePart<'a>, line: Line<'a>) {
+    if line.is("DTSTART") {
+        part.start = Some(line.value);
+    } else if line.is("TZOFFSETFROM") {
+        part.offset_from = utc_offset(line.value);
+    } else if line.is("TZOFFSETTO") {
+        part.offset_to = utc_offset(line.value);
+    } else if line.is("RRULE") {
+        part.rules.push(line.value);
+    } else if line.is("RDATE") {
+        part.dates.extend(line.value.split(',').filter(|v| !v.trim().is_empty()));
     }
 }
 
@@ -155,7 +273,7 @@ fn parse_line(raw: &str) -> Option<Line<'_>> {
     if !params.is_empty() && !params_are_valid(params) {
         return None;
     }
-    Some(Line { name, params, value: &rest[colon + 1..] })
+    Some(Line { name, params, value: &rest[colon + 1..], number: 0 })
 }
 
 /// Where the value starts: the first `:` outside double quotes.
@@ -287,37 +405,94 @@ mod tests {
         }
     }
 
-    #[test]
-    fn the_structure_is_checked_and_only_event_and_zone_lines_are_kept() {
-        let body = "BEGIN:VCALENDAR\nBEGIN:VTIMEZONE\nTZID:Tokyo Standard Time\nBEGIN:STANDARD\nTZOFFSETTO:+0900\n\
-                    END:STANDARD\nEND:VTIMEZONE\nBEGIN:VEVENT\nSUMMARY:a\nX-MICROSOFT-CDO-BUSYSTATUS:OOF\nBEGIN:VALARM\nDESCRIPTION:alarm\nEND:VALARM\n\
-                    END:VEVENT\nEND:VCALENDAR\n\nBEGIN:VCALENDAR\nBEGIN:VEVENT\nSUMMARY:b\nEND:VEVENT\nEND:VCALENDAR";
-        let read = read_body(body).unwrap();
-        let summaries: Vec<Vec<&str>> = read.events.iter().map(|e| e.iter().map(|l| l.value).collect()).collect();
-        assert_eq!(summaries, [vec!["a"], vec!["b"]]);
-        assert_eq!(read.time_zones.len(), 1);
-        assert_eq!(
-            (read.time_zones[0].tzid, read.time_zones[0].offsets.as_slice()),
-            ("Tokyo Standard Time", &[32400][..])
-        );
+    /// The body read, with its skips as `line N: reason` (lines numbered as they are split).
+    fn read(body: &str) -> (Result<Body<'_>, CalendarError>, Vec<String>) {
+        let numbers: Vec<usize> = (1..=body.split('\n').count()).collect();
+        let mut skips = Skips::default();
+        let read = read_body(body, &numbers, &mut skips);
+        (read, skips.kept.iter().map(Skip::to_string).collect())
+    }
 
-        let refused = [
-            ("BEGIN:VCALENDAR\nBEGIN:VEVENT\nEND:VCALENDAR\n", "line 3: END:VCALENDAR closes BEGIN:VEVENT"),
-            ("BEGIN:VCALENDAR\nEND:VCALENDAR\nSUMMARY:x\n", "line 3: a property outside any VCALENDAR"),
-            ("BEGIN:VCALENDAR\nEND:VCALENDAR\nBEGIN:VEVENT\n", "line 3: a component outside any VCALENDAR"),
-            ("BEGIN:VCALENDAR\nEND:VCALENDAR\nEND:VCALENDAR\n", "line 3: END outside any component"),
-            ("BEGIN:VCALENDAR\nBEGIN:VEVENT\n", "line 2: BEGIN:VEVENT is never closed"),
-            ("BEGIN:VCALENDAR\njunk\nEND:VCALENDAR\n", "line 2: not a content line (NAME:VALUE)"),
+    #[test]
+    fn only_event_and_zone_lines_are_kept() {
+        let body = "BEGIN:VCALENDAR\nBEGIN:VTIMEZONE\nTZID:Kuala Lumpur\\, Singapore\nBEGIN:STANDARD\nDTSTART:16010101T000000\n\
+                    TZOFFSETFROM:+0900\nTZOFFSETTO:+0800\nRRULE:FREQ=YEARLY\nRDATE:20000101T000000,20010101T000000\nEND:STANDARD\n\
+                    END:VTIMEZONE\nBEGIN:VEVENT\nSUMMARY:a\nX-MICROSOFT-CDO-BUSYSTATUS:OOF\nBEGIN:VALARM\nDESCRIPTION:alarm\nEND:VALARM\n\
+                    END:VEVENT\nEND:VCALENDAR\n\nBEGIN:VCALENDAR\nBEGIN:VEVENT\nSUMMARY:b\nEND:VEVENT\nEND:VCALENDAR";
+        let (read, skips) = read(body);
+        let read = read.unwrap();
+        let summaries: Vec<Vec<&str>> = read.events.iter().map(|(_, e)| e.iter().map(|l| l.value).collect()).collect();
+        assert_eq!(summaries, [vec!["a"], vec!["b"]]);
+        assert_eq!(read.events.iter().map(|(n, _)| *n).collect::<Vec<_>>(), [12, 22]);
+        let zone = &read.time_zones[0];
+        assert_eq!(zone.tzid, "Kuala Lumpur, Singapore", "TZID is a TEXT value");
+        let part = ZonePart {
+            number: 4,
+            start: Some("16010101T000000"),
+            offset_from: Some(32400),
+            offset_to: Some(28800),
+            rules: vec!["FREQ=YEARLY"],
+            dates: vec!["20000101T000000", "20010101T000000"],
+        };
+        assert_eq!(zone.parts, [part]);
+        assert!(skips.is_empty(), "{skips:?}");
+    }
+
+    #[test]
+    fn what_cannot_be_read_is_skipped_with_its_line_and_only_open_components_are_refused() {
+        let cases: &[(&str, usize, &[&str])] = &[
+            // an END naming an outer component closes the inner one; a VEVENT closed so is left out
+            (
+                "BEGIN:VCALENDAR\nBEGIN:VEVENT\nSUMMARY:x\nEND:VCALENDAR\n",
+                0,
+                &["line 2: BEGIN:VEVENT is never ended (line 4 ends what holds it): event left out"],
+            ),
+            // a misspelled END closes the component open
+            (
+                "BEGIN:VCALENDAR\nBEGIN:VEVENT\nSUMMARY:x\nEND:VEVNT\nEND:VCALENDAR\n",
+                1,
+                &["line 4: END:VEVNT read as END:VEVENT, the component it closes"],
+            ),
+            ("BEGIN:VCALENDAR\nEND:VCALENDAR\nSUMMARY:x\n", 0, &["line 3: SUMMARY outside any VCALENDAR, left out"]),
+            (
+                "BEGIN:VCALENDAR\nEND:VCALENDAR\nBEGIN:VEVENT\nSUMMARY:x\nEND:VEVENT\n",
+                0,
+                &["line 3: BEGIN:VEVENT outside any VCALENDAR, left out with all it holds"],
+            ),
+            (
+                "BEGIN:VCALENDAR\nEND:VCALENDAR\nEND:VCALENDAR\n",
+                0,
+                &["line 3: END:VCALENDAR outside any component, left out"],
+            ),
+            (
+                "BEGIN:VCALENDAR\njunk\nBEGIN:VEVENT\nSUM MARY:x\nEND:VEVENT\nEND:VCALENDAR\n",
+                1,
+                &[
+                    "line 2: not a content line (NAME:VALUE), left out",
+                    "line 4: not a content line (NAME:VALUE), left out",
+                ],
+            ),
         ];
-        for (body, message) in refused {
-            assert_eq!(read_body(body).unwrap_err(), CalendarError::Syntax(message.into()), "{body:?}");
+        for (body, events, expected) in cases {
+            let (read, skips) = read(body);
+            assert_eq!(read.map(|b| b.events.len()), Ok(*events), "{body:?}");
+            assert_eq!(skips, *expected, "{body:?}");
         }
+        let (open, _) = read("BEGIN:VCALENDAR\nBEGIN:VEVENT\n");
+        assert_eq!(open.unwrap_err(), CalendarError::Syntax("line 1: BEGIN:VCALENDAR is never closed".into()));
     }
 
     #[test]
     fn deep_nesting_is_refused_without_recursion() {
         let body = format!("BEGIN:VCALENDAR\n{}", "BEGIN:X\n".repeat(100_000));
-        assert!(matches!(read_body(&body), Err(CalendarError::Syntax(m)) if m.contains("nested too deeply")));
+        assert!(matches!(read(&body).0, Err(CalendarError::Syntax(m)) if m.contains("nested too deeply")));
+    }
+
+    #[test]
+    fn skips_are_listed_up_to_a_cap_and_counted_beyond() {
+        let mut skips = Skips::default();
+        (0..MAX_SKIPS + 7).for_each(|line| skips.add(line, "x"));
+        assert_eq!((skips.kept.len(), skips.more), (MAX_SKIPS, 7));
     }
 
     #[test]

@@ -5,10 +5,9 @@
 //! and come back as the same wall-clock values.
 
 use chrono::{DateTime, Month, NaiveDate, NaiveDateTime, NaiveTime, TimeZone};
-use chrono_tz::Tz;
 use rrule::{Frequency, NWeekday, RRule, RRuleSet, Unvalidated};
 
-use super::time::{Anchor, Moment, Zones, instant_of, parse_moment};
+use super::time::{Anchor, Moment, Zones, parse_moment};
 
 /// Why a rule could not be expanded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -28,20 +27,61 @@ pub(super) fn rule_starts(
     last_day: NaiveDate,
     budget: &mut usize,
 ) -> Result<Vec<Moment>, RuleError> {
-    let site = zones.site();
     let (parsed, until) = read_rule(rule).ok_or(RuleError::Unreadable)?;
-    let dt_start = to_rule_time(start);
-    let parsed = match until {
-        None => parsed,
+    let dt_start = to_rule_time(start, zones);
+    let until = match until {
+        None => None,
         Some(value) => {
             let until = parse_moment(value, Anchor::Floating).ok_or(RuleError::Unreadable)?;
-            let until = until_in_rule_time(until, start, site);
-            // UNTIL before DTSTART: the rule adds nothing (DTSTART itself is kept by the caller).
-            if until < dt_start {
-                return Ok(Vec::new());
-            }
-            parsed.until(until)
+            Some(until_in_rule_time(until, start, zones))
         }
+    };
+    let starts = expand(dt_start, parsed, until, budget, |occurrence| {
+        from_rule_time(occurrence, start).site_local(zones).date() > last_day
+    })?;
+    Ok(starts.into_iter().map(|occurrence| from_rule_time(occurrence, start)).collect())
+}
+
+/// The onsets a VTIMEZONE part's rule adds to its first (`start`, on the clock it ends,
+/// `offset_from` east of UTC), up to `end` (UTC). Each takes one from `budget`.
+pub(super) fn wall_clock_starts(
+    start: NaiveDateTime,
+    rule: &str,
+    end: NaiveDateTime,
+    offset_from: i32,
+    budget: &mut usize,
+) -> Result<Vec<NaiveDateTime>, RuleError> {
+    let (parsed, until) = read_rule(rule).ok_or(RuleError::Unreadable)?;
+    let offset = chrono::TimeDelta::seconds(i64::from(offset_from));
+    // UNTIL is in UTC (RFC 5545 3.6.5); onsets are compared on their own clock.
+    let until = match until {
+        None => None,
+        Some(value) => match parse_moment(value, Anchor::Floating).ok_or(RuleError::Unreadable)? {
+            Moment::Date(date) => Some(date.and_time(NaiveTime::MIN)),
+            Moment::Time(local, Anchor::Utc) => local.checked_add_signed(offset),
+            Moment::Time(local, _) => Some(local),
+        },
+    };
+    let utc = |local: NaiveDateTime| rrule::Tz::UTC.from_utc_datetime(&local);
+    let local_end = end.checked_add_signed(offset).unwrap_or(end);
+    let starts = expand(utc(start), parsed, until.map(utc), budget, |onset| onset.naive_utc() >= local_end)?;
+    Ok(starts.into_iter().map(|onset| onset.naive_utc()).collect())
+}
+
+/// A rule from `dt_start` until `until` (none after it) or until `past_end` says an occurrence
+/// is past what is asked for. Each occurrence scanned takes one from `budget`.
+fn expand(
+    dt_start: DateTime<rrule::Tz>,
+    parsed: RRule<Unvalidated>,
+    until: Option<DateTime<rrule::Tz>>,
+    budget: &mut usize,
+    past_end: impl Fn(DateTime<rrule::Tz>) -> bool,
+) -> Result<Vec<DateTime<rrule::Tz>>, RuleError> {
+    let parsed = match until {
+        None => parsed,
+        // UNTIL before DTSTART: the rule adds nothing (DTSTART itself is kept by the caller).
+        Some(until) if until < dt_start => return Ok(Vec::new()),
+        Some(until) => parsed.until(until),
     };
     let rule = parsed.validate(dt_start).map_err(|_| RuleError::Unreadable)?;
     // `limit` bounds the crate's own search for a next occurrence that never comes.
@@ -49,11 +89,10 @@ pub(super) fn rule_starts(
     let mut starts = Vec::new();
     for occurrence in &set {
         *budget = budget.checked_sub(1).ok_or(RuleError::TooMany)?;
-        let moment = from_rule_time(occurrence, start);
-        if moment.site_local(site).date() > last_day {
+        if past_end(occurrence) {
             break;
         }
-        starts.push(moment);
+        starts.push(occurrence);
     }
     Ok(starts)
 }
@@ -83,6 +122,8 @@ fn read_rule(rule: &str) -> Option<(RRule<Unvalidated>, Option<&str>)> {
     for (key, value) in parts {
         parsed = match key.as_str() {
             "INTERVAL" => parsed.interval(value.parse().ok()?),
+            // Some exporters write COUNT=-1 for "no count": a rule without one (as its UNTIL says).
+            "COUNT" if value.starts_with('-') => parsed,
             "COUNT" => parsed.count(value.parse().ok()?),
             "WKST" => match value.parse().ok()? {
                 NWeekday::Every(day) => parsed.week_start(day),
@@ -122,16 +163,21 @@ fn numbers<T: std::str::FromStr + Ord>(value: &str) -> Option<Vec<T>> {
 fn rule_zone(anchor: Anchor) -> rrule::Tz {
     match anchor {
         Anchor::Zone(tz) => rrule::Tz::Tz(tz),
-        Anchor::Floating | Anchor::Utc => rrule::Tz::UTC,
+        Anchor::Floating | Anchor::Utc | Anchor::Defined(_) => rrule::Tz::UTC,
     }
 }
 
-/// DTSTART as the crate's time: dates and floating times as UTC wall-clock values.
-fn to_rule_time(start: Moment) -> DateTime<rrule::Tz> {
+/// DTSTART as the crate's time: dates, floating times and times in a VTIMEZONE's own zone as
+/// UTC wall-clock values (the crate knows no such zone; its rules repeat wall-clock times).
+fn to_rule_time(start: Moment, zones: &Zones) -> DateTime<rrule::Tz> {
     match start {
         Moment::Date(date) => rrule::Tz::UTC.from_utc_datetime(&date.and_time(NaiveTime::MIN)),
-        Moment::Time(local, anchor @ Anchor::Zone(tz)) => instant_of(local, tz).with_timezone(&rule_zone(anchor)),
-        Moment::Time(local, Anchor::Floating | Anchor::Utc) => rrule::Tz::UTC.from_utc_datetime(&local),
+        Moment::Time(local, anchor @ Anchor::Zone(_)) => {
+            zones.instant_of(local, anchor).with_timezone(&rule_zone(anchor))
+        }
+        Moment::Time(local, Anchor::Floating | Anchor::Utc | Anchor::Defined(_)) => {
+            rrule::Tz::UTC.from_utc_datetime(&local)
+        }
     }
 }
 
@@ -143,25 +189,30 @@ fn from_rule_time(occurrence: DateTime<rrule::Tz>, start: Moment) -> Moment {
     }
 }
 
-/// UNTIL as the crate wants it (UTC), read against DTSTART: RFC 5545 wants a date for a date
+/// UNTIL as the crate wants it, read against DTSTART: RFC 5545 wants a date for a date
 /// DTSTART, UTC for a zoned one and floating for a floating one; feeds mix them, so each form
-/// is taken for what it plainly means (a date: the end of that day).
-fn until_in_rule_time(until: Moment, start: Moment, site: Tz) -> DateTime<rrule::Tz> {
+/// is taken for what it plainly means (a date: the end of that day; a UTC time on a series of
+/// dates: the same wall-clock value, as dates are not in any zone).
+fn until_in_rule_time(until: Moment, start: Moment, zones: &Zones) -> DateTime<rrule::Tz> {
     let end_of = |date: NaiveDate| date.and_time(NaiveTime::from_hms_opt(23, 59, 59).unwrap_or(NaiveTime::MIN));
     let utc = |local: NaiveDateTime| rrule::Tz::UTC.from_utc_datetime(&local);
     match start {
         // Dates and floating times run on UTC wall-clock values: compare wall-clock values.
         Moment::Date(_) | Moment::Time(_, Anchor::Floating) => match until {
             Moment::Date(date) => utc(end_of(date)),
+            Moment::Time(local, _) => utc(local),
+        },
+        // A VTIMEZONE's zone runs on its own wall clock too.
+        Moment::Time(_, anchor @ Anchor::Defined(_)) => match until {
+            Moment::Date(date) => utc(end_of(date)),
             Moment::Time(local, Anchor::Floating) => utc(local),
-            Moment::Time(..) => utc(until.site_local(site)),
+            Moment::Time(..) => utc(zones.local_of(until.instant(zones), anchor)),
         },
         Moment::Time(_, anchor) => {
-            let zone = anchor.zone(site);
             let instant = match until {
-                Moment::Date(date) => instant_of(end_of(date), zone),
-                Moment::Time(local, Anchor::Floating) => instant_of(local, zone),
-                Moment::Time(..) => until.instant(site),
+                Moment::Date(date) => zones.instant_of(end_of(date), anchor),
+                Moment::Time(local, Anchor::Floating) => zones.instant_of(local, anchor),
+                Moment::Time(..) => until.instant(zones),
             };
             instant.with_timezone(&rrule::Tz::UTC)
         }
@@ -171,6 +222,7 @@ fn until_in_rule_time(until: Moment, start: Moment, site: Tz) -> DateTime<rrule:
 #[cfg(test)]
 mod tests {
     use super::*;
+    use chrono_tz::Tz;
 
     fn date(s: &str) -> NaiveDate {
         NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
@@ -180,8 +232,12 @@ mod tests {
         NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M").unwrap()
     }
 
+    fn zones(site: Tz) -> Zones {
+        Zones::new(&[], site, 2040, &mut super::super::lines::Skips::default())
+    }
+
     fn starts(start: Moment, rule: &str, last: &str) -> Result<Vec<String>, RuleError> {
-        let zones = Zones::new(&[], Tz::Asia__Tokyo);
+        let zones = zones(Tz::Asia__Tokyo);
         let mut budget = 10_000;
         let found = rule_starts(start, rule, &zones, date(last), &mut budget)?;
         Ok(found
@@ -235,6 +291,21 @@ mod tests {
             ),
             // UNTIL before DTSTART: nothing from the rule
             (d("2026-12-05"), "FREQ=WEEKLY;UNTIL=20250101", "2040-12-31", vec![]),
+            // UNTIL in UTC on a series of dates is a wall-clock value, as dates are in no zone:
+            // Google's 23:59:59Z is the end of that day, also for a site in Tokyo
+            (
+                d("2008-03-21"),
+                "FREQ=DAILY;UNTIL=20080323T235959Z",
+                "2040-12-31",
+                vec!["2008-03-21", "2008-03-22", "2008-03-23"],
+            ),
+            // COUNT=-1 is "no count": the rule stands, bounded by its UNTIL
+            (
+                d("2024-01-01"),
+                "FREQ=WEEKLY;UNTIL=20240115;COUNT=-1",
+                "2040-12-31",
+                vec!["2024-01-01", "2024-01-08", "2024-01-15"],
+            ),
             // an endless rule stops after the last day asked for
             (d("2026-12-29"), "FREQ=DAILY", "2026-12-31", vec!["2026-12-29", "2026-12-30", "2026-12-31"]),
         ];
@@ -269,6 +340,7 @@ mod tests {
             "FREQ=YEARLY;BYMONTHDAY=1,,2",
             "FREQ=YEARLY;INTERVAL=-1",
             "FREQ=YEARLY;COUNT=many",
+            "FREQ=YEARLY;COUNT=1.5",
             "FREQ=YEARLY;WKST=1MO",
             "FREQ=;COUNT=1",
         ] {
@@ -277,12 +349,30 @@ mod tests {
     }
 
     #[test]
+    fn zone_rules_give_onsets_on_their_own_clock_up_to_the_end() {
+        let start = at("1601-10-28T03:00");
+        let end = at("2004-01-01T00:00");
+        let mut budget = 10_000;
+        let rule = "FREQ=YEARLY;BYMONTH=10;BYDAY=-1SU";
+        let onsets = wall_clock_starts(start, rule, end, 7200, &mut budget).unwrap();
+        let shown: Vec<String> = onsets.iter().rev().take(2).map(|o| o.to_string()).collect();
+        assert_eq!(shown, ["2003-10-26 03:00:00", "2002-10-27 03:00:00"]);
+        // UNTIL in UTC, compared with the onset on its clock (+02:00): 01:00Z is 03:00 there
+        let until =
+            wall_clock_starts(start, &format!("{rule};UNTIL=20021027T010000Z"), end, 7200, &mut budget).unwrap();
+        assert_eq!(until.last().map(|o| o.to_string()).as_deref(), Some("2002-10-27 03:00:00"));
+        assert_eq!(wall_clock_starts(start, "FREQ=SOMETIMES", end, 0, &mut budget), Err(RuleError::Unreadable));
+        let mut small = 10;
+        assert_eq!(wall_clock_starts(start, rule, end, 0, &mut small), Err(RuleError::TooMany));
+    }
+
+    #[test]
     fn unreadable_rules_and_spent_budgets_are_errors() {
         let start = Moment::Date(date("2026-01-01"));
         for rule in ["", "COUNT=3", "FREQ=SOMETIMES", "FREQ=MONTHLY;BYMONTHDAY=40", "FREQ=DAILY;UNTIL=tomorrow"] {
             assert_eq!(starts(start, rule, "2030-12-31"), Err(RuleError::Unreadable), "{rule}");
         }
-        let zones = Zones::new(&[], Tz::UTC);
+        let zones = zones(Tz::UTC);
         let mut budget = 100;
         assert_eq!(rule_starts(start, "FREQ=DAILY", &zones, date("2030-12-31"), &mut budget), Err(RuleError::TooMany));
     }

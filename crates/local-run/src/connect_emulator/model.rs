@@ -9,7 +9,6 @@
 //! clearly does not): those are skipped, not guessed at.
 
 use std::collections::{BTreeMap, HashMap};
-use std::path::PathBuf;
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 use anyhow::{Context, bail};
@@ -159,13 +158,6 @@ pub struct ServiceModel {
 
 static MODEL: OnceLock<Result<Arc<ServiceModel>, String>> = OnceLock::new();
 
-/// The Python of the project's venv (`MOTO_PYTHON`, else `.venv/bin/python`), which has botocore.
-pub fn venv_python() -> PathBuf {
-    std::env::var_os("MOTO_PYTHON")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| crate::workspace_root().join(".venv/bin/python"))
-}
-
 impl ServiceModel {
     /// The model, read once per process.
     pub fn shared() -> anyhow::Result<Arc<ServiceModel>> {
@@ -176,7 +168,7 @@ impl ServiceModel {
     }
 
     fn read() -> anyhow::Result<ServiceModel> {
-        let python = venv_python();
+        let python = crate::venv_python();
         if !python.is_file() {
             bail!("{} not found: run `make venv` (or set MOTO_PYTHON)", python.display());
         }
