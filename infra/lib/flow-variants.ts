@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 import { Flow, FlowKind } from './flow-contract';
-import { Settings } from './settings';
+import { Settings, SettingsError } from './settings';
 
 export interface DeployedFlow {
   /** The construct id (`InboundFlow`, `CustomerQueueFlow`, `OutboundCampaignFlow`). */
@@ -51,12 +51,11 @@ export function bypass(flow: Flow, redirects: Record<string, string>): Flow {
   return { ...flow, StartAction: to(flow.StartAction), Actions: actions.filter((a) => reached.has(a.Identifier)) };
 }
 
-function read(flowsDir: string, file: string): Flow {
-  return JSON.parse(fs.readFileSync(path.join(flowsDir, file), 'utf8'));
-}
-
-/** The flows of a stack with these settings, in the order they are created. */
+/** The flows of a stack with these settings, in the order they are created, in its language. */
 export function flowsFor(settings: Settings, flowsDir: string): DeployedFlow[] {
+  const language = readLanguage(flowsDir, settings.language);
+  const read = (dir: string, file: string): Flow =>
+    localize(JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8')), file, language, settings);
   const { holidays, returningCallers, campaign } = settings.features;
   const flows: DeployedFlow[] = [];
   if (holidays || returningCallers) {
@@ -96,4 +95,57 @@ export function flowsFor(settings: Settings, flowsDir: string): DeployedFlow[] {
     });
   }
   return flows;
+}
+
+/** A language of infra/flows/languages/<language>.json. */
+export interface Language {
+  voice: { name: string; engine: string };
+  fallbackVoice: { name: string; engine: string };
+  /** By flow file, then action: the text in place of the flow's own (none: the flow's own). */
+  prompts?: Record<string, Record<string, string>>;
+  /** ivr-choice-recorder's messages (`CHOICE_MESSAGES`); none: the function's own. */
+  choiceMessages?: Record<string, string>;
+}
+
+/** The languages there are prompts for. */
+export function languages(flowsDir: string): string[] {
+  return fs
+    .readdirSync(path.join(flowsDir, 'languages'))
+    .filter((f) => f.endsWith('.json'))
+    .map((f) => f.replace(/\.json$/, ''))
+    .sort();
+}
+
+export function readLanguage(flowsDir: string, language: string): Language {
+  const known = languages(flowsDir);
+  if (!known.includes(language)) {
+    throw new SettingsError(`setting language=${JSON.stringify(language)}: no prompts for it; the languages are ${known.join(', ')} (infra/flows/languages/)`);
+  }
+  return JSON.parse(fs.readFileSync(path.join(flowsDir, 'languages', `${language}.json`), 'utf8'));
+}
+
+/**
+ * `flow` (from `file`) spoken in `language`: its prompts replaced by the language's, and its
+ * voices set to the language's (the first one `voice`/`voiceEngine` when set).
+ */
+export function localize(flow: Flow, file: string, language: Language, settings: Settings): Flow {
+  const prompts = language.prompts?.[file] ?? {};
+  const voice = settings.voice ? { name: settings.voice, engine: settings.voiceEngine } : language.voice;
+  return {
+    ...flow,
+    Actions: flow.Actions.map((action) => {
+      const parameters = { ...(action.Parameters ?? {}) };
+      if (action.Type === 'UpdateContactTextToSpeechVoice') {
+        const chosen = action.Identifier === 'set-fallback-voice' ? language.fallbackVoice : voice;
+        parameters.TextToSpeechVoice = chosen.name;
+        parameters.TextToSpeechEngine = chosen.engine;
+      }
+      const text = prompts[action.Identifier];
+      if (text !== undefined) {
+        if (Array.isArray(parameters.Messages)) parameters.Messages = [{ Text: text }];
+        else parameters.Text = text;
+      }
+      return { ...action, Parameters: parameters };
+    }),
+  };
 }

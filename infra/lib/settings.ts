@@ -12,6 +12,15 @@ export interface Settings {
   region: string;
   /** Which parts of the suite the stack deploys (all by default); each can be deployed alone. */
   features: Features;
+  /**
+   * The flows' prompts and ivr-choice-recorder's messages: a language of infra/flows/languages/
+   * (`ja-JP` by default; `en-US`).
+   */
+  language: string;
+  /** A Polly voice for the flows instead of the language's own (`Joanna`, `Takumi`, ...). */
+  voice?: string;
+  /** The engine of `voice`: `Neural` (default) or `Standard`. */
+  voiceEngine: 'Neural' | 'Standard';
   /** The existing Amazon Connect instance the suite serves. */
   connectInstanceArn: string;
   /** The queue the flows fall back to and the campaign calls through. */
@@ -564,7 +573,14 @@ export function settingsFrom(read: ContextReader): Settings {
   if (routing === 'direct' && !parts.returningCallers) {
     throw new SettingsError('setting routing=direct is the returning-caller routing: it needs features.returningCallers');
   }
+  const voiceEngine = text(read, 'voiceEngine') ?? 'Neural';
+  if (voiceEngine !== 'Neural' && voiceEngine !== 'Standard') {
+    throw new SettingsError(`setting voiceEngine=${JSON.stringify(voiceEngine)}: expected Neural or Standard`);
+  }
   return {
+    language: checked('language', text(read, 'language'), /^[a-z]{2}-[A-Z]{2}$/, 'a language such as ja-JP or en-US') ?? 'ja-JP',
+    voice: checked('voice', text(read, 'voice'), /^[A-Za-z-]{2,40}$/, 'an Amazon Polly voice name such as Joanna or Takumi'),
+    voiceEngine,
     stackName,
     account,
     region,

@@ -21,7 +21,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 
 import { FUNCTIONS, FunctionSpec, arnPlaceholder, pascal } from './functions';
-import { flowsFor } from './flow-variants';
+import { flowsFor, readLanguage } from './flow-variants';
 import { addObservability } from './observability';
 import { Settings, SettingsError, linkedHoursOfOperationIds, managedHoursOfOperationIds } from './settings';
 
@@ -132,6 +132,7 @@ export class ConnectLambdasStack extends Stack {
     // Who read or wrote the holiday list, and when (server access logs, kept 90 days): the
     // list decides whether callers are turned away, so a change to it must be traceable.
     const features = settings.features;
+    const language = readLanguage(props.flowsDir, settings.language);
     // The functions this stack deploys: those of the features turned on (lib/settings.ts, Features).
     const deployed = new Set(FUNCTIONS.filter((spec) => deploys(spec.name, settings)).map((spec) => spec.name));
     const has = (name: string) => deployed.has(name);
@@ -351,6 +352,8 @@ export class ConnectLambdasStack extends Stack {
         DO_NOT_CALL_TABLE: doNotCall.tableName,
         // A no input or a failed transfer is due again after the dialer's wait.
         RETRY_AFTER_MINUTES: String(settings.retryAfterMinutes),
+        // What the customer hears in the deployment's language (none: the function's own, Japanese).
+        ...(language.choiceMessages ? { CHOICE_MESSAGES: JSON.stringify(language.choiceMessages) } : {}),
       }),
       // CONTACT_FLOW_ID is added below, once the outbound flow exists.
       'campaign-dialer': () => ({

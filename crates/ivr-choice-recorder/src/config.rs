@@ -41,6 +41,23 @@ mod tests {
     use super::*;
     use connect_core::campaign::{Message, Outcome};
 
+    /// The stack hands the function the messages of its language (infra/flows/languages/): each
+    /// language other than the function's own Japanese names every message, and only known ones.
+    #[test]
+    fn every_language_of_the_flows_has_every_message() {
+        let english: serde_json::Value =
+            serde_json::from_str(include_str!("../../../infra/flows/languages/en-US.json")).unwrap();
+        let messages = english["choiceMessages"].to_string();
+        let config =
+            Config::from_env(&Env::from_pairs([("CUSTOMERS_TABLE", "t"), ("CHOICE_MESSAGES", messages.as_str())]))
+                .unwrap();
+        let named: Vec<&str> = english["choiceMessages"].as_object().unwrap().keys().map(String::as_str).collect();
+        for message in Message::all() {
+            assert!(named.contains(&message.name()), "en-US has no {}", message.name());
+            assert!(!config.messages.text(message).chars().any(|c| ('\u{3040}'..='\u{9fff}').contains(&c)));
+        }
+    }
+
     #[test]
     fn defaults_overrides_and_clear_errors() {
         let config = Config::from_env(&Env::from_pairs([("CUSTOMERS_TABLE", "customers")])).unwrap();
