@@ -3,6 +3,7 @@
 
 pub mod bootstrap;
 pub mod campaign_table;
+pub mod campaigns_v2;
 pub mod clock;
 pub mod config;
 pub mod connect;

@@ -20,4 +20,5 @@ pub mod metrics;
 pub mod overrides;
 pub mod phone;
 pub mod ports;
+pub mod restricted_periods;
 pub mod sites;

@@ -14,6 +14,7 @@ use crate::campaign::{CallState, Campaign, CampaignRow, CampaignState, Choice, C
 use crate::holidays::Holiday;
 use crate::overrides::ExistingOverride;
 use crate::phone::CallerNumber;
+use crate::restricted_periods::RestrictedPeriod;
 
 /// The current instant. Handlers never read the system clock directly.
 pub trait Clock: Send + Sync {
@@ -215,6 +216,41 @@ pub trait HoursOverrides: Send + Sync {
     fn children(&self, parent_id: &str) -> impl Future<Output = Result<Vec<String>, Self::Error>> + Send;
     /// Links `child_id` as a child of `parent_id`.
     fn link_child(&self, parent_id: &str, child_id: &str) -> impl Future<Output = Result<(), Self::Error>> + Send;
+}
+
+/// The restricted periods of Outbound Campaigns v2 campaigns (holiday-fetcher's sync).
+pub trait CampaignCalendar: Send + Sync {
+    type Error: Error + Send + Sync + 'static;
+    /// The telephony restricted periods a campaign holds now.
+    fn restricted_periods(
+        &self,
+        campaign_id: &str,
+    ) -> impl Future<Output = Result<Vec<RestrictedPeriod>, Self::Error>> + Send;
+    /// Replaces the campaign's telephony restricted periods with `periods`, leaving the rest of
+    /// its communication time (open hours, time zone, other channels) as it is.
+    fn set_restricted_periods(
+        &self,
+        campaign_id: &str,
+        periods: &[RestrictedPeriod],
+    ) -> impl Future<Output = Result<(), Self::Error>> + Send;
+}
+
+/// No campaign to keep in step (the sync is not configured).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoCampaigns;
+
+impl CampaignCalendar for NoCampaigns {
+    type Error = std::convert::Infallible;
+    async fn restricted_periods(&self, _campaign_id: &str) -> Result<Vec<RestrictedPeriod>, Self::Error> {
+        Ok(Vec::new())
+    }
+    async fn set_restricted_periods(
+        &self,
+        _campaign_id: &str,
+        _periods: &[RestrictedPeriod],
+    ) -> Result<(), Self::Error> {
+        Ok(())
+    }
 }
 
 /// No hours of operation to keep in step (the sync is not configured).

@@ -8,6 +8,7 @@
 pub mod aws;
 pub mod bench;
 pub mod campaign;
+pub mod campaigns_emulator;
 pub mod connect_emulator;
 pub mod counting_proxy;
 pub mod cpu;

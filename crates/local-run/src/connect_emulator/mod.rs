@@ -28,7 +28,7 @@
 //! Tests can also make an operation fail ([`ConnectEmulator::fail_next`]), slow it down
 //! ([`ConnectEmulator::set_delay`]) and count the requests it received ([`ConnectEmulator::requests`]).
 
-mod common;
+pub(crate) mod common;
 pub mod contacts;
 pub mod events;
 pub mod hours;
@@ -37,6 +37,7 @@ pub mod model;
 pub mod outbound;
 pub mod quotas;
 pub mod users;
+pub(crate) mod wire;
 
 #[cfg(test)]
 mod tests;
@@ -49,12 +50,12 @@ use chrono::{DateTime, TimeDelta, Utc};
 use http_body_util::BodyExt;
 use hyper::Request;
 use hyper::body::Incoming;
-use hyper::header::{CONTENT_TYPE, HeaderName, HeaderValue};
-use serde_json::{Value, json};
+use serde_json::Value;
 
-use crate::server::{HttpResponse, LoopbackServer, response};
+use crate::server::{HttpResponse, LoopbackServer};
 use common::{ApiError, arn};
 use model::{RawRequest, ServiceModel};
+use wire::{error_response, json_response, parse_query, path_segments};
 
 pub use common::instance_arn;
 pub use contacts::{EmulatedContact, SYSTEM_NUMBER};
@@ -309,60 +310,6 @@ impl Drop for ConnectEmulator {
 
 // ---------------------------------------------------------------------------------------------
 // The router
-
-fn hex_digit(byte: u8) -> Option<u8> {
-    char::from(byte).to_digit(16).and_then(|d| u8::try_from(d).ok())
-}
-
-fn percent_decode(input: &str) -> String {
-    let mut out = Vec::with_capacity(input.len());
-    let mut bytes = input.bytes();
-    while let Some(byte) = bytes.next() {
-        if byte == b'%' {
-            let mut lookahead = bytes.clone();
-            if let (Some(high), Some(low)) =
-                (lookahead.next().and_then(hex_digit), lookahead.next().and_then(hex_digit))
-            {
-                out.push(high * 16 + low);
-                bytes = lookahead;
-                continue;
-            }
-        }
-        out.push(byte);
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
-/// The path split on `/` first, then each segment percent-decoded (labels such as an instance ARN
-/// arrive with `:` and `/` encoded).
-fn path_segments(raw_path: &str) -> Vec<String> {
-    raw_path.split('/').filter(|s| !s.is_empty()).map(percent_decode).collect()
-}
-
-fn parse_query(query: &str) -> Vec<(String, String)> {
-    query
-        .split('&')
-        .filter(|pair| !pair.is_empty())
-        .map(|pair| {
-            let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
-            (percent_decode(&key.replace('+', " ")), percent_decode(&value.replace('+', " ")))
-        })
-        .collect()
-}
-
-fn json_response(status: u16, body: &Value) -> HttpResponse {
-    let mut answer = response(status, body.to_string());
-    answer.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
-    answer
-}
-
-fn error_response(error: &ApiError) -> HttpResponse {
-    let mut answer = json_response(error.status, &json!({ "message": error.message }));
-    if let Ok(code) = HeaderValue::from_str(&error.code) {
-        answer.headers_mut().insert(HeaderName::from_static("x-amzn-errortype"), code);
-    }
-    answer
-}
 
 /// Answers a refusal and records it.
 fn refuse(state: &Mutex<State>, operation: String, error: ApiError) -> HttpResponse {

@@ -15,8 +15,10 @@ use anyhow::{Context, bail};
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
-/// The model file inside botocore, as botocore ships it.
+/// Connect's model file inside botocore, as botocore ships it.
 const MODEL_PATH: &str = "data/connect/2017-08-08/service-2.json.gz";
+/// Amazon Connect Outbound Campaigns v2's (the Campaigns v2 emulator checks against it).
+pub const CAMPAIGNS_V2_MODEL_PATH: &str = "data/connectcampaignsv2/2024-04-23/service-2.json.gz";
 
 /// The model tells an instance ID from an ID-or-ARN by shape: most operations' `InstanceId` is the
 /// shape `InstanceId` (1 to 100 characters, no pattern), documented as "The identifier of the
@@ -71,6 +73,9 @@ struct Shape {
     value: Option<ShapeRef>,
     #[serde(default)]
     union: bool,
+    /// `iso8601` for a timestamp written as text (Campaigns v2); epoch seconds otherwise.
+    #[serde(rename = "timestampFormat")]
+    timestamp_format: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -157,24 +162,33 @@ pub struct ServiceModel {
 }
 
 static MODEL: OnceLock<Result<Arc<ServiceModel>, String>> = OnceLock::new();
+static CAMPAIGNS_V2_MODEL: OnceLock<Result<Arc<ServiceModel>, String>> = OnceLock::new();
 
 impl ServiceModel {
-    /// The model, read once per process.
+    /// Connect's model, read once per process.
     pub fn shared() -> anyhow::Result<Arc<ServiceModel>> {
-        MODEL
-            .get_or_init(|| ServiceModel::read().map(Arc::new).map_err(|e| format!("{e:#}")))
+        Self::cached(&MODEL, MODEL_PATH)
+    }
+
+    /// Outbound Campaigns v2's model, read once per process.
+    pub fn campaigns_v2() -> anyhow::Result<Arc<ServiceModel>> {
+        Self::cached(&CAMPAIGNS_V2_MODEL, CAMPAIGNS_V2_MODEL_PATH)
+    }
+
+    fn cached(cell: &OnceLock<Result<Arc<ServiceModel>, String>>, path: &str) -> anyhow::Result<Arc<ServiceModel>> {
+        cell.get_or_init(|| ServiceModel::read(path).map(Arc::new).map_err(|e| format!("{e:#}")))
             .clone()
             .map_err(anyhow::Error::msg)
     }
 
-    fn read() -> anyhow::Result<ServiceModel> {
+    fn read(model_path: &str) -> anyhow::Result<ServiceModel> {
         let python = crate::venv_python();
         if !python.is_file() {
             bail!("{} not found: run `make venv` (or set MOTO_PYTHON)", python.display());
         }
         let script = format!(
             "import gzip, os, sys, botocore\n\
-             path = os.path.join(os.path.dirname(botocore.__file__), {MODEL_PATH:?})\n\
+             path = os.path.join(os.path.dirname(botocore.__file__), {model_path:?})\n\
              sys.stdout.buffer.write(gzip.open(path).read())"
         );
         let output = std::process::Command::new(&python)
@@ -182,13 +196,13 @@ impl ServiceModel {
             .output()
             .with_context(|| format!("running {}", python.display()))?;
         if !output.status.success() {
-            bail!("reading botocore's Connect model failed: {}", String::from_utf8_lossy(&output.stderr));
+            bail!("reading botocore's model {model_path} failed: {}", String::from_utf8_lossy(&output.stderr));
         }
         ServiceModel::parse(&output.stdout)
     }
 
     fn parse(json: &[u8]) -> anyhow::Result<ServiceModel> {
-        let raw: RawModel = serde_json::from_slice(json).context("parsing botocore's Connect model")?;
+        let raw: RawModel = serde_json::from_slice(json).context("parsing a botocore model")?;
         let mut operations: Vec<Operation> = raw
             .operations
             .into_values()
@@ -399,6 +413,13 @@ impl ServiceModel {
                 check_bounds(shape, number, "value").map_err(|p| at(&p))?;
             }
             "boolean" if !value.is_boolean() => return Err(at("must be a boolean")),
+            "timestamp"
+                if shape.timestamp_format.as_deref() == Some("iso8601")
+                    && value.as_str().is_none_or(|t| chrono::DateTime::parse_from_rfc3339(t).is_err()) =>
+            {
+                return Err(at("must be an ISO 8601 timestamp"));
+            }
+            "timestamp" if shape.timestamp_format.as_deref() == Some("iso8601") => {}
             "timestamp" if !value.is_number() => return Err(at("must be a timestamp (epoch seconds)")),
             "blob" if !value.is_string() => return Err(at("must be base64 text")),
             _ => {}

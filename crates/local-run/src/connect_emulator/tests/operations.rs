@@ -1,5 +1,6 @@
 //! What each operation answers.
 
+use super::super::wire::percent_decode;
 use super::super::*;
 use super::{agent, client, unthrottled};
 use aws_sdk_connect::primitives::DateTime as SdkDateTime;
