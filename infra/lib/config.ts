@@ -44,6 +44,9 @@ export const CONFIG_KEYS = [
   'retryAfterMinutes',
   'maxAttempts',
   'reserveDialerConcurrency',
+  'dialerEngine',
+  'outboundCampaignId',
+  'outboundCampaignIds',
 ] as const;
 
 /** Edit distance, for "did you mean" (case-insensitive, so `queuearn` finds `queueArn`). */

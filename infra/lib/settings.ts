@@ -52,6 +52,19 @@ export interface Settings {
   /** Calls per customer at most (1..10, `MAX_ATTEMPTS`). */
   maxAttempts: number;
   /**
+   * Who dials the due rows (`ENGINE`): `direct` (default), campaign-dialer itself with
+   * StartOutboundVoiceContact; `campaigns-v2`, an Amazon Connect Outbound Campaigns v2 campaign
+   * (`outboundCampaignId`) that campaign-dialer hands them to with PutOutboundRequestBatch.
+   */
+  dialerEngine: 'direct' | 'campaigns-v2';
+  /** The Outbound Campaigns v2 campaign of `dialerEngine=campaigns-v2` (`OUTBOUND_CAMPAIGN_ID`). */
+  outboundCampaignId?: string;
+  /**
+   * Outbound Campaigns v2 campaigns whose telephony restricted periods holiday-fetcher keeps in
+   * step with the single site's holidays (`OUTBOUND_CAMPAIGN_IDS`; per site: `outboundCampaignIds`).
+   */
+  outboundCampaignIds: string[];
+  /**
    * Reserve a concurrency of 1 for campaign-dialer (default), so runs never overlap. Accounts
    * still at Lambda's starting limit of 10 cannot reserve any and must turn this off.
    */
@@ -153,6 +166,8 @@ export interface SiteSpec {
   hoursOfOperationIds: string[];
   /** As given (an ID or an ARN): the parent of `hoursOfOperationIds`, which holds the site's overrides. */
   holidayHoursOfOperationId?: string;
+  /** Outbound Campaigns v2 campaigns whose restricted periods follow the site's list. */
+  outboundCampaignIds: string[];
 }
 
 /** The site of the single-site settings (holiday-fetcher's `DEFAULT_SITE`). */
@@ -180,6 +195,7 @@ const HTTP_URL = /^https?:\/\//;
 /** The keys of a site, as holiday-fetcher's parser knows them (it refuses any other). */
 const SITE_KEYS = [
   'name', 'calendars', 'includeObservances', 'closures', 'timeZone', 'hoursOfOperationIds', 'holidayHoursOfOperationId', 'defaultName',
+  'outboundCampaignIds',
 ];
 const CALENDAR_KEYS = ['url', 'timedWindows'];
 /** `Mon-Fri 09:00-20:00`, `Sat 10:00-17:00`, `Mon-Sun 00:00-24:00`; comma-separated. */
@@ -224,6 +240,8 @@ function list(read: ContextReader, name: string): string[] {
 }
 
 const STACK_NAME = /^[A-Za-z][A-Za-z0-9-]{0,127}$/;
+/** The model's `CampaignId`: 1 to 256 of a-z, A-Z, 0-9, '-', ':' and '/'. */
+const CAMPAIGN_ID = /^[-:/a-zA-Z0-9]{1,256}$/;
 
 /**
  * `features`: an object of booleans (`{"holidays": true, "campaign": false}`, missing ones on), or
@@ -384,6 +402,8 @@ function sitesFrom(read: ContextReader, instanceArn: string): Sites | undefined 
   const hoursBy = new Map<string, string>();
   // The holiday hours of operation (IDs) of the sites read so far, and whose each is.
   const holidayBy = new Map<string, string>();
+  // The Outbound Campaigns v2 campaigns of the sites read so far, and whose each is.
+  const campaignBy = new Map<string, string>();
   const sites = parsed.map((raw, index): SiteSpec => {
     const where = isObject(raw) && typeof raw.name === 'string' ? `site ${JSON.stringify(raw.name.trim())}` : `site ${index + 1}`;
     const invalid = (why: string) => new SettingsError(`setting sites: ${where}: ${why}`);
@@ -444,8 +464,17 @@ function sitesFrom(read: ContextReader, instanceArn: string): Sites | undefined 
       hoursBy.set(id, name);
       return reference;
     });
+    const outboundCampaignIds = strings('outboundCampaignIds').map((c) => {
+      if (typeof c !== 'string' || !CAMPAIGN_ID.test(c.trim())) throw invalid(`${JSON.stringify(c)} is not an Outbound Campaigns v2 campaign ID`);
+      const other = campaignBy.get(c.trim());
+      if (other !== undefined && other !== name) {
+        throw invalid(`campaign ${c.trim()} is also site ${JSON.stringify(other)}'s: a campaign's restricted periods follow one site's list`);
+      }
+      campaignBy.set(c.trim(), name);
+      return c.trim();
+    });
     const holiday = raw.holidayHoursOfOperationId;
-    if (typeof holiday !== 'string') return { name, calendars, hoursOfOperationIds };
+    if (typeof holiday !== 'string') return { name, calendars, hoursOfOperationIds, outboundCampaignIds };
     if (!HOURS_OF_OPERATION.test(holiday.trim())) {
       throw invalid(`"holidayHoursOfOperationId": ${JSON.stringify(holiday)} is not an hours of operation ID or ARN`);
     }
@@ -468,7 +497,7 @@ function sitesFrom(read: ContextReader, instanceArn: string): Sites | undefined 
       );
     }
     holidayBy.set(id, name);
-    return { name, calendars, hoursOfOperationIds, holidayHoursOfOperationId };
+    return { name, calendars, hoursOfOperationIds, holidayHoursOfOperationId, outboundCampaignIds };
   });
   return { json: JSON.stringify(parsed), sites };
 }
@@ -573,6 +602,19 @@ export function settingsFrom(read: ContextReader): Settings {
   if (routing === 'direct' && !parts.returningCallers) {
     throw new SettingsError('setting routing=direct is the returning-caller routing: it needs features.returningCallers');
   }
+  const dialerEngine = text(read, 'dialerEngine') ?? 'direct';
+  if (dialerEngine !== 'direct' && dialerEngine !== 'campaigns-v2') {
+    throw new SettingsError(`setting dialerEngine=${JSON.stringify(dialerEngine)}: expected direct or campaigns-v2`);
+  }
+  const outboundCampaignId = checked('outboundCampaignId', text(read, 'outboundCampaignId'), CAMPAIGN_ID, 'an Outbound Campaigns v2 campaign ID');
+  if (dialerEngine === 'campaigns-v2' && outboundCampaignId === undefined) {
+    throw new SettingsError('setting outboundCampaignId is required with dialerEngine=campaigns-v2: the campaign the due rows are handed to');
+  }
+  const outboundCampaignIds = [...new Set(list(read, 'outboundCampaignIds'))];
+  for (const id of outboundCampaignIds) checked('outboundCampaignIds', id, CAMPAIGN_ID, 'comma-separated Outbound Campaigns v2 campaign IDs');
+  if (outboundCampaignIds.length && sites) {
+    throw new SettingsError('setting sites and outboundCampaignIds are both set: give each site its own outboundCampaignIds instead');
+  }
   const voiceEngine = text(read, 'voiceEngine') ?? 'Neural';
   if (voiceEngine !== 'Neural' && voiceEngine !== 'Standard') {
     throw new SettingsError(`setting voiceEngine=${JSON.stringify(voiceEngine)}: expected Neural or Standard`);
@@ -616,6 +658,9 @@ export function settingsFrom(read: ContextReader): Settings {
       'an E.164 number such as +81501234567',
     ),
     callingHours: callingHours(read),
+    dialerEngine,
+    outboundCampaignId,
+    outboundCampaignIds,
     retryAfterMinutes: whole(read, 'retryAfterMinutes', 1, 10080, 60, 'whole minutes'),
     maxAttempts: whole(read, 'maxAttempts', 1, 10, 3, 'a whole number of calls'),
     maxHolidayListAgeDays: whole(read, 'maxHolidayListAgeDays', 1, 90, 8, 'whole days'),

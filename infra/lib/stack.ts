@@ -231,6 +231,11 @@ export class ConnectLambdasStack extends Stack {
     // actions: the instance, the parents and their children, nothing else.
     const linkedHours = linkedHoursOfOperationIds(settings);
     const hoursArn = (id: string) => `${instanceArn}/operating-hours/${id}`;
+    // An Outbound Campaigns v2 campaign (Service Authorization Reference, "Actions, resources, and
+    // condition keys for Amazon Connect Outbound Campaigns": resource type `campaign`).
+    const campaignArn = (id: string) => `arn:${Stack.of(this).partition}:connect-campaigns:${settings.region}:${settings.account}:campaign/${id}`;
+    // The campaigns whose restricted periods holiday-fetcher keeps in step: the single site's, or every site's.
+    const periodCampaigns = settings.sites ? [...new Set(settings.sites.sites.flatMap((site) => site.outboundCampaignIds))] : settings.outboundCampaignIds;
     // Thunks: a function's grants name resources that exist only with its feature.
     const permissions: Record<string, () => iam.PolicyStatement[]> = {
       'holiday-fetcher': () => [
@@ -254,6 +259,15 @@ export class ConnectLambdasStack extends Stack {
               new iam.PolicyStatement({
                 actions: ['connect:ListChildHoursOfOperations', 'connect:AssociateHoursOfOperations'],
                 resources: [instanceArn, ...linkedHours.map(hoursArn)],
+              }),
+            ]
+          : []),
+        // A campaign's restricted periods: read, then written back with the rest of its calling times.
+        ...(periodCampaigns.length
+          ? [
+              new iam.PolicyStatement({
+                actions: ['connect-campaigns:DescribeCampaign', 'connect-campaigns:UpdateCampaignCommunicationTime'],
+                resources: periodCampaigns.map(campaignArn),
               }),
             ]
           : []),
@@ -282,11 +296,16 @@ export class ConnectLambdasStack extends Stack {
         new iam.PolicyStatement({ actions: ['dynamodb:GetItem'], resources: [doNotCall.tableArn] }),
         // No call on a public holiday: the list holiday-check reads.
         new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [holidayObject] }),
-        new iam.PolicyStatement({
-          actions: ['connect:StartOutboundVoiceContact'],
-          resources: ['*'],
-          conditions: { StringEquals: { 'aws:RequestedRegion': instanceRegion } },
-        }),
+        ...(settings.dialerEngine === 'campaigns-v2'
+          ? // The campaign dials: the dialer hands it the due rows, and places no call itself.
+            [new iam.PolicyStatement({ actions: ['connect-campaigns:PutOutboundRequestBatch'], resources: [campaignArn(settings.outboundCampaignId!)] })]
+          : [
+              new iam.PolicyStatement({
+                actions: ['connect:StartOutboundVoiceContact'],
+                resources: ['*'],
+                conditions: { StringEquals: { 'aws:RequestedRegion': instanceRegion } },
+              }),
+            ]),
         new iam.PolicyStatement({ actions: ['connect:DescribeContact'], resources: [contactsInInstance] }),
         new iam.PolicyStatement({ actions: ['connect:GetCurrentMetricData'], resources: [settings.queueArn] }),
       ],
@@ -311,6 +330,7 @@ export class ConnectLambdasStack extends Stack {
               ...(settings.holidayHoursOfOperationId
                 ? { HOLIDAY_HOURS_OF_OPERATION_ID: settings.holidayHoursOfOperationId }
                 : {}),
+              ...(settings.outboundCampaignIds.length ? { OUTBOUND_CAMPAIGN_IDS: settings.outboundCampaignIds.join(',') } : {}),
             }),
         // The override sync's settings, read whenever a site names hours of operation or a
         // holiday hours of operation (a holiday hours of operation alone is an override holder too).
@@ -374,6 +394,7 @@ export class ConnectLambdasStack extends Stack {
         CALLING_HOURS: settings.callingHours,
         RETRY_AFTER_MINUTES: String(settings.retryAfterMinutes),
         MAX_ATTEMPTS: String(settings.maxAttempts),
+        ...(settings.dialerEngine === 'campaigns-v2' ? { ENGINE: 'campaigns-v2', OUTBOUND_CAMPAIGN_ID: settings.outboundCampaignId! } : {}),
       }),
     };
 

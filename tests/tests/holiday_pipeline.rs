@@ -294,6 +294,63 @@ async fn fetcher_keeps_hours_of_operation_overrides_in_step() -> anyhow::Result<
     Ok(())
 }
 
+#[tokio::test]
+async fn fetcher_keeps_a_campaigns_restricted_periods_in_step_until_it_is_started() -> anyhow::Result<()> {
+    use local_run::campaigns_emulator::{CampaignsEmulator, UPDATE_COMMUNICATION_TIME};
+
+    let rig = HolidayRig::start().await?;
+    let campaigns = CampaignsEmulator::start().await?;
+    campaigns.add_campaign("spring-campaign", "Initialized");
+    let endpoint = campaigns.endpoint();
+    let env = [
+        ("AWS_ENDPOINT_URL_CONNECTCAMPAIGNSV2", endpoint.as_str()),
+        ("OUTBOUND_CAMPAIGN_IDS", "spring-campaign"),
+        ("CLOSED_DATES", "12-29..01-03"),
+    ];
+    let mut fetcher = rig.spawn_fetcher(&env).await?;
+    let periods = || -> Vec<Value> {
+        let config = campaigns.campaign("spring-campaign").map(|c| c.communication_time).unwrap_or_default();
+        config["telephony"]["restrictedPeriods"]["restrictedPeriodList"].as_array().cloned().unwrap_or_default()
+    };
+
+    // first run: every whole closed day of the next 365 days, consecutive days as one period
+    let summary = fetcher.invoke(&event("holiday-fetcher", "scheduled")?).await?.response()?;
+    let report = &summary["campaigns"][0];
+    assert_eq!((report["campaignId"].as_str(), report.get("error")), (Some("spring-campaign"), None), "{summary}");
+    let held = periods();
+    assert!(!held.is_empty() && held.len() == report["added"].as_array().map_or(0, Vec::len), "{held:?}");
+    assert!(
+        held.iter().any(|p| p["endDate"].as_str().is_some_and(|end| end.ends_with("-01-03"))
+            && p["startDate"].as_str().is_some_and(|start| start.ends_with("-12-29"))),
+        "the year-end closure is one period: {held:?}"
+    );
+    let config = campaigns.campaign("spring-campaign").map(|c| c.communication_time).unwrap_or_default();
+    assert_eq!(config["localTimeZoneConfig"]["defaultTimeZone"], "Asia/Tokyo", "the rest kept");
+
+    // second run: nothing to change, nothing written
+    let writes = campaigns.received(UPDATE_COMMUNICATION_TIME);
+    fetcher.invoke(&event("holiday-fetcher", "scheduled")?).await?.response()?;
+    assert_eq!(campaigns.received(UPDATE_COMMUNICATION_TIME), writes, "idempotent");
+
+    // started, and a period of ours removed by hand: the update is refused as documented, the
+    // summary and the notice say what the campaign should hold
+    campaigns.set_state("spring-campaign", "Running");
+    let mut config = campaigns.campaign("spring-campaign").map(|c| c.communication_time).unwrap_or_default();
+    let first = held[0]["name"].clone();
+    if let Some(list) = config["telephony"]["restrictedPeriods"]["restrictedPeriodList"].as_array_mut() {
+        list.remove(0);
+    }
+    campaigns.set_communication_time("spring-campaign", config);
+    rig.inbox.drain().await?;
+    let refused = fetcher.invoke(&event("holiday-fetcher", "scheduled")?).await?.response()?;
+    let report = &refused["campaigns"][0];
+    assert!(report["error"].as_str().is_some_and(|e| e.contains("Running")), "{refused}");
+    assert_eq!(report["added"], json!([first]));
+    let notices = rig.inbox.drain().await?;
+    assert!(notices.iter().any(|n| n.subject.contains("restricted-period sync FAILED")), "{notices:?}");
+    Ok(())
+}
+
 fn sites(rig: &HolidayRig, osaka_closures: &str) -> String {
     let (ja, us) = (rig.calendars.url(CALENDAR_PATH), rig.calendars.url(US_PATH));
     json!([

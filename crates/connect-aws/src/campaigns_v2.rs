@@ -6,6 +6,7 @@ use std::collections::HashMap;
 
 use aws_config::SdkConfig;
 use aws_sdk_connectcampaignsv2::Client;
+use aws_sdk_connectcampaignsv2::operation::update_campaign_communication_time::UpdateCampaignCommunicationTimeError;
 use aws_sdk_connectcampaignsv2::types::{
     ChannelSubtypeParameters, OutboundRequest, RestrictedPeriod as ApiPeriod, RestrictedPeriods,
     TelephonyChannelSubtypeParameters,
@@ -29,6 +30,12 @@ pub enum CampaignsError {
     /// The campaign has no telephony calling window (`openHours`), which a restricted period needs.
     #[error("campaign {0} has no telephony open hours to hold restricted periods")]
     NoTelephonyWindow(String),
+    /// "Only campaigns in the Initialized state are valid for this operation" (API Reference,
+    /// UpdateCampaignCommunicationTime): a started campaign's periods are changed by hand.
+    #[error(
+        "campaign {campaign} is {state}: Outbound Campaigns v2 changes a campaign's communication time only before it is started (Initialized)"
+    )]
+    NotUpdatable { campaign: String, state: String },
     /// A restricted period the campaign holds with a date that is not `YYYY-MM-DD`.
     #[error("campaign {campaign} holds a restricted period with an unreadable date {date:?}")]
     BadDate { campaign: String, date: String },
@@ -200,7 +207,15 @@ impl CampaignCalendar for CampaignsV2 {
             .communication_time_config(config)
             .send()
             .await
-            .map_err(|e| api("UpdateCampaignCommunicationTime")(e.into()))?;
+            .map_err(|e| match e.as_service_error() {
+                Some(UpdateCampaignCommunicationTimeError::InvalidCampaignStateException(refused)) => {
+                    CampaignsError::NotUpdatable {
+                        campaign: campaign_id.to_owned(),
+                        state: refused.state().as_str().to_owned(),
+                    }
+                }
+                _ => api("UpdateCampaignCommunicationTime")(e.into()),
+            })?;
         Ok(())
     }
 }

@@ -12,8 +12,9 @@ use crate::holidays::Holiday;
 use crate::overrides::ExistingOverride;
 use crate::phone::CallerNumber;
 use crate::ports::{
-    AgentDirectory, AssignmentStore, AttemptTokens, CalendarSource, CallRequest, CampaignTable, Clock, ContactDetails,
-    ContactHistory, DoNotCallList, HolidayStore, HoursOverrides, Notifier, OutboundCalls, RowPage, Stored,
+    AgentDirectory, AssignmentStore, AttemptTokens, CalendarSource, CallRequest, CampaignCalendar, CampaignTable,
+    Clock, ContactDetails, ContactHistory, DoNotCallList, HolidayStore, HoursOverrides, Notifier, OutboundCalls,
+    RowPage, Stored,
 };
 
 /// A panicking test poisons nothing here: the data stays usable.
@@ -744,6 +745,62 @@ impl OutboundCalls for FakeOutbound {
 
     async fn call_state(&self, contact_id: &str) -> Result<CallState, FakeError> {
         Ok(lock(&self.state).states.get(contact_id).copied().unwrap_or(CallState::Waiting))
+    }
+}
+
+/// Outbound Campaigns v2 campaigns' restricted periods by campaign ID; writes are counted, and a
+/// campaign can refuse them (as a started campaign does).
+#[derive(Debug, Default)]
+pub struct FakeCampaigns {
+    state: Mutex<FakeCampaignsState>,
+}
+
+#[derive(Debug, Default)]
+struct FakeCampaignsState {
+    periods: BTreeMap<String, Vec<crate::restricted_periods::RestrictedPeriod>>,
+    refusing: BTreeMap<String, String>,
+    writes: usize,
+}
+
+impl FakeCampaigns {
+    pub fn add(&self, campaign_id: &str, periods: Vec<crate::restricted_periods::RestrictedPeriod>) {
+        lock(&self.state).periods.insert(campaign_id.to_owned(), periods);
+    }
+    pub fn periods(&self, campaign_id: &str) -> Vec<crate::restricted_periods::RestrictedPeriod> {
+        lock(&self.state).periods.get(campaign_id).cloned().unwrap_or_default()
+    }
+    /// Writes to `campaign_id` fail with `message` from now on.
+    pub fn refuse_writes(&self, campaign_id: &str, message: &str) {
+        lock(&self.state).refusing.insert(campaign_id.to_owned(), message.to_owned());
+    }
+    pub fn writes(&self) -> usize {
+        lock(&self.state).writes
+    }
+}
+
+impl CampaignCalendar for FakeCampaigns {
+    type Error = FakeError;
+
+    async fn restricted_periods(
+        &self,
+        campaign_id: &str,
+    ) -> Result<Vec<crate::restricted_periods::RestrictedPeriod>, FakeError> {
+        let s = lock(&self.state);
+        s.periods.get(campaign_id).cloned().ok_or_else(|| FakeError(format!("no campaign {campaign_id}")))
+    }
+
+    async fn set_restricted_periods(
+        &self,
+        campaign_id: &str,
+        periods: &[crate::restricted_periods::RestrictedPeriod],
+    ) -> Result<(), FakeError> {
+        let mut s = lock(&self.state);
+        if let Some(message) = s.refusing.get(campaign_id) {
+            return Err(FakeError(message.clone()));
+        }
+        s.writes += 1;
+        s.periods.insert(campaign_id.to_owned(), periods.to_vec());
+        Ok(())
     }
 }
 

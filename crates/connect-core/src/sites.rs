@@ -33,6 +33,8 @@ pub struct Site {
     pub holiday_hours_of_operation_id: Option<String>,
     /// The name of a closure, or of a calendar event without SUMMARY.
     pub default_name: String,
+    /// Outbound Campaigns v2 campaigns whose telephony restricted periods follow the site's list.
+    pub outbound_campaign_ids: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -54,6 +56,8 @@ struct SiteJson {
     hours_of_operation_ids: Vec<String>,
     holiday_hours_of_operation_id: Option<String>,
     default_name: Option<String>,
+    #[serde(default)]
+    outbound_campaign_ids: Vec<String>,
 }
 
 /// A URL, or `{"url": ..., "timedWindows": true}`.
@@ -77,6 +81,23 @@ pub struct SiteDefaults {
 fn valid_name(name: &str) -> bool {
     (1..=64).contains(&name.len())
         && name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
+}
+
+/// Outbound Campaigns v2 campaign IDs (the model's `CampaignId`: 1 to 256 of a-z, A-Z, 0-9, '-',
+/// ':' and '/'), trimmed, each once.
+pub fn campaign_ids(given: &[String]) -> Result<Vec<String>, String> {
+    let mut ids: Vec<String> = Vec::new();
+    for id in given.iter().map(|id| id.trim()) {
+        let valid =
+            (1..=256).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_alphanumeric() || b"-:/".contains(&b));
+        if !valid {
+            return Err(format!("{id:?} is not an Outbound Campaigns v2 campaign ID"));
+        }
+        if !ids.iter().any(|known| known == id) {
+            ids.push(id.to_owned());
+        }
+    }
+    Ok(ids)
 }
 
 /// Parses and checks `SITES`: names (lowercase letters, digits, `-`, `_`; unique), http(s)
@@ -135,6 +156,7 @@ pub fn parse_sites(json: &str, defaults: &SiteDefaults) -> Result<Vec<Site>, Inv
                 return Err(invalid("the holiday hours of operation cannot also be one of its children".to_owned()));
             }
             let default_name = site.default_name.map(|n| n.trim().to_owned()).filter(|n| !n.is_empty());
+            let outbound_campaign_ids = campaign_ids(&site.outbound_campaign_ids).map_err(invalid)?;
             Ok(Site {
                 name,
                 calendars,
@@ -144,6 +166,7 @@ pub fn parse_sites(json: &str, defaults: &SiteDefaults) -> Result<Vec<Site>, Inv
                 hours_of_operation_ids,
                 holiday_hours_of_operation_id,
                 default_name: default_name.unwrap_or_else(|| CLOSURE_NAME.to_owned()),
+                outbound_campaign_ids,
             })
         })
         .collect()
@@ -162,7 +185,7 @@ mod tests {
              "hoursOfOperationIds": ["arn:aws:connect:ap-northeast-1:1:instance/i-1/operating-hours/h-tokyo"],
              "holidayHoursOfOperationId": "h-holidays"},
             {"name": "osaka", "calendars": ["https://calendar.test/ja.ics", {"url": "https://intra.test/osaka.ics", "timedWindows": true}],
-             "includeObservances": true, "defaultName": "臨時休業"},
+             "includeObservances": true, "defaultName": "臨時休業", "outboundCampaignIds": ["c-osaka", " c-osaka "]},
             {"name": "new-york", "timeZone": "America/New_York", "calendars": ["https://calendar.test/us.ics"]}
         ]"#;
         let sites = parse_sites(json, &DEFAULTS).unwrap();
@@ -175,6 +198,10 @@ mod tests {
         assert!(sites[1].calendars[1].timed_windows && !sites[1].calendars[0].timed_windows);
         assert_eq!((sites[1].include_observances, sites[1].default_name.as_str()), (true, "臨時休業"));
         assert_eq!(sites[2].time_zone, chrono_tz::America::New_York);
+        assert_eq!(
+            (sites[1].outbound_campaign_ids.as_slice(), sites[0].outbound_campaign_ids.len()),
+            (&["c-osaka".to_owned()][..], 0)
+        );
         assert_eq!(sites[0].closures.days_in(2026, 2026).len(), 3 + 1 + 3, "01-01..01-03, 12-28, 12-29..12-31");
     }
 
@@ -194,6 +221,7 @@ mod tests {
             ),
             (r#"[{"name": "a", "calendar": []}]"#, "unknown field"),
             (r#"[{"name": "a", "hoursOfOperationIds": ["h"], "holidayHoursOfOperationId": "h"}]"#, "children"),
+            (r#"[{"name": "a", "outboundCampaignIds": ["a campaign"]}]"#, "campaign ID"),
         ] {
             let err = parse_sites(json, &DEFAULTS).unwrap_err().to_string();
             assert!(err.contains(expected), "{json}: {err}");

@@ -9,8 +9,14 @@ use connect_core::sites::{CalendarSpec, Site, SiteDefaults, parse_sites};
 pub const DEFAULT_CALENDAR_URL: &str = "https://calendar.google.com/calendar/ical/ja.japanese.official%23holiday%40group.v.calendar.google.com/public/basic.ics";
 
 /// The single-site variables, which `SITES` replaces.
-const SINGLE_SITE: [&str; 5] =
-    ["CALENDAR_URLS", "INCLUDE_OBSERVANCES", "CLOSED_DATES", "HOURS_OF_OPERATION_IDS", "HOLIDAY_HOURS_OF_OPERATION_ID"];
+const SINGLE_SITE: [&str; 6] = [
+    "CALENDAR_URLS",
+    "INCLUDE_OBSERVANCES",
+    "CLOSED_DATES",
+    "HOURS_OF_OPERATION_IDS",
+    "HOLIDAY_HOURS_OF_OPERATION_ID",
+    "OUTBOUND_CAMPAIGN_IDS",
+];
 
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -23,6 +29,9 @@ pub struct Config {
     pub max_added: usize,
     /// Where the override sync works; `None` when no site names hours of operation.
     pub overrides: Option<OverrideSettings>,
+    /// How far ahead campaigns' restricted periods reach (`OVERRIDE_HORIZON_DAYS`, the overrides'
+    /// horizon); `None` when no site names an Outbound Campaigns v2 campaign.
+    pub campaign_horizon_days: Option<u32>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -44,18 +53,23 @@ impl Config {
             None => vec![single_site(env, time_zone)?],
         };
         const HORIZON: &str = "OVERRIDE_HORIZON_DAYS";
-        let overrides = if sites
-            .iter()
-            .any(|s| !s.hours_of_operation_ids.is_empty() || s.holiday_hours_of_operation_id.is_some())
-        {
+        let horizon = || {
             let horizon_days = env.parse_or(HORIZON, 365u32)?;
             if !(1..=1095).contains(&horizon_days) {
                 return Err(invalid(HORIZON, &horizon_days.to_string(), "expected 1 to 1095 days"));
             }
-            Some(OverrideSettings { instance_id: connect_instance_id(env)?, horizon_days })
+            Ok(horizon_days)
+        };
+        let overrides = if sites
+            .iter()
+            .any(|s| !s.hours_of_operation_ids.is_empty() || s.holiday_hours_of_operation_id.is_some())
+        {
+            Some(OverrideSettings { instance_id: connect_instance_id(env)?, horizon_days: horizon()? })
         } else {
             None
         };
+        let campaign_horizon_days =
+            if sites.iter().any(|s| !s.outbound_campaign_ids.is_empty()) { Some(horizon()?) } else { None };
         const MAX_ADDED: &str = "MAX_ADDED_HOLIDAYS";
         let max_added = env.parse_or(MAX_ADDED, 40usize)?;
         if !(1..=10_000).contains(&max_added) {
@@ -68,6 +82,7 @@ impl Config {
             alert_topic_arn: env.optional("ALERT_TOPIC_ARN"),
             max_added,
             overrides,
+            campaign_horizon_days,
         })
     }
 
@@ -110,7 +125,11 @@ fn single_site(env: &Env, time_zone: Tz) -> Result<Site, ConfigError> {
                 .ok_or_else(|| invalid(PARENT, &r, "expected an hours of operation ID or ARN"))?,
         ),
     };
+    const CAMPAIGNS: &str = "OUTBOUND_CAMPAIGN_IDS";
+    let outbound_campaign_ids =
+        connect_core::sites::campaign_ids(&env.list(CAMPAIGNS)).map_err(|e| invalid(CAMPAIGNS, "set", e))?;
     Ok(Site {
+        outbound_campaign_ids,
         name: DEFAULT_SITE.to_owned(),
         holiday_hours_of_operation_id,
         calendars: urls.into_iter().map(|url| CalendarSpec { url, timed_windows: false }).collect(),
@@ -138,6 +157,18 @@ mod tests {
         .unwrap();
         assert_eq!(on.overrides, Some(OverrideSettings { instance_id: "inst-1".into(), horizon_days: 365 }));
         assert_eq!(on.sites[0].hours_of_operation_ids, ["h-1", "h-2"]);
+        assert_eq!(on.campaign_horizon_days, None, "no campaign named");
+        let campaigns = Config::from_env(&Env::from_pairs([
+            ("HOLIDAY_BUCKET", "b"),
+            ("OUTBOUND_CAMPAIGN_IDS", "c-1, c-2"),
+            ("OVERRIDE_HORIZON_DAYS", "90"),
+        ]))
+        .unwrap();
+        assert_eq!(
+            (campaigns.sites[0].outbound_campaign_ids.clone(), campaigns.campaign_horizon_days),
+            (vec!["c-1".to_owned(), "c-2".to_owned()], Some(90))
+        );
+        assert_eq!(campaigns.overrides, None, "campaigns need no Connect instance");
         for (pairs, expected) in [
             (vec![("HOURS_OF_OPERATION_IDS", "h-1")], "CONNECT_INSTANCE_ID"),
             (

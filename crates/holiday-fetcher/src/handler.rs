@@ -1,7 +1,7 @@
 //! Downloads every site's calendars (each URL once), builds each site's holiday list, and
 //! publishes the document to the store only when every list is complete, plausible, and the
-//! document differs from what is stored. Then keeps each site's hours-of-operation overrides
-//! in step.
+//! document differs from what is stored. Then keeps Connect in step ([`crate::sync`]) and tells
+//! what happened ([`crate::notice`]); the answer and metrics are in [`crate::summary`].
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -11,17 +11,17 @@ use connect_core::calendar::{CalendarError, DEFAULT_MAX_DAYS, ReadOptions, read_
 use connect_core::holidays::{
     Changes, Holiday, HolidayDocument, Implausible, SiteHolidays, check_plausible, holidays_of, merge,
 };
-use connect_core::metrics::{CHANGE, ERROR_TYPE, MetricRecord, SITE, TOTAL, Unit};
-use connect_core::overrides::{OverrideReport, override_name, plan_overrides};
 use connect_core::ports::{
-    CalendarSource, Clock, HolidayStore, HoursOverrides, NoOverrides, Notifier, Stored, error_chain,
+    CalendarSource, CampaignCalendar, Clock, HolidayStore, HoursOverrides, NoCampaigns, NoOverrides, Notifier, Stored,
+    error_chain,
 };
 use connect_core::sites::Site;
 use lambda_runtime::Diagnostic;
-use serde::Serialize;
 use tokio::time::Instant;
 
 use crate::config::Config;
+use crate::notice::{failure_notice, outcome_notice};
+use crate::summary::{SiteSummary, Status, Summary};
 
 /// Kept back from the Lambda deadline for the notice and the answer once the sync stops.
 const SYNC_MARGIN: Duration = Duration::from_secs(8);
@@ -76,100 +76,6 @@ impl From<FetchFailure> for Diagnostic {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Status {
-    Updated,
-    Unchanged,
-}
-
-/// One site's part of a run.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct SiteSummary {
-    pub site: String,
-    pub holiday_count: usize,
-    pub added: Vec<NaiveDate>,
-    pub removed: Vec<NaiveDate>,
-    pub renamed: Vec<NaiveDate>,
-    /// What the site's calendars had that could not be read and was left out, each as
-    /// `<url> line <n>: <what>`; the list was published all the same (the guard passed).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub skipped: Vec<String>,
-}
-
-/// What the invocation returns.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Summary {
-    pub status: Status,
-    /// Over every site; `added`, `removed` and `renamed` are every site's dates, once each.
-    pub holiday_count: usize,
-    pub added: Vec<NaiveDate>,
-    pub removed: Vec<NaiveDate>,
-    pub renamed: Vec<NaiveDate>,
-    pub sites: Vec<SiteSummary>,
-    /// Per hours of operation, when the override sync is configured.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub overrides: Vec<OverrideReport>,
-    /// `{"dryRun": true}`: nothing was written and nothing sent; the summary is the plan.
-    #[serde(skip_serializing_if = "std::ops::Not::not")]
-    pub dry_run: bool,
-    /// `{"force": true}` published a list the guard had refused: why it had been refused.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub forced: Option<String>,
-    /// The unchanged list was written again with a new `generatedAt` (see [`RESTAMP_AFTER`]).
-    #[serde(skip_serializing_if = "std::ops::Not::not")]
-    pub restamped: bool,
-    /// Minutes since the stored list's `generatedAt` once the run is done, for the metrics.
-    #[serde(skip)]
-    pub list_age_minutes: Option<i64>,
-}
-
-impl Summary {
-    fn published(&self) -> bool {
-        !self.dry_run && (self.status == Status::Updated || self.restamped)
-    }
-}
-
-/// The run's records: `HolidayListPublished` and the override changes, `HolidayListAgeHours`
-/// per site, or `HolidayRefusals` by `errorType`.
-pub fn metrics(result: &Result<Summary, FetchFailure>) -> Vec<MetricRecord> {
-    let summary = match result {
-        Ok(summary) => summary,
-        Err(failure) => {
-            let refused = MetricRecord::new().field(ERROR_TYPE, failure.error_type());
-            let refused = refused.count("HolidayRefusals", 1, &[&[ERROR_TYPE]]);
-            return vec![refused.count("HolidayListPublished", 0, TOTAL)];
-        }
-    };
-    let mut records =
-        vec![MetricRecord::new().count("HolidayListPublished", u8::from(summary.published()), TOTAL).count(
-            "OverrideSyncFailures",
-            summary.overrides.iter().filter(|r| r.error.is_some()).count() as f64,
-            TOTAL,
-        )];
-    if !summary.overrides.is_empty() {
-        let total = |count: fn(&OverrideReport) -> usize| summary.overrides.iter().map(count).sum::<usize>();
-        let changes = [
-            ("created", total(|r| r.created.len())),
-            ("removed", total(|r| r.removed.len())),
-            ("linked", total(|r| r.linked.len())),
-        ];
-        for (change, n) in changes {
-            records.push(MetricRecord::new().field(CHANGE, change).count("OverrideChanges", n as f64, &[&[CHANGE]]));
-        }
-    }
-    if let Some(minutes) = summary.list_age_minutes {
-        for site in &summary.sites {
-            let mut record = MetricRecord::new().field(SITE, site.site.as_str());
-            record.add("HolidayListAgeHours", Unit::None, minutes as f64 / 60.0, &[&[], &[SITE]]);
-            records.push(record);
-        }
-    }
-    records
-}
-
 /// What a manual invocation asks for.
 #[derive(Debug, Clone, Copy, Default)]
 struct Mode {
@@ -177,51 +83,54 @@ struct Mode {
     force: bool,
 }
 
-pub struct HolidayFetcher<C, S, N, K, O = NoOverrides> {
-    config: Config,
+pub struct HolidayFetcher<C, S, N, K, O = NoOverrides, P = NoCampaigns> {
+    pub(crate) config: Config,
     calendars: C,
     store: S,
     notifier: N,
-    clock: K,
-    hours: O,
+    pub(crate) clock: K,
+    pub(crate) hours: O,
+    pub(crate) campaigns: P,
 }
 
 impl<C, S, N, K> HolidayFetcher<C, S, N, K> {
     pub fn new(config: Config, calendars: C, store: S, notifier: N, clock: K) -> Self {
-        HolidayFetcher { config, calendars, store, notifier, clock, hours: NoOverrides }
-    }
-
-    /// Keeps the configured hours of operation's holiday overrides in step through `hours`.
-    pub fn with_hours<O: HoursOverrides>(self, hours: O) -> HolidayFetcher<C, S, N, K, O> {
-        let HolidayFetcher { config, calendars, store, notifier, clock, .. } = self;
-        HolidayFetcher { config, calendars, store, notifier, clock, hours }
+        HolidayFetcher { config, calendars, store, notifier, clock, hours: NoOverrides, campaigns: NoCampaigns }
     }
 }
 
-/// How one hours of operation is synced.
-#[derive(Debug, Clone, Copy)]
-struct SyncPlan {
-    today: NaiveDate,
-    horizon_days: u32,
-    dry_run: bool,
-    until: Instant,
+impl<C, S, N, K, P> HolidayFetcher<C, S, N, K, NoOverrides, P> {
+    /// Keeps the configured hours of operation's holiday overrides in step through `hours`.
+    pub fn with_hours<O: HoursOverrides>(self, hours: O) -> HolidayFetcher<C, S, N, K, O, P> {
+        let HolidayFetcher { config, calendars, store, notifier, clock, campaigns, .. } = self;
+        HolidayFetcher { config, calendars, store, notifier, clock, hours, campaigns }
+    }
+}
+
+impl<C, S, N, K, O> HolidayFetcher<C, S, N, K, O, NoCampaigns> {
+    /// Keeps the configured campaigns' restricted periods in step through `campaigns`.
+    pub fn with_campaigns<P: CampaignCalendar>(self, campaigns: P) -> HolidayFetcher<C, S, N, K, O, P> {
+        let HolidayFetcher { config, calendars, store, notifier, clock, hours, .. } = self;
+        HolidayFetcher { config, calendars, store, notifier, clock, hours, campaigns }
+    }
 }
 
 /// A site's new list beside the stored one.
-struct SiteRun {
-    holidays: SiteHolidays,
-    changes: Changes,
+pub(crate) struct SiteRun {
+    pub(crate) holidays: SiteHolidays,
+    pub(crate) changes: Changes,
     /// What its calendars had that was left out (see [`SiteSummary::skipped`]).
-    skipped: Vec<String>,
+    pub(crate) skipped: Vec<String>,
 }
 
-impl<C, S, N, K, O> HolidayFetcher<C, S, N, K, O>
+impl<C, S, N, K, O, P> HolidayFetcher<C, S, N, K, O, P>
 where
     C: CalendarSource,
     S: HolidayStore,
     N: Notifier,
     K: Clock,
     O: HoursOverrides,
+    P: CampaignCalendar,
 {
     /// Any event is accepted: a schedule's, a manual `{}`; `{"dryRun": true}` plans only;
     /// `{"force": true}` publishes a list the plausibility guard refused.
@@ -239,6 +148,7 @@ where
         match self.refresh(mode).await {
             Ok((mut summary, runs)) => {
                 summary.overrides = self.sync_overrides(&runs, mode.dry_run, sync_until).await;
+                summary.campaigns = self.sync_campaigns(&runs, mode.dry_run, sync_until).await;
                 tracing::info!(
                     status = ?summary.status,
                     holidays = summary.holiday_count,
@@ -250,8 +160,10 @@ where
                     forced = summary.forced.is_some(),
                     "holiday list checked"
                 );
-                if !mode.dry_run {
-                    self.notify_outcome(&summary, &runs).await;
+                if let Some((subject, message)) =
+                    outcome_notice(&self.config, &summary, &runs).filter(|_| !mode.dry_run)
+                {
+                    self.send(&subject, &message).await;
                 }
                 Ok(summary)
             }
@@ -260,61 +172,11 @@ where
                 tracing::error!(error = %reason, dry_run = mode.dry_run, "holiday list not published");
                 // A dry run sends nothing, also when it fails: it is someone trying things out.
                 if !mode.dry_run {
-                    let message = format!(
-                        "holiday-fetcher did not publish a new holiday list; the stored list s3://{}/{} is unchanged.\n\nReason: {reason}\n{}",
-                        self.config.bucket,
-                        self.config.key,
-                        if matches!(failure, FetchFailure::Implausible { .. }) {
-                            "\nIf the change is real, invoke holiday-fetcher with {\"force\": true} to publish it anyway.\n"
-                        } else {
-                            ""
-                        }
-                    );
-                    self.send("connect-lambdas: holiday list refresh FAILED", &message).await;
+                    let (subject, message) = failure_notice(&self.config, &failure);
+                    self.send(&subject, &message).await;
                 }
                 Err(failure)
             }
-        }
-    }
-
-    async fn notify_outcome(&self, summary: &Summary, runs: &[SiteRun]) {
-        let overrides = describe_overrides(&summary.overrides);
-        let skipped = describe_skipped(runs);
-        let skip_count = runs.iter().map(|r| r.skipped.len()).sum::<usize>();
-        let skipped_note =
-            if skip_count > 0 { format!("; {skip_count} calendar lines skipped") } else { String::new() };
-        let sync_failed = summary.overrides.iter().any(|r| r.error.is_some());
-        let overrides_changed = summary
-            .overrides
-            .iter()
-            .any(|r| !r.created.is_empty() || !r.removed.is_empty() || !r.linked.is_empty() || r.incomplete);
-        if summary.status == Status::Updated {
-            let count = |f: fn(&Changes) -> usize| runs.iter().map(|r| f(&r.changes)).sum::<usize>();
-            let subject = format!(
-                "connect-lambdas: holiday list updated{} (+{} -{} ~{}){}{skipped_note}",
-                if summary.forced.is_some() { " (FORCED)" } else { "" },
-                count(|c| c.added.len()),
-                count(|c| c.removed.len()),
-                count(|c| c.renamed.len()),
-                if sync_failed { "; override sync FAILED" } else { "" }
-            );
-            let message = describe_changes(&self.config, summary, runs) + &skipped + &overrides;
-            self.send(&subject, &message).await;
-        } else if sync_failed || overrides_changed || (skip_count > 0 && summary.restamped) {
-            // Skips alone are told when the unchanged list is re-stamped: about once a day,
-            // however often the schedule runs, until the feed is mended.
-            let subject = if sync_failed {
-                format!("connect-lambdas: hours-of-operation override sync FAILED{skipped_note}")
-            } else if overrides_changed {
-                format!("connect-lambdas: hours-of-operation overrides updated{skipped_note}")
-            } else {
-                format!("connect-lambdas: holiday list unchanged{skipped_note}")
-            };
-            let message = format!(
-                "The holiday list s3://{}/{} is unchanged ({} holidays).\n{skipped}{overrides}",
-                self.config.bucket, self.config.key, summary.holiday_count
-            );
-            self.send(&subject, &message).await;
         }
     }
 
@@ -323,110 +185,6 @@ where
         if let Err(e) = self.notifier.notify(subject, message).await {
             tracing::error!(error = %error_chain(&e), subject, "notice not sent");
         }
-    }
-
-    /// Every site's hours of operation brought in line with its list (in a dry run, only
-    /// planned). A failing hours of operation is reported and the next one still synced.
-    async fn sync_overrides(&self, runs: &[SiteRun], dry_run: bool, until: Instant) -> Vec<OverrideReport> {
-        let Some(settings) = &self.config.overrides else { return Vec::new() };
-        let mut reports = Vec::new();
-        for (site, run) in self.config.sites.iter().zip(runs) {
-            let today = self.clock.now().with_timezone(&site.time_zone).date_naive();
-            // With a holiday hours of operation, only it holds overrides; the site's hours of
-            // operation are linked to it and inherit them.
-            let (holders, children): (Vec<&String>, &[String]) = match &site.holiday_hours_of_operation_id {
-                Some(parent) => (vec![parent], site.hours_of_operation_ids.as_slice()),
-                None => (site.hours_of_operation_ids.iter().collect(), &[]),
-            };
-            for hours_id in holders {
-                let mut report =
-                    OverrideReport { hours_of_operation_id: hours_id.clone(), ..OverrideReport::default() };
-                let holidays = &run.holidays.holidays;
-                let plan = SyncPlan { today, horizon_days: settings.horizon_days, dry_run, until };
-                let synced = match self.link_children(hours_id, children, dry_run, &mut report).await {
-                    Ok(()) => self.sync_one(hours_id, holidays, plan, &mut report).await,
-                    Err(error) => Err(error),
-                };
-                if let Err(error) = synced {
-                    tracing::error!(site = site.name, hours_id, error, "override sync failed");
-                    report.error = Some(error);
-                }
-                tracing::info!(
-                    site = site.name,
-                    hours_id,
-                    created = report.created.len(),
-                    removed = report.removed.len(),
-                    kept = report.kept,
-                    linked = report.linked.len(),
-                    not_fitting = report.not_fitting.len(),
-                    dry_run,
-                    "overrides synced"
-                );
-                reports.push(report);
-            }
-        }
-        reports
-    }
-
-    /// Links each of `children` to the holiday hours of operation `parent` unless it already is.
-    async fn link_children(
-        &self,
-        parent: &str,
-        children: &[String],
-        dry_run: bool,
-        report: &mut OverrideReport,
-    ) -> Result<(), String> {
-        if children.is_empty() {
-            return Ok(());
-        }
-        let linked = self.hours.children(parent).await.map_err(|e| error_chain(&e))?;
-        for child in children.iter().filter(|c| !linked.contains(c)) {
-            if !dry_run {
-                self.hours.link_child(parent, child).await.map_err(|e| error_chain(&e))?;
-            }
-            report.linked.push(child.clone());
-        }
-        Ok(())
-    }
-
-    /// Removes first (that frees room under the limit), then creates; stops at the first error,
-    /// and when the run's time is up (reported `incomplete`: the next run's plan does the rest).
-    async fn sync_one(
-        &self,
-        hours_id: &str,
-        holidays: &[Holiday],
-        sync: SyncPlan,
-        report: &mut OverrideReport,
-    ) -> Result<(), String> {
-        let existing = self.hours.list(hours_id).await.map_err(|e| error_chain(&e))?;
-        let plan = plan_overrides(holidays, &existing, sync.today, sync.horizon_days);
-        report.kept = plan.kept;
-        report.not_fitting = plan.not_fitting.iter().map(|h| h.date).collect();
-        let out_of_time = |report: &mut OverrideReport| {
-            let late = !sync.dry_run && Instant::now() >= sync.until;
-            report.incomplete |= late;
-            late
-        };
-        for stale in &plan.remove {
-            if out_of_time(report) {
-                return Ok(());
-            }
-            if !sync.dry_run {
-                self.hours.delete(hours_id, &stale.id).await.map_err(|e| error_chain(&e))?;
-            }
-            report.removed.push(stale.name.clone());
-        }
-        for holiday in &plan.create {
-            if out_of_time(report) {
-                return Ok(());
-            }
-            let name = override_name(holiday);
-            if !sync.dry_run {
-                self.hours.create_closed(hours_id, &name, holiday).await.map_err(|e| error_chain(&e))?;
-            }
-            report.created.push(name);
-        }
-        Ok(())
     }
 
     async fn refresh(&self, mode: Mode) -> Result<(Summary, Vec<SiteRun>), FetchFailure> {
@@ -504,6 +262,7 @@ where
                 })
                 .collect(),
             overrides: Vec::new(),
+            campaigns: Vec::new(),
             dry_run: mode.dry_run,
             forced: (!refusals.is_empty()).then(|| refusals.join("; ")),
             restamped,
@@ -574,108 +333,13 @@ where
     }
 }
 
-/// What each site's calendars had that was left out, for notices; empty when nothing was.
-fn describe_skipped(runs: &[SiteRun]) -> String {
-    let mut text = String::new();
-    for run in runs.iter().filter(|r| !r.skipped.is_empty()) {
-        text.push_str(&format!(
-            "\nLeft out of site {}'s calendars (unreadable; the rest was read and published):\n",
-            run.holidays.name
-        ));
-        for skip in &run.skipped {
-            text.push_str(&format!("  {skip}\n"));
-        }
-    }
-    text
-}
-
-/// The sync per hours of operation, for notices; empty when the sync is not configured.
-fn describe_overrides(reports: &[OverrideReport]) -> String {
-    let mut text = String::new();
-    for report in reports {
-        text.push_str(&format!(
-            "\nHours of operation {}: {} created, {} removed, {} kept\n",
-            report.hours_of_operation_id,
-            report.created.len(),
-            report.removed.len(),
-            report.kept
-        ));
-        for name in &report.created {
-            text.push_str(&format!("  + {name}\n"));
-        }
-        for name in &report.removed {
-            text.push_str(&format!("  - {name}\n"));
-        }
-        for child in &report.linked {
-            text.push_str(&format!("  linked as its child (inherits its overrides): {child}\n"));
-        }
-        if !report.not_fitting.is_empty() {
-            let dates: Vec<String> = report.not_fitting.iter().map(NaiveDate::to_string).collect();
-            text.push_str(&format!("  did not fit (50 overrides at most): {}\n", dates.join(", ")));
-        }
-        if report.incomplete {
-            text.push_str("  not finished in this run's time; the next run carries on\n");
-        }
-        if let Some(error) = &report.error {
-            text.push_str(&format!("  FAILED: {error}\n"));
-        }
-    }
-    text
-}
-
-fn describe_holiday(h: &Holiday) -> String {
-    match h.closed {
-        None => format!("{} {}", h.date, h.name),
-        Some(window) => format!("{} {} {}", h.date, window, h.name),
-    }
-}
-
-fn describe_changes(config: &Config, summary: &Summary, runs: &[SiteRun]) -> String {
-    let mut text = format!(
-        "holiday-fetcher published a new holiday list to s3://{}/{} ({} holidays).\n",
-        config.bucket, config.key, summary.holiday_count
-    );
-    if let Some(refused) = &summary.forced {
-        text.push_str(&format!(
-            "\nFORCED: published with {{\"force\": true}} although the guard had refused it: {refused}\n"
-        ));
-    }
-    for run in runs {
-        let changes = &run.changes;
-        if changes.is_empty() {
-            continue;
-        }
-        if runs.len() > 1 {
-            text.push_str(&format!("\nSite {} ({} holidays):\n", run.holidays.name, run.holidays.holidays.len()));
-        }
-        let sections: [(&str, Vec<String>); 3] = [
-            ("Added", changes.added.iter().map(describe_holiday).collect()),
-            ("Removed", changes.removed.iter().map(describe_holiday).collect()),
-            (
-                "Changed",
-                changes
-                    .renamed
-                    .iter()
-                    .map(|(old, new)| format!("{} -> {}", describe_holiday(old), describe_holiday(new)))
-                    .collect(),
-            ),
-        ];
-        for (title, lines) in sections.iter().filter(|(_, lines)| !lines.is_empty()) {
-            text.push_str(&format!("\n{title}:\n"));
-            for line in lines {
-                text.push_str(&format!("  {line}\n"));
-            }
-        }
-    }
-    text.push_str(&format!("\nSources:\n  {}\n", config.calendar_urls().join("\n  ")));
-    text
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::summary::metrics;
     use connect_aws::Env;
     use connect_core::fakes::{FakeCalendars, FakeClock, FakeNotifier, FakeStore};
+    use connect_core::overrides::override_name;
     use serde_json::json;
 
     const URL: &str = "https://calendars.test/ja.ics";
@@ -1203,5 +867,79 @@ this is not a property",
         assert!(!early.closure, "a calendar's, not the operator's");
         let new_year = on("2026-12-30").expect("the yearly closure");
         assert!(new_year.closed.is_none(), "an all-day event closes the whole day");
+    }
+
+    fn period(name: &str, start: &str, end: &str) -> connect_core::restricted_periods::RestrictedPeriod {
+        connect_core::restricted_periods::RestrictedPeriod {
+            name: name.into(),
+            start: start.parse().unwrap(),
+            end: end.parse().unwrap(),
+        }
+    }
+
+    #[tokio::test]
+    async fn campaigns_hold_the_whole_closed_days_as_restricted_periods_and_peoples_periods_stay() {
+        use connect_core::fakes::FakeCampaigns;
+        let campaigns = FakeCampaigns::default();
+        let peoples = period("Stocktaking", "2027-02-01", "2027-02-02");
+        let stale = period("holiday 2026-12-24 Old closure", "2026-12-24", "2026-12-24");
+        campaigns.add("c-spring", vec![peoples.clone(), stale.clone()]);
+        let env = [("OUTBOUND_CAMPAIGN_IDS", "c-spring"), ("CLOSED_DATES", "12-29..01-03,12-28 15:00-24:00")];
+        let f = fetcher(sample(), FakeStore::default(), &env).with_campaigns(campaigns);
+
+        let plan = f.handle(json!({"dryRun": true})).await.unwrap();
+        assert_eq!((f.campaigns.writes(), plan.campaigns[0].removed.clone()), (0, vec![stale.name.clone()]));
+
+        let summary = f.handle(json!({})).await.unwrap();
+        let report = &summary.campaigns[0];
+        assert_eq!(
+            (report.campaign_id.as_str(), report.site.as_str(), report.error.as_ref()),
+            ("c-spring", "default", None)
+        );
+        let held = f.campaigns.periods("c-spring");
+        assert_eq!(held[0], peoples, "a person's period stays, first");
+        assert!(!held.contains(&stale), "ours, gone from the list: removed");
+        let year_end = held.iter().find(|p| p.start.to_string() == "2026-12-29").unwrap();
+        assert_eq!(year_end.end.to_string(), "2027-01-03", "one period for the closure and 元日 inside it");
+        assert!(held.iter().any(|p| p.name == "holiday 2026-11-23 勤労感謝の日"));
+        assert_eq!(report.windows_left_out.iter().map(|d| d.to_string()).collect::<Vec<_>>(), ["2026-12-28"]);
+        assert!(held.iter().all(|p| p.start.to_string() != "2026-12-28"), "an early close is not a whole day");
+        let notice = &f.notifier.notices()[0].1;
+        assert!(
+            notice.contains("Campaign c-spring (site default)") && notice.contains("early closes left out"),
+            "{notice}"
+        );
+        let records = metrics(&Ok(summary.clone()));
+        let added =
+            records.iter().find(|r| r.get("Change") == Some("added")).and_then(|r| r.value("RestrictedPeriodChanges"));
+        assert_eq!(added, Some(report.added.len() as f64));
+
+        let again = f.handle(json!({})).await.unwrap();
+        assert_eq!(f.campaigns.writes(), 1, "idempotent: nothing to change, nothing written");
+        assert!(!again.campaigns[0].changed() && again.campaigns[0].kept == report.added.len());
+    }
+
+    #[tokio::test]
+    async fn a_campaign_that_refuses_is_reported_with_its_plan_and_the_list_still_published() {
+        use connect_core::fakes::FakeCampaigns;
+        let campaigns = FakeCampaigns::default();
+        campaigns.add("c-running", Vec::new());
+        campaigns.add("c-new", Vec::new());
+        campaigns.refuse_writes("c-running", "campaign c-running is Running");
+        let f = fetcher(sample(), FakeStore::default(), &[("OUTBOUND_CAMPAIGN_IDS", "c-running,c-new,c-missing")])
+            .with_campaigns(campaigns);
+        let summary = f.handle(json!({})).await.unwrap();
+        assert_eq!((summary.status, f.store.saves()), (Status::Updated, 1));
+        let by_id = |id: &str| summary.campaigns.iter().find(|r| r.campaign_id == id).unwrap();
+        assert!(by_id("c-running").error.as_deref().is_some_and(|e| e.contains("Running")));
+        assert!(!by_id("c-running").added.is_empty(), "what it should hold, for a person to add");
+        assert!(by_id("c-new").error.is_none() && !f.campaigns.periods("c-new").is_empty(), "the next still synced");
+        assert!(by_id("c-missing").error.as_deref().is_some_and(|e| e.contains("no campaign")));
+        let (subject, message) = &f.notifier.notices()[0];
+        assert!(subject.contains("restricted-period sync FAILED"), "{subject}");
+        assert!(message.contains("make these by hand"), "{message}");
+        let records = metrics(&Ok(summary));
+        let failures = records.iter().find_map(|r| r.value("RestrictedPeriodSyncFailures"));
+        assert_eq!(failures, Some(2.0));
     }
 }

@@ -2,9 +2,13 @@
 
 mod config;
 mod handler;
+mod notice;
+mod summary;
+mod sync;
 
 use std::time::Duration;
 
+use connect_aws::campaigns_v2::CampaignsV2;
 use connect_aws::hours::ConnectHoursOverrides;
 use connect_aws::http_calendar::HttpCalendarSource;
 use connect_aws::metrics::serve;
@@ -29,8 +33,12 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     // Only called when HOURS_OF_OPERATION_IDS names some (the sync reads the config).
     let instance_id = config.overrides.as_ref().map(|o| o.instance_id.clone()).unwrap_or_default();
     let hours = ConnectHoursOverrides::from_conf(&aws, &instance_id);
-    let fetcher = handler::HolidayFetcher::new(config, calendars, store, notifier, SystemClock).with_hours(hours);
+    // Only called for the campaigns a site names.
+    let campaigns = CampaignsV2::from_conf(&aws);
+    let fetcher = handler::HolidayFetcher::new(config, calendars, store, notifier, SystemClock)
+        .with_hours(hours)
+        .with_campaigns(campaigns);
     let handle =
         |event: LambdaEvent<serde_json::Value>| fetcher.handle_within(event.payload, time_left(&event.context));
-    serve(env!("CARGO_PKG_NAME"), CallProfile::Background, handle, handler::metrics).await
+    serve(env!("CARGO_PKG_NAME"), CallProfile::Background, handle, summary::metrics).await
 }

@@ -10,7 +10,10 @@
 //! - **Campaign state**: `PutOutboundRequestBatch` on a campaign that is not `Running` is 409
 //!   `InvalidCampaignStateException` ("Before using PutDialRequestBatch, always use the
 //!   StartCampaign API to start the outbound campaign": API Reference, "Best practices for using
-//!   PutDialRequestBatch for outbound campaign calling"); an unknown campaign is 404.
+//!   PutDialRequestBatch for outbound campaign calling"); `UpdateCampaignCommunicationTime` on
+//!   one that is not `Initialized` is the same refusal ("Only campaigns in the Initialized state
+//!   are valid for this operation": API Reference, UpdateCampaignCommunicationTime), the error
+//!   carrying the campaign's `state`; an unknown campaign is 404.
 //! - **Per-request failures**, in `failedRequests` with the documented codes: `InvalidInput`
 //!   (not an E.164 number, an expiration time already past), `RequestThrottled` (more requests
 //!   pending than the campaign's capacity: "There aren't enough agents or telecom capacity
@@ -120,6 +123,13 @@ impl CampaignsEmulator {
 
     pub fn campaign(&self, id: &str) -> Option<Campaign> {
         lock(&self.state).campaigns.get(id).cloned()
+    }
+
+    /// Moves a campaign to `state` (StartCampaign, PauseCampaign, ... as a person would).
+    pub fn set_state(&self, id: &str, state: &str) {
+        if let Some(campaign) = lock(&self.state).campaigns.get_mut(id) {
+            campaign.state = state.to_owned();
+        }
     }
 
     /// Replaces a campaign's `communicationTimeConfig` (as a person would in the console).
@@ -255,7 +265,12 @@ fn describe(state: &State, input: &Value) -> Result<Value, ApiError> {
 }
 
 fn update_communication_time(state: &mut State, input: &Value) -> Result<Value, ApiError> {
-    campaign_of(state, input)?;
+    let campaign = campaign_of(state, input)?;
+    if campaign.state != "Initialized" {
+        let message = format!("Campaign {} is {}, not Initialized", campaign.id, campaign.state);
+        let refused = ApiError::new(409, "InvalidCampaignStateException", message);
+        return Err(refused.with_member("state", &campaign.state));
+    }
     let id = input["id"].as_str().unwrap_or_default();
     if let Some(campaign) = state.campaigns.get_mut(id) {
         campaign.communication_time = input["communicationTimeConfig"].clone();
@@ -341,9 +356,9 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn restricted_periods_are_replaced_and_the_rest_of_the_configuration_kept() {
+    async fn restricted_periods_are_replaced_and_the_rest_of_the_configuration_kept_until_the_campaign_starts() {
         let emulator = CampaignsEmulator::start().await.unwrap();
-        emulator.add_campaign("c-1", "Running");
+        emulator.add_campaign("c-1", "Initialized");
         let campaigns = adapter(&emulator).await;
         assert!(campaigns.restricted_periods("c-1").await.unwrap().is_empty());
         let period = |name: &str, day: &str| RestrictedPeriod {
@@ -359,6 +374,13 @@ mod tests {
         assert_eq!(config["localTimeZoneConfig"]["defaultTimeZone"], "Asia/Tokyo");
         assert_eq!(config["telephony"]["openHours"]["dailyHours"]["MONDAY"][0]["startTime"], "T00:00");
         assert!(campaigns.restricted_periods("c-9").await.is_err(), "an unknown campaign");
+        emulator.set_state("c-1", "Running");
+        let refused = campaigns.set_restricted_periods("c-1", &wanted[..1]).await.unwrap_err();
+        assert!(
+            matches!(&refused, connect_aws::campaigns_v2::CampaignsError::NotUpdatable { state, .. } if state == "Running"),
+            "{refused:?}"
+        );
+        assert_eq!(campaigns.restricted_periods("c-1").await.unwrap(), wanted, "left as it was");
         assert!(emulator.take_refused().is_empty());
     }
 

@@ -14,11 +14,18 @@ pub struct ApiError {
     pub status: u16,
     pub code: String,
     pub message: String,
+    /// The error shape's other members (e.g. `state` of `InvalidCampaignStateException`).
+    pub members: Vec<(String, String)>,
 }
 
 impl ApiError {
     pub fn new(status: u16, code: &str, message: impl Into<String>) -> Self {
-        ApiError { status, code: code.to_owned(), message: message.into() }
+        ApiError { status, code: code.to_owned(), message: message.into(), members: Vec::new() }
+    }
+
+    pub fn with_member(mut self, name: &str, value: &str) -> Self {
+        self.members.push((name.to_owned(), value.to_owned()));
+        self
     }
 }
 

@@ -55,7 +55,11 @@ pub(crate) fn json_response(status: u16, body: &Value) -> HttpResponse {
 }
 
 pub(crate) fn error_response(error: &ApiError) -> HttpResponse {
-    let mut answer = json_response(error.status, &json!({ "message": error.message }));
+    let mut body = json!({ "message": error.message });
+    for (name, value) in &error.members {
+        body[name] = json!(value);
+    }
+    let mut answer = json_response(error.status, &body);
     if let Ok(code) = HeaderValue::from_str(&error.code) {
         answer.headers_mut().insert(HeaderName::from_static("x-amzn-errortype"), code);
     }
