@@ -271,12 +271,13 @@ async fn a_lost_answer_from_connect_loses_no_customer_answer_and_places_no_secon
 
     // The next run: A is answered (out of the index), B is dialed, A is not called again.
     let summary = dialer.invoke(&json!({})).await?.response()?;
-    assert_eq!((count(&summary, "dialed"), count(&summary, "resent")), (1, 0), "{summary}");
+    assert_eq!((count(&summary, "dialed"), count(&summary, "lostAnswers")), (1, 0), "{summary}");
     assert_eq!(statuses(&rig, &CUSTOMERS[..2]).await?, [Some(2), Some(-3)]);
     assert_eq!(rig.connect.outbound_calls().len(), 2);
 
-    // Lost again, for C's call, and C does not answer: the next run re-sends C's token and
-    // Connect answers with the call it placed; nobody is rung twice.
+    // Lost again, for C's call, and C does not answer. Re-sending C's token after the call ended
+    // would ring C again (the emulator starts a new call for it, the cautious reading): the next
+    // run counts the attempt as unanswered, due after the retry wait, and sends nothing.
     rig.add_pending(&CUSTOMERS[2..3]).await?;
     rig.connect.lose_answers(START_OUTBOUND_VOICE_CONTACT, 500, "InternalServiceException", attempts);
     let (error_type, message) = failed_run(&mut dialer).await?;
@@ -289,17 +290,21 @@ async fn a_lost_answer_from_connect_loses_no_customer_answer_and_places_no_secon
     // once the failed run's hold (its 10 s) is over
     rig.age_row(&lost.destination, TimeDelta::seconds(15)).await?;
     let summary = dialer.invoke(&json!({})).await?.response()?;
-    assert_eq!(count(&summary, "resent"), 1, "{summary}");
+    assert_eq!((count(&summary, "lostAnswers"), count(&summary, "dialed")), (1, 0), "{summary}");
     let row = rig.row(&lost.destination).await?.unwrap_or_default();
-    assert_eq!(row.get(&format!("{CAMPAIGN}_contactId")), Some(&lost.contact_id), "settled from Connect's answer");
+    assert_eq!(row.get(CAMPAIGN).map(String::as_str), Some("-2"), "unanswered: {row:?}");
+    assert!(
+        row.get("toCall").is_some_and(|c| c == CAMPAIGN) && row.contains_key("toCallAt"),
+        "due again after the wait: {row:?}"
+    );
     assert_eq!(rig.connect.outbound_calls().len(), 3, "three customers, three calls");
     Ok(())
 }
 
 /// GIVEN Connect places the call but its answer is lost, and the SDK's retries of that request
 /// (the same token) are then throttled; THEN the run fails `OutboundCallUncertain` with the row
-/// claimed, not `OutboundCallQuotaExceeded` with the row pending again, and the next run re-sends
-/// the token: the customer is rung once.
+/// claimed, not `OutboundCallQuotaExceeded` with the row pending again, and the next run counts
+/// the attempt as unanswered without re-sending it: the customer is rung once.
 #[tokio::test]
 async fn a_throttle_after_a_lost_answer_is_uncertain_and_rings_nobody_twice() -> anyhow::Result<()> {
     let rig = CampaignRig::start().await?;
@@ -322,13 +327,15 @@ async fn a_throttle_after_a_lost_answer_is_uncertain_and_rings_nobody_twice() ->
     assert_eq!(row.get(CAMPAIGN).map(String::as_str), Some("-3"), "left claimed with its token: {row:?}");
     assert_eq!(row.get(&format!("{CAMPAIGN}_attempt")), placed[0].client_token.as_ref());
 
-    // once the failed run's hold is over, the next run re-sends the token: the same contact
+    // once the failed run's hold is over, the next run counts the attempt as unanswered and
+    // sends nothing: the customer is rung once
     rig.age_row(CUSTOMERS[0], TimeDelta::seconds(15)).await?;
     let summary = dialer.invoke(&json!({})).await?.response()?;
-    assert_eq!((count(&summary, "resent"), count(&summary, "dialed")), (1, 0), "{summary}");
+    assert_eq!((count(&summary, "lostAnswers"), count(&summary, "dialed")), (1, 0), "{summary}");
     assert_eq!(rig.connect.outbound_calls().len(), 1, "rung once");
+    assert_eq!(rig.connect.requests(START_OUTBOUND_VOICE_CONTACT), attempts, "the token not sent again");
     let row = rig.row(CUSTOMERS[0]).await?.unwrap_or_default();
-    assert_eq!(row.get(&format!("{CAMPAIGN}_contactId")), Some(&placed[0].contact_id));
+    assert_eq!(row.get(CAMPAIGN).map(String::as_str), Some("-2"), "unanswered: {row:?}");
     Ok(())
 }
 

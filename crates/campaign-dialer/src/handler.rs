@@ -1,7 +1,8 @@
 //! Dials a campaign's due customers, never more at once than the queue has free agents, only
 //! inside calling hours and never on a holiday, and stops in time to answer before the Lambda
-//! deadline. Every attempt has its own random token, stored on the row when it is claimed: a
-//! call whose answer was lost is settled by re-sending that token, never dialed twice.
+//! deadline. Every attempt has its own random token, stored on the row when it is claimed: the
+//! token makes Connect's retries of one request one call, and an attempt whose contact was never
+//! learned counts as unanswered (retried after the wait), never re-sent.
 
 use std::collections::VecDeque;
 use std::time::Duration;
@@ -12,7 +13,8 @@ use connect_core::assignments::stored_time;
 use connect_core::calling_hours::CallingHours;
 use connect_core::campaign::{
     ATTEMPT_ATTRIBUTE, CAMPAIGN_ATTRIBUTE, CallState, Campaign, CampaignRow, CampaignState, DIALED_AT_ATTRIBUTE,
-    DialFailure, NextStep, Refusal, RetryPolicy, RowStatus, StopReason, calls_allowed, next_step, safety_margin,
+    DialFailure, NextStep, QueueNow, Refusal, RetryPolicy, RowStatus, StopReason, calls_allowed, next_step,
+    safety_margin,
 };
 use connect_core::holidays::{HolidayDocument, HolidayIndex};
 use connect_core::metrics::{CAMPAIGN, MetricRecord, STOPPED, Unit};
@@ -46,8 +48,10 @@ pub struct DialSummary {
     pub detail: Option<String>,
     /// New attempts placed.
     pub dialed: u32,
-    /// Attempts whose answer an earlier run lost, re-sent with their token.
-    pub resent: u32,
+    /// Attempts of earlier runs whose contact was never learned (Connect's answer lost, or a
+    /// campaign request not answered before it expired): counted as unanswered, due again after
+    /// `RETRY_AFTER_MINUTES` while attempts are left; never re-sent.
+    pub lost_answers: u32,
     /// Placed calls (this run's and earlier runs') still waiting for an agent at the end.
     pub waiting_for_agents: usize,
     /// Placed calls that ended without an answer.
@@ -106,7 +110,7 @@ pub fn metrics(result: &Result<DialSummary, RunFailed>) -> MetricRecord {
         .count("CampaignRuns", 1, &[&[CAMPAIGN], &[CAMPAIGN, STOPPED]])
         .count("CampaignRunsFailed", u8::from(failed.is_some()), by_campaign)
         .count("CampaignStalled", u8::from(summary.stalled), by_campaign)
-        .count("CallsPlaced", summary.dialed + summary.resent, by_campaign)
+        .count("CallsPlaced", summary.dialed, by_campaign)
         .count("CallsNoAnswer", summary.no_answer, by_campaign)
         .count("CallsRefused", summary.invalid_numbers + summary.unknown_time_zone, by_campaign)
         .count("RetriesScheduled", summary.retries_scheduled, by_campaign)
@@ -157,12 +161,6 @@ struct PlacedCall {
     state: CampaignState,
 }
 
-/// A row to dial: a new attempt, or an earlier attempt's token to re-send.
-struct Due {
-    row: CampaignRow,
-    resend: Option<String>,
-}
-
 enum Dialed {
     Placed(PlacedCall),
     /// Not dialed now (changed by another run, due later in the customer's own hours, ended).
@@ -197,7 +195,7 @@ impl Deadlines {
 /// One run's state.
 struct Run {
     summary: DialSummary,
-    queue: VecDeque<Due>,
+    queue: VecDeque<CampaignRow>,
     waiting: Vec<PlacedCall>,
     next_page: Option<String>,
     read_all: bool,
@@ -325,21 +323,28 @@ where
                 run.summary.detail = detail;
                 break (stop, None);
             }
-            let available = match timeout_at(deadlines.calls, self.calls.agents_available()).await {
-                Ok(Ok(available)) => available,
+            let queue = match timeout_at(deadlines.calls, self.calls.queue_now()).await {
+                Ok(Ok(queue)) => queue,
                 Ok(Err(e)) => {
                     // Dialing blind could ring customers with nobody to take them: wait instead.
-                    tracing::warn!(error = %mask_numbers(&error_chain(&e)), "available agents unknown; waiting");
-                    0
+                    tracing::warn!(error = %mask_numbers(&error_chain(&e)), "queue metrics unknown; waiting");
+                    QueueNow::default()
                 }
                 Err(_) => break (StopReason::Deadline, None),
             };
-            let mut allowed = calls_allowed(available, run.waiting.len());
+            let mut allowed = calls_allowed(queue, run.waiting.len());
             if allowed == 0 && !run.waiting.is_empty() {
                 self.check_placed(&mut run, deadlines).await;
-                allowed = calls_allowed(available, run.waiting.len());
+                allowed = calls_allowed(queue, run.waiting.len());
             }
-            tracing::debug!(available, waiting = run.waiting.len(), allowed, "pacing");
+            tracing::debug!(
+                available = queue.agents_available,
+                slots = queue.slots_available,
+                in_queue = queue.contacts_in_queue,
+                waiting = run.waiting.len(),
+                allowed,
+                "pacing"
+            );
             while allowed > 0 && dialed < self.max_calls && Instant::now() < deadlines.new_work {
                 // No call once the hours end or the day turns into a holiday, even mid-batch.
                 if let Some((stop, detail)) = self.closed(&holidays) {
@@ -348,15 +353,10 @@ where
                 }
                 let Some(due) = run.queue.pop_front() else { break };
                 run.taken_up += 1;
-                let resend = due.resend.is_some();
                 match self.dial(due, run.hold_until, deadlines, &mut run.summary).await {
                     Dialed::Placed(call) => {
                         dialed += 1;
-                        if resend {
-                            run.summary.resent += 1;
-                        } else {
-                            run.summary.dialed += 1;
-                        }
+                        run.summary.dialed += 1;
                         run.waiting.push(call);
                         allowed -= 1;
                     }
@@ -380,19 +380,18 @@ where
         summary.waiting_for_agents = run.waiting.len();
         let closed =
             matches!(stopped, StopReason::OutsideCallingHours | StopReason::Holiday | StopReason::NoHolidayList);
-        summary.stalled =
-            !closed && summary.dialed + summary.resent == 0 && (summary.still_due > 0 || run.taken_up > 0);
+        summary.stalled = !closed && summary.dialed == 0 && (summary.still_due > 0 || run.taken_up > 0);
         let detail = summary.detail.clone().unwrap_or_default();
         let s = &summary;
-        let fields = (s.dialed, s.resent, s.no_answer, s.retries_scheduled, s.invalid_numbers, s.opted_out);
-        let (dialed, resent, no_answer, retries_scheduled, invalid_numbers, opted_out) = fields;
+        let fields = (s.dialed, s.lost_answers, s.no_answer, s.retries_scheduled, s.invalid_numbers, s.opted_out);
+        let (dialed, lost_answers, no_answer, retries_scheduled, invalid_numbers, opted_out) = fields;
         match &error {
             None => tracing::info!(
                 campaign = s.campaign,
                 stopped = s.stopped,
                 detail,
                 dialed,
-                resent,
+                lost_answers,
                 no_answer,
                 retries_scheduled,
                 invalid_numbers,
@@ -408,7 +407,7 @@ where
                 "run finished"
             ),
             Some(e) => tracing::error!(
-                campaign = s.campaign, stopped = s.stopped, error = %mask_numbers(&error_chain(e)), dialed, resent,
+                campaign = s.campaign, stopped = s.stopped, error = %mask_numbers(&error_chain(e)), dialed, lost_answers,
                 no_answer, retries_scheduled, invalid_numbers, opted_out, waiting_for_agents = s.waiting_for_agents,
                 uncertain = s.uncertain, rows_read = s.rows_read, still_due = s.still_due, stalled = s.stalled,
                 "run failed"
@@ -476,8 +475,20 @@ where
         for row in page.rows {
             let phone_number = row.phone_number.clone();
             match next_step(&row, now, self.retry) {
-                NextStep::Dial => run.queue.push_back(Due { row, resend: None }),
-                NextStep::Resend { token } => run.queue.push_back(Due { row, resend: Some(token) }),
+                NextStep::Dial => run.queue.push_back(row),
+                NextStep::Lost => {
+                    let lost = row.state.lost(now, self.retry);
+                    if self.write(&phone_number, &row.state, &lost, deadlines).await {
+                        tracing::warn!(
+                            number = mask(&phone_number),
+                            attempt = row.state.attempts,
+                            due = lost.to_call_at.map(stored_time),
+                            "an earlier attempt's contact was never learned; counted as unanswered, not re-sent"
+                        );
+                        run.summary.lost_answers += 1;
+                        run.summary.retries_scheduled += u32::from(lost.to_call_at.is_some());
+                    }
+                }
                 NextStep::Check { contact_id } => {
                     run.waiting.push(PlacedCall { contact_id, phone_number, state: row.state });
                 }
@@ -527,12 +538,11 @@ where
     /// Claims a due row for an attempt, places its call and records the contact.
     async fn dial(
         &self,
-        due: Due,
+        row: CampaignRow,
         hold_until: DateTime<Utc>,
         deadlines: Deadlines,
         summary: &mut DialSummary,
     ) -> Dialed {
-        let Due { row, resend } = due;
         let number = mask(&row.phone_number);
         let now = self.clock.now();
         let Some(customer) = CallerNumber::parse(&row.phone_number) else {
@@ -586,10 +596,7 @@ where
             Ok(Err(e)) => return Dialed::Stop(StopReason::TableUnavailable, Some(self.table_error(e))),
             Err(_) => return Dialed::Stop(StopReason::Deadline, None),
         }
-        let claimed = match &resend {
-            None => row.state.claimed(self.tokens.new_token(), now, hold_until),
-            Some(_) => row.state.taken_over(now, hold_until),
-        };
+        let claimed = row.state.claimed(self.tokens.new_token(), now, hold_until);
         match timeout_at(deadlines.calls, self.table.update(&self.campaign, &row.phone_number, &row.state, &claimed))
             .await
         {
@@ -615,13 +622,7 @@ where
         let placed = timeout_at(deadlines.calls, self.calls.place(&call)).await;
         match placed {
             Ok(Ok(contact_id)) => {
-                tracing::info!(
-                    number,
-                    contact_id,
-                    attempt = claimed.attempts,
-                    resent = resend.is_some(),
-                    "call placed"
-                );
+                tracing::info!(number, contact_id, attempt = claimed.attempts, "call placed");
                 let recorded = claimed.placed(&contact_id);
                 let write = self.table.update(&self.campaign, &row.phone_number, &claimed, &recorded);
                 let written = timeout_at(deadlines.writes, write).await;
@@ -832,6 +833,21 @@ mod tests {
         );
         assert_eq!(state.to_call_at, Some("2026-12-04T01:01:00Z".parse().unwrap()), "held until the run is over");
         assert_eq!(attempt(&d, B).as_deref(), Some("token-2"));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn callers_already_waiting_in_the_queue_take_free_agents_first() {
+        let calls = FakeOutbound::with_available(3);
+        calls.set_in_queue(3);
+        let d = dialer(FakeCampaignTable::pending(&[A, B, C]), calls, &[("POLL_SECONDS", "5")]);
+        let (summary, ()) = tokio::join!(d.run(MINUTE), async {
+            tokio::time::sleep(Duration::from_secs(12)).await;
+            assert!(destinations(&d).is_empty(), "three agents, three callers waiting: nobody rung");
+            d.calls.set_in_queue(2);
+            tokio::time::sleep(Duration::from_secs(6)).await;
+            assert_eq!(destinations(&d), [A], "one caller answered: one agent for one customer");
+        });
+        assert_eq!(summary.unwrap().dialed, 1);
     }
 
     #[tokio::test(start_paused = true)]
@@ -1057,7 +1073,7 @@ mod tests {
     }
 
     #[tokio::test(start_paused = true)]
-    async fn a_lost_answer_leaves_the_row_claimed_and_the_next_run_resends_its_token() {
+    async fn a_lost_answer_leaves_the_row_claimed_and_counts_as_unanswered_never_resent() {
         let d = dialer(FakeCampaignTable::pending(&[A, B]), FakeOutbound::with_available(10), &[]);
         d.calls.lose_responses(1);
         let (error_type, _) = failure(d.run(MINUTE).await);
@@ -1071,15 +1087,28 @@ mod tests {
 
         // a run while the claim is held leaves it alone
         let summary = d.run(MINUTE).await.unwrap();
-        assert_eq!((summary.resent, destinations(&d).len()), (0, 2), "B dialed; A's claim still held");
+        assert_eq!((summary.lost_answers, destinations(&d).len()), (0, 2), "B dialed; A's claim still held");
 
+        // once the claim is over: unanswered as of the claim, not re-sent (a token whose call
+        // has ended may ring the customer again)
         d.clock.advance(chrono::Duration::minutes(2));
         let summary = d.run(MINUTE).await.unwrap();
-        assert_eq!(summary.resent, 1, "{summary:?}");
-        assert_eq!(d.calls.requests(), 3, "A's token sent twice, B's once");
-        assert_eq!(destinations(&d), [A, B], "no second call to A");
+        assert_eq!((summary.lost_answers, summary.retries_scheduled), (1, 1), "{summary:?}");
+        assert_eq!(d.calls.requests(), 2, "A's token not sent again");
         let state = d.table.state(A).unwrap();
-        assert_eq!((state.contact_id.as_deref(), state.attempts), (Some("contact-1"), 1), "the first call's contact");
+        assert_eq!((state.status, state.attempts), (RowStatus::NoAnswer, 1));
+        assert_eq!(
+            state.to_call_at,
+            Some(FRIDAY_MORNING.parse::<DateTime<Utc>>().unwrap() + chrono::Duration::minutes(60)),
+            "{state:?}"
+        );
+
+        // after the retry wait: a new attempt with a new token
+        d.clock.advance(chrono::Duration::minutes(60));
+        d.run(MINUTE).await.unwrap();
+        assert_eq!(destinations(&d), [A, B, A]);
+        let state = d.table.state(A).unwrap();
+        assert_eq!((state.attempts, state.attempt.as_deref()), (2, Some("token-3")));
     }
 
     #[tokio::test(start_paused = true)]
@@ -1288,7 +1317,7 @@ mod tests {
         let json = serde_json::to_value(DialSummary { stopped: "max_calls", ..DialSummary::default() }).unwrap();
         for key in [
             "dialed",
-            "resent",
+            "lostAnswers",
             "stillDue",
             "stopped",
             "waitingForAgents",

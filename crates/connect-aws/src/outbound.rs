@@ -16,11 +16,17 @@ use aws_smithy_runtime_api::client::interceptors::Intercept;
 use aws_smithy_runtime_api::client::interceptors::context::FinalizerInterceptorContextRef;
 use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 use aws_smithy_types::config_bag::ConfigBag;
-use connect_core::campaign::{CallState, DialFailure, Refusal};
+use connect_core::campaign::{CallState, DialFailure, QueueNow, Refusal};
 use connect_core::ports::{AttemptTokens, CallRequest, OutboundCalls};
 
 use crate::connect::{ConnectError, connect_error};
 use crate::pacing::ConnectPacer;
+
+/// What the dialer paces by, in one GetCurrentMetricData request: agents available, their free
+/// voice slots, and contacts already waiting in the queue (API Reference, "CurrentMetric":
+/// `AGENTS_AVAILABLE`, `SLOTS_AVAILABLE`, `CONTACTS_IN_QUEUE`, each in `COUNT`).
+const QUEUE_METRICS: [CurrentMetricName; 3] =
+    [CurrentMetricName::AgentsAvailable, CurrentMetricName::SlotsAvailable, CurrentMetricName::ContactsInQueue];
 
 /// Where the dialer's calls go: the flow that runs when the customer answers, the queue whose
 /// agents pace the calls, and the caller ID (the queue's outbound caller ID when `None`).
@@ -157,7 +163,7 @@ fn refusal_of(error: &StartError) -> DialFailure {
 impl OutboundCalls for ConnectOutbound {
     type Error = ConnectError;
 
-    async fn agents_available(&self) -> Result<u32, ConnectError> {
+    async fn queue_now(&self) -> Result<QueueNow, ConnectError> {
         self.pacer.pace("GetCurrentMetricData").await;
         let output = self
             .client
@@ -165,22 +171,29 @@ impl OutboundCalls for ConnectOutbound {
             .instance_id(&self.target.instance_id)
             .filters(Filters::builder().queues(&self.target.queue_id).channels(Channel::Voice).build())
             .groupings(Grouping::Queue)
-            .current_metrics(
-                CurrentMetric::builder().name(CurrentMetricName::AgentsAvailable).unit(Unit::Count).build(),
-            )
+            .set_current_metrics(Some(
+                QUEUE_METRICS
+                    .iter()
+                    .map(|name| CurrentMetric::builder().name(name.clone()).unit(Unit::Count).build())
+                    .collect(),
+            ))
             .send()
             .await
             .map_err(|e| connect_error("GetCurrentMetricData")(e.into()))?;
         // Connect sends no row for a queue with nothing to report: nobody is available.
-        let value = output
-            .metric_results()
-            .iter()
-            .flat_map(|row| row.collections())
-            .filter(|data| data.metric().and_then(|m| m.name()) == Some(&CurrentMetricName::AgentsAvailable))
-            .filter_map(|data| data.value())
-            .sum::<f64>();
-        // Counts arrive as floats; a negative or fractional value is not an agent.
-        Ok(if value >= 1.0 { value.min(f64::from(u32::MAX)) as u32 } else { 0 })
+        let value = |name: &CurrentMetricName| {
+            let data = output.metric_results().iter().flat_map(|row| row.collections());
+            let mut values = data.filter(|d| d.metric().and_then(|m| m.name()) == Some(name)).filter_map(|d| d.value());
+            let first = values.next()?;
+            let sum = first + values.sum::<f64>();
+            // Counts arrive as floats; a negative or fractional value is not an agent.
+            Some(if sum >= 1.0 { sum.min(f64::from(u32::MAX)) as u32 } else { 0 })
+        };
+        Ok(QueueNow {
+            agents_available: value(&CurrentMetricName::AgentsAvailable).unwrap_or(0),
+            slots_available: value(&CurrentMetricName::SlotsAvailable),
+            contacts_in_queue: value(&CurrentMetricName::ContactsInQueue).unwrap_or(0),
+        })
     }
 
     async fn place(&self, call: &CallRequest) -> Result<String, (DialFailure, ConnectError)> {
@@ -280,9 +293,10 @@ mod tests {
         let odd = mock!(Client::get_current_metric_data)
             .then_output(|| GetCurrentMetricDataOutput::builder().metric_results(metric(-1.0)).build());
         let outbound = outbound(&[&two, &none, &odd]).await;
-        assert_eq!(outbound.agents_available().await.unwrap(), 2);
-        assert_eq!(outbound.agents_available().await.unwrap(), 0);
-        assert_eq!(outbound.agents_available().await.unwrap(), 0);
+        let agents = |n| QueueNow { agents_available: n, ..QueueNow::default() };
+        assert_eq!(outbound.queue_now().await.unwrap(), agents(2));
+        assert_eq!(outbound.queue_now().await.unwrap(), agents(0));
+        assert_eq!(outbound.queue_now().await.unwrap(), agents(0));
     }
 
     #[tokio::test]

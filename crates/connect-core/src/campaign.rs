@@ -476,9 +476,10 @@ impl CampaignState {
         }
     }
 
-    /// An attempt whose call may have been placed, taken over by a later run to re-send its token.
-    pub fn taken_over(&self, now: DateTime<Utc>, until: DateTime<Utc>) -> CampaignState {
-        CampaignState { updated_at: Some(now), to_call_at: Some(until), ..self.clone() }
+    /// An attempt whose contact was never learned ([`NextStep::Lost`]): unanswered as of its
+    /// claim, so its retry wait runs from when it was made.
+    pub fn lost(&self, now: DateTime<Utc>, policy: RetryPolicy) -> CampaignState {
+        self.unanswered(self.updated_at.unwrap_or(now).min(now), policy)
     }
 
     /// The attempt's call was placed.
@@ -546,9 +547,12 @@ pub struct RetryPolicy {
 pub enum NextStep {
     /// A new attempt, with a new token.
     Dial,
-    /// An attempt whose run ended without knowing whether Connect placed the call: re-send its
-    /// token, and Connect answers with the call it placed, or places it now.
-    Resend { token: String },
+    /// An attempt whose run ended without learning its contact (Connect's answer was lost, or a
+    /// campaign's request was never answered before it expired). Its token is not re-sent: the
+    /// reference promises a repeated token returns the contact only while it is started, so a
+    /// re-send after the call ended could ring the customer again. It counts as an unanswered
+    /// attempt, dated from its claim: due again after the retry wait, within the attempts.
+    Lost,
     /// A call an earlier run placed: ask Connect how it is doing.
     Check { contact_id: String },
     /// Not due yet: written back with its due time (an answer recorded no-input).
@@ -584,7 +588,7 @@ pub fn next_step(row: &CampaignRow, now: DateTime<Utc>, policy: RetryPolicy) -> 
         RowStatus::Dialing if held => NextStep::Skip,
         RowStatus::Dialing => match (&state.contact_id, &state.attempt) {
             (Some(contact_id), _) => NextStep::Check { contact_id: contact_id.clone() },
-            (None, Some(token)) => NextStep::Resend { token: token.clone() },
+            (None, Some(_)) => NextStep::Lost,
             // a claim without a token (made by hand): nothing was sent with it
             (None, None) => NextStep::Dial,
         },
@@ -675,10 +679,26 @@ impl StopReason {
     }
 }
 
-/// How many more calls may be placed now: one per available agent not already promised to a
-/// placed call that is still waiting.
-pub fn calls_allowed(agents_available: u32, calls_waiting: usize) -> usize {
-    usize::try_from(agents_available).unwrap_or(usize::MAX).saturating_sub(calls_waiting)
+/// The shared queue now, for voice (GetCurrentMetricData, grouped by queue).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct QueueNow {
+    /// `AGENTS_AVAILABLE`: agents in the Available status for the queue.
+    pub agents_available: u32,
+    /// `SLOTS_AVAILABLE`: free voice slots of those agents; `None` when not reported.
+    pub slots_available: Option<u32>,
+    /// `CONTACTS_IN_QUEUE`: contacts already waiting, inbound callers among them.
+    pub contacts_in_queue: u32,
+}
+
+/// How many more calls may be placed now: one per agent who is available with a free voice
+/// slot, not already taken by a contact waiting in the queue (an inbound caller, or a customer
+/// of ours who pressed 1) nor promised to a placed call still on its way. A placed call of ours
+/// already queued counts twice, which only slows the pace; counting it once could ring a
+/// customer with nobody to take them.
+pub fn calls_allowed(queue: QueueNow, calls_waiting: usize) -> usize {
+    let free = queue.slots_available.map_or(queue.agents_available, |slots| slots.min(queue.agents_available));
+    let free = free.saturating_sub(queue.contacts_in_queue);
+    usize::try_from(free).unwrap_or(usize::MAX).saturating_sub(calls_waiting)
 }
 
 /// Time kept back from the Lambda deadline to release a claimed row and answer: a quarter of
@@ -810,11 +830,19 @@ mod tests {
 
     #[test]
     fn pacing_allows_one_call_per_free_agent() {
-        assert_eq!(calls_allowed(0, 0), 0);
-        assert_eq!(calls_allowed(1, 0), 1);
-        assert_eq!(calls_allowed(1, 1), 0);
-        assert_eq!(calls_allowed(3, 1), 2);
-        assert_eq!(calls_allowed(1, 4), 0, "more waiting than agents");
+        let agents = |n| QueueNow { agents_available: n, ..QueueNow::default() };
+        assert_eq!(calls_allowed(agents(0), 0), 0);
+        assert_eq!(calls_allowed(agents(1), 0), 1);
+        assert_eq!(calls_allowed(agents(1), 1), 0);
+        assert_eq!(calls_allowed(agents(3), 1), 2);
+        assert_eq!(calls_allowed(agents(1), 4), 0, "more waiting than agents");
+        let queued = QueueNow { agents_available: 3, slots_available: None, contacts_in_queue: 2 };
+        assert_eq!(calls_allowed(queued, 0), 1, "two callers already wait for those agents");
+        assert_eq!(calls_allowed(queued, 1), 0);
+        let busy_slots = QueueNow { agents_available: 3, slots_available: Some(1), contacts_in_queue: 0 };
+        assert_eq!(calls_allowed(busy_slots, 0), 1, "available, but only one voice slot free");
+        let full = QueueNow { agents_available: 2, slots_available: Some(2), contacts_in_queue: 5 };
+        assert_eq!(calls_allowed(full, 0), 0);
     }
 
     #[test]
@@ -851,7 +879,7 @@ mod tests {
         let cases = [
             (loaded.clone(), NextStep::Dial),
             (loaded.due_at(Some(at("2026-12-05T00:00:00Z"))), NextStep::Skip),
-            (claim.clone(), NextStep::Resend { token: "t-1".into() }),
+            (claim.clone(), NextStep::Lost),
             (live, NextStep::Skip),
             (placed.clone(), NextStep::Check { contact_id: "c-1".into() }),
             (unanswered, NextStep::Skip),
@@ -884,8 +912,16 @@ mod tests {
             let due = (attempt < 3).then(|| now + TimeDelta::minutes(60));
             assert_eq!(state.to_call_at, due, "attempt {attempt}");
         }
-        let taken = state.claimed("t-4".into(), now, now).taken_over(now, now + TimeDelta::minutes(5));
-        assert_eq!((taken.attempts, taken.attempt.as_deref()), (4, Some("t-4")), "a re-send is the same attempt");
+        let taken = state.claimed("t-4".into(), now, now + TimeDelta::minutes(5));
+        assert_eq!((taken.attempts, taken.attempt.as_deref()), (4, Some("t-4")));
+        let claimed_at = at("2026-12-04T09:00:00Z");
+        let lost = CampaignState::pending(now).claimed("t-6".into(), claimed_at, claimed_at).lost(now, POLICY);
+        assert_eq!(
+            (lost.status, lost.attempts, lost.to_call_at),
+            (RowStatus::NoAnswer, 1, Some(claimed_at + TimeDelta::minutes(60))),
+            "a lost attempt counts, its wait from the claim"
+        );
+        assert_eq!(lost.claimed("t-7".into(), now, now).attempts, 2);
         assert_eq!(taken.settled(RowStatus::FailedToDial, now).to_call_at, None);
         let failed = taken.failed(&format!("unknown time zone: {}", "x".repeat(300)), now);
         assert_eq!((failed.status, failed.to_call_at), (RowStatus::FailedToDial, None));

@@ -7,7 +7,9 @@ use chrono::{DateTime, Duration, Utc};
 
 use crate::agents::AgentState;
 use crate::assignments::{Assignment, RecordOutcome};
-use crate::campaign::{CallState, Campaign, CampaignRow, CampaignState, Choice, ChoiceWrite, DialFailure, RowStatus};
+use crate::campaign::{
+    CallState, Campaign, CampaignRow, CampaignState, Choice, ChoiceWrite, DialFailure, QueueNow, RowStatus,
+};
 use crate::holidays::Holiday;
 use crate::overrides::ExistingOverride;
 use crate::phone::CallerNumber;
@@ -666,6 +668,7 @@ pub struct FakeOutbound {
 struct FakeOutboundState {
     /// `None`: the metric request fails.
     available: Option<u32>,
+    in_queue: u32,
     placed: Vec<CallRequest>,
     requests: usize,
     by_token: HashMap<String, String>,
@@ -683,6 +686,10 @@ impl FakeOutbound {
     }
     pub fn set_available(&self, agents: Option<u32>) {
         lock(&self.state).available = agents;
+    }
+    /// Contacts waiting in the queue (`CONTACTS_IN_QUEUE`).
+    pub fn set_in_queue(&self, contacts: u32) {
+        lock(&self.state).in_queue = contacts;
     }
     /// Calls placed, in order (a token once).
     pub fn placed(&self) -> Vec<CallRequest> {
@@ -715,10 +722,11 @@ impl FakeOutbound {
 impl OutboundCalls for FakeOutbound {
     type Error = FakeError;
 
-    async fn agents_available(&self) -> Result<u32, FakeError> {
+    async fn queue_now(&self) -> Result<QueueNow, FakeError> {
         let mut s = lock(&self.state);
         s.metric_reads += 1;
-        s.available.ok_or_else(|| FakeError("metric unavailable".into()))
+        let agents_available = s.available.ok_or_else(|| FakeError("metric unavailable".into()))?;
+        Ok(QueueNow { agents_available, slots_available: None, contacts_in_queue: s.in_queue })
     }
 
     async fn place(&self, call: &CallRequest) -> Result<String, (DialFailure, FakeError)> {

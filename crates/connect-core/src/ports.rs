@@ -10,7 +10,7 @@ use chrono::{DateTime, Utc};
 
 use crate::agents::AgentState;
 use crate::assignments::{Assignment, RecordOutcome};
-use crate::campaign::{CallState, Campaign, CampaignRow, CampaignState, Choice, ChoiceWrite, DialFailure};
+use crate::campaign::{CallState, Campaign, CampaignRow, CampaignState, Choice, ChoiceWrite, DialFailure, QueueNow};
 use crate::holidays::Holiday;
 use crate::overrides::ExistingOverride;
 use crate::phone::CallerNumber;
@@ -190,8 +190,9 @@ pub struct CallRequest {
 /// Outbound calling through one queue (Amazon Connect in production).
 pub trait OutboundCalls: Send + Sync {
     type Error: Error + Send + Sync + 'static;
-    /// The queue's available agents right now (voice); no data means none.
-    fn agents_available(&self) -> impl Future<Output = Result<u32, Self::Error>> + Send;
+    /// The queue right now (voice): available agents and slots, contacts waiting; no data
+    /// means none.
+    fn queue_now(&self) -> impl Future<Output = Result<QueueNow, Self::Error>> + Send;
     /// Places a call: its contact ID, or why there is none. The same token within 7 days
     /// answers the call it placed first and places no other.
     fn place(&self, call: &CallRequest) -> impl Future<Output = Result<String, (DialFailure, Self::Error)>> + Send;

@@ -9,6 +9,8 @@ use super::{ConnectEmulator, State, lock};
 
 /// The metric [`ConnectEmulator::set_agents_available`] sets.
 pub const AGENTS_AVAILABLE: &str = "AGENTS_AVAILABLE";
+pub const SLOTS_AVAILABLE: &str = "SLOTS_AVAILABLE";
+pub const CONTACTS_IN_QUEUE: &str = "CONTACTS_IN_QUEUE";
 const DEFAULT_PAGE: usize = 100;
 
 #[derive(Debug, Default)]
@@ -23,10 +25,13 @@ impl ConnectEmulator {
         self.server.connections()
     }
 
-    /// AGENTS_AVAILABLE of a queue in GetCurrentMetricData. `None` makes the queue have no
-    /// result row at all, as Connect does when a queue has nothing to report.
+    /// AGENTS_AVAILABLE of a queue in GetCurrentMetricData, and as many SLOTS_AVAILABLE (each
+    /// available agent with one free voice slot, the default routing profile's concurrency).
+    /// `None` makes the queue have no result row at all, as Connect does when a queue has
+    /// nothing to report.
     pub fn set_agents_available(&self, queue_id: &str, value: Option<u32>) {
         self.set_queue_metric(queue_id, AGENTS_AVAILABLE, value.map(f64::from));
+        self.set_queue_metric(queue_id, SLOTS_AVAILABLE, value.map(f64::from));
     }
 
     /// Any current metric of a queue (`CONTACTS_IN_QUEUE`, `AGENTS_ONLINE`, ...); `None` removes it.

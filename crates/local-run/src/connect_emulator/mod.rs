@@ -12,7 +12,9 @@
 //! - **Quotas** ([`quotas`]): a token bucket per operation at Connect's default rates; over the
 //!   rate, 429 with the operation's throttling error.
 //! - **Client tokens** are kept for 7 days on the emulator's clock ([`ConnectEmulator::advance_clock`]):
-//!   a repeated token answers the first request's result and does nothing again.
+//!   a repeated token answers the first request's result and does nothing again, except that a
+//!   repeated StartOutboundVoiceContact token whose contact has ended starts a new call (the
+//!   reference promises the contact only while it is started: the cautious reading).
 //! - **Contacts** have a life a test drives, with the contact events Connect publishes ([`contacts`]).
 //!
 //! The API families: [`users`] (ListUsers, DescribeUser, GetCurrentUserData,
@@ -60,7 +62,7 @@ use wire::{error_response, json_response, parse_query, path_segments};
 pub use common::instance_arn;
 pub use contacts::{EmulatedContact, SYSTEM_NUMBER};
 pub use hours::{HoursOverride, MAX_HOURS_OVERRIDES};
-pub use metrics::AGENTS_AVAILABLE;
+pub use metrics::{AGENTS_AVAILABLE, CONTACTS_IN_QUEUE, SLOTS_AVAILABLE};
 pub use outbound::OutboundCall;
 pub use quotas::Quota;
 pub use users::{Agent, AgentStatus};
@@ -416,6 +418,7 @@ fn serve(
     if let Some(key) = &token
         && let Some(remembered) = state.tokens.get(key)
         && now - remembered.at < CLIENT_TOKEN_LIFETIME
+        && !(operation == START_OUTBOUND_VOICE_CONTACT && ended(&state, &remembered.answer))
     {
         return Ok(remembered.answer.clone());
     }
@@ -424,6 +427,15 @@ fn serve(
         state.tokens.insert(key, Remembered { answer: answer.clone(), at: now });
     }
     Ok(answer)
+}
+
+/// Whether the contact a StartOutboundVoiceContact answer named has ended. The reference
+/// promises that a repeated token returns the contact "if a contact is already started"; it
+/// promises nothing for one that has ended, so the emulator takes the cautious reading: a
+/// repeated token of a disconnected contact starts a new call (a dialer must not re-send one).
+fn ended(state: &State, answer: &Value) -> bool {
+    let id = answer["ContactId"].as_str().unwrap_or_default();
+    state.contacts.list.iter().any(|c| c.id == id && c.disconnected_at.is_some())
 }
 
 fn dispatch(state: &mut State, operation: &str, input: &Value) -> Result<Value, ApiError> {

@@ -140,6 +140,14 @@ async fn outbound_voice_contact_is_idempotent_per_client_token() {
     assert_eq!(calls[0].attributes.get("reason").map(String::as_str), Some("callback"));
     assert_eq!(emulator.requests(START_OUTBOUND_VOICE_CONTACT), 2);
 
+    // the cautious reading: once the contact has ended, the same token starts a new call
+    emulator.end_contact(first.contact_id().unwrap());
+    let third = call().send().await.unwrap();
+    assert_ne!(third.contact_id(), first.contact_id());
+    assert_eq!(emulator.outbound_calls().len(), 2);
+    let fourth = call().send().await.unwrap();
+    assert_eq!(fourth.contact_id(), third.contact_id(), "while the new one is started, the same token is it");
+
     let err = client
         .start_outbound_voice_contact()
         .instance_id(emulator.instance_id())
@@ -149,7 +157,7 @@ async fn outbound_voice_contact_is_idempotent_per_client_token() {
         .await
         .unwrap_err();
     assert!(err.as_service_error().is_some_and(|e| e.is_invalid_parameter_exception()), "{err:?}");
-    assert_eq!(emulator.outbound_calls().len(), 1);
+    assert_eq!(emulator.outbound_calls().len(), 2);
 }
 
 #[tokio::test]
