@@ -10,6 +10,8 @@ export interface FunctionSpec {
   name: string;
   /** What the function does: its crate's `description` (crateDescription). */
   description: string;
+  /** What invokes it, as the README's function table says. */
+  trigger: string;
   /** Called by contact flows: needs the instance association and Connect's invoke permission. */
   contactFlow: boolean;
   timeout: Duration;
@@ -31,42 +33,49 @@ const CONTACT_FLOW_MEMORY_MB = 256;
 const SPECS: readonly Omit<FunctionSpec, 'description'>[] = [
   {
     name: 'holiday-fetcher',
+    trigger: 'EventBridge schedule (daily by default)',
     contactFlow: false,
     timeout: Duration.seconds(60),
     memoryMb: 128,
   },
   {
     name: 'holiday-check',
+    trigger: 'contact flow',
     contactFlow: true,
     timeout: CONTACT_FLOW_TIMEOUT,
     memoryMb: CONTACT_FLOW_MEMORY_MB,
   },
   {
     name: 'last-agent-lookup',
+    trigger: 'contact flow',
     contactFlow: true,
     timeout: CONTACT_FLOW_TIMEOUT,
     memoryMb: CONTACT_FLOW_MEMORY_MB,
   },
   {
     name: 'agent-picker',
+    trigger: 'contact flow (`routing=direct`)',
     contactFlow: true,
     timeout: CONTACT_FLOW_TIMEOUT,
     memoryMb: CONTACT_FLOW_MEMORY_MB,
   },
   {
     name: 'assignment-recorder',
+    trigger: 'Connect contact events (EventBridge)',
     contactFlow: true,
     timeout: CONTACT_FLOW_TIMEOUT,
     memoryMb: CONTACT_FLOW_MEMORY_MB,
   },
   {
     name: 'ivr-choice-recorder',
+    trigger: 'outbound contact flow',
     contactFlow: true,
     timeout: CONTACT_FLOW_TIMEOUT,
     memoryMb: CONTACT_FLOW_MEMORY_MB,
   },
   {
     name: 'campaign-dialer',
+    trigger: 'EventBridge schedule (`dialerSchedule`) or a manual invoke',
     contactFlow: false,
     // It stops 10 s before its deadline; a long run keeps pacing between schedule ticks.
     timeout: Duration.minutes(5),
@@ -81,7 +90,8 @@ const CRATES = path.resolve(__dirname, '..', '..', 'crates');
 /**
  * A function's description: the `description` of its crate (`crates/<name>/Cargo.toml`), the one
  * source of what each function does. The stack gives it to the Lambda function, `make
- * lambda-deploy` to cargo-lambda, and the README's function table is tested against it.
+ * lambda-deploy` to cargo-lambda, and the README's function table is tested against it
+ * (test/docs.test.ts).
  */
 export function crateDescription(name: string): string {
   const manifest = fs.readFileSync(path.join(CRATES, name, 'Cargo.toml'), 'utf8');
