@@ -99,7 +99,7 @@ lambda: .venv-lambda/.installed
 	.venv-lambda/bin/pip install --quiet --disable-pip-version-check -r requirements-lambda.txt
 	touch $@
 
-# One function with `cargo lambda deploy`, without the stack (README: "Deploying one function
+# One function with `cargo lambda deploy`, without the stack (docs/deploy.md: "Deploying one function
 # with cargo lambda"): memory, timeout and description from infra/lib/functions.ts, the
 # environment from events/<function>/lambda.env or ENV_FILE. Prints the command, then runs it
 # unless DRY_RUN=1. Builds nothing: `make lambda` first.

@@ -1,4 +1,4 @@
-// One function with `cargo lambda deploy`, for teams that deploy without the stack (README,
+// One function with `cargo lambda deploy`, for teams that deploy without the stack (docs/deploy.md,
 // "Deploying one function with cargo lambda"). Memory, timeout and description come from
 // FUNCTIONS, the environment from events/<function>/lambda.env (or a copy of it). Nothing here
 // builds: `make lambda` leaves the arm64 binaries in target/lambda/<function>/bootstrap first.
@@ -46,7 +46,7 @@ export class DeployError extends Error {}
 
 export interface DeployRequest {
   functionName: string;
-  /** The execution role: trusted by lambda.amazonaws.com, with the README's least privilege. */
+  /** The execution role: trusted by lambda.amazonaws.com, with docs/deploy.md's least privilege ("IAM"). */
   roleArn: string;
   region?: string;
   profile?: string;

@@ -1,8 +1,8 @@
 // What the people running the suite look at: a dashboard with one row per job (holidays,
 // routing, campaign), the alarms on the suite's own metrics, and saved Logs Insights queries.
 // The metrics are the ones the functions write in CloudWatch embedded metric format (EMF), with
-// the names, units and dimension sets of the README's contract ("Metrics, dashboard and
-// alarms"): every metric carries `Function` (the suite's name of the function, such as
+// the names, units and dimension sets of the contract in docs/operations.md ("Metrics"): every
+// metric carries `Function` (the suite's name of the function, such as
 // `holiday-check`), and an outcome counter is also published without its `Outcome`, a total.
 //
 // Alarms are created in the stack's own scope, so their logical ids read as their names
@@ -28,7 +28,7 @@ export const NAMESPACE = 'ConnectLambdas';
 /** The contact id the contact-path query looks for, until the user puts theirs in its place. */
 export const CONTACT_ID_PLACEHOLDER = 'REPLACE-WITH-CONTACT-ID';
 
-// The dimension values the README's contract lists, in the order the graphs show them.
+// The dimension values the contract (docs/operations.md) lists, in the order the graphs show them.
 const HOLIDAY_OUTCOMES = ['open', 'holiday', 'closed_early', 'error'];
 const HOLIDAY_REFUSALS = [
   'CalendarDownloadFailed', 'InvalidCalendar', 'NoHolidays', 'TooManyHolidaysDropped', 'TooManyHolidaysAdded', 'HolidayStoreFailed',

@@ -345,10 +345,11 @@ describe('make lambda-deploy', () => {
   });
 });
 
-describe('the README', () => {
-  const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
-  const start = readme.indexOf('### Deploying one function with cargo lambda');
-  const section = readme.slice(start, readme.indexOf('\n## ', start));
+describe('docs/deploy.md', () => {
+  const page = fs.readFileSync(path.join(ROOT, 'docs', 'deploy.md'), 'utf8');
+  const start = page.indexOf('## Deploying one function with cargo lambda');
+  const next = page.indexOf('\n## ', start + 1);
+  const section = page.slice(start, next < 0 ? undefined : next);
 
   it('has the memory and timeout of every function as FUNCTIONS has them', () => {
     assert.ok(start > 0);
@@ -357,7 +358,7 @@ describe('the README', () => {
   });
 
   it('shows the command make lambda-deploy prints for holiday-check', () => {
-    assert.ok(section.includes(formatCommand(deployCommand({ functionName: 'holiday-check', roleArn: ROLE, region: 'ap-northeast-1' }))), 'README example');
+    assert.ok(section.includes(formatCommand(deployCommand({ functionName: 'holiday-check', roleArn: ROLE, region: 'ap-northeast-1' }))), 'docs/deploy.md example');
     assert.ok(section.includes(`make lambda-deploy FUNCTION=holiday-check ROLE_ARN=${ROLE} REGION=ap-northeast-1 DRY_RUN=1`));
   });
 });

@@ -1,5 +1,5 @@
 // The dashboard, the alarms and the saved Logs Insights queries, checked against the metrics
-// contract in the README ("Metrics, dashboard and alarms"): names, namespace and dimension sets.
+// contract in docs/operations.md ("Metrics"): names, namespace and dimension sets.
 
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -14,8 +14,16 @@ import { CONTACT_ID_PLACEHOLDER, NAMESPACE } from '../lib/observability';
 import { SettingsError } from '../lib/settings';
 import { EVERY_FUNCTION, ROOT, settings, synth } from './support';
 
-const README = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
-const METRICS_SECTION = README.slice(README.indexOf('## Metrics, dashboard and alarms'), README.indexOf('\n## Tests'));
+const OPERATIONS = fs.readFileSync(path.join(ROOT, 'docs', 'operations.md'), 'utf8');
+const DEPLOY = fs.readFileSync(path.join(ROOT, 'docs', 'deploy.md'), 'utf8');
+/** The page's `## <heading>` section, up to the next `## `. */
+function section(page: string, heading: string): string {
+  const start = page.indexOf(`\n## ${heading}\n`);
+  assert.ok(start >= 0, heading);
+  const end = page.indexOf('\n## ', start + 1);
+  return page.slice(start + 1, end < 0 ? undefined : end);
+}
+const METRICS_SECTION = section(OPERATIONS, 'Metrics');
 
 const { stack, template } = synth({ ...EVERY_FUNCTION, campaign: 'spring-sale' });
 const TOPIC = { Ref: only(template, 'AWS::SNS::Topic', 'AlertTopic')[0] };
@@ -31,7 +39,7 @@ function alarm(prefix: string, from = template): Record<string, any> {
   return only(from, 'AWS::CloudWatch::Alarm', prefix)[1].Properties;
 }
 
-/** The metrics table of the README: each metric's dimension sets, each set sorted. */
+/** The metrics table of docs/operations.md: each metric's dimension sets, each set sorted. */
 function contract(): Map<string, string[][]> {
   const table = METRICS_SECTION.slice(METRICS_SECTION.indexOf('| metric | unit | dimensions | meaning |'));
   const rows = table.slice(0, table.indexOf('\n\n')).split('\n').slice(2);
@@ -90,8 +98,8 @@ function logGroupOf(name: string): Record<string, string> {
   return template.toJSON().Resources[logicalId(name)].Properties.LoggingConfig.LogGroup;
 }
 
-describe('the metrics contract (README)', () => {
-  it('is read from the README: every metric carries Function', () => {
+describe('the metrics contract (docs/operations.md)', () => {
+  it('is read from docs/operations.md: every metric carries Function', () => {
     assert.ok(CONTRACT.size >= 20, [...CONTRACT.keys()].join(', '));
     for (const [name, sets] of CONTRACT) {
       for (const set of sets) assert.ok(set.includes('Function'), `${name}: ${set.join(', ')}`);
@@ -464,25 +472,28 @@ describe('saved Logs Insights queries', () => {
     assert.ok(choices.QueryString.includes('stats count(*) as choices by Outcome, bin(1h)'));
   });
 
-  it('the README shows each query as saved (with the default campaign)', () => {
-    const section = METRICS_SECTION.slice(METRICS_SECTION.indexOf('### Logs Insights queries'));
-    assert.ok(section.startsWith('### Logs Insights queries'));
+  it('docs/operations.md shows each query as saved (with the default campaign)', () => {
+    const queries = section(OPERATIONS, 'Logs Insights queries');
     const saved = Object.values(synth().template.findResources('AWS::Logs::QueryDefinition'));
     assert.equal(saved.length, 4);
     for (const q of saved) {
-      assert.ok(section.includes('```\n' + q.Properties.QueryString + '\n```'), q.Properties.Name);
+      assert.ok(queries.includes('```\n' + q.Properties.QueryString + '\n```'), q.Properties.Name);
     }
   });
 });
 
-describe('README', () => {
-  it('documents the dashboard, each alarm and the two settings', () => {
-    for (const heading of ['### Dashboard', '### Alarms', '### Logs Insights queries']) assert.ok(METRICS_SECTION.includes(`\n${heading}\n`), heading);
-    const alarms = METRICS_SECTION.slice(METRICS_SECTION.indexOf('### Alarms'), METRICS_SECTION.indexOf('### Logs Insights queries'));
+describe('docs/operations.md', () => {
+  it('documents the dashboard, each alarm and a runbook for it, and the two settings', () => {
+    for (const heading of ['Dashboard', 'Alarms', 'Logs Insights queries', 'Runbooks']) section(OPERATIONS, heading);
+    const alarms = section(OPERATIONS, 'Alarms');
     for (const metric of ['HolidayListAgeHours', 'HolidayAnswers', 'Lookups', 'Picks', 'ApproximateNumberOfMessagesVisible', 'AssignmentsNotRecordedAlarm', 'CampaignRunsFailed', 'CampaignStalled']) {
       assert.ok(alarms.includes(metric), metric);
     }
-    assert.match(README, /\| `maxHolidayListAgeDays` \| `8` \|/);
-    assert.match(README, /\| `lookupErrorPercent` \| `5` \|/);
+    const runbooks = section(OPERATIONS, 'Runbooks');
+    const named = [...alarms.matchAll(/^\| `([A-Za-z]+Alarm)` \|/gm)].map((m) => m[1]);
+    assert.ok(named.length >= 8, named.join(', '));
+    for (const alarm of named) assert.ok(runbooks.includes(alarm), `a runbook for ${alarm}`);
+    assert.match(DEPLOY, /\| `maxHolidayListAgeDays` \| `8` \|/);
+    assert.match(DEPLOY, /\| `lookupErrorPercent` \| `5` \|/);
   });
 });

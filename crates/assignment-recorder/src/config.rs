@@ -97,7 +97,7 @@ mod tests {
         }
     }
 
-    /// `events/assignment-recorder/lambda.env`, the file `cargo lambda deploy --env-file` takes (README,
+    /// `events/assignment-recorder/lambda.env`, the file `cargo lambda deploy --env-file` takes (docs/deploy.md,
     /// "Deploying one function with cargo lambda"), is a configuration this loader accepts.
     #[test]
     fn the_cargo_lambda_env_file_is_a_valid_configuration() {

@@ -84,7 +84,7 @@ impl Config {
     }
 }
 
-/// Weekdays from 9 to 20, the example the README gives.
+/// Weekdays from 9 to 20, the default docs/campaigns.md gives.
 fn default_calling_hours() -> CallingHours {
     CallingHours::weekdays_nine_to_eight()
 }
@@ -166,7 +166,7 @@ mod tests {
         }
     }
 
-    /// `events/campaign-dialer/lambda.env`, the file `cargo lambda deploy --env-file` takes (README,
+    /// `events/campaign-dialer/lambda.env`, the file `cargo lambda deploy --env-file` takes (docs/deploy.md,
     /// "Deploying one function with cargo lambda"), is a configuration this loader accepts.
     #[test]
     fn the_cargo_lambda_env_file_is_a_valid_configuration() {

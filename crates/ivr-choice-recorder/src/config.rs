@@ -89,7 +89,7 @@ mod tests {
         }
     }
 
-    /// `events/ivr-choice-recorder/lambda.env`, the file `cargo lambda deploy --env-file` takes (README,
+    /// `events/ivr-choice-recorder/lambda.env`, the file `cargo lambda deploy --env-file` takes (docs/deploy.md,
     /// "Deploying one function with cargo lambda"), is a configuration this loader accepts.
     #[test]
     fn the_cargo_lambda_env_file_is_a_valid_configuration() {

@@ -762,7 +762,7 @@ impl Report {
         );
         let _ = writeln!(
             out,
-            "| function | init CPU p50 | warm CPU per call | blocks | mean | x floor | same requests direct, CPU | AWS requests per call | new connections | CPU per AWS request | warm p50 | wait at 128 MB | stack's MB | wait at the stack's MB | seed's Python CPU | less CPU than Python |"
+            "| function | init CPU p50 | warm CPU per call | blocks | mean | x floor | same requests direct, CPU | AWS requests per call | new connections | CPU per AWS request | warm p50 | wait at 128 MB | stack's MB | wait at the stack's MB | Python function's CPU | less CPU than Python |"
         );
         let _ = writeln!(out, "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
         for m in &self.measurements {
