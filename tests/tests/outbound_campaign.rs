@@ -738,3 +738,72 @@ async fn bad_configuration_fails_init_with_the_variable_named() -> anyhow::Resul
     }
     Ok(())
 }
+
+/// GIVEN `ENGINE=campaigns-v2` and a Running Outbound Campaigns v2 campaign (the emulator checked
+/// against botocore's model); THEN due rows are handed to it in one PutOutboundRequestBatch with
+/// their attempt tokens and contact attributes, nothing is dialed directly, the customers' answers
+/// in the campaign's flow reach ivr-choice-recorder and are recorded on their rows, a request the
+/// campaign refuses is kept on its row, and a campaign that is not Running fails the run with no
+/// row changed.
+#[tokio::test]
+async fn an_outbound_campaigns_v2_campaign_dials_the_due_rows_and_the_answers_are_recorded() -> anyhow::Result<()> {
+    use local_run::campaigns_emulator::{CampaignsEmulator, PUT_OUTBOUND_REQUEST_BATCH};
+
+    let rig = CampaignRig::start().await?;
+    let campaigns = CampaignsEmulator::start().await?;
+    campaigns.add_campaign("spring-v2", "Running");
+    rig.add_pending(&CUSTOMERS[..3]).await?;
+    let endpoint = campaigns.endpoint();
+    let env = [
+        ("ENGINE", "campaigns-v2"),
+        ("OUTBOUND_CAMPAIGN_ID", "spring-v2"),
+        ("AWS_ENDPOINT_URL_CONNECTCAMPAIGNSV2", endpoint.as_str()),
+    ];
+    let mut dialer = rig.spawn(CAMPAIGN_DIALER, &env, Duration::from_secs(10)).await?;
+    let mut recorder = rig.spawn(IVR_CHOICE_RECORDER, &[], Duration::from_secs(3)).await?;
+
+    let summary = dialer.invoke(&json!({})).await?.response()?;
+    assert_eq!((count(&summary, "dialed"), field(&summary, "stopped")), (3, "nothing_due"), "{summary}");
+    assert_eq!(campaigns.received(PUT_OUTBOUND_REQUEST_BATCH), 1, "one batch");
+    assert!(rig.connect.outbound_calls().is_empty(), "the campaign dials, not the dialer");
+    let requests = campaigns.requests();
+    assert_eq!(requests.len(), 3);
+    for request in &requests {
+        let row = rig.row(&request.destination).await?.unwrap_or_default();
+        assert_eq!(row.get(CAMPAIGN).map(String::as_str), Some("-3"), "claimed while the campaign has it");
+        assert_eq!(row.get(&format!("{CAMPAIGN}_attempt")), Some(&request.client_token));
+        assert_eq!(request.attributes.get("attempt"), Some(&request.client_token));
+        assert_eq!(request.attributes.get("campaign").map(String::as_str), Some(CAMPAIGN));
+        assert!(request.expiration > Utc::now() + TimeDelta::minutes(55), "expires after an hour");
+    }
+
+    // The campaign dials: the first customer asks for an e-mail in the outbound flow.
+    let dialed = campaigns.finish_requests(&[requests[0].client_token.clone()]);
+    let call = OutboundCall {
+        contact_id: "0c0c0c0c-0000-4000-8000-00000000c2a1".to_owned(),
+        instance_id: rig.connect.instance_id().to_owned(),
+        destination: dialed[0].destination.clone(),
+        contact_flow_id: OUTBOUND_FLOW.to_owned(),
+        queue_id: Some(OUTBOUND_QUEUE.to_owned()),
+        source_phone_number: Some(SOURCE_NUMBER.to_owned()),
+        client_token: None,
+        attributes: dialed[0].attributes.clone(),
+    };
+    let answered = answer(&mut recorder, &call, "3").await?;
+    assert_eq!(field(&answered, "recorded"), "true", "{answered}");
+    assert_eq!(rig.status(&dialed[0].destination).await?, Some(3), "e-mail, on the row");
+
+    // the same run again: every row is the campaign's (or answered), nothing handed twice
+    let again = dialer.invoke(&json!({})).await?.response()?;
+    assert_eq!(count(&again, "dialed"), 0, "{again}");
+    assert_eq!(campaigns.requests().len(), 2, "the two still pending in the campaign");
+
+    // a paused campaign refuses the batch: the run fails, the new row stays pending
+    campaigns.set_state("spring-v2", "Paused");
+    rig.add_pending(&CUSTOMERS[3..4]).await?;
+    let (error_type, message) = failed_run(&mut dialer).await?;
+    assert_eq!(error_type, "OutboundCallMisconfigured", "{message}");
+    assert!(message.contains("InvalidCampaignState") || message.contains("Paused"), "{message}");
+    assert_eq!(rig.status(CUSTOMERS[3]).await?, Some(-1), "pending, as it was");
+    Ok(())
+}

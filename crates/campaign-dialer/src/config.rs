@@ -10,8 +10,22 @@ use connect_core::calling_hours::CallingHours;
 use connect_core::campaign::{Campaign, RetryPolicy};
 use connect_core::phone::CallerNumber;
 
+/// Who dials: the dialer itself, or an Outbound Campaigns v2 campaign it feeds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Engine {
+    /// StartOutboundVoiceContact per call, paced by the queue's free agents (`ENGINE=direct`).
+    Direct,
+    /// PutOutboundRequestBatch to the campaign, which dials at its own pace (`ENGINE=campaigns-v2`).
+    CampaignsV2 {
+        campaign_id: String,
+        /// How long the campaign may hold a request before it drops it undialed.
+        request_expiry: chrono::TimeDelta,
+    },
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct Config {
+    pub engine: Engine,
     pub table: String,
     pub campaign: Campaign,
     pub target: OutboundTarget,
@@ -61,7 +75,27 @@ impl Config {
         if !(1..=10).contains(&max_attempts) {
             return Err(invalid(ATTEMPTS, &max_attempts.to_string(), "expected 1 to 10"));
         }
+        const ENGINE: &str = "ENGINE";
+        const CAMPAIGN_ID: &str = "OUTBOUND_CAMPAIGN_ID";
+        const EXPIRY: &str = "REQUEST_EXPIRY_MINUTES";
+        let engine = match env.optional(ENGINE).as_deref() {
+            None | Some("direct") => Engine::Direct,
+            Some("campaigns-v2") => {
+                let ids = connect_core::sites::campaign_ids(&[env.required(CAMPAIGN_ID)?])
+                    .map_err(|e| invalid(CAMPAIGN_ID, &env.optional(CAMPAIGN_ID).unwrap_or_default(), e))?;
+                let expiry = env.parse_or(EXPIRY, 60i64)?;
+                if !(5..=1440).contains(&expiry) {
+                    return Err(invalid(EXPIRY, &expiry.to_string(), "expected 5 to 1440 minutes"));
+                }
+                Engine::CampaignsV2 {
+                    campaign_id: ids.into_iter().next().unwrap_or_default(),
+                    request_expiry: chrono::TimeDelta::minutes(expiry),
+                }
+            }
+            Some(other) => return Err(invalid(ENGINE, other, "expected direct or campaigns-v2")),
+        };
         Ok(Config {
+            engine,
             table: env.required("CUSTOMERS_TABLE")?,
             campaign: campaign(env)?.ok_or(ConfigError::Missing { name: "CAMPAIGN" })?,
             target: OutboundTarget {
@@ -126,6 +160,12 @@ mod tests {
         );
         assert_eq!((config.holiday_key.as_str(), config.index.as_str()), ("holidays.json", "to-call"));
         assert_eq!(config.retry, RetryPolicy { retry_after: TimeDelta::minutes(60), max_attempts: 3 });
+        assert_eq!(config.engine, Engine::Direct);
+        let v2 = with(&[("ENGINE", "campaigns-v2"), ("OUTBOUND_CAMPAIGN_ID", " c-spring ")]).unwrap();
+        assert_eq!(
+            v2.engine,
+            Engine::CampaignsV2 { campaign_id: "c-spring".into(), request_expiry: TimeDelta::minutes(60) }
+        );
         let config = with(&[
             ("CALLING_HOURS", "Mon-Sun 00:00-24:00"),
             ("TIME_ZONE", "America/New_York"),
@@ -160,6 +200,8 @@ mod tests {
             (("TIME_ZONE", "Tokyo"), "TIME_ZONE"),
             (("RETRY_AFTER_MINUTES", "0"), "RETRY_AFTER_MINUTES"),
             (("MAX_ATTEMPTS", "11"), "MAX_ATTEMPTS"),
+            (("ENGINE", "pinpoint"), "ENGINE"),
+            (("ENGINE", "campaigns-v2"), "OUTBOUND_CAMPAIGN_ID"),
         ] {
             let err = with(&[pair]).unwrap_err().to_string();
             assert!(err.contains(expected), "{err}");

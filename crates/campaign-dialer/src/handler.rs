@@ -20,20 +20,21 @@ use connect_core::holidays::{HolidayDocument, HolidayIndex};
 use connect_core::metrics::{CAMPAIGN, MetricRecord, STOPPED, Unit};
 use connect_core::phone::{CallerNumber, mask, mask_numbers};
 use connect_core::ports::{
-    AttemptTokens, CallRequest, CampaignTable, Clock, DoNotCallList, HolidayStore, OutboundCalls, Stored, error_chain,
+    AttemptTokens, CallRequest, CampaignRequests, CampaignTable, Clock, DoNotCallList, HolidayStore,
+    NoCampaignRequests, OutboundCalls, Stored, error_chain,
 };
 use futures_util::StreamExt;
 use lambda_runtime::Diagnostic;
 use serde::Serialize;
 use tokio::time::{Instant, sleep_until, timeout_at};
 
-use crate::config::Config;
+use crate::config::{Config, Engine};
 
 /// DescribeContact requests at once when checking placed calls.
 const CHECKS_AT_ONCE: usize = 5;
 /// Rows a run may read per call it may place: rows outside their calling hours or not yet due
 /// are read too, but a run never walks the whole list.
-const ROWS_PER_CALL: u32 = 10;
+pub(crate) const ROWS_PER_CALL: u32 = 10;
 
 /// What a run did; the invocation's answer and its last log line.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -155,13 +156,19 @@ impl From<DialerError> for Diagnostic {
 }
 
 /// A call this or an earlier run placed, until it reaches an agent or ends.
-struct PlacedCall {
+pub(crate) struct PlacedCall {
     contact_id: String,
     phone_number: String,
     state: CampaignState,
 }
 
-enum Dialed {
+/// A due row checked and claimed for a new attempt, or what became of it.
+pub(crate) enum Claim {
+    Ready { row: CampaignRow, claimed: CampaignState, call: CallRequest },
+    Not(Dialed),
+}
+
+pub(crate) enum Dialed {
     Placed(PlacedCall),
     /// Not dialed now (changed by another run, due later in the customer's own hours, ended).
     Skipped,
@@ -172,9 +179,9 @@ enum Dialed {
 
 /// When a run stops starting work, stops waiting for Connect, and stops writing.
 #[derive(Debug, Clone, Copy)]
-struct Deadlines {
-    new_work: Instant,
-    calls: Instant,
+pub(crate) struct Deadlines {
+    pub(crate) new_work: Instant,
+    pub(crate) calls: Instant,
     writes: Instant,
 }
 
@@ -193,14 +200,14 @@ impl Deadlines {
 }
 
 /// One run's state.
-struct Run {
-    summary: DialSummary,
-    queue: VecDeque<CampaignRow>,
+pub(crate) struct Run {
+    pub(crate) summary: DialSummary,
+    pub(crate) queue: VecDeque<CampaignRow>,
     waiting: Vec<PlacedCall>,
     next_page: Option<String>,
-    read_all: bool,
+    pub(crate) read_all: bool,
     /// Due rows taken up to dial while agents were free, dialed or not.
-    taken_up: u32,
+    pub(crate) taken_up: u32,
     /// The claim's hold: a row this run claimed is another run's to settle only after this.
     hold_until: DateTime<Utc>,
 }
@@ -214,33 +221,36 @@ enum TheirHours {
     UnknownZone(String),
 }
 
-pub struct CampaignDialer<T, C, S, D, R, K> {
-    table: T,
+pub struct CampaignDialer<T, C, S, D, R, K, H = NoCampaignRequests> {
+    pub(crate) table: T,
     calls: C,
+    pub(crate) campaign_requests: H,
+    engine: Engine,
     holidays: S,
     do_not_call: D,
     tokens: R,
-    clock: K,
-    campaign: Campaign,
+    pub(crate) clock: K,
+    pub(crate) campaign: Campaign,
     site: String,
-    max_calls: u32,
+    pub(crate) max_calls: u32,
     poll: Duration,
     hours: CallingHours,
     time_zone: Tz,
     retry: RetryPolicy,
 }
 
-/// The dialer's outside world, one port each.
-pub struct Ports<T, C, S, D, R, K> {
+/// The dialer's outside world, one port each (`campaign_requests` is the campaigns-v2 engine's).
+pub struct Ports<T, C, S, D, R, K, H = NoCampaignRequests> {
     pub table: T,
     pub calls: C,
+    pub campaign_requests: H,
     pub holidays: S,
     pub do_not_call: D,
     pub tokens: R,
     pub clock: K,
 }
 
-impl<T, C, S, D, R, K> CampaignDialer<T, C, S, D, R, K>
+impl<T, C, S, D, R, K, H> CampaignDialer<T, C, S, D, R, K, H>
 where
     T: CampaignTable,
     C: OutboundCalls,
@@ -248,12 +258,15 @@ where
     D: DoNotCallList,
     R: AttemptTokens,
     K: Clock,
+    H: CampaignRequests,
 {
-    pub fn new(config: &Config, ports: Ports<T, C, S, D, R, K>) -> Self {
-        let Ports { table, calls, holidays, do_not_call, tokens, clock } = ports;
+    pub fn new(config: &Config, ports: Ports<T, C, S, D, R, K, H>) -> Self {
+        let Ports { table, calls, campaign_requests, holidays, do_not_call, tokens, clock } = ports;
         CampaignDialer {
             table,
             calls,
+            campaign_requests,
+            engine: config.engine.clone(),
             holidays,
             do_not_call,
             tokens,
@@ -297,6 +310,10 @@ where
             return self.finish(run, StopReason::TableUnavailable, Some(e));
         }
         run.summary.rows_pending = self.rows_pending(deadlines).await;
+        if let Engine::CampaignsV2 { request_expiry, .. } = &self.engine {
+            let (stopped, error) = self.hand_over_due(&mut run, &holidays, *request_expiry, deadlines).await;
+            return self.finish(run, stopped, error);
+        }
         self.check_placed(&mut run, deadlines).await;
 
         let mut dialed = 0u32;
@@ -447,7 +464,7 @@ where
     /// Why the center takes no calls now, with the holiday's name: a holiday, a closure or an
     /// early close of the site's list, dated in the site's own time zone as holiday-check dates
     /// it (`TIME_ZONE` for a list that gives none), or outside the calling hours in `TIME_ZONE`.
-    fn closed(&self, holidays: &HolidayIndex) -> Option<(StopReason, Option<String>)> {
+    pub(crate) fn closed(&self, holidays: &HolidayIndex) -> Option<(StopReason, Option<String>)> {
         let now = self.clock.now();
         let site_zone = holidays.time_zone().unwrap_or(self.time_zone);
         if let Some(closed) = holidays.closed_at(now, site_zone) {
@@ -460,7 +477,7 @@ where
     }
 
     /// Reads the next page of due rows and sorts them: to dial, to check, or bookkeeping.
-    async fn read_page(&self, run: &mut Run, deadlines: Deadlines) -> Result<(), DialerError> {
+    pub(crate) async fn read_page(&self, run: &mut Run, deadlines: Deadlines) -> Result<(), DialerError> {
         let now = self.clock.now();
         let read = self.table.due_rows(&self.campaign, now, run.next_page.as_deref());
         let page = match timeout_at(deadlines.calls, read).await {
@@ -514,7 +531,7 @@ where
         Ok(())
     }
 
-    fn table_error(&self, source: impl std::error::Error + Send + Sync + 'static) -> DialerError {
+    pub(crate) fn table_error(&self, source: impl std::error::Error + Send + Sync + 'static) -> DialerError {
         DialerError::Table { campaign: self.campaign.to_string(), source: Box::new(source) }
     }
 
@@ -543,82 +560,12 @@ where
         deadlines: Deadlines,
         summary: &mut DialSummary,
     ) -> Dialed {
+        let (row, claimed, call) = match self.claim(row, hold_until, deadlines, summary).await {
+            Claim::Ready { row, claimed, call } => (row, claimed, call),
+            Claim::Not(dialed) => return dialed,
+        };
         let number = mask(&row.phone_number);
         let now = self.clock.now();
-        let Some(customer) = CallerNumber::parse(&row.phone_number) else {
-            tracing::warn!(number, "not an E.164 number; set to failed to dial");
-            let failed = row.state.failed("not an E.164 number", now);
-            return match self.write(&row.phone_number, &row.state, &failed, deadlines).await {
-                true => Dialed::InvalidNumber,
-                false => Dialed::Skipped,
-            };
-        };
-        match self.their_hours(&row) {
-            TheirHours::Open => {}
-            // Never dialed outside their hours, and never left at the head of the index, where
-            // such rows would fill every run's reads: due again when their next window opens.
-            TheirHours::Closed(next) => {
-                summary.outside_their_hours += 1;
-                match next {
-                    Some(at) => {
-                        let moved = row.state.due_at(Some(at));
-                        if self.write(&row.phone_number, &row.state, &moved, deadlines).await {
-                            tracing::info!(number, time_zone = row.time_zone, due = %stored_time(at), "outside their own calling hours; due at their next window");
-                        }
-                    }
-                    None => tracing::warn!(
-                        number,
-                        time_zone = row.time_zone,
-                        "outside their own calling hours; no next window found"
-                    ),
-                }
-                return Dialed::Skipped;
-            }
-            TheirHours::UnknownZone(name) => {
-                // the customer's data, kept as they wrote it but for anything like a number
-                let name = mask_numbers(&name);
-                tracing::warn!(number, time_zone = name, "timeZone is not an IANA time zone; set to failed to dial");
-                let failed = row.state.failed(&format!("unknown time zone: {name}"), now);
-                summary.unknown_time_zone +=
-                    u32::from(self.write(&row.phone_number, &row.state, &failed, deadlines).await);
-                return Dialed::Skipped;
-            }
-        }
-        match timeout_at(deadlines.calls, self.do_not_call.contains(&row.phone_number)).await {
-            Ok(Ok(false)) => {}
-            Ok(Ok(true)) => {
-                tracing::info!(number, "on the do-not-call list; marked opted out, not dialed");
-                let opted_out = row.state.settled(RowStatus::OptedOut, now);
-                summary.opted_out += u32::from(self.write(&row.phone_number, &row.state, &opted_out, deadlines).await);
-                return Dialed::Skipped;
-            }
-            // Not knowing is not permission to call.
-            Ok(Err(e)) => return Dialed::Stop(StopReason::TableUnavailable, Some(self.table_error(e))),
-            Err(_) => return Dialed::Stop(StopReason::Deadline, None),
-        }
-        let claimed = row.state.claimed(self.tokens.new_token(), now, hold_until);
-        match timeout_at(deadlines.calls, self.table.update(&self.campaign, &row.phone_number, &row.state, &claimed))
-            .await
-        {
-            Ok(Ok(true)) => {}
-            Ok(Ok(false)) => {
-                summary.claimed_elsewhere += 1;
-                return Dialed::Skipped;
-            }
-            Ok(Err(e)) => return Dialed::Stop(StopReason::TableUnavailable, Some(self.table_error(e))),
-            Err(_) => return Dialed::Stop(StopReason::Deadline, None),
-        }
-        let Some(token) = claimed.attempt.clone() else { return Dialed::Skipped };
-        let call = CallRequest {
-            client_token: token.clone(),
-            destination: customer,
-            attributes: vec![
-                (CAMPAIGN_ATTRIBUTE.to_owned(), self.campaign.to_string()),
-                (DIALED_AT_ATTRIBUTE.to_owned(), stored_time(now)),
-                // The recorder writes the answer while the row is on this attempt.
-                (ATTEMPT_ATTRIBUTE.to_owned(), token),
-            ],
-        };
         let placed = timeout_at(deadlines.calls, self.calls.place(&call)).await;
         match placed {
             Ok(Ok(contact_id)) => {
@@ -665,6 +612,94 @@ where
         }
     }
 
+    /// Checks a due row (a number, the customer's own hours, the do-not-call list) and claims it
+    /// for a new attempt with its own token: the call to place, or what became of the row.
+    pub(crate) async fn claim(
+        &self,
+        row: CampaignRow,
+        hold_until: DateTime<Utc>,
+        deadlines: Deadlines,
+        summary: &mut DialSummary,
+    ) -> Claim {
+        let number = mask(&row.phone_number);
+        let now = self.clock.now();
+        let Some(customer) = CallerNumber::parse(&row.phone_number) else {
+            tracing::warn!(number, "not an E.164 number; set to failed to dial");
+            let failed = row.state.failed("not an E.164 number", now);
+            return Claim::Not(match self.write(&row.phone_number, &row.state, &failed, deadlines).await {
+                true => Dialed::InvalidNumber,
+                false => Dialed::Skipped,
+            });
+        };
+        match self.their_hours(&row) {
+            TheirHours::Open => {}
+            // Never dialed outside their hours, and never left at the head of the index, where
+            // such rows would fill every run's reads: due again when their next window opens.
+            TheirHours::Closed(next) => {
+                summary.outside_their_hours += 1;
+                match next {
+                    Some(at) => {
+                        let moved = row.state.due_at(Some(at));
+                        if self.write(&row.phone_number, &row.state, &moved, deadlines).await {
+                            tracing::info!(number, time_zone = row.time_zone, due = %stored_time(at), "outside their own calling hours; due at their next window");
+                        }
+                    }
+                    None => tracing::warn!(
+                        number,
+                        time_zone = row.time_zone,
+                        "outside their own calling hours; no next window found"
+                    ),
+                }
+                return Claim::Not(Dialed::Skipped);
+            }
+            TheirHours::UnknownZone(name) => {
+                // the customer's data, kept as they wrote it but for anything like a number
+                let name = mask_numbers(&name);
+                tracing::warn!(number, time_zone = name, "timeZone is not an IANA time zone; set to failed to dial");
+                let failed = row.state.failed(&format!("unknown time zone: {name}"), now);
+                summary.unknown_time_zone +=
+                    u32::from(self.write(&row.phone_number, &row.state, &failed, deadlines).await);
+                return Claim::Not(Dialed::Skipped);
+            }
+        }
+        match timeout_at(deadlines.calls, self.do_not_call.contains(&row.phone_number)).await {
+            Ok(Ok(false)) => {}
+            Ok(Ok(true)) => {
+                tracing::info!(number, "on the do-not-call list; marked opted out, not dialed");
+                let opted_out = row.state.settled(RowStatus::OptedOut, now);
+                summary.opted_out += u32::from(self.write(&row.phone_number, &row.state, &opted_out, deadlines).await);
+                return Claim::Not(Dialed::Skipped);
+            }
+            // Not knowing is not permission to call.
+            Ok(Err(e)) => return Claim::Not(Dialed::Stop(StopReason::TableUnavailable, Some(self.table_error(e)))),
+            Err(_) => return Claim::Not(Dialed::Stop(StopReason::Deadline, None)),
+        }
+        let claimed = row.state.claimed(self.tokens.new_token(), now, hold_until);
+        match timeout_at(deadlines.calls, self.table.update(&self.campaign, &row.phone_number, &row.state, &claimed))
+            .await
+        {
+            Ok(Ok(true)) => {}
+            Ok(Ok(false)) => {
+                summary.claimed_elsewhere += 1;
+                return Claim::Not(Dialed::Skipped);
+            }
+            Ok(Err(e)) => return Claim::Not(Dialed::Stop(StopReason::TableUnavailable, Some(self.table_error(e)))),
+            Err(_) => return Claim::Not(Dialed::Stop(StopReason::Deadline, None)),
+        }
+        let Some(token) = claimed.attempt.clone() else { return Claim::Not(Dialed::Skipped) };
+        let call = CallRequest {
+            client_token: token.clone(),
+            destination: customer,
+            attributes: vec![
+                (CAMPAIGN_ATTRIBUTE.to_owned(), self.campaign.to_string()),
+                (DIALED_AT_ATTRIBUTE.to_owned(), stored_time(now)),
+                // The recorder writes the answer while the row is on this attempt.
+                (ATTEMPT_ATTRIBUTE.to_owned(), token),
+            ],
+        };
+        Claim::Ready { row, claimed, call }
+    }
+
     /// Asks Connect how placed calls are doing: calls that reached an agent are talk now (unless
     /// the flow recorded the answer already), calls that ended without reaching one are due
     /// again later (or final), the rest (and any Connect could not tell) still wait.
@@ -707,7 +742,13 @@ where
 
     /// A bookkeeping write; `true` when written. A failure is logged and left for a later run,
     /// which finds the row as it was.
-    async fn write(&self, phone_number: &str, seen: &CampaignState, new: &CampaignState, deadlines: Deadlines) -> bool {
+    pub(crate) async fn write(
+        &self,
+        phone_number: &str,
+        seen: &CampaignState,
+        new: &CampaignState,
+        deadlines: Deadlines,
+    ) -> bool {
         let write = self.table.update(&self.campaign, phone_number, seen, new);
         match timeout_at(deadlines.writes, write).await {
             Ok(Ok(written)) => written,
@@ -728,7 +769,8 @@ mod tests {
     use super::*;
     use connect_aws::Env;
     use connect_core::fakes::{
-        FakeCampaignTable, FakeClock, FakeDoNotCall, FakeOutbound, FakeRow, FakeStore, FakeTokens, loaded_at,
+        FakeCampaignRequests, FakeCampaignTable, FakeClock, FakeDoNotCall, FakeOutbound, FakeRow, FakeStore,
+        FakeTokens, loaded_at,
     };
     use connect_core::holidays::{Holiday, SiteHolidays};
 
@@ -738,8 +780,15 @@ mod tests {
     const MINUTE: Duration = Duration::from_secs(60);
     /// Friday 2026-12-04, 10:00 in Tokyo.
     const FRIDAY_MORNING: &str = "2026-12-04T01:00:00Z";
-
-    type Dialer = CampaignDialer<FakeCampaignTable, FakeOutbound, FakeStore, FakeDoNotCall, FakeTokens, FakeClock>;
+    type Dialer = CampaignDialer<
+        FakeCampaignTable,
+        FakeOutbound,
+        FakeStore,
+        FakeDoNotCall,
+        FakeTokens,
+        FakeClock,
+        FakeCampaignRequests,
+    >;
 
     fn holiday_list(dates: &[(&str, &str)]) -> Vec<u8> {
         let mut holidays: Vec<Holiday> = dates.iter().map(|(d, n)| Holiday::new(d.parse().unwrap(), *n)).collect();
@@ -780,6 +829,7 @@ mod tests {
         let ports = Ports {
             table: rows,
             calls,
+            campaign_requests: FakeCampaignRequests::default(),
             holidays,
             do_not_call: FakeDoNotCall::default(),
             tokens: FakeTokens::default(),
@@ -1334,5 +1384,75 @@ mod tests {
         ] {
             assert!(json.get(key).is_some(), "{key}");
         }
+    }
+
+    const V2: [(&str, &str); 2] = [("ENGINE", "campaigns-v2"), ("OUTBOUND_CAMPAIGN_ID", "c-spring")];
+
+    #[tokio::test(start_paused = true)]
+    async fn campaigns_v2_hands_due_rows_over_with_their_tokens_and_an_unanswered_one_is_retried() {
+        let d = dialer(FakeCampaignTable::pending(&[A, B, C]), FakeOutbound::with_available(0), &V2);
+        let summary = d.run(MINUTE).await.unwrap();
+        assert_eq!((summary.dialed, summary.stopped, d.campaign_requests.batches()), (3, "nothing_due", 1));
+        assert!(d.calls.placed().is_empty() && d.calls.metric_reads() == 0, "the campaign dials, at its own pace");
+        let handed = d.campaign_requests.handed();
+        let expires = FRIDAY_MORNING.parse::<DateTime<Utc>>().unwrap() + TimeDelta::minutes(60);
+        assert!(handed.iter().all(|(_, at)| *at == expires), "expires after REQUEST_EXPIRY_MINUTES");
+        let (first, _) = &handed[0];
+        let attributes: std::collections::HashMap<_, _> = first.attributes.iter().cloned().collect();
+        assert_eq!((attributes["campaign"].as_str(), attributes["attempt"].as_str()), ("spring", "token-1"));
+        let state = d.table.state(A).unwrap();
+        assert_eq!((state.status, state.attempt.as_deref()), (RowStatus::Dialing, Some("token-1")));
+        assert_eq!(state.to_call_at, Some(expires + TimeDelta::minutes(30)), "held past the expiry");
+
+        // B answered in the campaign's flow (the recorder wrote it); A and C never did
+        let b = d.table.row(B).unwrap();
+        let answered = b.state.as_ref().map(|s| s.settled(RowStatus::Email, s.updated_at.unwrap()));
+        d.table.put(B, FakeRow { state: answered, ..b });
+        assert_eq!(d.run(MINUTE).await.unwrap().dialed, 0, "claims held: nothing handed twice");
+        d.clock.advance(chrono::Duration::minutes(91));
+        let summary = d.run(MINUTE).await.unwrap();
+        assert_eq!((summary.lost_answers, summary.retries_scheduled, summary.dialed), (2, 2, 0), "{summary:?}");
+        assert_eq!(d.table.state(A).unwrap().status, RowStatus::NoAnswer);
+        assert_eq!(d.table.state(B).unwrap().status, RowStatus::Email, "an answer stands");
+        assert_eq!(d.campaign_requests.handed().len(), 3, "not handed again before the retry wait");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn campaigns_v2_keeps_partial_failures_and_stops_when_the_campaign_is_full() {
+        let d = dialer(FakeCampaignTable::pending(&[A, B, C]), FakeOutbound::default(), &V2);
+        d.campaign_requests.refuse_number(B);
+        d.campaign_requests.set_capacity(Some(1));
+        let summary = d.run(MINUTE).await.unwrap();
+        assert_eq!((summary.dialed, summary.invalid_numbers, summary.stopped), (1, 1, "campaign_busy"));
+        assert!(summary.detail.as_deref().is_some_and(|d| d.contains("RequestThrottled")), "{summary:?}");
+        let b = d.table.state(B).unwrap();
+        assert_eq!(
+            (b.status, b.reason.as_deref()),
+            (RowStatus::FailedToDial, Some("the campaign refused the request (InvalidInput)"))
+        );
+        let c = d.table.state(C).unwrap();
+        assert_eq!((c.status, c.attempts), (RowStatus::Pending, 0), "not taken: as it was, due again");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn campaigns_v2_a_refused_batch_changes_no_row_and_a_lost_one_stays_claimed() {
+        let d = dialer(FakeCampaignTable::pending(&[A, B]), FakeOutbound::default(), &V2);
+        d.campaign_requests.fail_next_batch(DialFailure::Refused(Refusal::Misconfigured));
+        let (error_type, message) = failure(d.run(MINUTE).await);
+        assert_eq!(error_type, "OutboundCallMisconfigured", "{message}");
+        assert_eq!(d.table.state(A).unwrap().status, RowStatus::Pending);
+
+        d.campaign_requests.fail_next_batch(DialFailure::Uncertain);
+        let (error_type, _) = failure(d.run(MINUTE).await);
+        assert_eq!(error_type, "OutboundCallUncertain");
+        assert_eq!(d.table.state(A).unwrap().status, RowStatus::Dialing, "the campaign may hold it");
+        assert_eq!(d.campaign_requests.handed().len(), 2, "taken, answer lost");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn campaigns_v2_hands_nothing_over_on_a_holiday() {
+        let d = dialer_at("2026-12-31T01:00:00Z", FakeCampaignTable::pending(&[A]), FakeOutbound::default(), &V2);
+        let summary = d.run(MINUTE).await.unwrap();
+        assert_eq!((summary.stopped, d.campaign_requests.batches()), ("holiday", 0));
     }
 }

@@ -3,8 +3,10 @@
 
 mod config;
 mod handler;
+mod handover;
 
 use connect_aws::campaign_table::DynamoCampaignTable;
+use connect_aws::campaigns_v2::{CampaignFeed, CampaignsV2};
 use connect_aws::do_not_call::DynamoDoNotCall;
 use connect_aws::metrics::serve;
 use connect_aws::outbound::{ConnectOutbound, RandomTokens};
@@ -23,7 +25,21 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     let path_style = env.has_endpoint_override("S3");
     let holidays = S3HolidayStore::from_conf(&aws, path_style, &config.holiday_bucket, &config.holiday_key);
     let do_not_call = config.do_not_call_table.as_ref().map(|name| DynamoDoNotCall::from_conf(&aws, name));
-    let ports = handler::Ports { table, calls, holidays, do_not_call, tokens: RandomTokens, clock: SystemClock };
+    // Only called with ENGINE=campaigns-v2.
+    let campaign_id = match &config.engine {
+        config::Engine::CampaignsV2 { campaign_id, .. } => campaign_id.as_str(),
+        config::Engine::Direct => "",
+    };
+    let campaign_requests = CampaignFeed::new(CampaignsV2::from_conf(&aws), campaign_id);
+    let ports = handler::Ports {
+        table,
+        calls,
+        campaign_requests,
+        holidays,
+        do_not_call,
+        tokens: RandomTokens,
+        clock: SystemClock,
+    };
     let dialer = handler::CampaignDialer::new(&config, ports);
     let handle = |event: LambdaEvent<serde_json::Value>| dialer.run(time_left(&event.context));
     serve(env!("CARGO_PKG_NAME"), CallProfile::Background, handle, |r| vec![handler::metrics(r)]).await

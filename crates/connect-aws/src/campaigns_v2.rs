@@ -6,13 +6,17 @@ use std::collections::HashMap;
 
 use aws_config::SdkConfig;
 use aws_sdk_connectcampaignsv2::Client;
+use aws_sdk_connectcampaignsv2::config::http::HttpResponse;
+use aws_sdk_connectcampaignsv2::error::SdkError;
+use aws_sdk_connectcampaignsv2::operation::put_outbound_request_batch::PutOutboundRequestBatchError;
 use aws_sdk_connectcampaignsv2::operation::update_campaign_communication_time::UpdateCampaignCommunicationTimeError;
 use aws_sdk_connectcampaignsv2::types::{
     ChannelSubtypeParameters, OutboundRequest, RestrictedPeriod as ApiPeriod, RestrictedPeriods,
     TelephonyChannelSubtypeParameters,
 };
 use chrono::{DateTime, NaiveDate, Utc};
-use connect_core::ports::CampaignCalendar;
+use connect_core::campaign::{DialFailure, HandOver, Refusal};
+use connect_core::ports::{CallRequest, CampaignCalendar, CampaignRequests};
 use connect_core::restricted_periods::RestrictedPeriod;
 
 use crate::pacing::ConnectPacer;
@@ -154,6 +158,75 @@ impl CampaignsV2 {
 
 fn date(campaign: &str, text: &str) -> Result<NaiveDate, CampaignsError> {
     text.parse().map_err(|_| CampaignsError::BadDate { campaign: campaign.to_owned(), date: text.to_owned() })
+}
+
+/// One campaign campaign-dialer feeds (`OUTBOUND_CAMPAIGN_ID`).
+pub struct CampaignFeed {
+    campaigns: CampaignsV2,
+    campaign_id: String,
+}
+
+impl CampaignFeed {
+    pub fn new(campaigns: CampaignsV2, campaign_id: &str) -> Self {
+        CampaignFeed { campaigns, campaign_id: campaign_id.to_owned() }
+    }
+}
+
+impl CampaignRequests for CampaignFeed {
+    type Error = CampaignsError;
+
+    /// The calls as requests of the campaign (`PutOutboundRequestBatch`), their attributes as
+    /// contact attributes the campaign's flow reads. A refusal of the whole batch is the
+    /// campaign's setup (`Misconfigured`: not Running, unknown, invalid), the role's
+    /// (`NotAllowed`), or the quota (`QuotaExceeded`); anything else may have been taken.
+    async fn hand_over(
+        &self,
+        calls: &[CallRequest],
+        expires_at: DateTime<Utc>,
+    ) -> Result<Vec<HandOver>, (DialFailure, CampaignsError)> {
+        let requests: Vec<CampaignCall> = calls
+            .iter()
+            .map(|call| CampaignCall {
+                client_token: call.client_token.clone(),
+                destination: call.destination.as_e164().to_owned(),
+                attributes: call.attributes.iter().cloned().collect(),
+                source_phone_number: None,
+                expires_at,
+            })
+            .collect();
+        let outcomes =
+            self.campaigns.put_requests(&self.campaign_id, &requests).await.map_err(|e| (batch_failure(&e), e))?;
+        Ok(calls
+            .iter()
+            .map(|call| {
+                let outcome = outcomes.iter().find(|o| match o {
+                    RequestOutcome::Accepted { client_token, .. } | RequestOutcome::Failed { client_token, .. } => {
+                        *client_token == call.client_token
+                    }
+                });
+                match outcome {
+                    Some(RequestOutcome::Accepted { .. }) => HandOver::Accepted,
+                    Some(RequestOutcome::Failed { code, .. }) => HandOver::from_failure_code(code),
+                    // not in the answer: not taken, and safe to hand over again
+                    None => HandOver::NotTaken("missing from the answer".to_owned()),
+                }
+            })
+            .collect())
+    }
+}
+
+/// How sure a failed batch is to have been refused as a whole.
+fn batch_failure(error: &CampaignsError) -> DialFailure {
+    let CampaignsError::Api { source, .. } = error else { return DialFailure::Refused(Refusal::Misconfigured) };
+    let Some(service) = source.downcast_ref::<SdkError<PutOutboundRequestBatchError, HttpResponse>>() else {
+        return DialFailure::Uncertain;
+    };
+    match service.as_service_error() {
+        Some(PutOutboundRequestBatchError::AccessDeniedException(_)) => DialFailure::Refused(Refusal::NotAllowed),
+        Some(PutOutboundRequestBatchError::ThrottlingException(_)) => DialFailure::Refused(Refusal::QuotaExceeded),
+        Some(PutOutboundRequestBatchError::InternalServerException(_)) | None => DialFailure::Uncertain,
+        Some(_) => DialFailure::Refused(Refusal::Misconfigured),
+    }
 }
 
 impl CampaignCalendar for CampaignsV2 {

@@ -642,6 +642,28 @@ pub enum DialFailure {
     Uncertain,
 }
 
+/// What an Outbound Campaigns v2 campaign did with one request it was handed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HandOver {
+    /// Accepted: the campaign dials it (or lets it expire).
+    Accepted,
+    /// `InvalidInput`: this request will never be dialed (the customer's number or data).
+    Invalid(String),
+    /// `RequestThrottled`, `BufferLimitExceeded`, `UnknownError`: not taken now; the row goes back
+    /// as it was and the run hands over no more.
+    NotTaken(String),
+}
+
+impl HandOver {
+    /// The campaign's per-request failure code, as `PutOutboundRequestBatch` reports it.
+    pub fn from_failure_code(code: &str) -> HandOver {
+        match code {
+            "InvalidInput" => HandOver::Invalid(code.to_owned()),
+            _ => HandOver::NotTaken(code.to_owned()),
+        }
+    }
+}
+
 /// Why a dialer run stopped.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StopReason {
@@ -660,6 +682,9 @@ pub enum StopReason {
     CallUncertain,
     /// The customers table could not be read or written (a function error).
     TableUnavailable,
+    /// The Outbound Campaigns v2 campaign took no more requests (`RequestThrottled`,
+    /// `BufferLimitExceeded`): "a signal for you to stop sending more records".
+    CampaignBusy,
 }
 
 impl StopReason {
@@ -675,6 +700,7 @@ impl StopReason {
             StopReason::CallRefused => "call_refused",
             StopReason::CallUncertain => "call_uncertain",
             StopReason::TableUnavailable => "table_unavailable",
+            StopReason::CampaignBusy => "campaign_busy",
         }
     }
 }

@@ -657,6 +657,81 @@ impl AttemptTokens for FakeTokens {
     }
 }
 
+/// An Outbound Campaigns v2 campaign that keeps what it is handed (once per token), with
+/// per-request refusals and whole-batch failures the test sets.
+#[derive(Debug, Default)]
+pub struct FakeCampaignRequests {
+    state: Mutex<FakeCampaignRequestsState>,
+}
+
+#[derive(Debug, Default)]
+struct FakeCampaignRequestsState {
+    handed: Vec<(CallRequest, DateTime<Utc>)>,
+    batches: usize,
+    /// Accepts at most this many requests in all; beyond, `RequestThrottled`.
+    capacity: Option<usize>,
+    invalid: BTreeSet<String>,
+    batch_failures: VecDeque<DialFailure>,
+}
+
+impl FakeCampaignRequests {
+    /// Requests accepted, in order (a token once), with their expiry.
+    pub fn handed(&self) -> Vec<(CallRequest, DateTime<Utc>)> {
+        lock(&self.state).handed.clone()
+    }
+    pub fn batches(&self) -> usize {
+        lock(&self.state).batches
+    }
+    pub fn set_capacity(&self, capacity: Option<usize>) {
+        lock(&self.state).capacity = capacity;
+    }
+    /// Requests to this E.164 number are `InvalidInput`.
+    pub fn refuse_number(&self, number: &str) {
+        lock(&self.state).invalid.insert(number.to_owned());
+    }
+    /// The next batch fails as a whole with `failure` (`Uncertain`: after being accepted).
+    pub fn fail_next_batch(&self, failure: DialFailure) {
+        lock(&self.state).batch_failures.push_back(failure);
+    }
+}
+
+impl crate::ports::CampaignRequests for FakeCampaignRequests {
+    type Error = FakeError;
+
+    async fn hand_over(
+        &self,
+        calls: &[CallRequest],
+        expires_at: DateTime<Utc>,
+    ) -> Result<Vec<crate::campaign::HandOver>, (DialFailure, FakeError)> {
+        use crate::campaign::HandOver;
+        let mut s = lock(&self.state);
+        s.batches += 1;
+        let failure = s.batch_failures.pop_front();
+        if let Some(failure) = failure.filter(|f| *f != DialFailure::Uncertain) {
+            return Err((failure, FakeError(format!("{failure:?}"))));
+        }
+        let mut outcomes = Vec::new();
+        for call in calls {
+            let known = s.handed.iter().any(|(c, _)| c.client_token == call.client_token);
+            let outcome = if known {
+                HandOver::Accepted
+            } else if s.invalid.contains(call.destination.as_e164()) {
+                HandOver::Invalid("InvalidInput".to_owned())
+            } else if s.capacity.is_some_and(|cap| s.handed.len() >= cap) {
+                HandOver::NotTaken("RequestThrottled".to_owned())
+            } else {
+                s.handed.push((call.clone(), expires_at));
+                HandOver::Accepted
+            };
+            outcomes.push(outcome);
+        }
+        match failure {
+            Some(lost) => Err((lost, FakeError("the answer was lost".to_owned()))),
+            None => Ok(outcomes),
+        }
+    }
+}
+
 /// A queue with a settable number of available agents; placed calls are kept (once per client
 /// token, as Connect does) and their states set by the test.
 #[derive(Debug, Default)]

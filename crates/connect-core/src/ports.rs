@@ -10,7 +10,9 @@ use chrono::{DateTime, Utc};
 
 use crate::agents::AgentState;
 use crate::assignments::{Assignment, RecordOutcome};
-use crate::campaign::{CallState, Campaign, CampaignRow, CampaignState, Choice, ChoiceWrite, DialFailure, QueueNow};
+use crate::campaign::{
+    CallState, Campaign, CampaignRow, CampaignState, Choice, ChoiceWrite, DialFailure, HandOver, QueueNow,
+};
 use crate::holidays::Holiday;
 use crate::overrides::ExistingOverride;
 use crate::phone::CallerNumber;
@@ -198,6 +200,33 @@ pub trait OutboundCalls: Send + Sync {
     fn place(&self, call: &CallRequest) -> impl Future<Output = Result<String, (DialFailure, Self::Error)>> + Send;
     /// How a placed call is doing; a contact Connect no longer knows counts as ended.
     fn call_state(&self, contact_id: &str) -> impl Future<Output = Result<CallState, Self::Error>> + Send;
+}
+
+/// An Outbound Campaigns v2 campaign fed with our own list (campaign-dialer, `ENGINE=campaigns-v2`).
+pub trait CampaignRequests: Send + Sync {
+    type Error: Error + Send + Sync + 'static;
+    /// Hands `calls` (at most 25) to the campaign, each expiring at `expires_at`: one outcome per
+    /// call, in order; or why the batch as a whole was not taken (`Uncertain` when it may have been).
+    fn hand_over(
+        &self,
+        calls: &[CallRequest],
+        expires_at: DateTime<Utc>,
+    ) -> impl Future<Output = Result<Vec<HandOver>, (DialFailure, Self::Error)>> + Send;
+}
+
+/// No campaign: the direct engine.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoCampaignRequests;
+
+impl CampaignRequests for NoCampaignRequests {
+    type Error = std::convert::Infallible;
+    async fn hand_over(
+        &self,
+        calls: &[CallRequest],
+        _expires_at: DateTime<Utc>,
+    ) -> Result<Vec<HandOver>, (DialFailure, Self::Error)> {
+        Ok(calls.iter().map(|_| HandOver::NotTaken("no campaign configured".to_owned())).collect())
+    }
 }
 
 /// The overrides of Connect hours of operation (holiday-fetcher's sync).
