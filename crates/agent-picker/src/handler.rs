@@ -64,7 +64,7 @@ pub fn metrics(answer: &AgentAnswer, connect_requests: u32) -> MetricRecord {
 mod tests {
     use super::*;
     use connect_core::agents::{AgentState, PickOrder};
-    use connect_core::fakes::{FakeDirectory, SAMPLE_AGENT_ARN as ARN, sample_agent as agent, sample_event};
+    use connect_fakes::{FakeDirectory, SAMPLE_AGENT_ARN as ARN, sample_agent as agent, sample_event};
     use serde_json::{Value, json};
 
     fn team() -> FakeDirectory {
@@ -188,14 +188,14 @@ mod tests {
     #[test]
     fn the_published_contract_matches_the_handler() {
         let full = AgentAnswer::failed(&[], "x");
-        connect_core::fakes::assert_contract("agent-picker", include_str!("handler.rs"), &full);
+        connect_fakes::assert_contract("agent-picker", include_str!("handler.rs"), &full);
     }
 
     proptest::proptest! {
         #![proptest_config(proptest::prelude::ProptestConfig { cases: 128, failure_persistence: None, ..Default::default() })]
         #[test]
         fn any_event_gets_an_answer_and_never_a_panic(
-            event in connect_core::fakes::arbitrary::events(
+            event in connect_fakes::arbitrary::events(
                 ["first-try", "tried-list", "legacy-users"].map(|name| sample_event("agent-picker", name)).to_vec()
             )
         ) {

@@ -249,7 +249,7 @@ mod tests {
     use super::*;
     use chrono::TimeDelta;
     use connect_aws::Env;
-    use connect_core::fakes::{FakeAssignments, FakeClock, FakeContacts, sample_event};
+    use connect_fakes::{FakeAssignments, FakeClock, FakeContacts, sample_event};
     use serde_json::{Value, json};
 
     const CALLER: &str = "+81312345678";
@@ -460,7 +460,7 @@ mod tests {
     #[test]
     fn the_published_contract_matches_the_handler() {
         let full = RecorderResponse { recorded: "false".into(), message: "m".into(), error: Some("x".into()) };
-        connect_core::fakes::assert_contract("assignment-recorder", include_str!("handler.rs"), &full);
+        connect_fakes::assert_contract("assignment-recorder", include_str!("handler.rs"), &full);
     }
 
     proptest::proptest! {
@@ -469,7 +469,7 @@ mod tests {
         /// error (so EventBridge retries it), never a panic.
         #[test]
         fn any_event_gets_an_answer_or_a_clear_refusal(
-            event in connect_core::fakes::arbitrary::events(
+            event in connect_fakes::arbitrary::events(
                 ["connected-to-agent", "disconnected", "voice", "withheld", "chat", "agent-arn"].map(event).to_vec()
             )
         ) {

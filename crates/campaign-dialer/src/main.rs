@@ -4,6 +4,7 @@
 mod config;
 mod handler;
 mod handover;
+mod summary;
 
 use connect_aws::campaign_table::DynamoCampaignTable;
 use connect_aws::campaigns_v2::{CampaignFeed, CampaignsV2};
@@ -42,5 +43,5 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     };
     let dialer = handler::CampaignDialer::new(&config, ports);
     let handle = |event: LambdaEvent<serde_json::Value>| dialer.run(time_left(&event.context));
-    serve(env!("CARGO_PKG_NAME"), CallProfile::Background, handle, |r| vec![handler::metrics(r)]).await
+    serve(env!("CARGO_PKG_NAME"), CallProfile::Background, handle, |r| vec![summary::metrics(r)]).await
 }

@@ -13,8 +13,6 @@ pub mod closed_window;
 pub mod closures;
 pub mod connect;
 pub mod contact_events;
-#[cfg(any(test, feature = "fakes"))]
-pub mod fakes;
 pub mod holidays;
 pub mod metrics;
 pub mod overrides;

@@ -345,8 +345,8 @@ impl<S: HolidayStore, N: Notifier + 'static, K: Clock> HolidayCheck<S, N, K> {
 mod tests {
     use super::*;
     use connect_aws::Env;
-    use connect_core::fakes::{FakeClock, FakeNotifier, FakeStore};
     use connect_core::holidays::{Holiday, SiteHolidays};
+    use connect_fakes::{FakeClock, FakeNotifier, FakeStore};
     use serde_json::{Value, json};
 
     type Check = HolidayCheck<FakeStore, FakeNotifier, FakeClock>;
@@ -403,7 +403,7 @@ mod tests {
     }
 
     fn sample_event(name: &str) -> Value {
-        connect_core::fakes::sample_event("holiday-check", name)
+        connect_fakes::sample_event("holiday-check", name)
     }
 
     fn with_params(params: Value) -> Value {
@@ -639,7 +639,7 @@ mod tests {
     struct SlowStore(Duration);
 
     impl HolidayStore for SlowStore {
-        type Error = connect_core::fakes::FakeError;
+        type Error = connect_fakes::FakeError;
         async fn load(&self, _: Option<&str>) -> Result<Stored, Self::Error> {
             tokio::time::sleep(self.0).await;
             Ok(Stored::Missing)
@@ -653,7 +653,7 @@ mod tests {
     struct StuckNotifier;
 
     impl Notifier for StuckNotifier {
-        type Error = connect_core::fakes::FakeError;
+        type Error = connect_fakes::FakeError;
         async fn notify(&self, _: &str, _: &str) -> Result<(), Self::Error> {
             std::future::pending().await
         }
@@ -730,14 +730,14 @@ mod tests {
             error: Some("x".into()),
             list_age_minutes: Some(1),
         };
-        connect_core::fakes::assert_contract("holiday-check", include_str!("handler.rs"), &full);
+        connect_fakes::assert_contract("holiday-check", include_str!("handler.rs"), &full);
     }
 
     proptest::proptest! {
         #![proptest_config(proptest::prelude::ProptestConfig { cases: 128, failure_persistence: None, ..Default::default() })]
         #[test]
         fn any_event_gets_an_answer_and_never_a_panic(
-            event in connect_core::fakes::arbitrary::events(
+            event in connect_fakes::arbitrary::events(
                 ["voice-now", "voice-at", "voice-date", "chat-no-endpoint", "site-at"].map(sample_event).to_vec()
             )
         ) {

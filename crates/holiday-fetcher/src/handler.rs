@@ -338,8 +338,8 @@ mod tests {
     use super::*;
     use crate::summary::metrics;
     use connect_aws::Env;
-    use connect_core::fakes::{FakeCalendars, FakeClock, FakeNotifier, FakeStore};
     use connect_core::overrides::override_name;
+    use connect_fakes::{FakeCalendars, FakeClock, FakeNotifier, FakeStore};
     use serde_json::json;
 
     const URL: &str = "https://calendars.test/ja.ics";
@@ -555,10 +555,10 @@ mod tests {
         );
     }
 
-    type Syncing = HolidayFetcher<FakeCalendars, FakeStore, FakeNotifier, FakeClock, connect_core::fakes::FakeHours>;
+    type Syncing = HolidayFetcher<FakeCalendars, FakeStore, FakeNotifier, FakeClock, connect_fakes::FakeHours>;
 
     fn syncing(store: FakeStore) -> Syncing {
-        let hours = connect_core::fakes::FakeHours::default();
+        let hours = connect_fakes::FakeHours::default();
         hours.add("h-1", "Company anniversary");
         fetcher(sample(), store, &[("CONNECT_INSTANCE_ID", "inst-1"), ("HOURS_OF_OPERATION_IDS", "h-1,h-2")])
             .with_hours(hours)
@@ -793,7 +793,7 @@ this is not a property",
                 ("CLOSED_DATES", "12-28 15:00-24:00"),
             ],
         )
-        .with_hours(connect_core::fakes::FakeHours::default());
+        .with_hours(connect_fakes::FakeHours::default());
         let summary = f.handle(json!({})).await.unwrap();
         assert!(
             summary.overrides[0].created.contains(&"holiday 2026-12-28 15:00-24:00 休業日".to_owned()),
@@ -804,7 +804,7 @@ this is not a property",
 
     #[tokio::test(start_paused = true)]
     async fn a_sync_that_runs_out_of_time_stops_and_the_next_run_carries_on() {
-        use connect_core::fakes::FakeHours;
+        use connect_fakes::FakeHours;
         let f = fetcher(
             sample(),
             FakeStore::default(),
@@ -824,7 +824,7 @@ this is not a property",
 
     #[tokio::test]
     async fn a_holiday_hours_of_operation_holds_the_overrides_and_the_sites_hours_inherit_them() {
-        use connect_core::fakes::FakeHours;
+        use connect_fakes::FakeHours;
         let env = [
             ("CONNECT_INSTANCE_ID", "inst-1"),
             ("HOURS_OF_OPERATION_IDS", "h-main,h-sub"),
@@ -879,7 +879,7 @@ this is not a property",
 
     #[tokio::test]
     async fn campaigns_hold_the_whole_closed_days_as_restricted_periods_and_peoples_periods_stay() {
-        use connect_core::fakes::FakeCampaigns;
+        use connect_fakes::FakeCampaigns;
         let campaigns = FakeCampaigns::default();
         let peoples = period("Stocktaking", "2027-02-01", "2027-02-02");
         let stale = period("holiday 2026-12-24 Old closure", "2026-12-24", "2026-12-24");
@@ -921,7 +921,7 @@ this is not a property",
 
     #[tokio::test]
     async fn a_campaign_that_refuses_is_reported_with_its_plan_and_the_list_still_published() {
-        use connect_core::fakes::FakeCampaigns;
+        use connect_fakes::FakeCampaigns;
         let campaigns = FakeCampaigns::default();
         campaigns.add("c-running", Vec::new());
         campaigns.add("c-new", Vec::new());

@@ -205,7 +205,7 @@ mod tests {
     use chrono::TimeDelta;
     use connect_aws::Env;
     use connect_core::campaign::{CampaignState, RetryPolicy, RowStatus};
-    use connect_core::fakes::{FakeCampaignTable, FakeClock, FakeDoNotCall, FakeRow, loaded_at, sample_event};
+    use connect_fakes::{FakeCampaignTable, FakeClock, FakeDoNotCall, FakeRow, loaded_at, sample_event};
     use serde_json::{Value, json};
 
     const CUSTOMER: &str = "+819012345678";
@@ -530,7 +530,7 @@ mod tests {
             error: Some("x".into()),
             campaign: "spring".into(),
         };
-        connect_core::fakes::assert_contract("ivr-choice-recorder", include_str!("handler.rs"), &full);
+        connect_fakes::assert_contract("ivr-choice-recorder", include_str!("handler.rs"), &full);
     }
 
     proptest::proptest! {
@@ -538,7 +538,7 @@ mod tests {
         /// Whatever arrives, the customer hears a well-formed message and the flow gets every key.
         #[test]
         fn any_event_gets_an_answer_and_never_a_panic(
-            event in connect_core::fakes::arbitrary::events(vec![event("talk-now"), event("timeout"), event("campaign-parameter")])
+            event in connect_fakes::arbitrary::events(vec![event("talk-now"), event("timeout"), event("campaign-parameter")])
         ) {
             let runtime = tokio::runtime::Builder::new_current_thread().enable_time().build().unwrap();
             let answer = runtime.block_on(recorder().handle(event)).unwrap();

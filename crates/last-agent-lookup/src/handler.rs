@@ -290,7 +290,7 @@ where
 mod tests {
     use super::*;
     use connect_core::assignments::Assignment;
-    use connect_core::fakes::{
+    use connect_fakes::{
         FakeAssignments, FakeClock, FakeDirectory, FakeHistory, SAMPLE_AGENT_ARN as ARN, SAMPLE_ROUTING_PROFILE,
         sample_agent as agent, sample_event,
     };
@@ -512,14 +512,14 @@ mod tests {
     #[test]
     fn the_published_contract_matches_the_handler() {
         let full = LookupResponse::new(false, false, "x", AgentAnswer::failed(&[], "x"), LookupOutcome::Error);
-        connect_core::fakes::assert_contract("last-agent-lookup", include_str!("handler.rs"), &full);
+        connect_fakes::assert_contract("last-agent-lookup", include_str!("handler.rs"), &full);
     }
 
     proptest::proptest! {
         #![proptest_config(proptest::prelude::ProptestConfig { cases: 128, failure_persistence: None, ..Default::default() })]
         #[test]
         fn any_event_gets_an_answer_and_never_a_panic(
-            event in connect_core::fakes::arbitrary::events(
+            event in connect_fakes::arbitrary::events(
                 ["voice", "withheld", "chat", "phone-parameter"].map(|name| sample_event("last-agent-lookup", name)).to_vec()
             )
         ) {

@@ -1,19 +1,21 @@
-//! In-memory implementations of the ports for handler tests (feature `fakes`).
+//! In-memory implementations of the domain's ports, the sample events, the contract check and
+//! property-test inputs, for the functions' handler tests (a dev-dependency only: none of this is in
+//! a deployed binary).
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use chrono::{DateTime, Duration, Utc};
 
-use crate::agents::AgentState;
-use crate::assignments::{Assignment, RecordOutcome};
-use crate::campaign::{
+use connect_core::agents::AgentState;
+use connect_core::assignments::{Assignment, RecordOutcome};
+use connect_core::campaign::{
     CallState, Campaign, CampaignRow, CampaignState, Choice, ChoiceWrite, DialFailure, QueueNow, RowStatus,
 };
-use crate::holidays::Holiday;
-use crate::overrides::ExistingOverride;
-use crate::phone::CallerNumber;
-use crate::ports::{
+use connect_core::holidays::Holiday;
+use connect_core::overrides::ExistingOverride;
+use connect_core::phone::CallerNumber;
+use connect_core::ports::{
     AgentDirectory, AssignmentStore, AttemptTokens, CalendarSource, CallRequest, CampaignCalendar, CampaignTable,
     Clock, ContactDetails, ContactHistory, DoNotCallList, HolidayStore, HoursOverrides, Notifier, OutboundCalls,
     RowPage, Stored,
@@ -695,15 +697,15 @@ impl FakeCampaignRequests {
     }
 }
 
-impl crate::ports::CampaignRequests for FakeCampaignRequests {
+impl connect_core::ports::CampaignRequests for FakeCampaignRequests {
     type Error = FakeError;
 
     async fn hand_over(
         &self,
         calls: &[CallRequest],
         expires_at: DateTime<Utc>,
-    ) -> Result<Vec<crate::campaign::HandOver>, (DialFailure, FakeError)> {
-        use crate::campaign::HandOver;
+    ) -> Result<Vec<connect_core::campaign::HandOver>, (DialFailure, FakeError)> {
+        use connect_core::campaign::HandOver;
         let mut s = lock(&self.state);
         s.batches += 1;
         let failure = s.batch_failures.pop_front();
@@ -840,16 +842,16 @@ pub struct FakeCampaigns {
 
 #[derive(Debug, Default)]
 struct FakeCampaignsState {
-    periods: BTreeMap<String, Vec<crate::restricted_periods::RestrictedPeriod>>,
+    periods: BTreeMap<String, Vec<connect_core::restricted_periods::RestrictedPeriod>>,
     refusing: BTreeMap<String, String>,
     writes: usize,
 }
 
 impl FakeCampaigns {
-    pub fn add(&self, campaign_id: &str, periods: Vec<crate::restricted_periods::RestrictedPeriod>) {
+    pub fn add(&self, campaign_id: &str, periods: Vec<connect_core::restricted_periods::RestrictedPeriod>) {
         lock(&self.state).periods.insert(campaign_id.to_owned(), periods);
     }
-    pub fn periods(&self, campaign_id: &str) -> Vec<crate::restricted_periods::RestrictedPeriod> {
+    pub fn periods(&self, campaign_id: &str) -> Vec<connect_core::restricted_periods::RestrictedPeriod> {
         lock(&self.state).periods.get(campaign_id).cloned().unwrap_or_default()
     }
     /// Writes to `campaign_id` fail with `message` from now on.
@@ -867,7 +869,7 @@ impl CampaignCalendar for FakeCampaigns {
     async fn restricted_periods(
         &self,
         campaign_id: &str,
-    ) -> Result<Vec<crate::restricted_periods::RestrictedPeriod>, FakeError> {
+    ) -> Result<Vec<connect_core::restricted_periods::RestrictedPeriod>, FakeError> {
         let s = lock(&self.state);
         s.periods.get(campaign_id).cloned().ok_or_else(|| FakeError(format!("no campaign {campaign_id}")))
     }
@@ -875,7 +877,7 @@ impl CampaignCalendar for FakeCampaigns {
     async fn set_restricted_periods(
         &self,
         campaign_id: &str,
-        periods: &[crate::restricted_periods::RestrictedPeriod],
+        periods: &[connect_core::restricted_periods::RestrictedPeriod],
     ) -> Result<(), FakeError> {
         let mut s = lock(&self.state);
         if let Some(message) = s.refusing.get(campaign_id) {
