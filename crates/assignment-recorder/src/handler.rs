@@ -24,6 +24,20 @@ pub struct RecorderResponse {
     pub message: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// What happened, for the metrics (the flow reads the strings above).
+    #[serde(skip)]
+    pub outcome: FlowOutcome,
+}
+
+/// What a flow invocation led to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FlowOutcome {
+    Recorded,
+    /// No caller number, no agent, or a newer assignment kept: the flow is not told which.
+    NothingToRecord,
+    Malformed,
+    /// The write failed or timed out: why, as the flow's `error`.
+    NotWritten(&'static str),
 }
 
 /// What a contact event led to (the function's answer to EventBridge, and its log line).
@@ -87,12 +101,11 @@ pub fn metrics(result: &Result<RecorderAnswer, RecorderError>) -> MetricRecord {
     let (outcome, reason) = match result {
         Ok(RecorderAnswer::Event(e)) if e.recorded => ("recorded", None),
         Ok(RecorderAnswer::Event(e)) => ("skipped", e.reason),
-        Ok(RecorderAnswer::Flow(f)) if f.recorded == "true" => ("recorded", None),
-        Ok(RecorderAnswer::Flow(f)) => match f.error.as_deref() {
-            // no caller number, no agent, or a newer assignment kept: the flow is not told which
-            None => ("skipped", Some("nothing_to_record")),
-            Some("malformed event") => ("skipped", Some("malformed")),
-            Some(_) => ("failed", Some("not_written")),
+        Ok(RecorderAnswer::Flow(f)) => match f.outcome {
+            FlowOutcome::Recorded => ("recorded", None),
+            FlowOutcome::NothingToRecord => ("skipped", Some("nothing_to_record")),
+            FlowOutcome::Malformed => ("skipped", Some("malformed")),
+            FlowOutcome::NotWritten(_) => ("failed", Some("not_written")),
         },
         Err(e) => ("failed", Some(e.error_type())),
     };
@@ -188,8 +201,18 @@ impl<S: AssignmentStore, C: ContactDetails, K: Clock> AssignmentRecorder<S, C, K
         }
     }
 
-    fn answer(&self, recorded: bool, error: Option<&str>) -> RecorderResponse {
-        RecorderResponse { recorded: flag(recorded), message: self.greeting.clone(), error: error.map(str::to_owned) }
+    fn answer(&self, outcome: FlowOutcome) -> RecorderResponse {
+        let error = match outcome {
+            FlowOutcome::Recorded | FlowOutcome::NothingToRecord => None,
+            FlowOutcome::Malformed => Some("malformed event".to_owned()),
+            FlowOutcome::NotWritten(why) => Some(why.to_owned()),
+        };
+        RecorderResponse {
+            recorded: flag(outcome == FlowOutcome::Recorded),
+            message: self.greeting.clone(),
+            error,
+            outcome,
+        }
     }
 
     /// Always answers the flow with the greeting; nothing here fails the contact.
@@ -198,22 +221,22 @@ impl<S: AssignmentStore, C: ContactDetails, K: Clock> AssignmentRecorder<S, C, K
             Ok(event) => event,
             Err(e) => {
                 tracing::warn!(error = %e, "malformed event; nothing recorded");
-                return self.answer(false, Some("malformed event"));
+                return self.answer(FlowOutcome::Malformed);
             }
         };
         let contact_id = event.contact_id();
         let Some(caller) = event.caller() else {
             tracing::info!(contact_id, "unknown caller (withheld, not E.164, or no phone); nothing recorded");
-            return self.answer(false, None);
+            return self.answer(FlowOutcome::NothingToRecord);
         };
         let reference = event.parameter("agentId").unwrap_or_default();
         let Some(agent) = agent_id(&reference) else {
             tracing::warn!(contact_id, agent = reference, "no agent ID or agent ARN in agentId; nothing recorded");
-            return self.answer(false, None);
+            return self.answer(FlowOutcome::NothingToRecord);
         };
         if contact_id.is_empty() {
             tracing::warn!(%caller, "event without ContactId; nothing recorded");
-            return self.answer(false, Some("malformed event"));
+            return self.answer(FlowOutcome::Malformed);
         }
         let arn = if reference.starts_with("arn:") {
             reference
@@ -226,19 +249,19 @@ impl<S: AssignmentStore, C: ContactDetails, K: Clock> AssignmentRecorder<S, C, K
         match tokio::time::timeout(self.answer_within, self.store.record(&assignment)).await {
             Ok(Ok(RecordOutcome::Written)) => {
                 tracing::info!(contact_id, %caller, agent_id = assignment.agent_id, "assignment recorded");
-                self.answer(true, None)
+                self.answer(FlowOutcome::Recorded)
             }
             Ok(Ok(RecordOutcome::Superseded)) => {
                 tracing::info!(contact_id, %caller, agent_id = assignment.agent_id, "a newer assignment exists; kept it");
-                self.answer(false, None)
+                self.answer(FlowOutcome::NothingToRecord)
             }
             Ok(Err(e)) => {
                 tracing::error!(contact_id, %caller, error = %error_chain(&e), "assignment not recorded");
-                self.answer(false, Some("assignment not recorded"))
+                self.answer(FlowOutcome::NotWritten("assignment not recorded"))
             }
             Err(_) => {
                 tracing::error!(contact_id, %caller, within_ms = self.answer_within.as_millis(), "assignment write timed out");
-                self.answer(false, Some("timed out"))
+                self.answer(FlowOutcome::NotWritten("timed out"))
             }
         }
     }
@@ -401,7 +424,12 @@ mod tests {
         let answer = record(&r, event("voice")).await;
         assert_eq!(
             answer,
-            RecorderResponse { recorded: "true".into(), message: crate::config::DEFAULT_GREETING.into(), error: None }
+            RecorderResponse {
+                recorded: "true".into(),
+                message: crate::config::DEFAULT_GREETING.into(),
+                error: None,
+                outcome: FlowOutcome::Recorded
+            }
         );
         let stored = r.store.get(CALLER).unwrap();
         assert_eq!(
@@ -459,7 +487,12 @@ mod tests {
     /// The flows' contract test reads `contract.json`; it must say what this handler does.
     #[test]
     fn the_published_contract_matches_the_handler() {
-        let full = RecorderResponse { recorded: "false".into(), message: "m".into(), error: Some("x".into()) };
+        let full = RecorderResponse {
+            recorded: "false".into(),
+            message: "m".into(),
+            error: Some("x".into()),
+            outcome: FlowOutcome::NotWritten("x"),
+        };
         connect_fakes::assert_contract("assignment-recorder", include_str!("handler.rs"), &full);
     }
 

@@ -42,21 +42,36 @@ pub struct HolidayCheckResponse {
     /// Minutes since the answering list's `generatedAt`, for the metrics (not sent to the flow).
     #[serde(skip)]
     pub list_age_minutes: Option<i64>,
+    /// What the answer says, for the metrics (the flow reads the strings above).
+    #[serde(skip)]
+    pub outcome: Answered,
+}
+
+/// What holiday-check answered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Answered {
+    Open,
+    Holiday,
+    ClosedEarly,
+    /// `status` is `error` (the flags say what `ON_ERROR` chose).
+    Error,
+}
+
+impl Answered {
+    pub fn name(self) -> &'static str {
+        match self {
+            Answered::Open => "open",
+            Answered::Holiday => "holiday",
+            Answered::ClosedEarly => "closed_early",
+            Answered::Error => "error",
+        }
+    }
 }
 
 impl HolidayCheckResponse {
     /// `HolidayAnswers` by outcome and site, and the age of the list that answered.
     pub fn metrics(&self) -> MetricRecord {
-        let outcome = if self.status != "ok" {
-            "error"
-        } else if self.is_holiday == "true" {
-            "holiday"
-        } else if self.is_closed == "true" {
-            "closed_early"
-        } else {
-            "open"
-        };
-        let mut record = MetricRecord::new().outcome_within("HolidayAnswers", outcome, (SITE, &self.site));
+        let mut record = MetricRecord::new().outcome_within("HolidayAnswers", self.outcome.name(), (SITE, &self.site));
         if let Some(minutes) = self.list_age_minutes {
             let sets: &[&[&str]] = if self.site.is_empty() { TOTAL } else { &[&[], &[SITE]] };
             record.add("HolidayListAgeHours", Unit::None, minutes as f64 / 60.0, sets);
@@ -244,6 +259,11 @@ impl<S: HolidayStore, N: Notifier + 'static, K: Clock> HolidayCheck<S, N, K> {
             status: "ok".to_owned(),
             error: None,
             list_age_minutes: Some((now - sites.generated_at).num_minutes()),
+            outcome: match (name.is_empty(), is_closed) {
+                (false, _) => Answered::Holiday,
+                (true, true) => Answered::ClosedEarly,
+                (true, false) => Answered::Open,
+            },
         }
     }
 
@@ -272,6 +292,7 @@ impl<S: HolidayStore, N: Notifier + 'static, K: Clock> HolidayCheck<S, N, K> {
             status: "error".to_owned(),
             error: Some(reason.to_owned()),
             list_age_minutes: None,
+            outcome: Answered::Error,
         }
     }
 
@@ -439,6 +460,7 @@ mod tests {
                 error: None,
                 // generated 2026-11-01T00:00Z, asked 2026-11-22T23:00Z
                 list_age_minutes: Some((21 * 24 + 23) * 60),
+                outcome: Answered::Holiday,
             }
         );
     }
@@ -729,6 +751,7 @@ mod tests {
             status: "ok".into(),
             error: Some("x".into()),
             list_age_minutes: Some(1),
+            outcome: Answered::Holiday,
         };
         connect_fakes::assert_contract("holiday-check", include_str!("handler.rs"), &full);
     }

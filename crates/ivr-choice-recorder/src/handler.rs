@@ -34,13 +34,16 @@ pub struct ChoiceResponse {
     /// The campaign the choice is for, for the metrics (not sent to the flow).
     #[serde(skip)]
     pub campaign: String,
+    /// Whether the choice was written (what `recorded` says), for the metrics.
+    #[serde(skip)]
+    pub written: bool,
 }
 
 impl ChoiceResponse {
     /// `CampaignAnswers` by outcome (and campaign), and a choice made but not written.
     pub fn metrics(&self) -> MetricRecord {
         let record = MetricRecord::new().outcome_within("CampaignAnswers", &self.outcome, (CAMPAIGN, &self.campaign));
-        let lost = self.recorded != "true" && self.error.is_some();
+        let lost = !self.written && self.error.is_some();
         record.count("ChoicesNotRecorded", u8::from(lost), TOTAL)
     }
 }
@@ -74,6 +77,7 @@ impl<T: CampaignTable, D: DoNotCallList, K: Clock> ChoiceRecorder<T, D, K> {
             disconnect: flag(outcome.disconnects()),
             outcome: outcome.name().to_owned(),
             recorded: flag(recorded),
+            written: recorded,
             error: error.map(str::to_owned),
             campaign: String::new(),
         }
@@ -529,6 +533,7 @@ mod tests {
             recorded: "true".into(),
             error: Some("x".into()),
             campaign: "spring".into(),
+            written: true,
         };
         connect_fakes::assert_contract("ivr-choice-recorder", include_str!("handler.rs"), &full);
     }
