@@ -94,3 +94,30 @@ async fn the_benchmark_measures_each_function_and_counts_its_requests() -> anyho
     assert!(markdown.contains("## CPU per call") && markdown.contains("## Memory size"), "{markdown}");
     Ok(())
 }
+
+/// The campaign engines' comparison runs too, small: the direct engine sends one
+/// StartOutboundVoiceContact per call (its polls depend on timing, so only bounded), the
+/// campaigns-v2 engine one PutOutboundRequestBatch per 25 calls and nothing else.
+#[tokio::test]
+async fn the_campaign_engines_are_compared_by_requests_per_call() -> anyhow::Result<()> {
+    use local_run::connect_emulator::START_OUTBOUND_VOICE_CONTACT;
+    use local_run::engine_bench::{campaign_engines, engines_markdown};
+
+    let functions_dir = function_binary(FLOOR)?.parent().map(std::path::PathBuf::from).unwrap_or_default();
+    let runs = campaign_engines(&functions_dir, 12).await?;
+    let (direct, v2) = (&runs[0], &runs[1]);
+    assert_eq!((direct.engine, direct.calls), ("direct", 12), "{direct:?}");
+    assert_eq!(direct.requests.get(START_OUTBOUND_VOICE_CONTACT), Some(&12), "one per call: {direct:?}");
+    assert!(direct.requests_per_call() > 1.0, "pacing reads the queue: {direct:?}");
+    assert_eq!((v2.engine, v2.calls), ("campaigns-v2", 12), "{v2:?}");
+    assert_eq!(v2.requests.iter().map(|(op, n)| (*op, *n)).collect::<Vec<_>>(), [("PutOutboundRequestBatch", 1)]);
+    let (rate, op) = v2.quota_call_rate().unwrap_or_default();
+    assert_eq!((rate, op), (24.0, "PutOutboundRequestBatch"), "2 requests/s x 12 calls per request");
+    let markdown = engines_markdown(&runs, 12);
+    assert!(
+        markdown
+            .contains("| campaigns-v2 | 1 | 12 | PutOutboundRequestBatch 1 | 0.08 | 24.0 (PutOutboundRequestBatch) |"),
+        "{markdown}"
+    );
+    Ok(())
+}

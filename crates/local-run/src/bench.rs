@@ -129,7 +129,12 @@ pub struct Report {
     pub measurements: Vec<Measurement>,
     pub direct: DirectTimes,
     pub options: BenchOptions,
+    /// The campaign engines side by side, when campaign-dialer is measured.
+    pub engines: Vec<crate::engine_bench::EngineRun>,
 }
+
+/// Customers in the campaign engines' comparison.
+pub const ENGINE_CUSTOMERS: usize = 100;
 
 /// The percentile `p` (0 to 100) of `samples`, nearest rank.
 pub fn percentile(samples: &[Duration], p: f64) -> Duration {
@@ -506,7 +511,14 @@ pub async fn run(options: BenchOptions, progress: impl Fn(&str)) -> anyhow::Resu
     }
     progress("warm calls, every function in turn");
     measure_warm(&world, &options, &mut measurements, &mut warm).await?;
-    Ok(Report { measurements, direct, options })
+    let engines = match options.functions.iter().any(|f| f == "campaign-dialer") {
+        true => {
+            progress("campaign engines");
+            crate::engine_bench::campaign_engines(&options.functions_dir, ENGINE_CUSTOMERS).await?
+        }
+        false => Vec::new(),
+    };
+    Ok(Report { measurements, direct, options, engines })
 }
 
 /// Cold starts and sizes; then a process started and called once (caches, connections) for
@@ -691,6 +703,9 @@ impl Report {
             let _ = writeln!(out);
         }
         let _ = writeln!(out, "{}", self.quota_markdown());
+        if !self.engines.is_empty() {
+            let _ = writeln!(out, "{}", crate::engine_bench::engines_markdown(&self.engines, ENGINE_CUSTOMERS));
+        }
         out
     }
 }

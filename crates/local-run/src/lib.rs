@@ -14,6 +14,7 @@ pub mod counting_proxy;
 pub mod cpu;
 pub mod crate_profile;
 pub mod emf;
+pub mod engine_bench;
 pub mod holidays;
 pub mod lambda_api;
 pub mod moto;
