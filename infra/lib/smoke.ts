@@ -2,8 +2,8 @@
 // (`aws lambda invoke`) with a sample event of events/<function>/, and a report of what each
 // answered. The samples change nothing a caller or customer would notice: holiday-fetcher runs
 // as its daily schedule does (it publishes the list only when it changed), the others read, or
-// answer an event they leave alone (a chat, a customer who is not in the table). campaign-dialer
-// is not invoked: a run places calls.
+// answer an event they leave alone (a chat, a customer who is not in the table), and
+// campaign-dialer makes a dry run (`{"dryRun": true}`: what a run would dial now; nothing dialed).
 
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -21,6 +21,7 @@ export const SMOKE_EVENTS: Record<string, string> = {
   'agent-picker': 'events/agent-picker/first-try.json',
   'assignment-recorder': 'events/assignment-recorder/chat-contact-event.json',
   'ivr-choice-recorder': 'events/ivr-choice-recorder/talk-now.json',
+  'campaign-dialer': 'events/campaign-dialer/dry-run.json',
 };
 
 /** The answer keys the report shows, when present. */

@@ -6,13 +6,14 @@ use std::path::PathBuf;
 use local_run::smoke::SmokeRig;
 use local_run::workspace_root;
 
-const FUNCTIONS: [&str; 6] = [
+const FUNCTIONS: [&str; 7] = [
     "holiday-fetcher",
     "holiday-check",
     "last-agent-lookup",
     "agent-picker",
     "assignment-recorder",
     "ivr-choice-recorder",
+    "campaign-dialer",
 ];
 
 /// The AWS CLI the Makefile installs (`SMOKE_AWS_CLI`, else `.venv-smoke/bin/aws`).
@@ -47,7 +48,7 @@ async fn every_function_answers_its_sample_through_the_aws_cli() -> anyhow::Resu
     let rig = SmokeRig::start(&FUNCTIONS).await?;
     let (status, report) = run_smoke(&rig, &FUNCTIONS).await?;
     assert_eq!(status, 0, "{report}");
-    assert!(report.contains("smoke: all 6 answered"), "{report}");
+    assert!(report.contains("smoke: all 7 answered"), "{report}");
     // holiday-fetcher published the list (its daily run), so holiday-check answers from it
     assert!(line(&report, "holiday-fetcher").contains("status=updated"), "{report}");
     assert!(line(&report, "holiday-check").contains("status=ok"), "{report}");
@@ -56,6 +57,8 @@ async fn every_function_answers_its_sample_through_the_aws_cli() -> anyhow::Resu
     // the samples change nothing: a chat is skipped, an unknown customer is not created
     assert!(line(&report, "assignment-recorder").contains("skipped=not a voice contact"), "{report}");
     assert!(line(&report, "ivr-choice-recorder").contains("recorded=false"), "{report}");
+    // campaign-dialer only looks: a dry run dials nobody
+    assert!(line(&report, "campaign-dialer").contains("dryRun=true"), "{report}");
     for function in FUNCTIONS {
         assert_eq!(rig.lambda.invocations(function).await, 1, "{function}");
     }

@@ -159,9 +159,22 @@ where
         }
     }
 
+    /// Any event starts a run (a schedule's, a manual `{}`); `{"dryRun": true}` only says what a
+    /// run would do now: the day and the hour, and the due rows it would take up, with nothing
+    /// claimed, written or dialed.
+    pub async fn handle(&self, event: serde_json::Value, time_left: Duration) -> Result<DialSummary, RunFailed> {
+        let dry_run = event.get("dryRun").and_then(serde_json::Value::as_bool).unwrap_or(false);
+        self.run_as(time_left, dry_run).await
+    }
+
     /// One run: check the day and the hour, settle earlier runs' calls, then dial due rows page
     /// by page while agents are free.
+    #[cfg(test)]
     pub async fn run(&self, time_left: Duration) -> Result<DialSummary, RunFailed> {
+        self.run_as(time_left, false).await
+    }
+
+    async fn run_as(&self, time_left: Duration, dry_run: bool) -> Result<DialSummary, RunFailed> {
         let deadlines = Deadlines::for_invocation(time_left);
         let hold = TimeDelta::from_std(time_left).unwrap_or(TimeDelta::minutes(15));
         let mut run = Run {
@@ -180,9 +193,15 @@ where
                 return self.finish(run, StopReason::NoHolidayList, None);
             }
         };
+        run.summary.dry_run = dry_run;
         if let Some((stop, detail)) = self.closed(&holidays) {
             run.summary.detail = detail;
             return self.finish(run, stop, None);
+        }
+        if dry_run {
+            let error = self.plan(&mut run, deadlines).await.err();
+            let stopped = if error.is_some() { StopReason::TableUnavailable } else { StopReason::DryRun };
+            return self.finish(run, stopped, error);
         }
         if let Err(e) = self.read_page(&mut run, deadlines).await {
             return self.finish(run, StopReason::TableUnavailable, Some(e));
@@ -271,10 +290,12 @@ where
     fn finish(&self, run: Run, stopped: StopReason, error: Option<DialerError>) -> Result<DialSummary, RunFailed> {
         let mut summary = run.summary;
         summary.stopped = stopped.name();
-        summary.still_due = run.queue.len();
+        if !summary.dry_run {
+            summary.still_due = run.queue.len();
+        }
         summary.waiting_for_agents = run.waiting.len();
-        let closed =
-            matches!(stopped, StopReason::OutsideCallingHours | StopReason::Holiday | StopReason::NoHolidayList);
+        let closed = summary.dry_run
+            || matches!(stopped, StopReason::OutsideCallingHours | StopReason::Holiday | StopReason::NoHolidayList);
         summary.stalled = !closed && summary.dialed == 0 && (summary.still_due > 0 || run.taken_up > 0);
         let detail = summary.detail.clone().unwrap_or_default();
         let s = &summary;
@@ -352,6 +373,40 @@ where
         }
         let open = self.hours.open_until(now, self.time_zone).is_some();
         (!open).then(|| (StopReason::OutsideCallingHours, Some(format!("{} in {}", self.hours, self.time_zone))))
+    }
+
+    /// A dry run's reading: the due rows a run would take up now (`stillDue`, at most
+    /// `MAX_CALLS_PER_RUN`), reading no more rows than a run may; nothing is written.
+    async fn plan(&self, run: &mut Run, deadlines: Deadlines) -> Result<(), DialerError> {
+        let now = self.clock.now();
+        let mut due = 0u32;
+        let mut next: Option<String> = None;
+        loop {
+            let read = self.table.due_rows(&self.campaign, now, next.as_deref());
+            let page = match timeout_at(deadlines.calls, read).await {
+                Ok(Ok(page)) => page,
+                Ok(Err(e)) => return Err(self.table_error(e)),
+                Err(_) => {
+                    return Err(self.table_error(std::io::Error::other("no page of due rows before the deadline")));
+                }
+            };
+            run.summary.rows_read =
+                run.summary.rows_read.saturating_add(u32::try_from(page.rows.len()).unwrap_or(u32::MAX));
+            due = due.saturating_add(
+                u32::try_from(page.rows.iter().filter(|r| next_step(r, now, self.retry) == NextStep::Dial).count())
+                    .unwrap_or(u32::MAX),
+            );
+            next = page.next;
+            if next.is_none()
+                || due >= self.max_calls
+                || run.summary.rows_read >= self.max_calls.saturating_mul(ROWS_PER_CALL)
+            {
+                break;
+            }
+        }
+        run.summary.still_due = usize::try_from(due.min(self.max_calls)).unwrap_or(usize::MAX);
+        run.summary.rows_pending = self.rows_pending(deadlines).await;
+        Ok(())
     }
 
     /// Reads the next page of due rows and sorts them: to dial, to check, or bookkeeping.
@@ -1335,5 +1390,24 @@ mod tests {
         let d = dialer_at("2026-12-31T01:00:00Z", FakeCampaignTable::pending(&[A]), FakeOutbound::default(), &V2);
         let summary = d.run(MINUTE).await.unwrap();
         assert_eq!((summary.stopped, d.campaign_requests.batches()), ("holiday", 0));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_dry_run_says_what_a_run_would_take_up_and_changes_nothing() {
+        let d = dialer(
+            FakeCampaignTable::pending(&[A, B, C]),
+            FakeOutbound::with_available(5),
+            &[("MAX_CALLS_PER_RUN", "2")],
+        );
+        let plan = d.handle(serde_json::json!({"dryRun": true}), MINUTE).await.unwrap();
+        assert_eq!((plan.stopped, plan.still_due, plan.rows_read, plan.dialed), ("dry_run", 2, 3, 0), "{plan:?}");
+        assert!(plan.dry_run && !plan.stalled);
+        assert_eq!((d.table.writes(), d.calls.requests(), d.calls.metric_reads()), (0, 0, 0), "nothing touched");
+        assert_eq!(serde_json::to_value(&plan).unwrap()["dryRun"], true);
+        let closed = dialer_at("2026-12-31T01:00:00Z", FakeCampaignTable::pending(&[A]), FakeOutbound::default(), &[]);
+        let plan = closed.handle(serde_json::json!({"dryRun": true}), MINUTE).await.unwrap();
+        assert_eq!((plan.stopped, plan.dry_run), ("holiday", true), "a dry run says why nothing would be dialed");
+        let run = d.handle(serde_json::json!({"dryRun": false}), MINUTE).await.unwrap();
+        assert_eq!(run.dialed, 2, "anything else is a run");
     }
 }

@@ -42,6 +42,6 @@ async fn main() -> Result<(), lambda_runtime::Error> {
         clock: SystemClock,
     };
     let dialer = handler::CampaignDialer::new(&config, ports);
-    let handle = |event: LambdaEvent<serde_json::Value>| dialer.run(time_left(&event.context));
+    let handle = |event: LambdaEvent<serde_json::Value>| dialer.handle(event.payload, time_left(&event.context));
     serve(env!("CARGO_PKG_NAME"), CallProfile::Background, handle, |r| vec![summary::metrics(r)]).await
 }

@@ -55,6 +55,10 @@ pub struct DialSummary {
     /// rows still due when it stopped (nobody free, Connect refusing), or rows it took up while
     /// agents were free and dialed none of (skipped, refused, claimed elsewhere).
     pub stalled: bool,
+    /// `{"dryRun": true}`: nothing was claimed, written or dialed; `stillDue` is what a run would
+    /// take up now.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub dry_run: bool,
 }
 
 /// A run that ended in a function error, with what it had done until then.

@@ -685,6 +685,8 @@ pub enum StopReason {
     /// The Outbound Campaigns v2 campaign took no more requests (`RequestThrottled`,
     /// `BufferLimitExceeded`): "a signal for you to stop sending more records".
     CampaignBusy,
+    /// `{"dryRun": true}`: the run only looked.
+    DryRun,
 }
 
 impl StopReason {
@@ -701,6 +703,7 @@ impl StopReason {
             StopReason::CallUncertain => "call_uncertain",
             StopReason::TableUnavailable => "table_unavailable",
             StopReason::CampaignBusy => "campaign_busy",
+            StopReason::DryRun => "dry_run",
         }
     }
 }

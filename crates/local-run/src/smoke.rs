@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use crate::aws::{create_customers_table, create_phone_number_table, emulator_env, sdk_config};
-use crate::campaign::{CAMPAIGN, CUSTOMERS_TABLE, DO_NOT_CALL_TABLE};
+use crate::campaign::{CAMPAIGN, CUSTOMERS_TABLE, DO_NOT_CALL_TABLE, OUTBOUND_FLOW, OUTBOUND_QUEUE};
 use crate::connect_emulator::{Agent, AgentStatus, ConnectEmulator};
 use crate::holidays::{BUCKET, CALENDAR_PATH, create_bucket_and_topic, sample_calendar};
 use crate::lambda_api::LambdaApi;
@@ -58,11 +58,21 @@ impl SmokeRig {
                     ("CAMPAIGN", CAMPAIGN.into()),
                     ("DO_NOT_CALL_TABLE", DO_NOT_CALL_TABLE.into()),
                 ],
+                "campaign-dialer" => vec![
+                    ("CUSTOMERS_TABLE", CUSTOMERS_TABLE.into()),
+                    ("CAMPAIGN", CAMPAIGN.into()),
+                    ("DO_NOT_CALL_TABLE", DO_NOT_CALL_TABLE.into()),
+                    ("HOLIDAY_BUCKET", BUCKET.into()),
+                    ("CONTACT_FLOW_ID", OUTBOUND_FLOW.into()),
+                    ("QUEUE_ID", connect.queue_arn(OUTBOUND_QUEUE)),
+                    // the report must not depend on the hour the tests run at
+                    ("CALLING_HOURS", "Mon-Sun 00:00-24:00".into()),
+                ],
                 _ => vec![],
             };
             let mut env = connect.function_env(moto.endpoint());
             env.extend(own.into_iter().map(|(k, v)| (k.to_owned(), v)));
-            let timeout = if name == "holiday-fetcher" { 60 } else { 3 };
+            let timeout = if name == "holiday-fetcher" || name == "campaign-dialer" { 60 } else { 3 };
             let options = FunctionOptions { timeout: Duration::from_secs(timeout), ..FunctionOptions::new(name, env) };
             running.insert(name.to_owned(), LambdaProcess::spawn(&function_binary(name)?, options).await?);
         }
