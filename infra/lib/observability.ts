@@ -34,6 +34,7 @@ const HOLIDAY_REFUSALS = [
   'CalendarDownloadFailed', 'InvalidCalendar', 'NoHolidays', 'TooManyHolidaysDropped', 'TooManyHolidaysAdded', 'HolidayStoreFailed',
 ];
 const OVERRIDE_CHANGES = ['created', 'removed', 'linked'];
+const PERIOD_CHANGES = ['added', 'removed'];
 const LOOKUP_OUTCOMES = ['preferred', 'not_found', 'agent_logged_out', 'agent_busy', 'not_serving_queue', 'error'];
 const PICK_OUTCOMES = ['picked', 'none_available', 'error'];
 const ASSIGNMENT_OUTCOMES = ['recorded', 'skipped', 'failed'];
@@ -284,6 +285,12 @@ export function addObservability(scope: Construct, props: ObservabilityProps): O
       OVERRIDE_CHANGES.map((c) => metric('OverrideChanges', { Function: 'holiday-fetcher', Change: c }, 'Sum', ONE_HOUR, c)),
       { right: [metric('OverrideSyncFailures', { Function: 'holiday-fetcher' }, 'Sum', ONE_HOUR, 'sync failures')] },
     ),
+    graph(
+      'Campaign restricted periods',
+      4,
+      PERIOD_CHANGES.map((c) => metric('RestrictedPeriodChanges', { Function: 'holiday-fetcher', Change: c }, 'Sum', ONE_HOUR, c)),
+      { right: [metric('RestrictedPeriodSyncFailures', { Function: 'holiday-fetcher' }, 'Sum', ONE_HOUR, 'sync failures')] },
+    ),
     ...(has('holiday-check') ? [graph('holiday-check answer latency (ms)', 4, latency(['holiday-check']))] : []),
   ];
 
@@ -414,6 +421,7 @@ export function addObservability(scope: Construct, props: ObservabilityProps): O
         'CallsRefused > 0',
         'ChoicesNotRecorded > 0',
         'OverrideSyncFailures > 0',
+        'RestrictedPeriodSyncFailures > 0',
       ].join(' or '),
     ],
     sort: '@timestamp desc',

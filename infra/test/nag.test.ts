@@ -51,6 +51,7 @@ describe('cdk-nag (AwsSolutions)', () => {
     ['the campaign alone', { features: 'campaign' }],
     ['returning callers alone', { features: 'returningCallers' }],
     ['holidays alone', { features: 'holidays' }],
+    ['Outbound Campaigns v2', { dialerEngine: 'campaigns-v2', outboundCampaignId: 'spring-v2', outboundCampaignIds: 'spring-v2' }],
   ];
   for (const [name, context] of variants) {
     it(`finds nothing unacknowledged with ${name}`, () => {

@@ -450,7 +450,7 @@ describe('saved Logs Insights queries', () => {
     const q = byName('refusals (run over the last 24 hours)');
     assert.deepEqual(q.LogGroupNames, every);
     const filter = q.QueryString.split('\n').find((l: string) => l.startsWith('| filter '));
-    for (const term of ['level = "ERROR"', 'Outcome = "error"', 'Outcome = "failed"', 'ispresent(ErrorType)', 'CampaignRunsFailed > 0', 'CallsRefused > 0', 'ChoicesNotRecorded > 0', 'OverrideSyncFailures > 0']) {
+    for (const term of ['level = "ERROR"', 'Outcome = "error"', 'Outcome = "failed"', 'ispresent(ErrorType)', 'CampaignRunsFailed > 0', 'CallsRefused > 0', 'ChoicesNotRecorded > 0', 'OverrideSyncFailures > 0', 'RestrictedPeriodSyncFailures > 0']) {
       assert.ok(filter.includes(term), term);
     }
     assert.ok(q.QueryString.includes('Stopped'));

@@ -416,6 +416,48 @@ describe('least privilege', () => {
     assert.throws(() => settings({ overrideHorizonDays: '5000' }), /overrideHorizonDays/);
   });
 
+  it('campaigns-v2: the dialer may hand requests to its one campaign and places no call itself', () => {
+    const v2 = synth({ dialerEngine: 'campaigns-v2', outboundCampaignId: 'spring-v2' });
+    const dialer = v2.stack.getLogicalId(v2.stack.functions['campaign-dialer'].node.defaultChild as CfnElement);
+    const resources = v2.template.toJSON().Resources;
+    const env = resources[dialer].Properties.Environment.Variables;
+    assert.deepEqual([env.ENGINE, env.OUTBOUND_CAMPAIGN_ID], ['campaigns-v2', 'spring-v2']);
+    const role = resources[dialer].Properties.Role['Fn::GetAtt'][0];
+    const granted = Object.values(v2.template.findResources('AWS::IAM::Policy'))
+      .filter((p: any) => p.Properties.Roles.some((r: any) => r.Ref === role))
+      .flatMap((p: any) => p.Properties.PolicyDocument.Statement);
+    const actions = granted.flatMap((s: any) => asList(s.Action));
+    assert.ok(!actions.includes('connect:StartOutboundVoiceContact'), actions.join(', '));
+    const handing = granted.filter((s: any) => asList(s.Action).includes('connect-campaigns:PutOutboundRequestBatch'));
+    assert.deepEqual(handing.map((s: any) => s.Resource), [
+      { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':connect-campaigns:ap-northeast-1:123456789012:campaign/spring-v2']] },
+    ]);
+    // the default engine is unchanged
+    const direct = resource(logicalId('campaign-dialer')).Properties.Environment.Variables;
+    assert.deepEqual([direct.ENGINE, direct.OUTBOUND_CAMPAIGN_ID], [undefined, undefined]);
+    assert.throws(() => settings({ dialerEngine: 'campaigns-v2' }), /outboundCampaignId is required/);
+    assert.throws(() => settings({ dialerEngine: 'pinpoint' }), /dialerEngine/);
+  });
+
+  it('holiday-fetcher may read and update exactly the campaigns whose restricted periods it keeps', () => {
+    const periods = synth({ outboundCampaignIds: 'c-spring, c-autumn' });
+    const fetcher = periods.stack.getLogicalId(periods.stack.functions['holiday-fetcher'].node.defaultChild as CfnElement);
+    const resources = periods.template.toJSON().Resources;
+    assert.equal(resources[fetcher].Properties.Environment.Variables.OUTBOUND_CAMPAIGN_IDS, 'c-spring,c-autumn');
+    const role = resources[fetcher].Properties.Role['Fn::GetAtt'][0];
+    const granted = Object.values(periods.template.findResources('AWS::IAM::Policy'))
+      .filter((p: any) => p.Properties.Roles.some((r: any) => r.Ref === role))
+      .flatMap((p: any) => p.Properties.PolicyDocument.Statement)
+      .filter((s: any) => asList(s.Action).some((a: string) => a.startsWith('connect-campaigns:')));
+    assert.deepEqual(granted.flatMap((s: any) => asList(s.Action)).sort(), [
+      'connect-campaigns:DescribeCampaign', 'connect-campaigns:UpdateCampaignCommunicationTime',
+    ]);
+    assert.equal(asList(granted[0].Resource).length, 2);
+    assert.ok(JSON.stringify(granted[0].Resource).includes('campaign/c-autumn'));
+    assert.ok(!statements('holiday-fetcher').some((s) => asList(s.Action).some((a: string) => a.startsWith('connect-campaigns:'))));
+    assert.throws(() => settings({ outboundCampaignIds: 'a campaign' }), /outboundCampaignIds/);
+  });
+
   it('Connect calls are scoped to the one instance', () => {
     for (const name of ['last-agent-lookup', 'agent-picker']) {
       // ListRoutingProfileQueues sits in the same statement as the other agent reads.
