@@ -4,6 +4,7 @@
 mod config;
 mod handler;
 mod handover;
+mod rows;
 mod summary;
 
 use connect_aws::campaign_table::DynamoCampaignTable;
