@@ -206,11 +206,12 @@ where
             return self.finish(run, StopReason::TableUnavailable, Some(e));
         }
         run.summary.rows_pending = self.rows_pending(deadlines).await;
+        // Calls placed directly (also before a switch to campaigns-v2) are settled either way.
+        self.check_placed(&mut run, deadlines).await;
         if let Engine::CampaignsV2 { request_expiry, .. } = &self.engine {
             let (stopped, error) = self.hand_over_due(&mut run, &holidays, *request_expiry, deadlines).await;
             return self.finish(run, stopped, error);
         }
-        self.check_placed(&mut run, deadlines).await;
 
         let mut dialed = 0u32;
         let (stopped, error) = 'run: loop {
@@ -1196,5 +1197,20 @@ mod tests {
         assert_eq!((plan.stopped, plan.dry_run), ("holiday", true), "a dry run says why nothing would be dialed");
         let run = d.handle(serde_json::json!({"dryRun": false}), MINUTE).await.unwrap();
         assert_eq!(run.dialed, 2, "anything else is a run");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn campaigns_v2_still_settles_calls_the_direct_engine_placed_before_the_switch() {
+        let table = FakeCampaignTable::pending(&[B]);
+        let placed =
+            CampaignState::pending(loaded_at()).claimed("t-0".into(), loaded_at(), loaded_at()).placed("contact-9");
+        table.put(A, FakeRow { state: Some(placed), ..FakeRow::default() });
+        let calls = FakeOutbound::default();
+        calls.set_state("contact-9", CallState::Ended);
+        let d = dialer(table, calls, &V2);
+        let summary = d.run(MINUTE).await.unwrap();
+        assert_eq!((summary.no_answer, summary.dialed), (1, 1), "{summary:?}");
+        assert_eq!(d.table.state(A).unwrap().status, RowStatus::NoAnswer);
+        assert_eq!(d.campaign_requests.handed().len(), 1, "B handed over, A not");
     }
 }
