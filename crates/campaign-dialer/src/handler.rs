@@ -1213,4 +1213,20 @@ mod tests {
         assert_eq!(d.table.state(A).unwrap().status, RowStatus::NoAnswer);
         assert_eq!(d.campaign_requests.handed().len(), 1, "B handed over, A not");
     }
+
+    #[tokio::test(start_paused = true)]
+    async fn campaigns_v2_requests_expire_when_the_calling_hours_end_at_the_latest() {
+        let long = [V2[0], V2[1], ("REQUEST_EXPIRY_MINUTES", "1440")];
+        let at = |t: &str| t.parse::<DateTime<Utc>>().unwrap();
+        let expiry = |d: &Dialer| d.campaign_requests.handed().first().map(|(_, at)| *at);
+        // Thursday 19:30 in Tokyo: the hours end at 20:00
+        let evening =
+            dialer_at("2026-12-03T10:30:00Z", FakeCampaignTable::pending(&[A]), FakeOutbound::default(), &long);
+        evening.run(MINUTE).await.unwrap();
+        assert_eq!(expiry(&evening), Some(at("2026-12-03T11:00:00Z")));
+        // Friday 10:00: the site closes early at 17:00
+        let friday = dialer(FakeCampaignTable::pending(&[A]), FakeOutbound::default(), &long);
+        friday.run(MINUTE).await.unwrap();
+        assert_eq!(expiry(&friday), Some(at("2026-12-04T08:00:00Z")));
+    }
 }

@@ -4,10 +4,12 @@
 //! request carries the attempt's token as its client token (a repeated batch adds nothing: "This
 //! API is idempotent", API Reference) and the same contact attributes as a direct call, so the
 //! outbound flow's ivr-choice-recorder records the answer on the row. A request expires after
-//! `REQUEST_EXPIRY_MINUTES`; its row stays claimed until then and a while after (the call may
-//! still be in progress), and a row whose answer never came is unanswered, retried after the wait.
+//! `REQUEST_EXPIRY_MINUTES`, or sooner when the calling hours end first (the center's, an early
+//! close, the customer's own); its row stays claimed a while after (the call may still be in
+//! progress), and a row whose answer never came is unanswered, retried after the wait.
 
 use chrono::{DateTime, TimeDelta, Utc};
+use chrono_tz::Tz;
 use connect_core::campaign::{CampaignRow, CampaignState, DialFailure, HandOver, StopReason};
 use connect_core::holidays::HolidayIndex;
 use connect_core::phone::{mask, mask_numbers};
@@ -74,17 +76,48 @@ where
                 run.summary.detail = detail;
                 return (stop, None);
             }
-            let expires_at = self.clock.now() + request_expiry;
-            let (batch, stop) = self.claim_batch(run, expires_at + AFTER_EXPIRY, deadlines).await;
-            if !batch.is_empty()
-                && let Some(stopped) = self.hand_over(run, batch, expires_at, deadlines).await
-            {
-                return stopped;
+            let now = self.clock.now();
+            let (batch, stop) = self.claim_batch(run, now + request_expiry + AFTER_EXPIRY, deadlines).await;
+            if !batch.is_empty() {
+                let expires_at = self.expiry(now, request_expiry, holidays, &batch);
+                if let Some(stopped) = self.hand_over(run, batch, expires_at, deadlines).await {
+                    return stopped;
+                }
             }
             if let Some(stop) = stop {
                 return stop;
             }
         }
+    }
+
+    /// When the batch's requests expire: `REQUEST_EXPIRY_MINUTES` from now, but never after the
+    /// center's calling hours end, the site's early close of today starts, or any of the batch's
+    /// customers' own calling hours end. The campaign dials on its own clock: a request it still
+    /// held then could ring someone at a time the dialer itself would not.
+    fn expiry(
+        &self,
+        now: DateTime<Utc>,
+        request_expiry: TimeDelta,
+        holidays: &HolidayIndex,
+        batch: &[Handed],
+    ) -> DateTime<Utc> {
+        let mut until = now + request_expiry;
+        let mut end_at = |end: Option<DateTime<Utc>>| {
+            if let Some(end) = end.filter(|end| *end > now) {
+                until = until.min(end);
+            }
+        };
+        end_at(self.hours.open_until(now, self.time_zone));
+        let site_zone = holidays.time_zone().unwrap_or(self.time_zone);
+        let today = now.with_timezone(&site_zone).date_naive();
+        let early_close = holidays.on(today).and_then(|h| h.closed).and_then(|w| w.instants(today, site_zone));
+        end_at(early_close.map(|(from, _)| from));
+        for handed in batch {
+            if let Some(zone) = handed.row.time_zone.as_deref().and_then(|z| z.parse::<Tz>().ok()) {
+                end_at(self.hours.open_until(now, zone));
+            }
+        }
+        until
     }
 
     /// Claims due rows for one batch; with why claiming stopped early, if it did.
