@@ -232,8 +232,11 @@ export class ConnectLambdasStack extends Stack {
     const linkedHours = linkedHoursOfOperationIds(settings);
     const hoursArn = (id: string) => `${instanceArn}/operating-hours/${id}`;
     // An Outbound Campaigns v2 campaign (Service Authorization Reference, "Actions, resources, and
-    // condition keys for Amazon Connect Outbound Campaigns": resource type `campaign`).
-    const campaignArn = (id: string) => `arn:${Stack.of(this).partition}:connect-campaigns:${settings.region}:${settings.account}:campaign/${id}`;
+    // condition keys for Amazon Connect Outbound Campaigns": resource type `campaign`). The
+    // settings take a campaign's ID or its ARN (the model's `CampaignId` allows both); an ARN is
+    // the resource as given.
+    const campaignArn = (id: string) =>
+      id.startsWith('arn:') ? id : `arn:${Stack.of(this).partition}:connect-campaigns:${settings.region}:${settings.account}:campaign/${id}`;
     // The campaigns whose restricted periods holiday-fetcher keeps in step: the single site's, or every site's.
     const periodCampaigns = settings.sites ? [...new Set(settings.sites.sites.flatMap((site) => site.outboundCampaignIds))] : settings.outboundCampaignIds;
     // Thunks: a function's grants name resources that exist only with its feature.
@@ -334,11 +337,10 @@ export class ConnectLambdasStack extends Stack {
             }),
         // The override sync's settings, read whenever a site names hours of operation or a
         // holiday hours of operation (a holiday hours of operation alone is an override holder too).
-        ...(managedHours.length
-          ? {
-              CONNECT_INSTANCE_ID: instanceArn,
-              ...(settings.overrideHorizonDays ? { OVERRIDE_HORIZON_DAYS: String(settings.overrideHorizonDays) } : {}),
-            }
+        ...(managedHours.length ? { CONNECT_INSTANCE_ID: instanceArn } : {}),
+        // How far ahead overrides and campaigns' restricted periods reach: read by either sync.
+        ...((managedHours.length || periodCampaigns.length) && settings.overrideHorizonDays
+          ? { OVERRIDE_HORIZON_DAYS: String(settings.overrideHorizonDays) }
           : {}),
       }),
       'holiday-check': () => ({
@@ -411,7 +413,7 @@ export class ConnectLambdasStack extends Stack {
     if (fetcherSize > ENVIRONMENT_LIMIT_BYTES) {
       const what = settings.sites
         ? `sites (SITES alone is ${environmentSize({ SITES: settings.sites.json }, {}) - '{"SITES":""}'.length} bytes as Lambda counts it)`
-        : 'calendarUrls, closedDates, hoursOfOperationIds and holidayHoursOfOperationId';
+        : 'calendarUrls, closedDates, hoursOfOperationIds, holidayHoursOfOperationId and outboundCampaignIds';
       throw new SettingsError(
         `setting ${what}: holiday-fetcher's environment would take up to ${fetcherSize} bytes, over Lambda's limit of 4 KB (${ENVIRONMENT_LIMIT_BYTES} bytes) for all environment variables of a function together, and the deploy would fail; shorten the list (fewer or shorter calendar URLs, closures, names)`,
       );

@@ -1172,7 +1172,7 @@ describe('sites', () => {
     // The same for the single-site settings.
     refused(
       { calendarUrls: Array.from({ length: 120 }, (_, i) => `https://calendar.test/feeds/${i}.ics`).join(',') },
-      /setting calendarUrls, closedDates, hoursOfOperationIds and holidayHoursOfOperationId: holiday-fetcher's environment would take up to \d+ bytes/,
+      /setting calendarUrls, closedDates, hoursOfOperationIds, holidayHoursOfOperationId and outboundCampaignIds: holiday-fetcher's environment would take up to \d+ bytes/,
     );
   });
 

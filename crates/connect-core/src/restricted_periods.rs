@@ -50,18 +50,19 @@ impl PeriodPlan {
     }
 }
 
-/// Our periods for a site's holidays from `today` to `today + horizon_days`: each run of whole
-/// days on consecutive dates is one period (a 12-29..01-03 closure is one, not six), named after
-/// its dates and the names on them.
+/// Our periods for a site's holidays that are not over by `today`, up to `today + horizon_days`:
+/// each run of whole days on consecutive dates is one period (a 12-29..01-03 closure is one, not
+/// six), named after its dates and the names on them. A run already under way keeps its first
+/// day, so its period stays the one the campaign holds.
 pub fn desired_periods(
     holidays: &[Holiday],
     today: NaiveDate,
     horizon_days: u32,
 ) -> (Vec<RestrictedPeriod>, Vec<NaiveDate>) {
     let last = today + TimeDelta::days(horizon_days.into());
-    let mut days: Vec<&Holiday> = holidays.iter().filter(|h| (today..=last).contains(&h.date)).collect();
+    let mut days: Vec<&Holiday> = holidays.iter().filter(|h| h.date <= last).collect();
     days.sort_by_key(|h| h.date);
-    let windows = days.iter().filter(|h| h.closed.is_some()).map(|h| h.date).collect();
+    let windows = days.iter().filter(|h| h.closed.is_some() && h.date >= today).map(|h| h.date).collect();
     let mut periods: Vec<(NaiveDate, NaiveDate, Vec<&str>)> = Vec::new();
     for day in days.iter().filter(|h| h.closed.is_none()) {
         match periods.last_mut() {
@@ -76,6 +77,7 @@ pub fn desired_periods(
     }
     let named = periods
         .into_iter()
+        .filter(|(_, end, _)| *end >= today)
         .map(|(start, end, names)| {
             let dates = if start == end { start.to_string() } else { format!("{start}..{end}") };
             let name = format!("{PERIOD_PREFIX}{dates} {}", names.join(" / "));
@@ -85,17 +87,21 @@ pub fn desired_periods(
     (named, windows)
 }
 
-/// The plan for one campaign: people's periods kept as they are; ours replaced by `desired`
-/// (past ones, gone ones and changed ones removed, new ones added, repeats dropped).
+/// The plan for one campaign: people's periods kept as they are, and ours that ended before
+/// `today` too (a past period restricts nothing, and leaving it asks no write of a started
+/// campaign, which refuses every one); the rest of ours replaced by `desired` (gone ones and
+/// changed ones removed, new ones added, repeats dropped).
 pub fn plan_periods(
     existing: &[RestrictedPeriod],
     desired: Vec<RestrictedPeriod>,
     windows: Vec<NaiveDate>,
+    today: NaiveDate,
 ) -> PeriodPlan {
     let wanted: BTreeSet<&RestrictedPeriod> = desired.iter().collect();
     let mut seen = BTreeSet::new();
     let mut plan = PeriodPlan { windows_left_out: windows, ..Default::default() };
-    for period in existing.iter().filter(|p| p.is_ours()) {
+    let left_alone = |p: &RestrictedPeriod| !p.is_ours() || p.end < today;
+    for period in existing.iter().filter(|p| !left_alone(p)) {
         if wanted.contains(period) && seen.insert(period.clone()) {
             plan.kept += 1;
         } else {
@@ -103,7 +109,7 @@ pub fn plan_periods(
         }
     }
     plan.added = desired.iter().filter(|p| !seen.contains(*p)).cloned().collect();
-    plan.periods = existing.iter().filter(|p| !p.is_ours()).cloned().chain(desired).collect();
+    plan.periods = existing.iter().filter(|p| left_alone(p)).cloned().chain(desired).collect();
     plan
 }
 
@@ -150,26 +156,35 @@ mod tests {
         assert_eq!(windows, [date("2026-12-28")]);
         // beyond the horizon
         assert!(desired_periods(&holidays, date("2026-11-20"), 2).0.is_empty());
+        // under way: the period keeps its first day (the one the campaign holds), past ones go
+        let (under_way, windows) = desired_periods(&holidays, date("2026-12-31"), 365);
+        assert_eq!(under_way, [period("holiday 2026-12-29..2027-01-02 休業日 / 元日", "2026-12-29", "2027-01-02")]);
+        assert!(windows.is_empty(), "an early close already past");
     }
 
     #[test]
     fn people_s_periods_stay_ours_are_replaced_and_a_second_run_changes_nothing() {
         let desired = vec![period("holiday 2026-11-23 勤労感謝の日", "2026-11-23", "2026-11-23")];
+        let today = date("2026-11-20");
         let existing = [
             period("Company anniversary", "2026-12-01", "2026-12-01"),
-            period("holiday 2026-11-03 文化の日", "2026-11-03", "2026-11-03"), // past: not desired
+            period("holiday 2026-11-03 文化の日", "2026-11-03", "2026-11-03"), // past: left alone
             period("holiday 2026-11-23 勤労感謝の日", "2026-11-23", "2026-11-23"),
             period("holiday 2026-11-23 勤労感謝の日", "2026-11-23", "2026-11-23"), // a repeat
+            period("holiday 2026-12-24 Old closure", "2026-12-24", "2026-12-24"),  // gone from the list
         ];
-        let plan = plan_periods(&existing, desired.clone(), vec![]);
+        let plan = plan_periods(&existing, desired.clone(), vec![], today);
         assert!(plan.changes());
         assert_eq!(plan.kept, 1);
-        assert_eq!(plan.removed.len(), 2);
+        assert_eq!(plan.removed, [existing[3].clone(), existing[4].clone()]);
         assert!(plan.added.is_empty());
-        assert_eq!(plan.periods, [existing[0].clone(), desired[0].clone()]);
-        let again = plan_periods(&plan.periods, desired, vec![]);
+        assert_eq!(plan.periods, [existing[0].clone(), existing[1].clone(), desired[0].clone()]);
+        let again = plan_periods(&plan.periods, desired.clone(), vec![], today);
         assert!(!again.changes(), "{again:?}");
         assert_eq!(again.periods, plan.periods);
+        // days later, once 11-23 is past too: still nothing to write
+        let later = plan_periods(&plan.periods, vec![], vec![], date("2026-11-25"));
+        assert!(!later.changes(), "a started campaign is asked for no write: {later:?}");
     }
 
     #[test]

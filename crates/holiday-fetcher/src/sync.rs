@@ -169,7 +169,7 @@ where
                     }
                 };
                 let (desired, windows) = desired_periods(&run.holidays.holidays, today, horizon_days);
-                let plan = plan_periods(&existing, desired, windows);
+                let plan = plan_periods(&existing, desired, windows, today);
                 report.added = plan.added.iter().map(|p| p.name.clone()).collect();
                 report.removed = plan.removed.iter().map(|p| p.name.clone()).collect();
                 report.kept = plan.kept;
