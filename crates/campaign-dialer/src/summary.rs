@@ -14,7 +14,8 @@ use serde::Serialize;
 pub struct DialSummary {
     pub campaign: String,
     /// `nothing_due`, `max_calls`, `max_rows`, `deadline`, `outside_calling_hours`, `holiday`,
-    /// `no_holiday_list`, `call_refused`, `call_uncertain` or `table_unavailable`.
+    /// `no_holiday_list`, `campaign_busy`, `dry_run`, `call_refused`, `call_uncertain` or
+    /// `table_unavailable`.
     pub stopped: &'static str,
     /// Why, in words: the holiday's name, why the list is unreadable, Connect's (masked) refusal.
     #[serde(skip_serializing_if = "Option::is_none")]
