@@ -139,7 +139,12 @@ fn read_rule(rule: &str) -> Option<(RRule<Unvalidated>, Option<&str>)> {
             "BYYEARDAY" => parsed.by_year_day(numbers(&value)?),
             "BYWEEKNO" => parsed.by_week_no(numbers(&value)?),
             "BYDAY" => {
-                let days = value.split(',').map(|day| day.trim().parse().ok());
+                // Every weekday form is ASCII (`[+-]n` and two letters); rrule's parser slices
+                // bytes and panics on anything else, so other text is unreadable before it.
+                let days = value
+                    .split(',')
+                    .map(|day| day.trim())
+                    .map(|day| day.is_ascii().then(|| day.parse().ok()).flatten());
                 parsed.by_weekday(days.collect::<Option<Vec<NWeekday>>>()?)
             }
             "BYHOUR" => parsed.by_hour(numbers(&value)?),
@@ -369,7 +374,15 @@ mod tests {
     #[test]
     fn unreadable_rules_and_spent_budgets_are_errors() {
         let start = Moment::Date(date("2026-01-01"));
-        for rule in ["", "COUNT=3", "FREQ=SOMETIMES", "FREQ=MONTHLY;BYMONTHDAY=40", "FREQ=DAILY;UNTIL=tomorrow"] {
+        for rule in [
+            "",
+            "COUNT=3",
+            "FREQ=SOMETIMES",
+            "FREQ=MONTHLY;BYMONTHDAY=40",
+            "FREQ=DAILY;UNTIL=tomorrow",
+            "FREQ=WEEKLY;BYDAY=S\u{FFFD}",
+            "FREQ=WEEKLY;BYDAY=1月",
+        ] {
             assert_eq!(starts(start, rule, "2030-12-31"), Err(RuleError::Unreadable), "{rule}");
         }
         let zones = zones(Tz::UTC);
