@@ -17,8 +17,8 @@ use connect_core::campaign::{
 use connect_core::holidays::{HolidayDocument, HolidayIndex};
 use connect_core::phone::{mask, mask_numbers};
 use connect_core::ports::{
-    AttemptTokens, CallRequest, CampaignRequests, CampaignTable, Clock, DoNotCallList, HolidayStore,
-    NoCampaignRequests, OutboundCalls, Stored, error_chain,
+    AttemptTokens, CallRequest, CampaignRequests, CampaignTable, Clock, DoNotCallList, HolidayStore, OutboundCalls,
+    Stored, error_chain,
 };
 use futures_util::StreamExt;
 use tokio::time::{Instant, sleep_until, timeout_at};
@@ -98,7 +98,7 @@ pub(crate) enum TheirHours {
     UnknownZone(String),
 }
 
-pub struct CampaignDialer<T, C, S, D, R, K, H = NoCampaignRequests> {
+pub struct CampaignDialer<T, C, S, D, R, K, H> {
     pub(crate) table: T,
     pub(crate) calls: C,
     pub(crate) campaign_requests: H,
@@ -117,7 +117,7 @@ pub struct CampaignDialer<T, C, S, D, R, K, H = NoCampaignRequests> {
 }
 
 /// The dialer's outside world, one port each (`campaign_requests` is the campaigns-v2 engine's).
-pub struct Ports<T, C, S, D, R, K, H = NoCampaignRequests> {
+pub struct Ports<T, C, S, D, R, K, H> {
     pub table: T,
     pub calls: C,
     pub campaign_requests: H,
@@ -213,29 +213,9 @@ where
             return self.finish(run, stopped, error);
         }
 
-        let mut dialed = 0u32;
         let (stopped, error) = 'run: loop {
-            if dialed >= self.max_calls {
-                break (StopReason::MaxCalls, None);
-            }
-            if run.queue.is_empty() && !run.read_all {
-                if run.summary.rows_read >= self.max_calls.saturating_mul(ROWS_PER_CALL) {
-                    break (StopReason::MaxRows, None);
-                }
-                if let Err(e) = self.read_page(&mut run, deadlines).await {
-                    break (StopReason::TableUnavailable, Some(e));
-                }
-                continue;
-            }
-            if run.queue.is_empty() {
-                break (StopReason::NothingDue, None);
-            }
-            if Instant::now() >= deadlines.new_work {
-                break (StopReason::Deadline, None);
-            }
-            if let Some((stop, detail)) = self.closed(&holidays) {
-                run.summary.detail = detail;
-                break (stop, None);
+            if let Some(stop) = self.more_rows(&mut run, &holidays, deadlines).await {
+                break stop;
             }
             let queue = match timeout_at(deadlines.calls, self.calls.queue_now()).await {
                 Ok(Ok(queue)) => queue,
@@ -259,7 +239,7 @@ where
                 allowed,
                 "pacing"
             );
-            while allowed > 0 && dialed < self.max_calls && Instant::now() < deadlines.new_work {
+            while allowed > 0 && run.summary.dialed < self.max_calls && Instant::now() < deadlines.new_work {
                 // No call once the hours end or the day turns into a holiday, even mid-batch.
                 if let Some((stop, detail)) = self.closed(&holidays) {
                     run.summary.detail = detail;
@@ -269,7 +249,6 @@ where
                 run.taken_up += 1;
                 match self.dial(due, run.hold_until, deadlines, &mut run.summary).await {
                     Dialed::Placed(call) => {
-                        dialed += 1;
                         run.summary.dialed += 1;
                         run.waiting.push(call);
                         allowed -= 1;

@@ -17,9 +17,9 @@ use connect_core::ports::{
     AttemptTokens, CallRequest, CampaignRequests, CampaignTable, Clock, DoNotCallList, HolidayStore, OutboundCalls,
     error_chain,
 };
-use tokio::time::{Instant, timeout_at};
+use tokio::time::timeout_at;
 
-use crate::handler::{CampaignDialer, Claim, Deadlines, Dialed, DialerError, ROWS_PER_CALL, Run};
+use crate::handler::{CampaignDialer, Claim, Deadlines, Dialed, DialerError, Run};
 
 /// The most requests one PutOutboundRequestBatch takes (the model's `OutboundRequestList`).
 const BATCH_LIMIT: usize = 25;
@@ -54,27 +54,8 @@ where
         deadlines: Deadlines,
     ) -> (StopReason, Option<DialerError>) {
         loop {
-            if run.summary.dialed >= self.max_calls {
-                return (StopReason::MaxCalls, None);
-            }
-            if run.queue.is_empty() && !run.read_all {
-                if run.summary.rows_read >= self.max_calls.saturating_mul(ROWS_PER_CALL) {
-                    return (StopReason::MaxRows, None);
-                }
-                if let Err(e) = self.read_page(run, deadlines).await {
-                    return (StopReason::TableUnavailable, Some(e));
-                }
-                continue;
-            }
-            if run.queue.is_empty() {
-                return (StopReason::NothingDue, None);
-            }
-            if Instant::now() >= deadlines.new_work {
-                return (StopReason::Deadline, None);
-            }
-            if let Some((stop, detail)) = self.closed(holidays) {
-                run.summary.detail = detail;
-                return (stop, None);
+            if let Some(stop) = self.more_rows(run, holidays, deadlines).await {
+                return stop;
             }
             let now = self.clock.now();
             let (batch, stop) = self.claim_batch(run, now + request_expiry + AFTER_EXPIRY, deadlines).await;

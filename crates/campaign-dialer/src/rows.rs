@@ -12,8 +12,9 @@ use connect_core::holidays::HolidayIndex;
 use connect_core::phone::{CallerNumber, mask, mask_numbers};
 use connect_core::ports::{
     AttemptTokens, CallRequest, CampaignRequests, CampaignTable, Clock, DoNotCallList, HolidayStore, OutboundCalls,
+    RowPage,
 };
-use tokio::time::timeout_at;
+use tokio::time::{Instant, timeout_at};
 
 use crate::handler::{
     CampaignDialer, Claim, Deadlines, DialSummary, Dialed, DialerError, PlacedCall, ROWS_PER_CALL, Run, TheirHours,
@@ -51,14 +52,7 @@ where
         let mut due = 0u32;
         let mut next: Option<String> = None;
         loop {
-            let read = self.table.due_rows(&self.campaign, now, next.as_deref());
-            let page = match timeout_at(deadlines.calls, read).await {
-                Ok(Ok(page)) => page,
-                Ok(Err(e)) => return Err(self.table_error(e)),
-                Err(_) => {
-                    return Err(self.table_error(std::io::Error::other("no page of due rows before the deadline")));
-                }
-            };
+            let page = self.due_page(now, next.as_deref(), deadlines).await?;
             run.summary.rows_read =
                 run.summary.rows_read.saturating_add(u32::try_from(page.rows.len()).unwrap_or(u32::MAX));
             due = due.saturating_add(
@@ -78,15 +72,57 @@ where
         Ok(())
     }
 
+    /// Before taking up more rows, for either engine: `None` to go on, with due rows in the
+    /// queue (the next page read when it ran empty), or why the run stops.
+    pub(crate) async fn more_rows(
+        &self,
+        run: &mut Run,
+        holidays: &HolidayIndex,
+        deadlines: Deadlines,
+    ) -> Option<(StopReason, Option<DialerError>)> {
+        loop {
+            if run.summary.dialed >= self.max_calls {
+                return Some((StopReason::MaxCalls, None));
+            }
+            if !run.queue.is_empty() || run.read_all {
+                break;
+            }
+            if run.summary.rows_read >= self.max_calls.saturating_mul(ROWS_PER_CALL) {
+                return Some((StopReason::MaxRows, None));
+            }
+            if let Err(e) = self.read_page(run, deadlines).await {
+                return Some((StopReason::TableUnavailable, Some(e)));
+            }
+        }
+        if run.queue.is_empty() {
+            return Some((StopReason::NothingDue, None));
+        }
+        if Instant::now() >= deadlines.new_work {
+            return Some((StopReason::Deadline, None));
+        }
+        let (stop, detail) = self.closed(holidays)?;
+        run.summary.detail = detail;
+        Some((stop, None))
+    }
+
+    /// One page of the to-call index's rows due by `now`, within the run's time for calls.
+    async fn due_page(
+        &self,
+        now: DateTime<Utc>,
+        after: Option<&str>,
+        deadlines: Deadlines,
+    ) -> Result<RowPage, DialerError> {
+        match timeout_at(deadlines.calls, self.table.due_rows(&self.campaign, now, after)).await {
+            Ok(Ok(page)) => Ok(page),
+            Ok(Err(e)) => Err(self.table_error(e)),
+            Err(_) => Err(self.table_error(std::io::Error::other("no page of due rows before the deadline"))),
+        }
+    }
+
     /// Reads the next page of due rows and sorts them: to dial, to check, or bookkeeping.
     pub(crate) async fn read_page(&self, run: &mut Run, deadlines: Deadlines) -> Result<(), DialerError> {
         let now = self.clock.now();
-        let read = self.table.due_rows(&self.campaign, now, run.next_page.as_deref());
-        let page = match timeout_at(deadlines.calls, read).await {
-            Ok(Ok(page)) => page,
-            Ok(Err(e)) => return Err(self.table_error(e)),
-            Err(_) => return Err(self.table_error(std::io::Error::other("no page of due rows before the deadline"))),
-        };
+        let page = self.due_page(now, run.next_page.as_deref(), deadlines).await?;
         run.read_all = page.next.is_none();
         run.next_page = page.next;
         run.summary.rows_read =

@@ -214,21 +214,6 @@ pub trait CampaignRequests: Send + Sync {
     ) -> impl Future<Output = Result<Vec<HandOver>, (DialFailure, Self::Error)>> + Send;
 }
 
-/// No campaign: the direct engine.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct NoCampaignRequests;
-
-impl CampaignRequests for NoCampaignRequests {
-    type Error = std::convert::Infallible;
-    async fn hand_over(
-        &self,
-        calls: &[CallRequest],
-        _expires_at: DateTime<Utc>,
-    ) -> Result<Vec<HandOver>, (DialFailure, Self::Error)> {
-        Ok(calls.iter().map(|_| HandOver::NotTaken("no campaign configured".to_owned())).collect())
-    }
-}
-
 /// The overrides of Connect hours of operation (holiday-fetcher's sync).
 pub trait HoursOverrides: Send + Sync {
     type Error: Error + Send + Sync + 'static;
